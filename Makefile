@@ -1,0 +1,270 @@
+# The only entry point of the project; `make help` lists the targets.
+#
+# Everything builds out of tree under $(BUILD) (default build/): the library
+# libeddy.a, every lesson's programs, the test suites, and each exercise's
+# tests twice (against exercises/ and against solutions/). Dependencies on
+# headers come from -MMD; a change of compiler or flags rebuilds everything
+# (see $(BUILD)/flags). `make san` is the same build with ASan+UBSan in
+# build/san/.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+FUZZ_SECONDS ?= 60
+VERSION := 0.1.0
+
+CC_IS_DEFAULT := $(filter default,$(origin CC))
+ifneq ($(CC_IS_DEFAULT),)
+CC := cc
+endif
+
+CFLAGS_STD  := -std=c11 -D_GNU_SOURCE
+CFLAGS_WARN := -Wall -Wextra -Wpedantic -Werror
+OPTFLAGS    ?= -O2 -g
+SANFLAGS    ?=
+CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
+               -I$(BUILD)/include -MMD -MP
+LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
+
+PKGS_LIB       :=
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB))) -lpthread
+
+.DEFAULT_GOAL := all
+.PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
+        bench lesson run-lesson check-exercises check-solutions progress install \
+        uninstall clean format deps quotes lesson-check
+.DELETE_ON_ERROR:
+
+# ---------------------------------------------------------------- flags stamp
+# Rewritten only when the compiler or flags change, so objects that depend on
+# it rebuild then and only then.
+FLAGS_LINE := $(CC) $(CFLAGS_ALL) | $(LDFLAGS_ALL)
+$(shell mkdir -p $(BUILD) && \
+        if [ "$$(cat $(BUILD)/flags 2>/dev/null)" != '$(FLAGS_LINE)' ]; then \
+            printf '%s\n' '$(FLAGS_LINE)' > $(BUILD)/flags; fi)
+# <eddy/x.h> resolves to lib/x.h inside the tree, as it does once installed.
+$(shell mkdir -p $(BUILD)/include && ln -sfn $(CURDIR)/lib $(BUILD)/include/eddy)
+
+$(BUILD)/%.o: %.c $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/%.o: %.S $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# ---------------------------------------------------------------- lib/
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_HDRS := $(wildcard lib/*.h)
+
+$(BUILD)/lib/libeddy.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+lib: $(BUILD)/lib/libeddy.a
+
+# ---------------------------------------------------------------- lessons/
+# Each lessons/NN-name/lesson.mk declares its programs:
+#   LESSON_PROGS += NN-name/prog          (the first of a lesson is its default)
+#   NN-name/prog.srcs := main.c other.c   (relative to the lesson's folder)
+#   NN-name/prog.libs := -lpthread        (optional)
+#   NN-name/prog.eddy := yes              (optional: link libeddy, Part II only)
+LESSON_PROGS :=
+include $(sort $(wildcard lessons/*/lesson.mk))
+
+# src_of - a lesson's source, normalised so ../08-event-loop/loop.c from
+# lesson 09 is the same object as lesson 08's own.
+src_of = $(patsubst $(CURDIR)/%,%,$(abspath lessons/$(1)/$(2)))
+
+define LESSON_PROG_RULES
+$(1).objs := $$(foreach s,$$($(1).srcs),$$(BUILD)/$$(basename $$(call src_of,$$(dir $(1)),$$(s))).o)
+$$(BUILD)/lessons/$(1): $$($(1).objs) $$(if $$($(1).eddy),$$(BUILD)/lib/libeddy.a)
+	$$(CC) $$(LDFLAGS_ALL) $$($(1).objs) -o $$@ $$(if $$($(1).eddy),$$(EDDY_LIBS)) $$($(1).libs)
+endef
+$(foreach p,$(LESSON_PROGS),$(eval $(call LESSON_PROG_RULES,$(p))))
+
+LESSON_BINS := $(LESSON_PROGS:%=$(BUILD)/lessons/%)
+lessons: $(LESSON_BINS)
+
+# N=00 picks lessons/00-*; PROG picks a program, default the lesson's first.
+LESSON_DIR   = $(notdir $(firstword $(wildcard lessons/$(N)-*)))
+LESSON_OWN   = $(filter $(LESSON_DIR)/%,$(LESSON_PROGS))
+LESSON_PICK  = $(if $(PROG),$(LESSON_DIR)/$(PROG),$(firstword $(LESSON_OWN)))
+
+lesson-check:
+	@if [ -z "$(N)" ]; then echo "usage: make lesson N=00 (see lessons/)"; exit 2; fi
+	@if [ -z "$(LESSON_DIR)" ]; then echo "no lesson numbered '$(N)' in lessons/"; exit 2; fi
+	@if [ -n "$(PROG)" ] && [ -z "$(filter $(LESSON_DIR)/$(PROG),$(LESSON_PROGS))" ]; then \
+	    echo "lesson $(LESSON_DIR) has no program '$(PROG)'; it has: $(notdir $(LESSON_OWN))"; exit 2; fi
+
+lesson: lesson-check
+	@$(MAKE) --no-print-directory $(LESSON_OWN:%=$(BUILD)/lessons/%)
+	@echo "built: $(LESSON_OWN:%=$(BUILD)/lessons/%)"
+
+run-lesson: lesson
+	@echo "running: $(BUILD)/lessons/$(LESSON_PICK) $(ARGS)"
+	@$(BUILD)/lessons/$(LESSON_PICK) $(ARGS)
+
+# ---------------------------------------------------------------- tests/
+# One Criterion binary per area; tests/common/ is linked into each. Tests
+# find the programs they run through TEST_BUILD_DIR.
+TEST_COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
+TEST_AREAS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/lib/*.c tests/lessons/*.c tests/forum/*.c))))
+TEST_AREAS := $(sort $(TEST_AREAS))
+TEST_BINS  := $(TEST_AREAS:%=$(BUILD)/suites/%)
+
+$(BUILD)/tests/%.o: CFLAGS += -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' -Itests/common
+
+define TEST_AREA_RULES
+$(1).test_objs := $$(patsubst %.c,$$(BUILD)/%.o,$$(wildcard tests/$(1)/*.c))
+$$(BUILD)/suites/$(1): $$($(1).test_objs) $$(TEST_COMMON_OBJS) $$(BUILD)/lib/libeddy.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) $$($(1).test_objs) $$(TEST_COMMON_OBJS) -o $$@ \
+	    $$(EDDY_LIBS) $$(CRITERION_LIBS)
+endef
+$(foreach a,$(TEST_AREAS),$(eval $(call TEST_AREA_RULES,$(a))))
+
+# ---------------------------------------------------------------- exercises/
+# exercises/MANIFEST lists each exercise; tests/exercises/<id>.c holds its
+# tests, built once against exercises/<id>/*.c and once against
+# solutions/<id>/*.c.
+EXERCISE_IDS := $(shell awk -F'\t' '!/^\#/ && NF { print $$1 }' exercises/MANIFEST 2>/dev/null)
+EX_TREES := exercises solutions
+
+define EXERCISE_RULES
+$(BUILD)/extests/$(2)/$(1).objs := $$(patsubst %.c,$$(BUILD)/$(2)/%.o,$$(wildcard $(2)/$(1)/*.c))
+$$(BUILD)/$(2)/$(2)/$(1)/%.o: $(2)/$(1)/%.c $$(BUILD)/flags
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_ALL) -I$(2)/$(1) -c $$< -o $$@
+$$(BUILD)/$(2)/tests/exercises/$(1).o: tests/exercises/$(1).c $$(BUILD)/flags
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_ALL) -Itests/common -I$(2)/$(1) -DTEST_BUILD_DIR='"$$(abspath $$(BUILD))"' -c $$< -o $$@
+$$(BUILD)/extests/$(2)/$(1): $$(BUILD)/$(2)/tests/exercises/$(1).o $$($$(BUILD)/extests/$(2)/$(1).objs) $$(TEST_COMMON_OBJS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) $$^ -o $$@ $$(CRITERION_LIBS) -lpthread $$(EX_LIBS_$(1))
+endef
+$(foreach t,$(EX_TREES),$(foreach e,$(EXERCISE_IDS),$(eval $(call EXERCISE_RULES,$(e),$(t)))))
+
+EX_BINS := $(foreach t,$(EX_TREES),$(EXERCISE_IDS:%=$(BUILD)/extests/$(t)/%))
+exercise-tests: $(EX_BINS)
+
+# A stub must still compile: a student's half-done file may not, so the
+# exercises/ side builds with -k and a broken build counts as "not done".
+EXERCISE_ENV = BUILD=$(BUILD) EXERCISE_IDS="$(EXERCISE_IDS)"
+
+progress: lib
+	@scripts/deps.sh core
+	@$(MAKE) --no-print-directory -k $(TEST_COMMON_OBJS) \
+	    $(EXERCISE_IDS:%=$(BUILD)/extests/exercises/%) >$(BUILD)/progress-build.log 2>&1 || true
+	@$(EXERCISE_ENV) scripts/exercises.sh progress
+
+check-exercises: lib
+	@$(MAKE) --no-print-directory -k $(EXERCISE_IDS:%=$(BUILD)/extests/exercises/%) || true
+	@$(EXERCISE_ENV) scripts/exercises.sh check exercises
+
+check-solutions: $(EXERCISE_IDS:%=$(BUILD)/extests/solutions/%) lessons
+	@$(EXERCISE_ENV) scripts/exercises.sh check solutions
+
+# ---------------------------------------------------------------- top targets
+all: lib lessons tests exercise-tests
+tests: $(TEST_BINS)
+
+help:
+	@echo "make              build the library, lessons, tests"
+	@echo "make run          start the demo (lesson 00 until the forum lands)"
+	@echo "make test         every suite, exercises proven both ways, quotes checked"
+	@echo "make san          the tests under ASan+UBSan (build/san/)"
+	@echo "make valgrind     the tests under valgrind"
+	@echo "make fuzz         each fuzz target for FUZZ_SECONDS (default 60)"
+	@echo "make bench        the instructor benchmarks, CSV + PNG in bench/results/"
+	@echo "make lesson N=00  build one lesson; run-lesson N=00 [PROG=x] [ARGS='...']"
+	@echo "make progress     which exercises pass, and the next one's hint"
+	@echo "make check-exercises | check-solutions"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
+	@echo "make clean | format"
+
+deps:
+	@scripts/deps.sh core
+
+run: deps
+	@echo "The forum is not built yet; running lesson 00's server instead."
+	@echo "In another terminal:  make run-lesson N=00 PROG=client ARGS='--port 8888'"
+	@$(MAKE) --no-print-directory run-lesson N=00 ARGS='--port 8888'
+
+# test: everything a change must keep green. The last line printed is the
+# Criterion-style synthesis over all suites.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(EXERCISE_ENV) TEST_BINS="$(TEST_BINS)" scripts/run-tests.sh
+
+# test-run: the same, without the deps check and the build (used by san).
+test-run:
+	@$(EXERCISE_ENV) TEST_WRAPPER="$(TEST_WRAPPER)" TEST_BINS="$(TEST_BINS)" scripts/run-tests.sh
+
+san: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' test-run
+
+valgrind: deps
+	@scripts/deps.sh core tools
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' all
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' \
+	    TEST_WRAPPER='valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite' test-run
+
+# ---------------------------------------------------------------- fuzz
+# Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs
+# (optional) lists the project sources it links, one per line.
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -I$(BUILD)/include
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $< $(shell cat tests/fuzz/$*.srcs 2>/dev/null) $(LIB_SRCS) -o $@ -lpthread
+
+fuzz: deps
+	@scripts/deps.sh core tools
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	    seeds=; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        $(BUILD)/fuzz/corpus-$$t $$seeds 2>$(BUILD)/fuzz/$$t.log \
+	        || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz/$$t.log | tail -2; \
+	done; echo "fuzz: $(words $(FUZZ_TARGETS)) target(s) ran clean"
+
+# ---------------------------------------------------------------- bench
+bench: all
+	@scripts/deps.sh core bench
+	@BUILD=$(BUILD) bench/run.sh $(BENCH)
+
+# ---------------------------------------------------------------- install
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/eddy $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(BUILD)/lib/libeddy.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/eddy/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@REQUIRES@|$(PKGS_LIB)|' lib/eddy.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eddy.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libeddy.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/eddy.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/eddy
+
+# ---------------------------------------------------------------- upkeep
+quotes:
+	@scripts/quotes.py update
+
+clean:
+	rm -rf $(BUILD)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^exercises/')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

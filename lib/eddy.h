@@ -1,0 +1,14 @@
+/*
+ * eddy.h - everything libeddy offers, in one include.
+ *
+ * Programs built on the library write `#include <eddy/eddy.h>`; inside the
+ * tree the build points <eddy/...> at lib/, and `make install` puts the
+ * same headers under include/eddy/, so the include line never changes.
+ */
+#ifndef EDDY_H
+#define EDDY_H
+
+#include "buf.h"
+#include "log.h"
+
+#endif

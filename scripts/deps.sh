@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages the project needs, or say how.
+#
+# The one list of the project's packages, grouped so that each make target
+# pulls only what it uses: `make test` needs "core", `make fuzz` and
+# `make valgrind` add "tools", `make bench` adds "bench".
+#
+#   scripts/deps.sh [group ...]     groups: core tools bench all (default: core)
+#
+# Checks with dpkg-query (fast when everything is there). When something is
+# missing: as root, runs `apt-get update` once and installs it; otherwise
+# prints the exact apt-get line and exits 1.
+set -euo pipefail
+
+# package            group  why
+PACKAGES="
+gcc                  core   the C compiler
+make                 core   the build
+pkg-config           core   compiler flags of the libraries below
+libevent-dev         core   event loop, bufferevents, evdns, TLS bufferevents (lib/, lessons 11+)
+zlib1g-dev           core   gzip responses, WebSocket permessage-deflate
+libcriterion-dev     core   the test framework
+libssl-dev           core   TLS, SHA-1/HMAC, scrypt, secure random
+libsqlite3-dev       core   the embedded default database
+libjansson-dev       core   JSON bodies, template contexts
+python3              core   scripts: the course quote check
+clang                tools  libFuzzer targets (make fuzz), CC=clang builds
+libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
+valgrind             tools  make valgrind
+wrk                  bench  HTTP load generator
+gnuplot-nox          bench  PNG plots of benchmark CSVs
+python3-tornado      bench  the Tornado reference server
+nginx-light          bench  the nginx reference server
+"
+
+groups=("$@")
+[ ${#groups[@]} -eq 0 ] && groups=(core)
+
+wanted=()
+for g in "${groups[@]}"; do
+    case "$g" in
+    core | tools | bench | all) ;;
+    *) echo "deps.sh: unknown group '$g' (core, tools, bench, all)" >&2; exit 2 ;;
+    esac
+    while read -r pkg grp _; do
+        [ -n "$pkg" ] || continue
+        if [ "$g" = all ] || [ "$g" = "$grp" ]; then wanted+=("$pkg"); fi
+    done <<<"$PACKAGES"
+done
+
+# One dpkg-query call for all of them: installed ones print "ii"-style status.
+missing=()
+status=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${wanted[@]}" 2>/dev/null || true)
+for pkg in "${wanted[@]}"; do
+    if ! grep -qE "^${pkg}(:[a-z0-9]+)? ii" <<<"$status"; then missing+=("$pkg"); fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing Debian packages: ${missing[*]}" >&2
+    echo "Install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

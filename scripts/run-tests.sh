@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# run-tests.sh - run every suite of `make test` and end with one synthesis line.
+#
+# Runs, in order: each Criterion binary in $TEST_BINS (lib, lessons, forum),
+# the exercise proof (every solution passes, every stub fails), and the
+# course's code quotes check. Each part's own output is shown; the last line
+# adds them up in Criterion's format, and the exit status is non-zero when
+# anything failed. $TEST_WRAPPER (e.g. valgrind) prefixes each binary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tested=0 passing=0 failing=0 crashing=0
+failed_parts=()
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# add_synthesis FILE - add the counts of Criterion's synthesis line(s) in FILE.
+add_synthesis() {
+    local line t p f c
+    while read -r line; do
+        t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
+        p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+        f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+        c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+        tested=$((tested + ${t:-0})) passing=$((passing + ${p:-0}))
+        failing=$((failing + ${f:-0})) crashing=$((crashing + ${c:-0}))
+    done < <(grep -a 'Synthesis:' "$1")
+}
+
+for bin in ${TEST_BINS:-}; do
+    echo "== suite $(basename "$bin")"
+    # shellcheck disable=SC2086
+    jobs=-j2
+    [ -n "${TEST_WRAPPER:-}" ] && jobs=-j1 # valgrind reports are unreadable in parallel
+    ${TEST_WRAPPER:-} "$bin" --short-filename $jobs --timeout 120 >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    if ! grep -qa 'Synthesis:' "$out"; then
+        echo "suite $(basename "$bin") died before reporting (exit $rc)"
+        crashing=$((crashing + 1)) tested=$((tested + 1))
+        failed_parts+=("suite $(basename "$bin")")
+        continue
+    fi
+    add_synthesis "$out"
+    [ $rc -eq 0 ] || failed_parts+=("suite $(basename "$bin")")
+done
+
+echo "== exercises: every solution passes, every stub fails"
+scripts/exercises.sh prove >"$out" 2>&1
+rc=$?
+cat "$out"
+add_synthesis "$out"
+[ $rc -eq 0 ] || failed_parts+=("exercises")
+
+echo "== course.md quotes match their files"
+if scripts/quotes.py check >"$out" 2>&1; then
+    cat "$out"; tested=$((tested + 1)) passing=$((passing + 1))
+else
+    cat "$out"; tested=$((tested + 1)) failing=$((failing + 1)); failed_parts+=("quotes")
+fi
+
+echo
+if [ ${#failed_parts[@]} -gt 0 ]; then
+    echo "FAILED: ${failed_parts[*]}"
+fi
+echo "[====] Synthesis: Tested: $tested | Passing: $passing | Failing: $failing | Crashing: $crashing"
+[ ${#failed_parts[@]} -eq 0 ]

@@ -1,0 +1,1 @@
+../../lessons/00-toolchain/lineio.c
