@@ -33,7 +33,7 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(if $(PKGS_LIB),$(shell pkg-config --l
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress install \
-        uninstall clean format deps quotes lesson-check
+        uninstall clean format deps quotes lesson-check fixtures pageserver
 .DELETE_ON_ERROR:
 
 # ---------------------------------------------------------------- flags stamp
@@ -107,6 +107,21 @@ run-lesson: lesson
 	@echo "running: $(BUILD)/lessons/$(LESSON_PICK) $(ARGS)"
 	@$(BUILD)/lessons/$(LESSON_PICK) $(ARGS)
 
+# ---------------------------------------------------------------- fixtures
+# Test equipment the lessons use (tests/fixtures/*.c, one program each):
+# pageserver serves pages with a chosen delay and size, locally.
+FIXTURE_BINS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/*.c))
+
+$(BUILD)/fixtures/%: $(BUILD)/tests/fixtures/%.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< -o $@ -lpthread
+
+fixtures: $(FIXTURE_BINS)
+
+# make pageserver ARGS='--delay 100ms --size 10k'
+pageserver: $(BUILD)/fixtures/pageserver
+	@$(BUILD)/fixtures/pageserver $(ARGS)
+
 # ---------------------------------------------------------------- tests/
 # One Criterion binary per area; tests/common/ is linked into each. Tests
 # find the programs they run through TEST_BUILD_DIR.
@@ -168,7 +183,7 @@ check-solutions: $(EXERCISE_IDS:%=$(BUILD)/extests/solutions/%) lessons
 	@$(EXERCISE_ENV) scripts/exercises.sh check solutions
 
 # ---------------------------------------------------------------- top targets
-all: lib lessons tests exercise-tests
+all: lib lessons fixtures tests exercise-tests
 tests: $(TEST_BINS)
 
 help:
@@ -181,6 +196,7 @@ help:
 	@echo "make bench        the instructor benchmarks, CSV + PNG in bench/results/"
 	@echo "make lesson N=00  build one lesson; run-lesson N=00 [PROG=x] [ARGS='...']"
 	@echo "make progress     which exercises pass, and the next one's hint"
+	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
 	@echo "make check-exercises | check-solutions"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make clean | format"
