@@ -47,7 +47,7 @@ def process(md, update):
         if not m:
             continue
         count += 1
-        where = f"{md.relative_to(ROOT)}:{i}"
+        where = f"{md}:{i}"
         if i >= len(lines) or not FENCE.match(lines[i]):
             problems.append(f"{where}: quote of {m[1]} {m[2]} is not followed by a code block")
             continue
@@ -74,7 +74,11 @@ def process(md, update):
 
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "check"
-    files = [ROOT / "course.md", ROOT / "README.md"] + sorted(ROOT.glob("lessons/*/README.md"))
+    if mode not in ("check", "update"):
+        print("usage: quotes.py check|update [file.md ...]", file=sys.stderr)
+        return 2
+    files = [pathlib.Path(f).resolve() for f in sys.argv[2:]] or (
+        [ROOT / "course.md", ROOT / "README.md"] + sorted(ROOT.glob("lessons/*/README.md")))
     total, problems = 0, []
     for md in files:
         if md.exists():
