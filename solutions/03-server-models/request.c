@@ -1,0 +1,1 @@
+../../lessons/03-server-models/request.c
