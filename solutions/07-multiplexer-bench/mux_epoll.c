@@ -1,0 +1,1 @@
+../../lessons/07-multiplexer-bench/mux_epoll.c
