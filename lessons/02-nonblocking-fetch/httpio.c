@@ -109,7 +109,7 @@ int parse_status_line(const char *line, size_t len)
     size_t after = (size_t)(p + 3 - line);
     if (after < len && p[3] != ' ' && p[3] != '\r' && p[3] != '\n')
         return -1;
-    return status >= 100 ? status : -1;
+    return status >= 100 && status <= 599 ? status : -1;
 }
 /* quote:end parse-status-line */
 

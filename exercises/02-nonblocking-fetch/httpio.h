@@ -1,0 +1,1 @@
+../../lessons/02-nonblocking-fetch/httpio.h
