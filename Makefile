@@ -236,7 +236,7 @@ valgrind: deps
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs
 # (optional) lists the project sources it links, one per line.
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
-FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -I$(BUILD)/include
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$(BUILD)/include
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
@@ -250,6 +250,7 @@ fuzz: deps
 	    seeds=; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \
 	    echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/$$t- \
 	        $(BUILD)/fuzz/corpus-$$t $$seeds 2>$(BUILD)/fuzz/$$t.log \
 	        || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz/$$t.log | tail -2; \
