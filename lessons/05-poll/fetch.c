@@ -1,0 +1,278 @@
+/*
+ * fetch - lesson 05: lesson 04's concurrent fetcher, with poll() instead of select().
+ *
+ * The state machine per fetch (connecting, sending, receiving) is lesson
+ * 04's. What changed is how we ask: an array of struct pollfd, one entry
+ * per fetch, instead of two bitmaps, so a socket's fd can be any number.
+ *
+ *   fetch [--timeout SECONDS] URL...      (URL: http://host[:port]/path)
+ *
+ * Name lookup (getaddrinfo) still blocks; lesson 11 does it asynchronously.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { CONNECTING, SENDING, RECEIVING, DONE };
+
+/* One fetch: where it is, and everything it needs to go on from there. */
+struct fetch {
+    int n;
+    const char *url;
+    int fd;
+    int state;
+    char req[2048];
+    size_t req_len, req_off;
+    char head[2048]; /* the response header, kept to read the status */
+    size_t head_len;
+    bool in_body;
+    int status;
+    long body; /* body bytes received */
+    double start_ms, ms;
+};
+
+static struct {
+    long calls, scanned, ready;
+} stats;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* finish - close the fetch and print its line: the numbers, or why not. */
+static void finish(struct fetch *f, const char *error)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    f->state = DONE;
+    f->ms = now_ms() - f->start_ms;
+    if (!error && !f->in_body)
+        error = "connection closed before a complete response header";
+    if (error) {
+        f->status = 0;
+        printf("%3d  %s   error: %s (%.1f ms)\n", f->n, f->url, error, f->ms);
+    } else {
+        printf("%3d  %s   %3d %7ld bytes %8.1f ms\n", f->n, f->url, f->status, f->body, f->ms);
+    }
+}
+
+/* start - parse the URL, resolve it, and begin a non-blocking connect. */
+static const char *start(struct fetch *f)
+{
+    char host[256], port[8] = "80";
+    const char *p = f->url, *path;
+    if (strncmp(p, "http://", 7) != 0)
+        return "not an http:// URL";
+    p += 7;
+    size_t hlen = strcspn(p, ":/");
+    if (hlen == 0 || hlen >= sizeof host)
+        return "bad host in URL";
+    memcpy(host, p, hlen);
+    host[hlen] = '\0';
+    p += hlen;
+    if (*p == ':') {
+        size_t plen = strcspn(++p, "/");
+        if (plen == 0 || plen >= sizeof port)
+            return "bad port in URL";
+        memcpy(port, p, plen);
+        port[plen] = '\0';
+        p += plen;
+    }
+    path = *p ? p : "/";
+    int len = snprintf(f->req, sizeof f->req,
+                       "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
+    if (len < 0 || (size_t)len >= sizeof f->req)
+        return "URL too long";
+    f->req_len = (size_t)len;
+
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+    int err = getaddrinfo(host, port, &hints, &ai);
+    if (err)
+        return gai_strerror(err);
+    f->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (f->fd < 0) {
+        freeaddrinfo(ai);
+        return strerror(errno);
+    }
+    /* quote:begin connect */
+    /* A non-blocking connect returns at once with EINPROGRESS; the socket
+     * turns writable when the handshake is over, and SO_ERROR then says
+     * whether it worked. */
+    int r = connect(f->fd, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (r < 0 && errno != EINPROGRESS)
+        return strerror(errno);
+    f->state = CONNECTING;
+    return NULL;
+    /* quote:end connect */
+}
+
+/* on_writable - the connect finished, or there is room to send more. */
+static void on_writable(struct fetch *f)
+{
+    if (f->state == CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+            finish(f, strerror(err));
+            return;
+        }
+        f->state = SENDING;
+    }
+    while (f->req_off < f->req_len) {
+        ssize_t n = send(f->fd, f->req + f->req_off, f->req_len - f->req_off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return; /* the rest when the socket is writable again */
+        if (n < 0) {
+            finish(f, strerror(errno));
+            return;
+        }
+        f->req_off += (size_t)n;
+    }
+    f->state = RECEIVING;
+}
+
+/* on_readable - take what has arrived: header bytes first, then count the body. */
+static void on_readable(struct fetch *f)
+{
+    char buf[16384];
+    ssize_t n = read(f->fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (n < 0) {
+        finish(f, strerror(errno));
+        return;
+    }
+    if (n == 0) { /* Connection: close: the end of the body */
+        finish(f, NULL);
+        return;
+    }
+    size_t used = 0;
+    if (!f->in_body) {
+        size_t take = (size_t)n < sizeof f->head - 1 - f->head_len
+                          ? (size_t)n
+                          : sizeof f->head - 1 - f->head_len;
+        memcpy(f->head + f->head_len, buf, take);
+        size_t old = f->head_len;
+        f->head_len += take;
+        f->head[f->head_len] = '\0';
+        char *end = strstr(f->head, "\r\n\r\n");
+        if (!end) {
+            if (f->head_len == sizeof f->head - 1)
+                finish(f, "response header too long");
+            return;
+        }
+        if (sscanf(f->head, "HTTP/%*d.%*d %d", &f->status) != 1) {
+            finish(f, "not an HTTP response");
+            return;
+        }
+        f->in_body = true;
+        used = (size_t)(end + 4 - f->head) - old;
+    }
+    f->body += (long)((size_t)n - used);
+}
+
+int main(int argc, char **argv)
+{
+    double timeout_s = 10;
+    int first = 1;
+    if (argc > 2 && strcmp(argv[1], "--timeout") == 0) {
+        timeout_s = atof(argv[2]);
+        first = 3;
+    }
+    int count = argc - first;
+    if (count <= 0) {
+        fprintf(stderr, "usage: %s [--timeout SECONDS] http://host[:port]/path ...\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct fetch *fs = calloc((size_t)count, sizeof *fs);
+    if (!fs)
+        return 1;
+    double t0 = now_ms();
+    int pending = 0;
+    for (int i = 0; i < count; i++) {
+        struct fetch *f = &fs[i];
+        f->n = i + 1;
+        f->url = argv[first + i];
+        f->fd = -1;
+        f->start_ms = t0;
+        const char *err = start(f);
+        if (err)
+            finish(f, err);
+        else
+            pending++;
+    }
+
+    /* quote:begin fetch-loop */
+    struct pollfd *pfds = calloc((size_t)count, sizeof *pfds);
+    int *which = calloc((size_t)count, sizeof *which); /* pfds[k] is fs[which[k]] */
+    if (!pfds || !which)
+        return 1;
+    while (pending > 0) {
+        nfds_t n = 0;
+        for (int i = 0; i < count; i++) {
+            if (fs[i].state == DONE)
+                continue;
+            pfds[n] = (struct pollfd){.fd = fs[i].fd,
+                                      .events = fs[i].state == RECEIVING ? POLLIN : POLLOUT};
+            which[n++] = i;
+        }
+        double left = timeout_s * 1e3 - (now_ms() - t0);
+        int ready = poll(pfds, n, left > 0 ? (int)left : 0);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0) {
+            perror("poll");
+            return 1;
+        }
+        stats.calls++;
+        stats.scanned += (long)n;
+        stats.ready += ready;
+        for (nfds_t k = 0; k < n; k++) {
+            struct fetch *f = &fs[which[k]];
+            if (ready == 0) /* the --timeout is up */
+                finish(f, "timed out");
+            else if (pfds[k].revents & (POLLOUT | POLLERR | POLLHUP) && f->state != RECEIVING)
+                on_writable(f); /* a failed connect shows as POLLERR: SO_ERROR says why */
+            else if (pfds[k].revents & (POLLIN | POLLERR | POLLHUP))
+                on_readable(f);
+            if (f->state == DONE)
+                pending--;
+        }
+    }
+    free(pfds);
+    free(which);
+    /* quote:end fetch-loop */
+
+    long bytes = 0;
+    int failed = 0;
+    for (int i = 0; i < count; i++) {
+        bytes += fs[i].body;
+        failed += fs[i].status == 0;
+    }
+    printf("%d fetches, %ld bytes, %.1f ms total", count, bytes, now_ms() - t0);
+    if (failed)
+        printf(" (%d failed)", failed);
+    printf("\n");
+    printf("poll: %ld calls, %.1f fds scanned and %.2f ready per call\n", stats.calls,
+           stats.calls ? (double)stats.scanned / stats.calls : 0.0,
+           stats.calls ? (double)stats.ready / stats.calls : 0.0);
+    free(fs);
+    return failed ? 1 : 0;
+}
