@@ -1,0 +1,1 @@
+../../lessons/08-event-loop/timerheap.h
