@@ -56,13 +56,11 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* cpu_ms - CPU time this process has used so far, user + system. */
-static double cpu_ms(void)
+/* cpu_ms - CPU time in a getrusage() result, user + system. */
+static double cpu_ms(const struct rusage *ru)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
+           (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
 }
 
 /* parse_url - split http://host[:port][/path]; 0, or -1 if it is not one. */
@@ -178,10 +176,11 @@ static void report(int n, const struct fetch *f)
 }
 
 /* summary - the total line, and what the times add up to; the exit status. */
-static int summary(const struct fetch *fetches, int count, double wall_ms, double cpu)
+static int summary(const struct fetch *fetches, int count, double wall_ms,
+                   const struct rusage *before, const struct rusage *after)
 {
     long long bytes = 0;
-    double sum = 0;
+    double sum = 0, cpu = cpu_ms(after) - cpu_ms(before);
     int failed = 0;
     for (int i = 0; i < count; i++) {
         bytes += fetches[i].bytes;
@@ -193,6 +192,11 @@ static int summary(const struct fetch *fetches, int count, double wall_ms, doubl
         printf(", %d failed", failed);
     printf("\nsum of the fetch times %.1f ms; CPU time used %.1f ms (%.0f%% of the wall time)\n",
            sum, cpu, wall_ms > 0 ? 100 * cpu / wall_ms : 0);
+    /* A voluntary context switch is the process going to sleep (blocked);
+     * an involuntary one is the kernel taking the CPU from a process that
+     * still wanted it. */
+    printf("the process slept %ld times, and was preempted %ld times\n",
+           after->ru_nvcsw - before->ru_nvcsw, after->ru_nivcsw - before->ru_nivcsw);
     return failed ? 1 : 0;
 }
 
@@ -210,7 +214,9 @@ int main(int argc, char **argv)
     printf("fetching %d URL%s one after another, on blocking sockets\n", count,
            count == 1 ? "" : "s");
 
-    double start = now_ms(), cpu_start = cpu_ms();
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
+    double start = now_ms();
     /* quote:begin main-loop */
     for (int i = 0; i < count; i++) {
         struct fetch *f = &fetches[i];
@@ -221,7 +227,9 @@ int main(int argc, char **argv)
         report(i + 1, f);
     }
     /* quote:end main-loop */
-    int rc = summary(fetches, count, now_ms() - start, cpu_ms() - cpu_start);
+    double wall_ms = now_ms() - start;
+    getrusage(RUSAGE_SELF, &after);
+    int rc = summary(fetches, count, wall_ms, &before, &after);
     free(fetches);
     return rc;
 }
