@@ -1,27 +1,30 @@
 /*
- * hello - lesson 08: the hello server of lessons 04-06, on the event loop.
+ * server - lesson 08: the hello server of lessons 04-06, on the event loop.
  *
  * Lessons 04-06 wrote the wait-then-find-out-whose-fd-it-was loop by hand,
  * once per multiplexer. Here the loop is loop.c's, and this file only says
  * what to do *when* something happens: a connection arrives (on_accept),
- * a connection is readable or writable (on_conn), a /slow request's second
- * is up (on_slow), it is time to print statistics (on_stats). Each is a
- * callback; none of them ever blocks, so one thread serves everyone.
+ * a connection is readable or writable (on_conn_ready), a /slow request's
+ * second is up (on_slow), it is time to print statistics (on_stats),
+ * Ctrl-C was pressed (on_signal_pipe). Each is a callback; none of them
+ * ever blocks, so one thread serves everyone.
  *
- *   hello [--port N] [--address A] [--backend select|epoll]
+ *   server [--port N] [--address A] [--backend select|epoll]
  *
- * `/` answers "Hello, world!\n"; `/slow` answers the same after one second,
- * by setting a timer rather than sleeping, so nobody else waits; any other
- * path is 404. HTTP/1.1 keeps connections open unless the client says
+ * `/` answers "Hello, world!\n"; `/slow` answers "Hello, slow world!\n"
+ * after one second, by setting a timer rather than sleeping, so nobody
+ * else waits; any other path is 404; methods other than GET and HEAD get
+ * 405. HTTP/1.1 keeps connections open unless the client says
  * "Connection: close", HTTP/1.0 closes unless it asks for keep-alive;
  * pipelined requests are answered in order; anything malformed gets 400
- * and the connection is closed.
+ * and the connection is closed. Ctrl-C (or SIGTERM) prints a summary.
  */
 #include "loop.h"
 #include "request.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -48,14 +51,19 @@ struct conn {
     char *out; /* responses waiting to be sent: out[sent..len) */
     size_t out_len, out_sent, out_cap;
     long slow_timer;   /* a /slow being waited for (0: none); requests behind it wait too */
-    bool slow_keep;    /* may the connection stay open after that /slow? */
+    bool slow_keep;    /* how to answer that /slow: keep the connection open? */
+    bool slow_head;    /* ... HEAD, without the body? */
+    int slow_minor;    /* ... to HTTP/1.0 or 1.1? */
     long long slow_at; /* when the /slow arrived, to print how long it took */
     bool eof;          /* the client has shut down its side */
     bool closing;      /* answer what is queued, then close */
     long requests;
+    struct conn *prev, *next; /* every open connection, to close them at exit */
 };
 
+static struct conn *conns; /* the list of open connections */
 static long conns_open, conns_total, requests_total, last_requests_printed = -1;
+static int signal_pipe[2] = {-1, -1}; /* the signal handler writes, the loop reads */
 
 static void on_conn_ready(loop *l, int fd, int events, void *arg);
 static void step(loop *l, struct conn *c);
@@ -90,6 +98,12 @@ static void close_conn(loop *l, struct conn *c)
         loop_timer_cancel(l, c->slow_timer); /* or it would fire on freed memory */
     loop_unwatch(l, c->fd);                  /* before close(): see loop.h */
     close(c->fd);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     free(c->out);
     free(c);
     conns_open--;
@@ -119,6 +133,10 @@ static void on_accept(loop *l, int lfd, int events, void *arg)
         }
         c->fd = fd;
         c->id = ++conns_total;
+        c->next = conns;
+        if (conns)
+            conns->prev = c;
+        conns = c;
         conns_open++;
     }
 }
@@ -157,10 +175,15 @@ static void on_conn_ready(loop *l, int fd, int events, void *arg)
 }
 /* quote:end on-conn */
 
-/* respond - queue one response on c. */
-static void respond(struct conn *c, int status, const char *body, bool keep, int minor)
+/* respond - queue one response on c (head_only: HEAD, no body). */
+static void respond(struct conn *c, int status, const char *body, bool keep, int minor,
+                    bool head_only)
 {
-    const char *reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request";
+    const char *reason = status == 200   ? "OK"
+                         : status == 404 ? "Not Found"
+                         : status == 405 ? "Method Not Allowed"
+                         : status == 503 ? "Service Unavailable"
+                                         : "Bad Request";
     char head[256];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n",
@@ -168,7 +191,8 @@ static void respond(struct conn *c, int status, const char *body, bool keep, int
                      !keep ? "Connection: close\r\n"
                      : minor == 0 ? "Connection: keep-alive\r\n"
                                   : "");
-    size_t need = c->out_len + (size_t)n + strlen(body);
+    size_t body_len = head_only ? 0 : strlen(body);
+    size_t need = c->out_len + (size_t)n + body_len;
     if (need > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 1024;
         while (cap < need)
@@ -182,7 +206,7 @@ static void respond(struct conn *c, int status, const char *body, bool keep, int
         c->out_cap = cap;
     }
     memcpy(c->out + c->out_len, head, (size_t)n);
-    memcpy(c->out + c->out_len + (size_t)n, body, strlen(body));
+    memcpy(c->out + c->out_len + (size_t)n, body, body_len);
     c->out_len = need;
     if (!keep)
         c->closing = true;
@@ -196,7 +220,7 @@ static void on_slow(loop *l, long id, void *arg)
     struct conn *c = arg;
     (void)id;
     c->slow_timer = 0;
-    respond(c, 200, "Hello, world!\n", c->slow_keep, 1);
+    respond(c, 200, "Hello, slow world!\n", c->slow_keep, c->slow_minor, c->slow_head);
     printf("conn %ld: /slow answered after %lld ms\n", c->id, loop_now_ms() - c->slow_at);
     step(l, c);
 }
@@ -215,25 +239,31 @@ static void process(loop *l, struct conn *c)
         if (n == 0 && c->in_len < IN_CAP)
             return; /* not a whole request yet: wait for more bytes */
         if (n <= 0) { /* malformed, or a head too large to ever fit */
-            respond(c, 400, "Bad Request\n", false, 1);
+            respond(c, 400, "Bad request\n", false, 1, false);
             printf("conn %ld: malformed request, answered 400 and closing\n", c->id);
             return;
         }
         c->requests++;
         requests_total++;
-        bool slow = req.path_len == 5 && memcmp(req.path, "/slow", 5) == 0;
-        if (slow) { /* a timer, not sleep(): everyone else carries on */
+        bool head = req.method_len == 4 && memcmp(req.method, "HEAD", 4) == 0;
+        bool get = req.method_len == 3 && memcmp(req.method, "GET", 3) == 0;
+        bool keep = req.keep_alive;
+        int minor = req.minor_version;
+        if (!get && !head) {
+            respond(c, 405, "Only GET and HEAD\n", keep, minor, head);
+        } else if (req.path_len == 5 && memcmp(req.path, "/slow", 5) == 0) {
+            /* A timer, not sleep(): everyone else carries on meanwhile. */
             c->slow_timer = loop_timer_add(l, SLOW_MS, 0, on_slow, c);
-            c->slow_keep = req.keep_alive;
+            c->slow_keep = keep, c->slow_head = head, c->slow_minor = minor;
             c->slow_at = loop_now_ms();
-            if (c->slow_timer < 0) {
+            if (c->slow_timer < 0) { /* no memory for a timer: say so, close */
                 c->slow_timer = 0;
-                respond(c, 200, "Hello, world!\n", false, 1);
+                respond(c, 503, "Try again later\n", false, minor, head);
             }
         } else if (req.path_len == 1 && req.path[0] == '/') {
-            respond(c, 200, "Hello, world!\n", req.keep_alive, req.minor_version);
+            respond(c, 200, "Hello, world!\n", keep, minor, head);
         } else {
-            respond(c, 404, "Not Found\n", req.keep_alive, req.minor_version);
+            respond(c, 404, "Not found\n", keep, minor, head);
         }
         memmove(c->in, c->in + n, c->in_len - (size_t)n); /* consume the request */
         c->in_len -= (size_t)n;
@@ -294,6 +324,29 @@ static void on_stats(loop *l, long id, void *arg)
     last_requests_printed = requests_total;
 }
 
+/* quote:begin signals */
+/* on_signal - the handler may do almost nothing safely, and certainly not
+ * call into the loop; it writes one byte into a pipe the loop watches. */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    char b = (char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) { /* full: a byte is already waiting */
+    }
+    errno = saved;
+}
+
+/* on_signal_pipe - back in the loop, where anything may be done: stop. */
+static void on_signal_pipe(loop *l, int fd, int events, void *arg)
+{
+    (void)events, (void)arg;
+    char b;
+    if (read(fd, &b, 1) == 1)
+        printf("signal %d: stopping\n", b);
+    loop_stop(l);
+}
+/* quote:end signals */
+
 static void usage(const char *prog)
 {
     fprintf(stderr, "usage: %s [--port N] [--address A] [--backend select|epoll]\n", prog);
@@ -316,6 +369,12 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN); /* a vanished client is an error from send(), not a signal */
+    if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+        perror("pipe2");
+        return 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
 
     loop *l = loop_new(backend);
     if (!l) {
@@ -331,16 +390,21 @@ int main(int argc, char **argv)
 
     /* quote:begin main-loop */
     if (loop_watch(l, lfd, LOOP_READ, on_accept, NULL) < 0 ||
+        loop_watch(l, signal_pipe[0], LOOP_READ, on_signal_pipe, NULL) < 0 ||
         loop_timer_add(l, STATS_MS, STATS_MS, on_stats, NULL) < 0) {
         perror("loop");
         return 1;
     }
-    printf("listening on http://%s:%d/ (backend %s)\n", address, ntohs(sa.sin_port),
-           loop_backend_name(l));
+    printf("listening on http://%s:%d/ (backend %s; Ctrl-C prints the summary)\n", address,
+           ntohs(sa.sin_port), loop_backend_name(l));
     int rc = loop_run(l); /* from here on, everything happens in callbacks */
     /* quote:end main-loop */
     if (rc < 0)
         perror("loop_run");
+    last_requests_printed = -1;
+    on_stats(l, 0, NULL); /* the summary */
+    while (conns)
+        close_conn(l, conns);
     loop_free(l);
     close(lfd);
     return rc < 0 ? 1 : 0;
