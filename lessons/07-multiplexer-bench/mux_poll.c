@@ -54,7 +54,10 @@ static int poll_wait(struct mux *m, int *ready, int cap, int timeout_ms)
 }
 /* quote:end poll-wait */
 
-static void poll_destroy(struct mux *m) { free(m); }
+static void poll_destroy(struct mux *m)
+{
+    free(m);
+}
 
 const struct mux_ops mux_poll = {
     .name = "poll",

@@ -58,7 +58,10 @@ static int select_wait(struct mux *m, int *ready, int cap, int timeout_ms)
 }
 /* quote:end select-wait */
 
-static void select_destroy(struct mux *m) { free(m); }
+static void select_destroy(struct mux *m)
+{
+    free(m);
+}
 
 const struct mux_ops mux_select = {
     .name = "select",

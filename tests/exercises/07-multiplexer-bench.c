@@ -47,7 +47,10 @@ static void watch_all(void)
     }
 }
 
-static void make_ready(int i) { cr_assert_eq(write(pair[i][1], "x", 1), 1); }
+static void make_ready(int i)
+{
+    cr_assert_eq(write(pair[i][1], "x", 1), 1);
+}
 
 /* index_of - which pair a ready fd belongs to, or -1 for a stranger. */
 static int index_of(int fd)
@@ -78,8 +81,8 @@ Test(epoll_mux, names_the_one_ready_fd_among_many, .init = setup, .fini = teardo
         int k = mux_epoll.wait(m, ready, PAIRS, 1000);
         cr_assert_eq(k, 1, "round %d: one fd is readable, wait returned %d (errno %s)", round, k,
                      strerror(errno));
-        cr_assert_eq(ready[0], pair[i][0], "round %d: expected fd %d, got fd %d", round,
-                     pair[i][0], ready[0]);
+        cr_assert_eq(ready[0], pair[i][0], "round %d: expected fd %d, got fd %d", round, pair[i][0],
+                     ready[0]);
         char ch;
         cr_assert_eq(read(pair[i][0], &ch, 1), 1);
     }
@@ -135,8 +138,7 @@ Test(epoll_mux, never_stores_more_than_cap, .init = setup, .fini = teardown, .ti
         cr_assert_geq(index_of(ready[j]), 0, "fd %d was never added", ready[j]);
 }
 
-Test(epoll_mux, add_reports_what_epoll_ctl_refuses, .init = setup, .fini = teardown,
-     .timeout = 10)
+Test(epoll_mux, add_reports_what_epoll_ctl_refuses, .init = setup, .fini = teardown, .timeout = 10)
 {
     watch_all();
     errno = 0;

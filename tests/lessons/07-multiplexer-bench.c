@@ -41,7 +41,8 @@ Test(lesson07, a_tiny_sweep_measures_all_three_methods_in_both_modes, .timeout =
     char *out = run_mbench(args);
     cr_assert_not_null(strstr(out, "machine: Linux"), "no machine line:\n%s", out);
     cr_assert_not_null(strstr(out, "command: "), "no command line:\n%s", out);
-    cr_assert_not_null(strstr(out, "--ops 500"), "the command line is not echoed exactly:\n%s", out);
+    cr_assert_not_null(strstr(out, "--ops 500"), "the command line is not echoed exactly:\n%s",
+                       out);
     cr_assert_not_null(strstr(out, "== chains"), "no chains table:\n%s", out);
     cr_assert_not_null(strstr(out, "== tlpi"), "no tlpi table:\n%s", out);
     const char *methods[] = {"select", "poll", "epoll"};
@@ -56,8 +57,8 @@ Test(lesson07, a_tiny_sweep_measures_all_three_methods_in_both_modes, .timeout =
 
 Test(lesson07, select_refuses_more_fds_than_fd_setsize_and_the_others_go_on, .timeout = 90)
 {
-    char *args[] = {"--n", "1500", "--runs", "2", "--writes", "20", "--ops", "200",
-                    "--mode", "tlpi", NULL};
+    char *args[] = {"--n",   "1500", "--runs", "2",    "--writes", "20",
+                    "--ops", "200",  "--mode", "tlpi", NULL};
     char *out = run_mbench(args);
     cr_assert_not_null(strstr(out, "select  refused: select() takes only fds below FD_SETSIZE"),
                        "select did not refuse N=1500:\n%s", out);
@@ -73,8 +74,8 @@ Test(lesson07, csv_has_one_row_per_run_with_the_documented_columns, .timeout = 9
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
     close(fd);
-    char *args[] = {"--n", "10,20", "--runs", "2", "--writes", "10", "--ops", "100",
-                    "--csv", path, NULL};
+    char *args[] = {"--n",   "10,20", "--runs", "2",  "--writes", "10",
+                    "--ops", "100",   "--csv",  path, NULL};
     char *out = run_mbench(args);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f);
