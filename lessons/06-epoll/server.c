@@ -18,6 +18,8 @@
  * rest; and to keep one busy client from starving the others, a connection
  * that still has input after its share goes on a ready list for later.
  */
+#include "interest.h"
+
 #include <sys/epoll.h>
 
 #include <arpa/inet.h>
@@ -408,10 +410,9 @@ static void conn_close(struct conn *c)
 
 /* quote:begin step */
 /* conn_step - run a connection, then close it or update what we watch:
- * one epoll_ctl, and only when that changed. Answers usually leave in the
- * write that follows the read, so EPOLLOUT is asked for only when a write
- * came up short, and dropped when the rest is gone; kept registered all the
- * time, it would wake us for every idle connection on every call. */
+ * one epoll_ctl, and only when that changed (interest.c). Answers usually
+ * leave in the write that follows the read, so EPOLLOUT is asked for only
+ * when a write came up short, and dropped when the rest is gone. */
 static void conn_step(struct conn *c)
 {
     if (conn_run(c) < 0) {
@@ -419,15 +420,12 @@ static void conn_step(struct conn *c)
         return;
     }
     int ev = conn_interest(c);
-    if (ev != c->registered) {
-        struct epoll_event e = {.events = (uint32_t)ev | (edge ? EPOLLET : 0), .data.fd = c->fd};
-        if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e) < 0) {
-            conn_close(c);
-            return;
-        }
-        c->registered = ev;
-        stats.mods++;
+    int changed = interest_update(epfd, c->fd, &c->registered, ev, edge);
+    if (changed < 0) {
+        conn_close(c);
+        return;
     }
+    stats.mods += changed;
     /* Edge-triggered and input left after its share: no new edge will come
      * for it, so remember it ourselves and come back after the others. */
     if (edge && c->can_read && ev & EPOLLIN && !c->on_ready)

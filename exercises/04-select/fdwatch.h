@@ -1,0 +1,1 @@
+../../lessons/04-select/fdwatch.h

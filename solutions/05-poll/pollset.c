@@ -1,0 +1,1 @@
+../../lessons/05-poll/pollset.c

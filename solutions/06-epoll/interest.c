@@ -1,0 +1,1 @@
+../../lessons/06-epoll/interest.c
