@@ -90,7 +90,7 @@ Test(connect_done, reports_a_refused_connection, .timeout = 10)
     close(lfd);
 }
 
-Test(connect_done, says_not_yet_while_the_handshake_is_held_up, .timeout = 15)
+Test(connect_done, says_not_yet_while_the_handshake_is_held_up, .timeout = 10)
 {
     /* Backlog 0 holds one finished connection; with it waiting in the
      * queue, the kernel drops the next SYN and the client's handshake stays
