@@ -37,6 +37,7 @@ struct url {
     char path[2048];
 };
 
+/* quote:begin struct-fetch */
 /* Where a fetch is: each state waits for something different. */
 enum state { CONNECTING, SENDING, RECEIVING, DONE };
 
@@ -58,6 +59,7 @@ struct fetch {
     struct response r;
     double t0;
 };
+/* quote:end struct-fetch */
 
 static void die(const char *what)
 {
