@@ -9,6 +9,7 @@
 #define EDDY_H
 
 #include "buf.h"
+#include "coro.h"
 #include "http_parser.h"
 #include "log.h"
 
