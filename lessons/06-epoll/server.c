@@ -15,8 +15,9 @@
  * --edge registers the fds edge-triggered: epoll then reports a socket
  * when it *becomes* readable, not while it *is*, so we must read until the
  * kernel has nothing left (EAGAIN or a short read) or we never hear of the
- * rest; and to keep one busy client from starving the others, a connection
- * that still has input after its share goes on a ready list for later.
+ * rest. And to keep one busy client from starving the others (in either
+ * mode), a connection that still has work after its share goes on a ready
+ * list for later.
  */
 #include "interest.h"
 
@@ -57,7 +58,7 @@ struct conn {
     bool later_close;
     int registered; /* the events epoll has for it now */
     struct conn *sleep_prev, *sleep_next;
-    struct conn *ready_prev, *ready_next; /* --edge: input left over, on the ready list */
+    struct conn *ready_prev, *ready_next; /* work left over: on the ready list */
     bool on_ready;
     size_t in_len;           /* unanswered input bytes in in[] */
     size_t out_off, out_len; /* out[out_off..out_len) still to send */
@@ -71,7 +72,7 @@ static struct conn **conns; /* by fd, grown as fds grow */
 static size_t conns_cap;
 static int nconns, max_conns = 10000;
 static struct conn *sleep_head, *sleep_tail; /* /slow sleepers, oldest first */
-static struct conn *ready_head, *ready_tail; /* --edge: input left unread, to do next */
+static struct conn *ready_head, *ready_tail; /* work left after a share, to do next */
 static volatile sig_atomic_t stop;
 
 static struct {
@@ -360,11 +361,13 @@ static int conn_flush(struct conn *c)
 }
 
 /* conn_run - move a connection as far as it goes without waiting: read,
- * answer, write, and again while that freed room, for a fair share of
- * rounds. -1: close it now. */
+ * answer, write, and again while that freed room, but only for a fair
+ * share of rounds. -1: close it now; 1: its share ran out with work left
+ * (input in the kernel or in c->in that no event will announce again). */
 static int conn_run(struct conn *c)
 {
-    for (int round = 0; round < 4; round++) {
+    bool more = true;
+    for (int round = 0; round < 4 && more; round++) {
         ssize_t got = 0;
         if (c->can_read && !c->eof && !c->closing && c->in_len < IN_CAP)
             if ((got = conn_read(c)) < 0)
@@ -372,13 +375,12 @@ static int conn_run(struct conn *c)
         int answered = conn_answer(c);
         if (conn_flush(c) < 0)
             return -1;
-        if (got == 0 && answered == 0)
-            break;
+        more = got > 0 || answered > 0;
     }
     bool sent_all = c->out_len == 0;
     if (sent_all && (c->closing || (c->eof && !c->wake_at)))
         return -1; /* done: nothing more will come, or we said we would close */
-    return 0;
+    return more;
 }
 
 /* quote:begin interest */
@@ -415,7 +417,8 @@ static void conn_close(struct conn *c)
  * when a write came up short, and dropped when the rest is gone. */
 static void conn_step(struct conn *c)
 {
-    if (conn_run(c) < 0) {
+    int more = conn_run(c);
+    if (more < 0) {
         conn_close(c);
         return;
     }
@@ -426,9 +429,10 @@ static void conn_step(struct conn *c)
         return;
     }
     stats.mods += changed;
-    /* Edge-triggered and input left after its share: no new edge will come
-     * for it, so remember it ourselves and come back after the others. */
-    if (edge && c->can_read && ev & EPOLLIN && !c->on_ready)
+    /* Work left after its share: no new event will come for input already
+     * read (nor, edge-triggered, for input still in the kernel), so
+     * remember it ourselves and come back after the others have had a go. */
+    if (more && !c->on_ready)
         ready_add(c);
 }
 /* quote:end step */
@@ -631,7 +635,7 @@ int main(int argc, char **argv)
                 conn_step(conns[fd]);
             }
         }
-        /* --edge: the connections cut short last time get their next share. */
+        /* The connections cut short last time get their next share. */
         for (struct conn *c = ready_head, *last = ready_tail; c;) {
             struct conn *next = c == last ? NULL : c->ready_next;
             ready_remove(c);
