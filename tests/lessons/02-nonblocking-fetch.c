@@ -114,17 +114,18 @@ Test(lesson02, three_fetches_overlap_and_take_one_wait, .init = start_pages, .fi
 Test(lesson02, the_busy_loop_spins_and_burns_cpu, .init = start_pages, .fini = stop_pages,
      .timeout = 30)
 {
-    char *urls[] = {url("a"), url("b"), url("c")};
+    char *urls[] = {url("a?delay=500ms"), url("b")};
     int status;
-    char *out = run_fetch(urls, 3, &status, NULL);
+    char *out = run_fetch(urls, 2, &status, NULL);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fetch failed:\n%s", out);
     double spins = number_after(out, "busy loop: ");
-    cr_assert_gt(spins, 0, "no spin count > 0 in:\n%s", out);
+    cr_assert_gt(spins, 100, "no spin count > 100 in:\n%s", out);
     double cpu = number_after(out, "CPU time used ");
     cr_assert_geq(cpu, 0, "no CPU time in:\n%s", out);
-    /* 200 ms of asking "ready yet?" costs CPU time, even when other work
-     * on this machine takes most of the core from us. */
-    cr_assert_gt(cpu, 10, "only %.1f ms of CPU for a 200 ms busy loop?\n%s", cpu, out);
+    /* Half a second of asking "ready yet?" costs CPU time, even when other
+     * work on this machine takes most of the core from us (a blocking
+     * fetcher uses about 0.2 ms per fetch). */
+    cr_assert_gt(cpu, 5, "only %.1f ms of CPU for a 500 ms busy loop?\n%s", cpu, out);
     free(out);
 }
 
