@@ -26,9 +26,10 @@ CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
                -I$(BUILD)/include -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       :=
+PKGS_LIB       := libevent
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
-EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB))) -lpthread
+EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
+EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
@@ -223,6 +224,7 @@ san: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
 	    $(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' test-run
 
@@ -230,7 +232,8 @@ valgrind: deps
 	@scripts/deps.sh core tools
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' all
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' \
-	    TEST_WRAPPER='valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite' test-run
+	    TEST_WRAPPER='valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/sanitizers/valgrind.supp' test-run
 
 # ---------------------------------------------------------------- fuzz
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs
@@ -240,7 +243,8 @@ FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-san
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) $< $(shell cat tests/fuzz/$*.srcs 2>/dev/null) $(LIB_SRCS) -o $@ -lpthread
+	clang $(FUZZ_CFLAGS) $< $(shell cat tests/fuzz/$*.srcs 2>/dev/null) $(LIB_SRCS) -o $@ \
+	    $(shell pkg-config --libs $(PKGS_LIB)) -lpthread
 
 fuzz: deps
 	@scripts/deps.sh core tools

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "coro.h"
+#include "future.h"
 #include "http_parser.h"
 #include "log.h"
 
