@@ -34,7 +34,7 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress install \
-        uninstall clean format deps quotes lesson-check fixtures pageserver
+        uninstall clean format deps quotes check-aarch64 lesson-check fixtures pageserver
 .DELETE_ON_ERROR:
 
 # ---------------------------------------------------------------- flags stamp
@@ -199,6 +199,7 @@ help:
 	@echo "make progress     which exercises pass, and the next one's hint"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
 	@echo "make check-exercises | check-solutions"
+	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make clean | format"
 
@@ -259,6 +260,15 @@ fuzz: deps
 	        || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|Done' $(BUILD)/fuzz/$$t.log | tail -2; \
 	done; echo "fuzz: $(words $(FUZZ_TARGETS)) target(s) ran clean"
+
+# ---------------------------------------------------------------- cross
+# The aarch64 context switch, cross-compiled and run under qemu-user.
+check-aarch64:
+	@scripts/deps.sh core cross
+	@mkdir -p $(BUILD)/cross
+	aarch64-linux-gnu-gcc $(CFLAGS_STD) $(CFLAGS_WARN) -O2 -static -I$(BUILD)/include \
+	    tests/cross/coro.c lib/coro.c -o $(BUILD)/cross/coro-aarch64
+	qemu-aarch64 $(BUILD)/cross/coro-aarch64
 
 # ---------------------------------------------------------------- bench
 bench: all

@@ -5,7 +5,7 @@
 # pulls only what it uses: `make test` needs "core", `make fuzz` and
 # `make valgrind` add "tools", `make bench` adds "bench".
 #
-#   scripts/deps.sh [group ...]     groups: core tools bench all (default: core)
+#   scripts/deps.sh [group ...]     groups: core tools bench cross all (default: core)
 #
 # Checks with dpkg-query (fast when everything is there). When something is
 # missing: as root, runs `apt-get update` once and installs it; otherwise
@@ -27,6 +27,9 @@ python3              core   scripts: the course quote check
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
+gcc-aarch64-linux-gnu cross make check-aarch64: the aarch64 context switch, cross-built
+qemu-user            cross  make check-aarch64: runs it
+libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench  PNG plots of benchmark CSVs
 python3-tornado      bench  the Tornado reference server
@@ -39,8 +42,8 @@ groups=("$@")
 wanted=()
 for g in "${groups[@]}"; do
     case "$g" in
-    core | tools | bench | all) ;;
-    *) echo "deps.sh: unknown group '$g' (core, tools, bench, all)" >&2; exit 2 ;;
+    core | tools | bench | cross | all) ;;
+    *) echo "deps.sh: unknown group '$g' (core, tools, bench, cross, all)" >&2; exit 2 ;;
     esac
     while read -r pkg grp _; do
         [ -n "$pkg" ] || continue
