@@ -25,8 +25,8 @@ int eddy_buf_reserve(eddy_buf *b, size_t n)
         errno = EMSGSIZE;
         return -1;
     }
-    if (n <= b->cap - b->len)
-        return 0;
+    if (b->data && n <= b->cap - b->len)
+        return 0; /* without storage, even 0 bytes need room for the NUL */
     char *base = b->data ? b->data - b->front : NULL;
 
     /* Enough room once the consumed front is reclaimed: slide, don't grow. */

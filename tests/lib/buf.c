@@ -22,6 +22,20 @@ Test(buf, starts_empty_and_appends_bytes)
     cr_assert_null(b.data);
 }
 
+Test(buf, empty_appends_to_a_fresh_buffer_leave_an_empty_string)
+{
+    eddy_buf b = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_buf_append(&b, "", 0), 0);
+    cr_assert_not_null(b.data);
+    cr_assert_str_eq(b.data, "");
+    eddy_buf_free(&b);
+    cr_assert_eq(eddy_buf_append_str(&b, ""), 0);
+    cr_assert_eq(eddy_buf_printf(&b, "%s", ""), 0);
+    cr_assert_eq(b.len, 0);
+    cr_assert_str_eq(b.data, "");
+    eddy_buf_free(&b);
+}
+
 Test(buf, keeps_binary_bytes_including_nul)
 {
     eddy_buf b = EDDY_BUF_INIT;
