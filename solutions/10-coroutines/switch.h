@@ -1,0 +1,1 @@
+../../lessons/10-coroutines/switch.h
