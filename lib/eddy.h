@@ -13,5 +13,6 @@
 #include "future.h"
 #include "http_parser.h"
 #include "log.h"
+#include "options.h"
 
 #endif
