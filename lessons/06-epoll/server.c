@@ -19,6 +19,7 @@
  * mode), a connection that still has work after its share goes on a ready
  * list for later.
  */
+#include "../03-server-models/request.h"
 #include "interest.h"
 
 #include <sys/epoll.h>
@@ -32,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,95 +115,6 @@ static void make_answers(void)
     }
 }
 
-struct request {
-    const char *path;
-    size_t path_len;
-    bool keep_alive, http10, head_only, bad_method;
-};
-
-/* has_token - does a comma-separated header value contain tok (any case)? */
-static bool has_token(const char *v, size_t len, const char *tok)
-{
-    size_t tlen = strlen(tok);
-    for (size_t i = 0; i < len;) {
-        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < len && v[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-            end--;
-        if (end - start == tlen && strncasecmp(v + start, tok, tlen) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* parse_request - the request at the front of buf: its length (head and
- * body), 0 if it is not all here yet, -1 if it is malformed or too big. */
-static long parse_request(const char *buf, size_t len, struct request *r)
-{
-    const char *end = memmem(buf, len, "\r\n\r\n", 4);
-    if (!end)
-        return len >= IN_CAP ? -1 : 0;
-    size_t head_len = (size_t)(end - buf) + 4;
-    const char *eol = memmem(buf, head_len, "\r\n", 2);
-    const char *sp1 = memchr(buf, ' ', (size_t)(eol - buf));
-    const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-    if (!sp1 || sp1 == buf || !sp2 || sp1[1] != '/' || eol - sp2 != 9 ||
-        memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1'))
-        return -1;
-    for (const char *m = buf; m < sp1; m++)
-        if (*m < 'A' || *m > 'Z')
-            return -1;
-    size_t mlen = (size_t)(sp1 - buf);
-    r->head_only = mlen == 4 && memcmp(buf, "HEAD", 4) == 0;
-    r->bad_method = !r->head_only && !(mlen == 3 && memcmp(buf, "GET", 3) == 0);
-    r->path = sp1 + 1;
-    r->path_len = (size_t)(sp2 - sp1 - 1);
-    r->http10 = sp2[8] == '0';
-    r->keep_alive = !r->http10; /* HTTP/1.1 keeps the connection by default */
-
-    size_t content_length = 0;
-    for (const char *line = eol + 2; line < end + 2;) {
-        const char *next = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
-        const char *colon = memchr(line, ':', (size_t)(next - line));
-        if (!colon || colon == line)
-            return -1;
-        size_t nlen = (size_t)(colon - line);
-        const char *v = colon + 1;
-        size_t vlen = (size_t)(next - v);
-        if (nlen == 10 && strncasecmp(line, "Connection", 10) == 0) {
-            if (has_token(v, vlen, "close"))
-                r->keep_alive = false;
-            else if (has_token(v, vlen, "keep-alive"))
-                r->keep_alive = true;
-        } else if (nlen == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
-            content_length = 0;
-            size_t digits = 0;
-            for (size_t i = 0; i < vlen; i++) {
-                if (v[i] >= '0' && v[i] <= '9' && content_length < IN_CAP) {
-                    content_length = content_length * 10 + (size_t)(v[i] - '0');
-                    digits++;
-                } else if (v[i] != ' ' && v[i] != '\t') {
-                    return -1;
-                }
-            }
-            if (!digits)
-                return -1;
-        } else if (nlen == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
-            return -1; /* no chunked bodies in this small server */
-        }
-        line = next + 2;
-    }
-    if (head_len + content_length > IN_CAP)
-        return -1;
-    if (len < head_len + content_length)
-        return 0;
-    return (long)(head_len + content_length); /* a body, if any, is skipped */
-}
-
 /* ---------------------------------------------------------------- connections */
 
 static void put(struct conn *c, const char *data, size_t len)
@@ -274,11 +185,11 @@ static int conn_answer(struct conn *c)
     while (!c->wake_at && !c->closing) {
         if (OUT_CAP - c->out_len < MAX_ANSWER)
             break;
-        struct request r;
-        long n = parse_request(c->in + used, c->in_len - used, &r);
-        if (n == 0)
-            break;
-        if (n < 0) {
+        struct http_request r; /* lesson 03's parser: pointers into c->in */
+        ssize_t n = http_parse(c->in + used, c->in_len - used, &r);
+        if (n == 0 && c->in_len - used < IN_CAP)
+            break;    /* not all here yet */
+        if (n <= 0) { /* malformed, or too big to ever fit in c->in */
             put(c, answers[A_BAD_REQUEST][C_CLOSE], answer_len[A_BAD_REQUEST][C_CLOSE]);
             c->closing = true;
             used = c->in_len;
@@ -286,12 +197,14 @@ static int conn_answer(struct conn *c)
         }
         used += (size_t)n;
         answered++;
-        int a = r.bad_method                                         ? A_BAD_METHOD
+        bool head_only = r.method_len == 4 && memcmp(r.method, "HEAD", 4) == 0;
+        bool get = r.method_len == 3 && memcmp(r.method, "GET", 3) == 0;
+        int a = !get && !head_only                                   ? A_BAD_METHOD
                 : r.path_len == 1                                    ? A_HELLO
                 : r.path_len == 5 && memcmp(r.path, "/slow", 5) == 0 ? A_SLOW
                                                                      : A_NOT_FOUND;
-        int m = !r.keep_alive ? C_CLOSE : r.http10 ? C_KEEP : C_DEFAULT;
-        size_t len = answer_len[a][m] - (r.head_only ? body_len[a] : 0);
+        int m = !r.keep_alive ? C_CLOSE : r.minor_version == 0 ? C_KEEP : C_DEFAULT;
+        size_t len = answer_len[a][m] - (head_only ? body_len[a] : 0);
         if (a == A_SLOW) { /* park: the timer in the main loop sends it */
             c->later = answers[a][m];
             c->later_len = len;
