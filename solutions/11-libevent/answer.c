@@ -1,0 +1,1 @@
+../../lessons/11-libevent/answer.c
