@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 enum {
-    IN_CAP = 4096,     /* a request head must fit; larger is refused with 400 */
+    IN_CAP = 4096,     /* a whole request must fit; larger is refused with 400 */
     OUT_CAP = 4096,    /* answers waiting to be sent; when full, stop parsing */
     MAX_ANSWER = 160,  /* the longest canned answer below */
     SLOW_MS = 1000,    /* how long /slow waits */
