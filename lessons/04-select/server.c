@@ -43,6 +43,7 @@ enum {
     MAX_WAIT_MS = 1000 /* wake at least this often to notice a stop request */
 };
 
+/* quote:begin conn */
 /* One client. Everything it needs lives here, so it can wait at any point
  * (half a request read, half an answer written) without holding a thread. */
 struct conn {
@@ -60,6 +61,7 @@ struct conn {
     char in[IN_CAP];
     char out[OUT_CAP];
 };
+/* quote:end conn */
 
 static struct fd_watch watch;
 static struct conn *conns[FD_SETSIZE]; /* by fd: select can never hand us more */

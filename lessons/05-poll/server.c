@@ -37,6 +37,7 @@ enum {
     MAX_WAIT_MS = 1000 /* wake at least this often to notice a stop request */
 };
 
+/* quote:begin conn */
 /* One client. Everything it needs lives here, so it can wait at any point
  * (half a request read, half an answer written) without holding a thread. */
 struct conn {
@@ -55,6 +56,7 @@ struct conn {
     char in[IN_CAP];
     char out[OUT_CAP];
 };
+/* quote:end conn */
 
 static struct pollset ps;
 static struct conn **conns; /* by fd, grown as fds grow */
