@@ -199,8 +199,8 @@ Test(ex11, answers_through_a_bufferevent_pair)
     bufferevent_enable(ends[0], EV_READ | EV_WRITE);
     bufferevent_enable(ends[1], EV_READ | EV_WRITE);
     const char *reqs = "GET / HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n";
-    for (const char *p = reqs; *p; p += 7) /* in pieces, as a network would */
-        bufferevent_write(ends[0], p, strlen(p) < 7 ? strlen(p) : 7);
+    for (size_t i = 0, n = strlen(reqs); i < n; i += 7) /* in pieces, as a network would */
+        bufferevent_write(ends[0], reqs + i, n - i < 7 ? n - i : 7);
     struct timeval limit = {2, 0};
     event_base_loopexit(t.base, &limit);
     event_base_dispatch(t.base);

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# 11-libevent: what libevent costs next to the hand-written servers.
+#
+# Two measurements, each against lesson 11's libevent server, lesson 06's
+# epoll server and lesson 08's server on the hand-made loop (those that are
+# built), each run on a fresh server:
+#
+#  1. Memory per idle connection: the server's VmRSS before and after
+#     IDLE (default 2000) connections are opened by build/fixtures/idleconns
+#     and held, divided by IDLE. Two kinds of idle: "nothing" (connect and
+#     say nothing) and "partial" (half a request, so input buffers exist).
+#     Kernel socket memory is the same for every server and not counted.
+#  2. Throughput under wrk, 1 thread, CONNS (default 50) keep-alive
+#     connections for DURATION (default 5) seconds: one request at a time,
+#     then 16 pipelined per write (a small Lua script).
+#
+# Server and wrk are pinned to different cores when there are two. Prints
+# every run's raw figures and the exact commands; writes
+# bench/results/11-libevent.csv and .png.
+#
+#   DURATION=5 CONNS=50 IDLE=2000 bench/11-libevent.sh
+set -euo pipefail
+BUILD=${BUILD:-build}
+RESULTS=${RESULTS:-bench/results}
+DURATION=${DURATION:-5}
+CONNS=${CONNS:-50}
+IDLE=${IDLE:-2000}
+mkdir -p "$RESULTS"
+
+command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core bench"; exit 1; }
+[ -x "$BUILD/fixtures/idleconns" ] || { echo "missing $BUILD/fixtures/idleconns: run make"; exit 1; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+echo "machine: $(uname -srm), $(nproc) cores; fd limit $(ulimit -n); libevent $(pkg-config --modversion libevent 2>/dev/null || echo '?')"
+
+SERVER_PIN=() CLIENT_PIN=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    SERVER_PIN=(taskset -c 0) CLIENT_PIN=(taskset -c 1)
+    echo "pinning: server on core 0, wrk and idleconns on core 1"
+fi
+
+SERVERS=()
+for pair in 11-libevent:libevent 06-epoll:epoll 08-event-loop:loop08; do
+    lesson=${pair%%:*} name=${pair#*:}
+    bin=$BUILD/lessons/$lesson/server
+    if [ -x "$bin" ]; then SERVERS+=("$name|$bin"); else echo "skipping $lesson: $bin is not built"; fi
+done
+
+tmp=$(mktemp -d)
+server_pid= holder_pid=
+cleanup() {
+    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+start_server() {
+    "${SERVER_PIN[@]}" "$1" --port 0 >"$tmp/server.log" 2>&1 &
+    server_pid=$!
+    port=
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -1)
+        [ -n "$port" ] && return 0
+        sleep 0.05
+    done
+    echo "server $1 did not start:"; cat "$tmp/server.log"; exit 1
+}
+
+stop_server() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+csv=$RESULTS/11-libevent.csv
+echo "server,test,value,unit" >"$csv"
+
+echo
+echo "== memory per idle connection ($IDLE connections, VmRSS after - before)"
+for entry in "${SERVERS[@]}"; do
+    IFS='|' read -r name bin <<<"$entry"
+    for mode in nothing partial; do
+        start_server "$bin"
+        sleep 0.2
+        before=$(rss_kib "$server_pid")
+        cmd=("${CLIENT_PIN[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" --send "$mode")
+        "${cmd[@]}" >"$tmp/idle.log" 2>&1 &
+        holder_pid=$!
+        for _ in $(seq 300); do
+            grep -q holding "$tmp/idle.log" && break
+            kill -0 "$holder_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        sleep 0.5 # let the server accept and read the last of them
+        after=$(rss_kib "$server_pid")
+        per=$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }')
+        printf '%-9s %-8s RSS %6d -> %6d KiB: %5d bytes per connection   (%s)\n' \
+            "$name" "$mode" "$before" "$after" "$per" "${cmd[*]}"
+        echo "$name,idle_$mode,$per,bytes_per_conn" >>"$csv"
+        kill "$holder_pid" 2>/dev/null || true
+        wait "$holder_pid" 2>/dev/null || true
+        holder_pid=
+        stop_server
+    done
+done
+
+cat >"$tmp/pipeline.lua" <<'LUA'
+-- 16 requests per write: wrk counts each response
+init = function(args)
+    local r = {}
+    for i = 1, 16 do r[i] = wrk.format(nil, "/") end
+    req = table.concat(r)
+end
+request = function() return req end
+LUA
+
+echo
+echo "== wrk, $CONNS connections, ${DURATION}s per run"
+for entry in "${SERVERS[@]}"; do
+    IFS='|' read -r name bin <<<"$entry"
+    for kind in keepalive pipeline16; do
+        start_server "$bin"
+        url="http://127.0.0.1:$port/"
+        cmd=("${CLIENT_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 2s)
+        [ "$kind" = pipeline16 ] && cmd+=(-s "$tmp/pipeline.lua")
+        cmd+=("$url")
+        "${cmd[@]}" >"$tmp/wrk.out" 2>&1 || true
+        rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
+        lat=$(awk '$1 == "Latency" { print $2 }' "$tmp/wrk.out")
+        errs=$(grep -c 'Socket errors\|Non-2xx' "$tmp/wrk.out" || true)
+        printf '%-9s %-10s %10.0f req/s   latency avg %-8s %s   (%s)\n' "$name" "$kind" \
+            "${rps:-0}" "${lat:-NA}" "$([ "$errs" -gt 0 ] && echo "ERRORS: $(grep -E 'Socket errors|Non-2xx' "$tmp/wrk.out" | tr -s ' ')")" \
+            "${cmd[*]/$tmp\/pipeline.lua/pipeline.lua}"
+        echo "$name,$kind,${rps:-0},req_per_s" >>"$csv"
+        stop_server
+    done
+done
+
+echo
+echo "results ($csv):"
+column -s, -t <"$csv" 2>/dev/null || cat "$csv"
+
+if command -v gnuplot >/dev/null; then
+    png=$RESULTS/11-libevent.png
+    names=$(tail -n +2 "$csv" | cut -d, -f1 | awk '!seen[$0]++' | tr '\n' ' ')
+    for t in idle_nothing idle_partial keepalive pipeline16; do
+        awk -F, -v t="$t" '$2 == t { print $1, $3 }' "$csv" >"$tmp/$t.dat"
+    done
+    {
+        echo "set terminal pngcairo size 1200,420 font ',10'"
+        echo "set output '$png'"
+        echo "set multiplot layout 1,2 title 'lesson 11: libevent vs hand-written loops, 127.0.0.1 ($(nproc) cores)'"
+        echo "set style data histograms; set style fill solid 0.8 border -1; set boxwidth 0.9"
+        echo "set grid ytics; set yrange [0:*]; set key top left"
+        echo "set title 'memory per idle connection ($IDLE held)'; set ylabel 'bytes'"
+        echo "plot '$tmp/idle_nothing.dat' using 2:xtic(1) title 'connected, silent', '$tmp/idle_partial.dat' using 2 title 'half a request'"
+        echo "set title 'wrk, $CONNS connections, ${DURATION}s'; set ylabel 'requests/s'"
+        echo "plot '$tmp/keepalive.dat' using 2:xtic(1) title 'keep-alive', '$tmp/pipeline16.dat' using 2 title '16 pipelined'"
+        echo "unset multiplot"
+    } >"$tmp/plot.gp"
+    gnuplot "$tmp/plot.gp" && echo "plot: $png"
+fi
