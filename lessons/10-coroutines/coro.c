@@ -48,8 +48,8 @@ coro *coro_create(void (*fn)(void *), void *arg, size_t stack_size)
     if (!c)
         return NULL;
     c->map_size = stack_size + page;
-    c->map = mmap(NULL, c->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                  -1, 0);
+    c->map = mmap(NULL, c->map_size, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (c->map == MAP_FAILED) {
         free(c);
         return NULL;
@@ -101,9 +101,15 @@ void coro_yield(void)
 }
 /* quote:end resume-yield */
 
-coro *coro_current(void) { return current; }
+coro *coro_current(void)
+{
+    return current;
+}
 
-int coro_done(const coro *c) { return c->done; }
+int coro_done(const coro *c)
+{
+    return c->done;
+}
 
 void coro_stack(const coro *c, void **guard, void **bottom, void **top)
 {

@@ -121,8 +121,8 @@ static void crawler(void *arg)
             c->failed++;
         } else {
             int added = res.status == 200 ? find_links(c, res.body, res.body_len) : 0;
-            printf("%3d  %-36s %3d %7zu bytes %7.1f ms  %d new links, %d in flight\n", c->done,
-                   url, res.status, res.body_len, res.ms, added, c->in_flight);
+            printf("%3d  %-36s %3d %7zu bytes %7.1f ms  %d new links, %d in flight\n", c->done, url,
+                   res.status, res.body_len, res.ms, added, c->in_flight);
             c->bytes += (long long)res.body_len;
         }
         fetch_result_free(&res);

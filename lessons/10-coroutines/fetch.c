@@ -41,8 +41,8 @@ static void fetch_one(void *arg)
         printf("%3d  %-30s error: %s  %.1f ms\n", job->n, job->url, res.error, res.ms);
         run->failed++;
     } else {
-        printf("%3d  %-30s %3d %7zu bytes %7.1f ms\n", job->n, job->url, res.status,
-               res.body_len, res.ms);
+        printf("%3d  %-30s %3d %7zu bytes %7.1f ms\n", job->n, job->url, res.status, res.body_len,
+               res.ms);
         run->bytes += (long long)res.body_len;
     }
     fetch_result_free(&res);

@@ -34,8 +34,8 @@ static int dig(int depth)
     long left = (long)((char *)frame - stack_bottom);
     /* Not printf: on an unbuffered stream it needs 8 KiB of stack itself. */
     char line[80];
-    int n = snprintf(line, sizeof line, "depth %3d: %6ld bytes of stack left above the guard page\n",
-                     depth, left);
+    int n = snprintf(line, sizeof line,
+                     "depth %3d: %6ld bytes of stack left above the guard page\n", depth, left);
     if (write(1, line, (size_t)n) < 0)
         return 0;
     return dig(depth + 1) + frame[depth % sizeof frame]; /* not a tail call */

@@ -74,8 +74,8 @@ static int connect_to(struct addrinfo *addrs, long long timeout_ms)
 {
     int err = ECONNREFUSED;
     for (struct addrinfo *ai = addrs; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             err = errno;
             continue;

@@ -19,12 +19,12 @@
 /* What a fetch came to. body is malloc'd: fetch_result_free() it. */
 struct fetch_result {
     const char *url;
-    int status;         /* the HTTP status, 0 if the fetch failed */
-    char *data;         /* everything received: status line, headers, body */
-    const char *body;   /* the response body, body_len bytes, inside data */
+    int status;       /* the HTTP status, 0 if the fetch failed */
+    char *data;       /* everything received: status line, headers, body */
+    const char *body; /* the response body, body_len bytes, inside data */
     size_t body_len;
-    double ms;          /* from the call to the return */
-    char error[300];    /* "" or what went wrong ("connect: Connection refused") */
+    double ms;       /* from the call to the return */
+    char error[300]; /* "" or what went wrong ("connect: Connection refused") */
 };
 
 /* fetch - GET url (http://host[:port][/path]) from inside a task. 0 with

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
 /* quote:begin macros */
 struct pt {
     int line; /* where to continue: 0 = from the top, -1 = finished */
@@ -45,6 +46,7 @@ struct pt {
             return 1;                                                                            \
     } while (0)
 /* quote:end macros */
+/* clang-format on */
 
 /* ---- demo 1: two generators interleaved on one stack */
 
@@ -155,7 +157,8 @@ static int parse_headers(struct header_parser *h, struct input *in)
             printf("   malformed line \"%s\", skipped\n", h->reader.line);
         else
             printf("   header %d: name \"%.*s\", value \"%s\"\n", ++h->headers,
-                   (int)(colon - h->reader.line), h->reader.line, colon + 1 + strspn(colon + 1, " "));
+                   (int)(colon - h->reader.line), h->reader.line,
+                   colon + 1 + strspn(colon + 1, " "));
     }
     PT_END(&h->pt);
 }

@@ -16,7 +16,10 @@
 
 static loop *the_loop;
 
-void tasks_init(loop *l) { the_loop = l; }
+void tasks_init(loop *l)
+{
+    the_loop = l;
+}
 
 /* run - resume c until it waits again or ends; free it when it ends. Runs
  * on the main stack, from a loop callback. */

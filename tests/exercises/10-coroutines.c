@@ -53,6 +53,7 @@ Test(ex10, values_ping_pong_between_main_and_a_coroutine, .timeout = 10)
 int check_callee_saved(void (*fn)(void *), void *arg);
 void clobber_and_yield(void *mask);
 
+/* clang-format off */
 #if defined(CORO_ASM) && defined(__x86_64__)
 #define REGS "rbx rbp r12 r13 r14 r15"
 __asm__(".text\n"
@@ -93,9 +94,9 @@ __asm__(".text\n"
         "    ret\n");
 #elif defined(CORO_ASM) && defined(__aarch64__)
 #define REGS "x19..x29 d8..d15"
-/* Frame: x19-x30 at 0..95, d8-d15 at 96..159, spare 160..175. Register
- * n gets the value 0x1100 + n (d8-d15: 0x1200 + n) in the checker, and
- * 0x7700 + n / 0x7800 + n in the coroutine. */
+/* Frame: x19-x30 at 0..95, d8-d15 at 96..159, spare 160..175. The checker
+ * loads x19 = 0x1119 ... x29 = 0x1129 and d8 = 0x1208 ... d15 = 0x1215; the
+ * coroutine 0x77NN and 0x78NN. */
 #define A64_SAVE                                                                                 \
     "    sub sp, sp, #176\n"                                                                     \
     "    stp x19, x20, [sp, #0]\n stp x21, x22, [sp, #16]\n stp x23, x24, [sp, #32]\n"           \
@@ -120,12 +121,13 @@ __asm__(".text\n"
 #define A64_CMPD(R, N, D, BIT)                                                                   \
     "    mov x9, #" D N "\n fmov x10, d" #R "\n cmp x10, x9\n b.eq 1f\n orr w0, w0, #" BIT "\n1:\n"
 #define A64_CHECK(B, D)                                                                          \
-    "    mov w0, #0\n" A64_CMPX(19, B, "1") A64_CMPX(20, B, "1") A64_CMPX(21, B, "1")              \
-        A64_CMPX(22, B, "1") A64_CMPX(23, B, "1") A64_CMPX(24, B, "1") A64_CMPX(25, B, "1")      \
-            A64_CMPX(26, B, "1") A64_CMPX(27, B, "1") A64_CMPX(28, B, "1")                        \
-                A64_CMPX(29, B, "2") A64_CMPD(8, "08", D, "4") A64_CMPD(9, "09", D, "4")                    \
-                    A64_CMPD(10, "10", D, "4") A64_CMPD(11, "11", D, "4") A64_CMPD(12, "12", D, "4")                \
-                        A64_CMPD(13, "13", D, "4") A64_CMPD(14, "14", D, "4") A64_CMPD(15, "15", D, "4")
+    "    mov w0, #0\n"                                                                           \
+    A64_CMPX(19, B, "1") A64_CMPX(20, B, "1") A64_CMPX(21, B, "1") A64_CMPX(22, B, "1")           \
+    A64_CMPX(23, B, "1") A64_CMPX(24, B, "1") A64_CMPX(25, B, "1") A64_CMPX(26, B, "1")           \
+    A64_CMPX(27, B, "1") A64_CMPX(28, B, "1") A64_CMPX(29, B, "2")                                \
+    A64_CMPD(8, "08", D, "4") A64_CMPD(9, "09", D, "4") A64_CMPD(10, "10", D, "4")                \
+    A64_CMPD(11, "11", D, "4") A64_CMPD(12, "12", D, "4") A64_CMPD(13, "13", D, "4")              \
+    A64_CMPD(14, "14", D, "4") A64_CMPD(15, "15", D, "4")
 __asm__(".text\n"
         ".globl check_callee_saved\n"
         "check_callee_saved:\n" A64_SAVE "    mov x11, x0\n mov x0, x1\n" A64_LOAD("0x11", "0x12")
@@ -135,9 +137,13 @@ __asm__(".text\n"
         "    bl coro_yield\n" A64_CHECK("0x77", "0x78") "    ldr x1, [sp, #160]\n str w0, [x1]\n"
         A64_RESTORE "    ret\n");
 #endif
+/* clang-format on */
 
 #if defined(CORO_ASM)
-static void resume_it(void *c) { coro_resume(c); }
+static void resume_it(void *c)
+{
+    coro_resume(c);
+}
 
 Test(ex10, callee_saved_registers_survive_a_switch_both_ways, .timeout = 10)
 {
@@ -148,9 +154,11 @@ Test(ex10, callee_saved_registers_survive_a_switch_both_ways, .timeout = 10)
     cr_assert_eq(main_side, 0, "after a resume+yield, main lost registers (mask 0x%x of " REGS ")",
                  main_side);
     main_side = check_callee_saved(resume_it, c); /* resumes it: it checks its own */
-    cr_assert_eq(coro_side, 0, "after a switch back, the coroutine lost registers (mask 0x%x of " REGS ")",
+    cr_assert_eq(coro_side, 0,
+                 "after a switch back, the coroutine lost registers (mask 0x%x of " REGS ")",
                  coro_side);
-    cr_assert_eq(main_side, 0, "main lost registers on the coroutine's exit (mask 0x%x)", main_side);
+    cr_assert_eq(main_side, 0, "main lost registers on the coroutine's exit (mask 0x%x)",
+                 main_side);
     cr_assert(coro_done(c));
     coro_free(c);
 }

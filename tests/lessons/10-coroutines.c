@@ -18,16 +18,31 @@ static char origin[64];
 /* start_pages - a pageserver with a small site: --pages 20, --delay ms. */
 static void start_pages_with(const char *delay)
 {
-    char *argv[] = {(char *)th_path("fixtures/pageserver"), "--port", "0", "--delay", (char *)delay,
-                    "--pages", "20", NULL};
+    char *argv[] = {(char *)th_path("fixtures/pageserver"),
+                    "--port",
+                    "0",
+                    "--delay",
+                    (char *)delay,
+                    "--pages",
+                    "20",
+                    NULL};
     cr_assert_eq(th_start_server(&pages, argv, 5000), 0, "pageserver did not start:\n%s",
                  pages.output ? pages.output : "");
     snprintf(origin, sizeof origin, "http://127.0.0.1:%d", pages.port);
 }
 
-static void start_pages(void) { start_pages_with("50ms"); }
-static void start_slow_pages(void) { start_pages_with("200ms"); }
-static void stop_pages(void) { th_free(&pages); }
+static void start_pages(void)
+{
+    start_pages_with("50ms");
+}
+static void start_slow_pages(void)
+{
+    start_pages_with("200ms");
+}
+static void stop_pages(void)
+{
+    th_free(&pages);
+}
 
 /* run - a lesson 10 program to completion; its wait status, output in *out. */
 static int run(char **argv, char **out)
@@ -68,8 +83,8 @@ static int reachable(int pages_n, int seen[])
     memset(seen, 0, sizeof(int) * (size_t)pages_n);
     seen[0] = 1, queue[tail++] = 0;
     while (head < tail) {
-        int k = queue[head++], links[] = {(k * 2 + 1) % pages_n, (k * 3 + 2) % pages_n,
-                                          (k + 7) % pages_n};
+        int k = queue[head++],
+            links[] = {(k * 2 + 1) % pages_n, (k * 3 + 2) % pages_n, (k + 7) % pages_n};
         n++;
         for (int i = 0; i < 3; i++)
             if (!seen[links[i]])
@@ -92,8 +107,9 @@ Test(lesson10, crawl_visits_every_reachable_page_once_and_stays_on_the_host, .in
     for (int k = 0; k < 20; k++) {
         char page[128];
         snprintf(page, sizeof page, "  %s/site/%d ", origin, k); /* not the header */
-        cr_assert_eq(count_lines_with(out, page), seen[k], "/site/%d fetched %d times, want %d:\n%s",
-                     k, count_lines_with(out, page), seen[k], out);
+        cr_assert_eq(count_lines_with(out, page), seen[k],
+                     "/site/%d fetched %d times, want %d:\n%s", k, count_lines_with(out, page),
+                     seen[k], out);
     }
     cr_assert_null(strstr(out, "elsewhere.invalid"), "went off-site:\n%s", out);
     char total[64];
@@ -108,8 +124,8 @@ Test(lesson10, crawl_stops_at_the_limit, .init = start_pages, .fini = stop_pages
 {
     char url[128];
     snprintf(url, sizeof url, "%s/site/0", origin);
-    char *argv[] = {(char *)th_path("lessons/10-coroutines/crawl"), "--max", "3", "--limit", "5",
-                    url, NULL};
+    char *argv[] = {
+        (char *)th_path("lessons/10-coroutines/crawl"), "--max", "3", "--limit", "5", url, NULL};
     char *out = NULL;
     int status = run(argv, &out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "crawl failed:\n%s", out);
@@ -126,10 +142,10 @@ Test(lesson10, crawl_runs_max_fetches_at_once, .init = start_slow_pages, .fini =
      * crawl is limited by the depth of the link graph, well under that. */
     char url[128];
     snprintf(url, sizeof url, "%s/site/0", origin);
-    char *one[] = {(char *)th_path("lessons/10-coroutines/crawl"), "--max", "1", "--limit", "10",
-                   url, NULL};
-    char *five[] = {(char *)th_path("lessons/10-coroutines/crawl"), "--max", "5", "--limit", "10",
-                    url, NULL};
+    char *one[] = {
+        (char *)th_path("lessons/10-coroutines/crawl"), "--max", "1", "--limit", "10", url, NULL};
+    char *five[] = {
+        (char *)th_path("lessons/10-coroutines/crawl"), "--max", "5", "--limit", "10", url, NULL};
     char *out = NULL;
     long long t0 = th_now_ms();
     run(one, &out);
@@ -180,8 +196,8 @@ Test(lesson10, fetch_runs_the_tasks_concurrently, .init = start_slow_pages, .fin
 
 Test(lesson10, switchbench_prints_both_switches, .timeout = 60)
 {
-    char *argv[] = {(char *)th_path("lessons/10-coroutines/switchbench"), "--runs", "2", "--ms",
-                    "20", NULL};
+    char *argv[] = {
+        (char *)th_path("lessons/10-coroutines/switchbench"), "--runs", "2", "--ms", "20", NULL};
     char *out = NULL;
     int status = run(argv, &out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "switchbench failed:\n%s", out);
