@@ -848,16 +848,17 @@ int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[])
 int eddy_options_parse_command_line(eddy_options *o, int argc, char *const argv[])
 {
     int first = eddy_options_parse_args(o, argc, argv);
-    if (first == EDDY_OPTIONS_HELP) {
-        if (eddy_options_print_help(o, stdout) < 0 || fflush(stdout) != 0)
-            exit(1);
-        exit(0);
-    }
-    if (first < 0) {
+    if (first >= 0)
+        return first;
+    int status = 2;
+    if (first == EDDY_OPTIONS_HELP)
+        status = eddy_options_print_help(o, stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
+    else
         fprintf(stderr, "%s: %s\nRun %s --help to see the options.\n", o->prog, o->error, o->prog);
-        exit(2);
-    }
-    return first;
+    /* Freed so that a program built with a leak checker exits with the
+     * status it chose, not the checker's: the set is main()'s local. */
+    eddy_options_free(o);
+    exit(status);
 }
 
 /* ------------------------------------------------------------ config files */

@@ -130,7 +130,8 @@ int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[]);
 
 /* eddy_options_parse_command_line - eddy_options_parse_args for main():
  * on --help prints the help to stdout and exits 0; on an error prints the
- * message to stderr and exits 2. Returns the first positional's index. */
+ * message to stderr and exits 2, in both cases after freeing the set.
+ * Returns the first positional's index. */
 int eddy_options_parse_command_line(eddy_options *o, int argc, char *const argv[]);
 
 /* eddy_options_parse_file - read "name = value" lines from path: blank
