@@ -9,7 +9,7 @@
  * Ctrl-C was pressed (on_signal_pipe). Each is a callback; none of them
  * ever blocks, so one thread serves everyone.
  *
- *   server [--port N] [--address A] [--backend select|epoll]
+ *   server [--port N] [--address A] [--backend select|epoll] [--sleep-slow]
  *
  * `/` answers "Hello, world!\n"; `/slow` answers "Hello, slow world!\n"
  * after one second, by setting a timer rather than sleeping, so nobody
@@ -18,6 +18,9 @@
  * "Connection: close", HTTP/1.0 closes unless it asks for keep-alive;
  * pipelined requests are answered in order; anything malformed gets 400
  * and the connection is closed. Ctrl-C (or SIGTERM) prints a summary.
+ *
+ * --sleep-slow answers /slow the wrong way, with sleep(1) inside the
+ * callback, to show what one blocking call does to everybody else.
  */
 #include "loop.h"
 #include "request.h"
@@ -63,6 +66,7 @@ struct conn {
 
 static struct conn *conns; /* the list of open connections */
 static long conns_open, conns_total, requests_total, last_requests_printed = -1;
+static bool sleep_slow; /* --sleep-slow: answer /slow with sleep(), to see why not */
 static int signal_pipe[2] = {-1, -1}; /* the signal handler writes, the loop reads */
 
 static void on_conn_ready(loop *l, int fd, int events, void *arg);
@@ -251,6 +255,9 @@ static void process(loop *l, struct conn *c)
         int minor = req.minor_version;
         if (!get && !head) {
             respond(c, 405, "Only GET and HEAD\n", keep, minor, head);
+        } else if (req.path_len == 5 && memcmp(req.path, "/slow", 5) == 0 && sleep_slow) {
+            sleep(SLOW_MS / 1000); /* the mistake: the whole server sleeps */
+            respond(c, 200, "Hello, slow world!\n", keep, minor, head);
         } else if (req.path_len == 5 && memcmp(req.path, "/slow", 5) == 0) {
             /* A timer, not sleep(): everyone else carries on meanwhile. */
             c->slow_timer = loop_timer_add(l, SLOW_MS, 0, on_slow, c);
@@ -349,7 +356,7 @@ static void on_signal_pipe(loop *l, int fd, int events, void *arg)
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [--port N] [--address A] [--backend select|epoll]\n", prog);
+    fprintf(stderr, "usage: %s [--port N] [--address A] [--backend select|epoll] [--sleep-slow]\n", prog);
     exit(2);
 }
 
@@ -364,6 +371,8 @@ int main(int argc, char **argv)
             address = argv[++i];
         else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
             backend = argv[++i];
+        else if (strcmp(argv[i], "--sleep-slow") == 0)
+            sleep_slow = true;
         else
             usage(argv[0]);
     }

@@ -190,3 +190,29 @@ Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_ser
     cr_assert(strstr(server.output, "stopping"), "output:\n%s", server.output);
     cr_assert(strstr(server.output, " accepted, 1 requests;"), "output:\n%s", server.output);
 }
+
+static void start_sleepy(void)
+{
+    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"), "--port", "0",
+                    "--sleep-slow", NULL};
+    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server did not start:\n%s",
+                 server.output ? server.output : "");
+}
+
+Test(lesson08, sleep_in_a_callback_stalls_everyone, .init = start_sleepy, .fini = stop_server,
+     .timeout = 20)
+{
+    int slow = th_connect(server.port, 1000);
+    cr_assert_geq(slow, 0);
+    long long t0 = th_now_ms();
+    th_send_str(slow, "GET /slow HTTP/1.0\r\n\r\n");
+    usleep(100 * 1000);
+    int fast = th_connect(server.port, 1000); /* the kernel accepts; the server is asleep */
+    char buf[1024];
+    th_send_str(fast, "GET / HTTP/1.0\r\n\r\n");
+    cr_assert_geq(th_recv_until(fast, buf, sizeof buf, NULL, 4000), 0);
+    cr_assert(strstr(buf, "Hello, world!\n"), "got:\n%s", buf);
+    cr_assert_geq(th_now_ms() - t0, 900, "with sleep() in a callback, / had to wait for /slow");
+    close(fast);
+    close(slow);
+}
