@@ -16,6 +16,7 @@ struct loop_fired {
     int events;
 };
 
+/* quote:begin ops */
 struct loop_backend {
     const char *name;
     /* create - the backend's private state, or NULL with errno set. */
@@ -28,6 +29,7 @@ struct loop_backend {
      * ready fds in fired; the count (0 on timeout or EINTR) or -1/errno. */
     int (*wait)(void *state, int timeout_ms, struct loop_fired *fired, int max);
 };
+/* quote:end ops */
 
 extern const struct loop_backend loop_backend_select;
 extern const struct loop_backend loop_backend_epoll;
