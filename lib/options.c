@@ -1081,9 +1081,9 @@ static void wrap(eddy_buf *out, const char *text, size_t col)
 {
     size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20, used = 0;
     for (const char *p = text; *p;) {
-        while (*p == ' ')
+        while (*p == ' ' || *p == '\n') /* a newline in a help string would break the columns */
             p++;
-        size_t n = strcspn(p, " ");
+        size_t n = strcspn(p, " \n");
         if (!n)
             break;
         if (used && used + 1 + n > room) {

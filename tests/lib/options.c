@@ -403,8 +403,8 @@ Test(options, help_lists_every_option_by_group_aligned)
     eddy_option_bool(o, "xheaders", NULL, false,
                      "trust X-Real-Ip and X-Forwarded-For from a proxy in front of the server, "
                      "which must then strip them from what clients send");
-    eddy_option_duration(o, "idle_timeout", NULL, 90000, "close idle connections");
-    eddy_option_double(o, "ratio", NULL, 0.75, "");
+    eddy_option_duration(o, "idle_timeout", NULL, 90000, "close idle\nconnections");
+    eddy_option_double(o, "ratio", NULL, 0.75, "\n");
     eddy_option_string(o, "mode", NULL, "fast", "how to run");
     eddy_option_choices(o, "mode", "fast|safe");
     eddy_options_define_logging(o);
