@@ -227,8 +227,7 @@ int main(int argc, char **argv)
     while (open < count && (fds[open] = open_idle(port)) >= 0)
         open++;
     if (open < count)
-        printf("conncost: only %d of %d connections made it (%s)\n", open, count,
-               strerror(errno));
+        printf("conncost: only %d of %d connections made it (%s)\n", open, count, strerror(errno));
     usleep(500 * 1000); /* the last children may still be starting */
     struct usage after = measure(server);
 

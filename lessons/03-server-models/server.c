@@ -152,12 +152,14 @@ static void serve_and_close(int fd)
     struct sockaddr_in peer;
     socklen_t plen = sizeof peer;
     getpeername(fd, (struct sockaddr *)&peer, &plen);
+    char ip[INET_ADDRSTRLEN] = "?"; /* our own buffer: threads run this at the same time */
+    inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
     int who = (int)gettid(); /* the process (fork, prefork) or thread serving it */
-    printf("[%d] %s:%d connected\n", who, inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+    printf("[%d] %s:%d connected\n", who, ip, ntohs(peer.sin_port));
     long n = serve_connection(fd);
     close(fd);
-    printf("[%d] %s:%d closed after %ld request%s\n", who, inet_ntoa(peer.sin_addr),
-           ntohs(peer.sin_port), n, n == 1 ? "" : "s");
+    printf("[%d] %s:%d closed after %ld request%s\n", who, ip, ntohs(peer.sin_port), n,
+           n == 1 ? "" : "s");
 }
 
 /* accept_one - the next connection; waits out EINTR and a full fd table. */
@@ -328,7 +330,8 @@ static void run_prefork(int lfd, int workers)
             pid_t pid = start_child(lfd, -1, &old);
             if (pid < 0)
                 die("fork");
-            printf("prefork: worker %d %s\n", (int)pid, started ? "replaces one that died" : "started");
+            printf("prefork: worker %d %s\n", (int)pid,
+                   started ? "replaces one that died" : "started");
         }
         sigsuspend(&old); /* sleep until a signal: a worker died, or SIGTERM */
     }

@@ -42,8 +42,7 @@ Test(http_parse, waits_for_the_blank_line_then_returns_the_length, .timeout = 10
     size_t full = strlen(r);
     struct http_request req;
     for (size_t cut = 0; cut < full; cut++)
-        cr_assert_eq(parse(r, cut, &req), 0, "with only %zu of %zu bytes in, need more", cut,
-                     full);
+        cr_assert_eq(parse(r, cut, &req), 0, "with only %zu of %zu bytes in, need more", cut, full);
     cr_assert_eq(parse(r, full, &req), (ssize_t)full);
     cr_assert_eq(req.method_len, 3);
     cr_assert(memcmp(req.method, "GET", 3) == 0);
@@ -129,6 +128,5 @@ Test(http_parse, rejects_what_is_not_a_request_and_only_that, .timeout = 10)
     cr_assert_eq(parse(good, strlen(good), &req), (ssize_t)strlen(good),
                  "a good request is not rejected");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_eq(parse(bad[i], strlen(bad[i]), &req), -1, "should be rejected: \"%s\"",
-                     bad[i]);
+        cr_assert_eq(parse(bad[i], strlen(bad[i]), &req), -1, "should be rejected: \"%s\"", bad[i]);
 }

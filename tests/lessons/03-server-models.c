@@ -18,13 +18,22 @@ static th_proc server;
 
 static void start(const char *model, const char *workers)
 {
-    char *argv[] = {(char *)th_path("lessons/03-server-models/server"), "--model", (char *)model,
-                    "--port", "0", workers ? "--workers" : NULL, (char *)workers, NULL};
+    char *argv[] = {(char *)th_path("lessons/03-server-models/server"),
+                    "--model",
+                    (char *)model,
+                    "--port",
+                    "0",
+                    workers ? "--workers" : NULL,
+                    (char *)workers,
+                    NULL};
     cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server --model %s did not start:\n%s",
                  model, server.output ? server.output : "");
 }
 
-static void stop(void) { th_free(&server); }
+static void stop(void)
+{
+    th_free(&server);
+}
 
 static const char GET[] = "GET / HTTP/1.1\r\nHost: test\r\n\r\n";
 static const char HELLO[] = "Content-Length: 14\r\nConnection: keep-alive\r\n\r\nHello, world!\n";
@@ -90,10 +99,22 @@ static void answers_hello_and_404(const char *model)
     close(fd);
 }
 
-Test(lesson03, iterative_answers_hello, .fini = stop, .timeout = 30) { answers_hello_and_404("iterative"); }
-Test(lesson03, fork_answers_hello, .fini = stop, .timeout = 30) { answers_hello_and_404("fork"); }
-Test(lesson03, thread_answers_hello, .fini = stop, .timeout = 30) { answers_hello_and_404("thread"); }
-Test(lesson03, prefork_answers_hello, .fini = stop, .timeout = 30) { answers_hello_and_404("prefork"); }
+Test(lesson03, iterative_answers_hello, .fini = stop, .timeout = 30)
+{
+    answers_hello_and_404("iterative");
+}
+Test(lesson03, fork_answers_hello, .fini = stop, .timeout = 30)
+{
+    answers_hello_and_404("fork");
+}
+Test(lesson03, thread_answers_hello, .fini = stop, .timeout = 30)
+{
+    answers_hello_and_404("thread");
+}
+Test(lesson03, prefork_answers_hello, .fini = stop, .timeout = 30)
+{
+    answers_hello_and_404("prefork");
+}
 
 Test(lesson03, keep_alive_then_close_when_asked, .fini = stop, .timeout = 30)
 {
@@ -185,9 +206,18 @@ static void not_frozen(const char *model, const char *workers)
     close(stalled);
 }
 
-Test(lesson03, a_stalled_client_does_not_freeze_fork, .fini = stop, .timeout = 30) { not_frozen("fork", NULL); }
-Test(lesson03, a_stalled_client_does_not_freeze_thread, .fini = stop, .timeout = 30) { not_frozen("thread", NULL); }
-Test(lesson03, a_stalled_client_does_not_freeze_prefork, .fini = stop, .timeout = 30) { not_frozen("prefork", "2"); }
+Test(lesson03, a_stalled_client_does_not_freeze_fork, .fini = stop, .timeout = 30)
+{
+    not_frozen("fork", NULL);
+}
+Test(lesson03, a_stalled_client_does_not_freeze_thread, .fini = stop, .timeout = 30)
+{
+    not_frozen("thread", NULL);
+}
+Test(lesson03, a_stalled_client_does_not_freeze_prefork, .fini = stop, .timeout = 30)
+{
+    not_frozen("prefork", "2");
+}
 
 Test(lesson03, as_many_stalled_clients_as_workers_freeze_prefork, .fini = stop, .timeout = 30)
 {
@@ -271,8 +301,12 @@ Test(lesson03, conncost_measures_both_models, .timeout = 60)
 {
     const char *models[] = {"thread", "fork"};
     for (int i = 0; i < 2; i++) {
-        char *argv[] = {(char *)th_path("lessons/03-server-models/conncost"), "--model",
-                        (char *)models[i], "--count", "20", NULL};
+        char *argv[] = {(char *)th_path("lessons/03-server-models/conncost"),
+                        "--model",
+                        (char *)models[i],
+                        "--count",
+                        "20",
+                        NULL};
         char *out = NULL;
         int status = th_run(argv, 20000, &out);
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "conncost failed:\n%s", out);
