@@ -8,7 +8,11 @@
  * 01's: fetch, then print the result or the error. The tasks take turns
  * on one thread, so the total is about one delay, not the sum.
  *
- *   fetch [--backend select|epoll] URL...
+ *   fetch [--backend select|epoll] [--stagger MS] URL...
+ *
+ * --stagger MS makes the task of the k-th URL first sleep (k-1) x MS
+ * milliseconds - await_sleep(), a timer awaited like a socket - so the
+ * fetches start one after another while still overlapping.
  */
 #include "httpfetch.h"
 
@@ -21,6 +25,7 @@
 struct run {
     int count, failed;
     long long bytes;
+    long stagger; /* ms between the starts of consecutive fetches */
 };
 
 /* One per URL: what its task is given. */
@@ -36,6 +41,11 @@ static void fetch_one(void *arg)
 {
     struct job *job = arg;
     struct run *run = job->run;
+    if (run->stagger > 0 && await_sleep(run->stagger * (job->n - 1)) < 0) {
+        printf("%3d  %-30s error: sleep: %s\n", job->n, job->url, strerror(errno));
+        run->failed++;
+        return;
+    }
     struct fetch_result res;
     if (fetch(job->url, &res, 10000) < 0) { /* the error comes back here */
         printf("%3d  %-30s error: %s  %.1f ms\n", job->n, job->url, res.error, res.ms);
@@ -57,11 +67,14 @@ int main(int argc, char **argv)
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (strcmp(argv[first], "--backend") == 0 && first + 1 < argc)
             backend = argv[++first];
+        else if (strcmp(argv[first], "--stagger") == 0 && first + 1 < argc &&
+                 atol(argv[first + 1]) >= 0)
+            run.stagger = atol(argv[++first]);
         else
             break;
     }
     if (first >= argc || argv[first][0] == '-') {
-        fprintf(stderr, "usage: %s [--backend select|epoll] URL...\n", argv[0]);
+        fprintf(stderr, "usage: %s [--backend select|epoll] [--stagger MS] URL...\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 
     struct utsname u;
     uname(&u);
-    printf("switchbench: %s %s, hand-written switch is %s\n", u.sysname, u.machine,
+    printf("switchbench: %s %s, coro_switch is %s\n", u.sysname, u.machine,
            CORO_SWITCH_KIND);
     long n_asm = calibrate(run_asm, ms), n_uc = calibrate(run_uc, ms),
          n_coro = calibrate(run_coro, ms);

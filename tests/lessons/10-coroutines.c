@@ -225,3 +225,27 @@ Test(lesson10, a_stack_overflow_hits_the_guard_page_and_dies_with_sigsegv, .time
               "want death by SIGSEGV, got status %#x:\n%s", status, out);
     free(out);
 }
+
+Test(lesson10, fetch_stagger_awaits_timers_inside_the_tasks, .init = start_pages,
+     .fini = stop_pages, .timeout = 20)
+{
+    /* Three 50 ms pages, started 300 ms apart by await_sleep(): they finish
+     * in order, and the whole run takes at least 600 ms but far less than
+     * three sleeps in a row would (0 + 300 + 600 = 900 ms of sleeping). */
+    char u[3][128];
+    char *argv[8] = {(char *)th_path("lessons/10-coroutines/fetch"), "--stagger", "300"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(u[i], sizeof u[i], "%s/s%d", origin, i);
+        argv[i + 3] = u[i];
+    }
+    char *out = NULL;
+    long long t0 = th_now_ms();
+    int status = run(argv, &out);
+    long long ms = th_now_ms() - t0;
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fetch failed:\n%s", out);
+    const char *a = strstr(out, "  1  "), *b = strstr(out, "  2  "), *c = strstr(out, "  3  ");
+    cr_assert(a && b && c && a < b && b < c, "want the fetches to finish in order:\n%s", out);
+    cr_assert_geq(ms, 600, "took only %lld ms", ms);
+    cr_assert_lt(ms, 1400, "took %lld ms", ms);
+    free(out);
+}
