@@ -126,7 +126,7 @@ static void on_page(loop *l, const struct fetch_result *res, void *arg)
         c->failed++;
     } else {
         int added = res->status == 200 ? find_links(c, res->body, res->body_len) : 0;
-        printf("%3d  %-36s %3d %7zu bytes %7.1f ms  %d new links, %d still in flight\n", c->done,
+        printf("%3d  %-36s %3d %7zu bytes %7.1f ms  %d new links, %d in flight\n", c->done,
                res->url, res->status, res->body_len, res->ms, added, c->in_flight);
         c->bytes += (long long)res->body_len;
     }
