@@ -34,7 +34,7 @@ static char *run_mbench(char *const args[])
 static int has_cell(const char *out, int n, const char *method)
 {
     char want[64];
-    snprintf(want, sizeof want, "%6d  %-6s  add ", n, method);
+    snprintf(want, sizeof want, "%6d  %-6s  cpu: add ", n, method);
     return strstr(out, want) != NULL;
 }
 
