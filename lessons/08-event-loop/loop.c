@@ -37,13 +37,13 @@ struct watch {
 
 struct loop {
     const struct loop_backend *backend;
-    void *state;            /* the backend's own */
-    struct watch *watches;  /* indexed by fd, nwatch_cap entries */
+    void *state;           /* the backend's own */
+    struct watch *watches; /* indexed by fd, nwatch_cap entries */
     int nwatch_cap;
-    int nwatched;           /* fds with events != 0 */
+    int nwatched; /* fds with events != 0 */
     struct timer_heap timers;
-    long next_id;           /* the next timer id; ids only grow */
-    int stopping;           /* set by loop_stop() */
+    long next_id; /* the next timer id; ids only grow */
+    int stopping; /* set by loop_stop() */
     struct loop_stats stats;
     struct loop_fired fired[MAX_FIRED];
 };
@@ -240,7 +240,7 @@ static void run_timers(loop *l)
         loop_timer_fn *fn = t->fn;
         long id = t->id;
         void *arg = t->arg;
-        if (t->repeat > 0) { /* back in the heap before the callback runs, so */
+        if (t->repeat > 0) {          /* back in the heap before the callback runs, so */
             t->deadline += t->repeat; /* the callback can cancel it */
             if (t->deadline <= now)   /* far behind: skip, don't burst */
                 t->deadline = now + t->repeat;

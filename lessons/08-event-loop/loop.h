@@ -81,8 +81,7 @@ int loop_unwatch(loop *l, int fd);
 /* loop_timer_add - call fn(l, id, arg) delay_ms from now, then every
  * repeat_ms after that if repeat_ms > 0 (until cancelled). Returns the
  * timer's id (> 0), or -1 with errno set. */
-long loop_timer_add(loop *l, long long delay_ms, long long repeat_ms, loop_timer_fn *fn,
-                    void *arg);
+long loop_timer_add(loop *l, long long delay_ms, long long repeat_ms, loop_timer_fn *fn, void *arg);
 
 /* loop_timer_cancel - forget timer id: it will not fire (again). Safe from
  * inside its own callback. 0, or -1 with errno ENOENT if there is no such
@@ -103,8 +102,8 @@ long long loop_now_ms(void);
 
 /* What the loop has done so far, for programs that print what happened. */
 struct loop_stats {
-    unsigned long rounds;     /* times the loop waited on its backend */
-    unsigned long io_calls;   /* fd callbacks called */
+    unsigned long rounds;      /* times the loop waited on its backend */
+    unsigned long io_calls;    /* fd callbacks called */
     unsigned long timer_calls; /* timer callbacks called */
 };
 

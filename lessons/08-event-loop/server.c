@@ -38,10 +38,10 @@
 #include <unistd.h>
 
 enum {
-    IN_CAP = 8192,          /* the largest request head we accept */
-    OUT_HIGH = 64 * 1024,   /* stop answering pipelined requests above this */
-    SLOW_MS = 1000,         /* how long /slow makes its client wait */
-    STATS_MS = 5000,        /* how often to print what happened */
+    IN_CAP = 8192,        /* the largest request head we accept */
+    OUT_HIGH = 64 * 1024, /* stop answering pipelined requests above this */
+    SLOW_MS = 1000,       /* how long /slow makes its client wait */
+    STATS_MS = 5000,      /* how often to print what happened */
 };
 
 /* One client connection: everything that must survive between callbacks
@@ -66,7 +66,7 @@ struct conn {
 
 static struct conn *conns; /* the list of open connections */
 static long conns_open, conns_total, requests_total, last_requests_printed = -1;
-static bool sleep_slow; /* --sleep-slow: answer /slow with sleep(), to see why not */
+static bool sleep_slow;               /* --sleep-slow: answer /slow with sleep(), to see why not */
 static int signal_pipe[2] = {-1, -1}; /* the signal handler writes, the loop reads */
 
 static void on_conn_ready(loop *l, int fd, int events, void *arg);
@@ -192,7 +192,7 @@ static void respond(struct conn *c, int status, const char *body, bool keep, int
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n",
                      status, reason, strlen(body),
-                     !keep ? "Connection: close\r\n"
+                     !keep        ? "Connection: close\r\n"
                      : minor == 0 ? "Connection: keep-alive\r\n"
                                   : "");
     size_t body_len = head_only ? 0 : strlen(body);
@@ -241,7 +241,7 @@ static void process(loop *l, struct conn *c)
         struct http_request req;
         ssize_t n = http_parse(c->in, c->in_len, &req);
         if (n == 0 && c->in_len < IN_CAP)
-            return; /* not a whole request yet: wait for more bytes */
+            return;   /* not a whole request yet: wait for more bytes */
         if (n <= 0) { /* malformed, or a head too large to ever fit */
             respond(c, 400, "Bad request\n", false, 1, false);
             printf("conn %ld: malformed request, answered 400 and closing\n", c->id);
@@ -356,7 +356,8 @@ static void on_signal_pipe(loop *l, int fd, int events, void *arg)
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [--port N] [--address A] [--backend select|epoll] [--sleep-slow]\n", prog);
+    fprintf(stderr, "usage: %s [--port N] [--address A] [--backend select|epoll] [--sleep-slow]\n",
+            prog);
     exit(2);
 }
 

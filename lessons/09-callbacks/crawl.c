@@ -26,11 +26,11 @@
 /* quote:begin struct-crawl */
 /* Everything the crawl knows, shared by all its callbacks. */
 struct crawl {
-    char origin[300];     /* "http://host:port": links elsewhere are skipped */
-    char **urls;          /* every URL ever found, each once: urls[0..started) */
-    size_t nurls, cap;    /* were fetched, urls[started..nurls) wait their turn */
+    char origin[300];  /* "http://host:port": links elsewhere are skipped */
+    char **urls;       /* every URL ever found, each once: urls[0..started) */
+    size_t nurls, cap; /* were fetched, urls[started..nurls) wait their turn */
     size_t started;
-    int max, limit;       /* fetches at once; pages in all */
+    int max, limit; /* fetches at once; pages in all */
     int in_flight, max_in_flight, done, failed;
     long links, duplicates, offsite;
     long long bytes;

@@ -49,8 +49,8 @@ static void on_done(loop *l, const struct fetch_result *res, void *arg)
         printf("%3d  %-30s error: %s  %.1f ms\n", job->n, res->url, res->error, res->ms);
         run->failed++;
     } else {
-        printf("%3d  %-30s %3d %7zu bytes %7.1f ms\n", job->n, res->url, res->status,
-               res->body_len, res->ms);
+        printf("%3d  %-30s %3d %7zu bytes %7.1f ms\n", job->n, res->url, res->status, res->body_len,
+               res->ms);
         run->bytes += (long long)res->body_len;
     }
     if (run->crash_demo && (res->error || res->status != 200))

@@ -40,9 +40,9 @@ struct fetch {
     struct addrinfo *addrs, *next_addr; /* next_addr: the next one to try */
     char req[2560];                     /* the request, and how much of it is sent */
     size_t req_len, sent;
-    struct response r; /* the bytes received so far */
-    double t0; /* now_ms() at fetch_start() */
-    char error[300]; /* "" until something fails */
+    struct response r;   /* the bytes received so far */
+    double t0;           /* now_ms() at fetch_start() */
+    char error[300];     /* "" until something fails */
     fetch_done_fn *done; /* where the result goes: the caller's stack is gone */
     void *arg;
 };
@@ -142,13 +142,14 @@ static int start_connect(struct fetch *f, int err)
 {
     for (struct addrinfo *ai = f->next_addr; ai; ai = ai->ai_next) {
         f->next_addr = ai->ai_next;
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             err = errno;
             continue;
         }
-        if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS || errno == EINTR) &&
+        if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS ||
+             errno == EINTR) &&
             loop_watch(f->l, fd, LOOP_WRITE, on_connected, f) == 0) {
             f->fd = fd;
             f->state = CONNECTING;
@@ -247,7 +248,8 @@ static void on_readable(loop *l, int fd, int events, void *arg)
     if (rc == 0)
         return; /* more to come: stay registered, the loop calls again */
     if (rc < 0)
-        finish(f, errno == EPROTO ? "not an HTTP/1.x response" : "recv", errno == EPROTO ? 0 : errno);
+        finish(f, errno == EPROTO ? "not an HTTP/1.x response" : "recv",
+               errno == EPROTO ? 0 : errno);
     else
         finish(f, NULL, 0);
 }

@@ -21,11 +21,11 @@
  * callback (it is freed when the callback returns). */
 struct fetch_result {
     const char *url;
-    int status;         /* the HTTP status, 0 if the fetch failed */
-    const char *body;   /* the response body, body_len bytes (not NUL-terminated) */
+    int status;       /* the HTTP status, 0 if the fetch failed */
+    const char *body; /* the response body, body_len bytes (not NUL-terminated) */
     size_t body_len;
-    double ms;          /* from fetch_start() to the end */
-    const char *error;  /* NULL, or what went wrong ("connect: Connection refused") */
+    double ms;         /* from fetch_start() to the end */
+    const char *error; /* NULL, or what went wrong ("connect: Connection refused") */
 };
 
 typedef void fetch_done_fn(loop *l, const struct fetch_result *res, void *arg);

@@ -61,8 +61,8 @@ Test(ex08_timerheap, same_deadline_fires_in_the_order_added, .timeout = 10)
         struct timer *t = heap_pop(&h);
         cr_assert_not_null(t);
         if (prev && prev->deadline == t->deadline)
-            cr_assert_lt(prev->id, t->id, "same deadline: id %ld came out before id %ld",
-                         prev->id, t->id);
+            cr_assert_lt(prev->id, t->id, "same deadline: id %ld came out before id %ld", prev->id,
+                         t->id);
         prev = t;
     }
     heap_free(&h);

@@ -88,15 +88,28 @@ static th_proc server;
 
 static void start_server(const char *backend)
 {
-    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"), "--port", "0", "--backend",
-                    (char *)backend, NULL};
+    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"),
+                    "--port",
+                    "0",
+                    "--backend",
+                    (char *)backend,
+                    NULL};
     cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server did not start:\n%s",
                  server.output ? server.output : "");
 }
 
-static void start_epoll(void) { start_server("epoll"); }
-static void start_select(void) { start_server("select"); }
-static void stop_server(void) { th_free(&server); }
+static void start_epoll(void)
+{
+    start_server("epoll");
+}
+static void start_select(void)
+{
+    start_server("select");
+}
+static void stop_server(void)
+{
+    th_free(&server);
+}
 
 static void hello_and_pipelining(void)
 {
@@ -141,8 +154,8 @@ static void slow_blocks_nobody(void)
     close(fast);
 
     /* The slow answer comes after about a second, then the one behind it. */
-    cr_assert_geq(th_recv_until(slow, buf, sizeof buf, "Hello, world!\n", 4000), 0,
-                  "got:\n%s", buf);
+    cr_assert_geq(th_recv_until(slow, buf, sizeof buf, "Hello, world!\n", 4000), 0, "got:\n%s",
+                  buf);
     cr_assert_geq(th_now_ms() - t0, 900);
     const char *s = strstr(buf, "Hello, slow world!\n"), *h = strstr(buf, "Hello, world!\n");
     cr_assert(s && h && s < h, "order:\n%s", buf);
@@ -177,8 +190,7 @@ Test(lesson08, malformed_gets_400_and_close, .init = start_epoll, .fini = stop_s
     close(fd);
 }
 
-Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_server,
-     .timeout = 20)
+Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_server, .timeout = 20)
 {
     int fd = th_connect(server.port, 1000);
     char buf[1024];
@@ -193,8 +205,8 @@ Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_ser
 
 static void start_sleepy(void)
 {
-    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"), "--port", "0",
-                    "--sleep-slow", NULL};
+    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"), "--port", "0", "--sleep-slow",
+                    NULL};
     cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server did not start:\n%s",
                  server.output ? server.output : "");
 }

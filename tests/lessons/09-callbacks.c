@@ -17,13 +17,24 @@ static th_proc pages;
 /* start_pages - the pageserver: 200 ms per page, a 20-page site. */
 static void start_pages(void)
 {
-    char *argv[] = {(char *)th_path("fixtures/pageserver"), "--port", "0", "--delay", "200ms",
-                    "--size", "10k", "--pages", "20", NULL};
+    char *argv[] = {(char *)th_path("fixtures/pageserver"),
+                    "--port",
+                    "0",
+                    "--delay",
+                    "200ms",
+                    "--size",
+                    "10k",
+                    "--pages",
+                    "20",
+                    NULL};
     cr_assert_eq(th_start_server(&pages, argv, 5000), 0, "pageserver did not start:\n%s",
                  pages.output ? pages.output : "");
 }
 
-static void stop_pages(void) { th_free(&pages); }
+static void stop_pages(void)
+{
+    th_free(&pages);
+}
 
 /* url - http://127.0.0.1:PORT/path in buf. */
 static char *url(char *buf, size_t cap, const char *path)
@@ -44,9 +55,15 @@ static int count(const char *s, const char *needle)
 static void five_fetches_take_about_one_delay(const char *backend)
 {
     char u[5][100];
-    char *argv[] = {(char *)th_path("lessons/09-callbacks/fetch"), "--backend", (char *)backend,
-                    url(u[0], 100, "/a"), url(u[1], 100, "/b"), url(u[2], 100, "/c"),
-                    url(u[3], 100, "/d"), url(u[4], 100, "/e"), NULL};
+    char *argv[] = {(char *)th_path("lessons/09-callbacks/fetch"),
+                    "--backend",
+                    (char *)backend,
+                    url(u[0], 100, "/a"),
+                    url(u[1], 100, "/b"),
+                    url(u[2], 100, "/c"),
+                    url(u[3], 100, "/d"),
+                    url(u[4], 100, "/e"),
+                    NULL};
     char *out = NULL;
     long long t0 = th_now_ms();
     int status = th_run(argv, 10000, &out);
@@ -76,15 +93,19 @@ Test(lesson09, a_failed_fetch_reports_on_its_line_and_others_go_on, .init = star
      .fini = stop_pages, .timeout = 30)
 {
     char u[2][100];
-    char *argv[] = {(char *)th_path("lessons/09-callbacks/fetch"), url(u[0], 100, "/ok"),
-                    "http://127.0.0.1:1/", "not-a-url", url(u[1], 100, "/status/404"), NULL};
+    char *argv[] = {(char *)th_path("lessons/09-callbacks/fetch"),
+                    url(u[0], 100, "/ok"),
+                    "http://127.0.0.1:1/",
+                    "not-a-url",
+                    url(u[1], 100, "/status/404"),
+                    NULL};
     char *out = NULL;
     int status = th_run(argv, 10000, &out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "output:\n%s", out);
     cr_assert(strstr(out, "  2  http://127.0.0.1:1/") && strstr(out, "error: connect: "),
               "output:\n%s", out);
-    cr_assert(strstr(out, "  3  not-a-url") && strstr(out, "error: not an http://"),
-              "output:\n%s", out);
+    cr_assert(strstr(out, "  3  not-a-url") && strstr(out, "error: not an http://"), "output:\n%s",
+              out);
     cr_assert(strstr(out, " 200   10240 bytes"), "output:\n%s", out);
     cr_assert(strstr(out, " 404 "), "output:\n%s", out);
     cr_assert(strstr(out, "4 fetches, ") && strstr(out, "2 failed"), "output:\n%s", out);
@@ -116,9 +137,15 @@ static struct crawl_summary crawl(const char *max, const char *limit, const char
                                   char **out, long long *took)
 {
     char u[100];
-    char *argv[] = {(char *)th_path("lessons/09-callbacks/crawl"), "--max", (char *)max,
-                    "--limit", (char *)limit, "--backend", (char *)backend,
-                    url(u, 100, "/site/0"), NULL};
+    char *argv[] = {(char *)th_path("lessons/09-callbacks/crawl"),
+                    "--max",
+                    (char *)max,
+                    "--limit",
+                    (char *)limit,
+                    "--backend",
+                    (char *)backend,
+                    url(u, 100, "/site/0"),
+                    NULL};
     long long t0 = th_now_ms();
     int status = th_run(argv, 20000, out);
     *took = th_now_ms() - t0;
@@ -171,8 +198,8 @@ Test(lesson09, crawler_visits_every_page_once_within_max, .init = start_pages, .
     free(out);
 }
 
-Test(lesson09, crawler_stops_at_limit_and_respects_max_one, .init = start_pages,
-     .fini = stop_pages, .timeout = 40)
+Test(lesson09, crawler_stops_at_limit_and_respects_max_one, .init = start_pages, .fini = stop_pages,
+     .timeout = 40)
 {
     char *out = NULL;
     long long took;
