@@ -13,6 +13,7 @@
 #include "future.h"
 #include "http_parser.h"
 #include "log.h"
+#include "server.h"
 #include "options.h"
 
 #endif

@@ -154,6 +154,7 @@ void eddy_loop_free(void)
     pthread_mutex_destroy(&l->lock);
     free(l);
     this_loop = NULL;
+    eddy_coro_pool_drain(); /* the thread's spare stacks go with its loop */
 }
 
 /* ------------------------------------------------------------ tasks */
@@ -182,7 +183,9 @@ static void task_entry(void *arg)
     t->fn(t->arg);
 }
 
-static void run_task(eddy_task *t)
+/* run_task - resume t; 1 if it is still alive afterwards, 0 if it
+ * finished (and is freed). */
+static int run_task(eddy_task *t)
 {
     eddy_task *outer = running_task;
     running_task = t;
@@ -194,6 +197,7 @@ static void run_task(eddy_task *t)
         eddy_coro_destroy(t->coro);
         free(t);
     }
+    return alive == 1;
 }
 
 /* run_ready - the wake event: resume what is ready, in order. Tasks made
@@ -212,7 +216,8 @@ static void run_ready(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-eddy_task *eddy_task_spawn(eddy_task_fn fn, void *arg)
+/* new_task - a task ready to run fn(arg), not yet scheduled. */
+static eddy_task *new_task(eddy_task_fn fn, void *arg)
 {
     struct loop *l = get_loop();
     eddy_task *t = l ? calloc(1, sizeof *t) : NULL;
@@ -230,8 +235,28 @@ eddy_task *eddy_task_spawn(eddy_task_fn fn, void *arg)
     t->arg = arg;
     t->loop = l;
     eddy_coro_set_data(t->coro, t);
-    make_ready(t, 0);
     return t;
+}
+
+eddy_task *eddy_task_spawn(eddy_task_fn fn, void *arg)
+{
+    eddy_task *t = new_task(fn, arg);
+    if (t)
+        make_ready(t, 0);
+    return t;
+}
+
+eddy_task *eddy_task_run(eddy_task_fn fn, void *arg, void (*done)(void *), void *done_arg,
+                         int *finished)
+{
+    *finished = 0;
+    eddy_task *t = new_task(fn, arg);
+    if (!t)
+        return NULL;
+    t->done = done;
+    t->done_arg = done_arg;
+    *finished = !run_task(t);
+    return *finished ? NULL : t;
 }
 
 void eddy_task_on_done(eddy_task *t, void (*done)(void *), void *arg)

@@ -39,9 +39,9 @@ int eddy_loop_use(struct event_base *base);
 int eddy_loop_run(void);
 void eddy_loop_stop(void);
 
-/* eddy_loop_free - release this thread's loop state (and its event_base
- * unless adopted). Tasks still suspended are abandoned: finish or cancel
- * them first. */
+/* eddy_loop_free - release this thread's loop state (its event_base
+ * unless adopted, and its pool of spare coroutine stacks). Tasks still
+ * suspended are abandoned: finish or cancel them first. */
 void eddy_loop_free(void);
 
 /* ------------------------------------------------------------ tasks */
@@ -53,6 +53,16 @@ typedef void (*eddy_task_fn)(void *arg);
  * (not before this call returns). The task frees itself when fn returns.
  * NULL with errno ENOMEM if no coroutine can be had. */
 eddy_task *eddy_task_spawn(eddy_task_fn fn, void *arg);
+
+/* eddy_task_run - like eddy_task_spawn, but start fn at once and return
+ * when it first waits (returning the task) or finishes (returning NULL
+ * with *finished = 1: the task and done have run). NULL with *finished = 0
+ * and errno ENOMEM if it could not start. Only from the loop's own stack — a
+ * libevent callback — never from inside a task. The server starts each
+ * request this way, so a handler that never waits costs no trip through
+ * the loop. */
+eddy_task *eddy_task_run(eddy_task_fn fn, void *arg, void (*done)(void *), void *done_arg,
+                         int *finished);
 
 /* eddy_task_on_done - call done(arg) from the loop when t has finished,
  * right before t is freed: the place to forget a handle to it. */

@@ -1,0 +1,138 @@
+/*
+ * server - HTTP/1.1 connections on the loop (Tornado's HTTPServer).
+ *
+ * The server accepts connections, parses requests with http_parser, reads
+ * their bodies, and runs the application's request function for each one
+ * in its own task (future.h), so the function may wait — for a database,
+ * a timer, another server — while the loop serves everyone else. A
+ * connection that is idle holds no buffers and no task: a few hundred
+ * bytes. Keep-alive, pipelining (answered in order), Content-Length and
+ * chunked request bodies (with "100 Continue"), buffered or streamed
+ * responses, HEAD, a cached Date header and an access log are handled
+ * here; so are the limits, each with the status a client should see:
+ * 400 bad request, 408 too slow, 413 body too large, 414 URI too long,
+ * 431 headers too large, 501 unsupported, 505 HTTP version, all followed
+ * by closing the connection. Stopping is graceful: stop accepting, let
+ * requests in flight finish (up to a deadline), close the idle.
+ */
+#ifndef EDDY_SERVER_H
+#define EDDY_SERVER_H
+
+#include "http_parser.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct eddy_server eddy_server;
+typedef struct eddy_request eddy_request;
+typedef void (*eddy_request_fn)(eddy_request *r, void *arg);
+
+typedef struct eddy_server_config {
+    const char *address;     /* default "127.0.0.1" */
+    int port;                /* default 8888; 0 picks a free port */
+    int backlog;             /* listen() backlog, default 1024 */
+    int reuse_port;          /* SO_REUSEPORT, for several processes on one port */
+    size_t max_line;         /* request line, default 8 KiB (414) */
+    size_t max_headers;      /* header fields, default 100 (431) */
+    size_t max_header_bytes; /* whole head, default 16 KiB (431) */
+    size_t max_body_bytes;   /* request body, default 10 MiB (413) */
+    long header_timeout_ms;  /* from a head's first byte to its end, default 10 s (408) */
+    long body_timeout_ms;    /* to receive a whole body, default 60 s (408) */
+    long idle_timeout_ms;    /* keep-alive connection with nothing to do, default 60 s */
+    long write_timeout_ms;   /* a client that stops reading its response, default 60 s */
+    int max_connections;     /* default 10000; beyond it, new ones wait in the backlog */
+    int access_log;          /* one log line per request, default 1 */
+    long stop_timeout_ms;    /* graceful stop: how long requests in flight may take, default 10 s */
+    int gzip;                /* compress compressible responses when the client accepts it (default 1) */
+    size_t gzip_min_bytes;   /* ... and the body is at least this large, default 1024 */
+} eddy_server_config;
+
+/* eddy_server_config_defaults - fill c with the defaults above. */
+void eddy_server_config_defaults(eddy_server_config *c);
+
+/* eddy_server_new - a server on this thread's loop that answers every
+ * request with fn(request, arg). NULL on ENOMEM. */
+eddy_server *eddy_server_new(const eddy_server_config *c, eddy_request_fn fn, void *arg);
+
+/* eddy_server_listen - bind and listen; 0, or -1 with eddy_server_error(). */
+int eddy_server_listen(eddy_server *s);
+
+/* eddy_server_port - the port listened on (useful with port 0). */
+int eddy_server_port(const eddy_server *s);
+
+/* eddy_server_error - what the last failed call failed with. */
+const char *eddy_server_error(const eddy_server *s);
+
+/* eddy_server_stop - stop gracefully (see above); the loop ends once the
+ * last connection is gone. Safe from a signal callback and to call twice. */
+void eddy_server_stop(eddy_server *s);
+
+/* eddy_server_run - listen unless listening, stop gracefully on SIGTERM
+ * or SIGINT, and run the loop until stopped. 0, or -1 with a message. */
+int eddy_server_run(eddy_server *s);
+
+/* eddy_server_free - close everything at once (after the loop has ended). */
+void eddy_server_free(eddy_server *s);
+
+/* eddy_server_connections - connections open now (for tests and stats). */
+int eddy_server_connections(const eddy_server *s);
+
+/* eddy_fork_processes - Tornado's fork_processes: fork n workers (0: one
+ * per CPU) and return in each its index 0..n-1, to create its loop and
+ * server there (with reuse_port). The parent never returns: it restarts
+ * a worker that dies of a signal or exits non-zero (at most 100 times
+ * in all), forwards SIGTERM/SIGINT to the workers, waits for them and
+ * exits 0. Returns -1 if fork fails for the first worker. */
+int eddy_fork_processes(int n);
+
+/* ------------------------------------------------------------ requests */
+
+/* Strings from a request point into the connection's buffers and stay
+ * valid until the request finishes. */
+const eddy_http_message *eddy_request_head(const eddy_request *r);
+eddy_str eddy_request_method(const eddy_request *r);
+eddy_str eddy_request_path(const eddy_request *r);  /* raw: percent-encoded */
+eddy_str eddy_request_query(const eddy_request *r); /* raw, without '?' */
+const eddy_str *eddy_request_header(const eddy_request *r, const char *name);
+eddy_str eddy_request_body(const eddy_request *r);  /* decoded from chunked if it was */
+const char *eddy_request_remote_ip(const eddy_request *r);
+int eddy_request_is_head(const eddy_request *r);    /* HEAD: the body written is not sent */
+
+/* ------------------------------------------------------------ responses */
+
+/* eddy_response_status - the status code (default 200); before the first flush. */
+int eddy_response_status(eddy_request *r, int status);
+
+/* eddy_response_header - add a header (set_header replaces one of the
+ * same name). Names and values with CR, LF or NUL are refused: -1. */
+int eddy_response_header(eddy_request *r, const char *name, const char *value);
+int eddy_response_set_header(eddy_request *r, const char *name, const char *value);
+
+/* eddy_write - append to the response body (buffered until flush/finish). */
+int eddy_write(eddy_request *r, const void *data, size_t len);
+int eddy_write_str(eddy_request *r, const char *s);
+int eddy_writef(eddy_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* eddy_flush - send what is buffered now. The first flush sends the
+ * headers, with chunked encoding since the length is not known yet; later
+ * writes go out as chunks. In a task, waits while the client is slower
+ * than the writes (0, or ECANCELED/EPIPE when the client is gone). */
+int eddy_flush(eddy_request *r);
+
+/* eddy_finish - end the response: with Content-Length if nothing was
+ * flushed, else with the last chunk. Finishing twice does nothing; a
+ * request function that returns without finishing is finished for it. */
+void eddy_finish(eddy_request *r);
+
+/* eddy_send_error - a complete error response with a small HTML page
+ * (unless headers were already sent: then the connection is closed). */
+void eddy_send_error(eddy_request *r, int status, const char *reason);
+
+/* eddy_response_finished - finish has been called. */
+int eddy_response_finished(const eddy_request *r);
+
+/* eddy_status_reason - "Not Found" for 404, "" for an unknown code. */
+const char *eddy_status_reason(int status);
+
+#endif

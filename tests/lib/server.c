@@ -1,0 +1,513 @@
+/*
+ * Tests of lib/server: the bytes a client sees on the wire.
+ *
+ * Each test runs a server on its own thread (its own loop) bound to
+ * 127.0.0.1 on a free port, and talks to it from the test's thread over
+ * raw sockets: keep-alive, pipelining, bodies, streaming, gzip, HEAD, every
+ * limit and smuggling vector, timeouts, disconnects and a graceful stop.
+ */
+#include "harness.h"
+
+#include <eddy/future.h>
+#include <eddy/server.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static struct {
+    pthread_t thread;
+    eddy_server_config cfg;
+    int port;
+    int ctl[2];   /* the test writes 's' here to stop the server */
+    int ready[2]; /* the server thread writes its port here */
+    atomic_int cancelled;
+    atomic_int finished_sleeps;
+    atomic_int connections;
+    int joined;
+} srv;
+
+static int path_is(eddy_request *r, const char *p)
+{
+    eddy_str path = eddy_request_path(r);
+    return path.len == strlen(p) && memcmp(path.p, p, path.len) == 0;
+}
+
+static void handle(eddy_request *r, void *arg)
+{
+    (void)arg;
+    if (path_is(r, "/echo")) {
+        eddy_str b = eddy_request_body(r);
+        eddy_response_header(r, "Content-Type", "text/plain");
+        eddy_write(r, b.p, b.len);
+    } else if (path_is(r, "/sleep")) {
+        int rc = eddy_sleep(300);
+        if (rc == ECANCELED)
+            srv.cancelled++;
+        else
+            srv.finished_sleeps++;
+        eddy_write_str(r, "slept\n");
+    } else if (path_is(r, "/long")) {
+        if (eddy_sleep(5000) == ECANCELED)
+            srv.cancelled++;
+        eddy_write_str(r, "late\n");
+    } else if (path_is(r, "/stream")) {
+        eddy_response_header(r, "Content-Type", "text/plain");
+        for (int i = 0; i < 3; i++) {
+            eddy_writef(r, "part %d\n", i);
+            eddy_flush(r);
+            eddy_sleep(20);
+        }
+    } else if (path_is(r, "/big")) {
+        eddy_response_header(r, "Content-Type", "text/plain");
+        for (int i = 0; i < 1000; i++)
+            eddy_writef(r, "line %04d of a compressible body\n", i);
+    } else if (path_is(r, "/huge")) {
+        /* 8 MiB streamed: makes the server wait for a slow reader */
+        char block[65536];
+        memset(block, 'h', sizeof block);
+        for (int i = 0; i < 128; i++) {
+            eddy_write(r, block, sizeof block);
+            int rc = eddy_flush(r);
+            if (rc != 0) {
+                fprintf(stderr, "huge: flush failed at block %d: %s\n", i, strerror(rc));
+                return;
+            }
+        }
+    } else if (path_is(r, "/missing")) {
+        eddy_send_error(r, 404, "no such page");
+    } else {
+        eddy_response_header(r, "Content-Type", "text/plain");
+        eddy_write_str(r, "Hello, world!\n");
+    }
+}
+
+static void on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    char cmd;
+    if (read(fd, &cmd, 1) == 1 && cmd == 's')
+        eddy_server_stop(arg);
+}
+
+static void *server_main(void *unused)
+{
+    (void)unused;
+    eddy_server *s = eddy_server_new(&srv.cfg, handle, NULL);
+    int port = -1;
+    if (s && eddy_server_listen(s) == 0)
+        port = eddy_server_port(s);
+    if (write(srv.ready[1], &port, sizeof port) != sizeof port || port < 0)
+        return NULL;
+    struct event *ctl = event_new(eddy_loop_base(), srv.ctl[0], EV_READ | EV_PERSIST, on_ctl, s);
+    event_add(ctl, NULL);
+    eddy_server_run(s);
+    srv.connections = eddy_server_connections(s);
+    event_free(ctl);
+    eddy_server_free(s);
+    eddy_loop_free();
+    return NULL;
+}
+
+static void start(void (*configure)(eddy_server_config *))
+{
+    memset(&srv, 0, sizeof srv);
+    eddy_server_config_defaults(&srv.cfg);
+    srv.cfg.port = 0;
+    srv.cfg.access_log = 0;
+    if (configure)
+        configure(&srv.cfg);
+    cr_assert_eq(pipe(srv.ctl), 0);
+    cr_assert_eq(pipe(srv.ready), 0);
+    cr_assert_eq(pthread_create(&srv.thread, NULL, server_main, NULL), 0);
+    cr_assert_eq(read(srv.ready[0], &srv.port, sizeof srv.port), (ssize_t)sizeof srv.port);
+    cr_assert_gt(srv.port, 0, "server did not start");
+}
+
+static void stop(void)
+{
+    if (!srv.joined) {
+        if (write(srv.ctl[1], "s", 1) != 1)
+            return;
+        pthread_join(srv.thread, NULL);
+    }
+    close(srv.ctl[0]);
+    close(srv.ctl[1]);
+    close(srv.ready[0]);
+    close(srv.ready[1]);
+}
+
+static void start_default(void) { start(NULL); }
+
+/* exchange - send raw on a new connection, read until needle (or EOF). */
+static char *exchange(const char *raw, const char *needle)
+{
+    static char buf[1 << 20];
+    int fd = th_connect(srv.port, 2000);
+    cr_assert_geq(fd, 0);
+    th_send_str(fd, raw);
+    ssize_t n = th_recv_until(fd, buf, sizeof buf, needle, 5000);
+    close(fd);
+    cr_assert_geq(n, 0, "no \"%s\" in the answer to\n%s\ngot:\n%s", needle ? needle : "EOF", raw,
+                  buf);
+    return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+TestSuite(server, .init = start_default, .fini = stop, .timeout = 30);
+
+Test(server, answers_hello_with_length_date_and_type)
+{
+    char *r = exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 200 OK\r\n", 17), 0, "%s", r);
+    cr_assert_not_null(strstr(r, "\r\nContent-Length: 14\r\n"), "%s", r);
+    cr_assert_not_null(strstr(r, "\r\nContent-Type: text/plain\r\n"));
+    cr_assert_not_null(strstr(r, "\r\nDate: "));
+    cr_assert_null(strstr(r, "Connection: close"), "1.1 keeps the connection open");
+}
+
+Test(server, keeps_the_connection_alive_across_requests)
+{
+    int fd = th_connect(srv.port, 2000);
+    char buf[4096];
+    for (int i = 0; i < 5; i++) {
+        th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello, world!\n", 2000), 0,
+                      "request %d on the same connection", i + 1);
+    }
+    close(fd);
+}
+
+Test(server, answers_pipelined_requests_in_order_even_when_one_waits)
+{
+    char *r = exchange("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nfirst"
+                       "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlast",
+                       NULL);
+    const char *a = strstr(r, "slept\n"), *b = strstr(r, "first"), *c = strstr(r, "Hello"),
+               *d = strstr(r, "last");
+    cr_assert(a && b && c && d && a < b && b < c && c < d, "out of order:\n%s", r);
+    cr_assert_eq(count(r, "HTTP/1.1 200 OK"), 4);
+}
+
+Test(server, reads_length_and_chunked_bodies)
+{
+    char *r = exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world",
+                       "hello world");
+    cr_assert_not_null(strstr(r, "Content-Length: 11\r\n"));
+    r = exchange("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
+                 "hello world");
+    cr_assert_not_null(strstr(r, "Content-Length: 11\r\n"), "%s", r);
+}
+
+Test(server, sends_100_continue_before_the_body_arrives)
+{
+    int fd = th_connect(srv.port, 2000);
+    char buf[4096];
+    th_send_str(fd, "PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "\r\n\r\n", 2000), 0);
+    cr_assert_str_eq(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+    th_send_str(fd, "data");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "data", 2000), 0);
+    cr_assert_eq(strncmp(buf, "HTTP/1.1 200 OK", 15), 0);
+    close(fd);
+}
+
+Test(server, head_gets_the_headers_of_get_without_the_body)
+{
+    int fd = th_connect(srv.port, 2000);
+    char buf[4096];
+    th_send_str(fd, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello, world!\n", 2000), 0);
+    cr_assert_eq(count(buf, "Content-Length: 14"), 2, "%s", buf);
+    cr_assert_eq(count(buf, "Hello, world!"), 1, "HEAD sent a body:\n%s", buf);
+    close(fd);
+}
+
+Test(server, streams_flushed_writes_as_chunks)
+{
+    char *r = exchange("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n", "0\r\n\r\n");
+    cr_assert_not_null(strstr(r, "Transfer-Encoding: chunked\r\n"), "%s", r);
+    cr_assert_not_null(strstr(r, "\r\n\r\n7\r\npart 0\n\r\n7\r\npart 1\n\r\n7\r\npart 2\n\r\n0\r\n\r\n"),
+                       "%s", r);
+    r = exchange("GET /stream HTTP/1.0\r\n\r\n", NULL);
+    cr_assert_null(strstr(r, "chunked"), "HTTP/1.0 has no chunks");
+    cr_assert_not_null(strstr(r, "part 0\npart 1\npart 2\n"), "%s", r);
+}
+
+Test(server, gzips_large_text_when_the_client_accepts_it)
+{
+    static char packed[1 << 16];
+    char *r = exchange("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: deflate, gzip\r\n"
+                       "Connection: close\r\n\r\n", NULL);
+    cr_assert_not_null(strstr(r, "Content-Encoding: gzip\r\n"), "%.300s", r);
+    cr_assert_not_null(strstr(r, "Vary: Accept-Encoding\r\n"));
+    long len = atol(strstr(r, "Content-Length: ") + 16);
+    char *body = strstr(r, "\r\n\r\n") + 4;
+    cr_assert_lt(len, 33000 / 4, "compressed to %ld bytes", len);
+    memcpy(packed, body, (size_t)len);
+    static char plain[1 << 16];
+    z_stream z = {0};
+    inflateInit2(&z, 15 + 16);
+    z.next_in = (Bytef *)packed;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)plain;
+    z.avail_out = sizeof plain;
+    cr_assert_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+    inflateEnd(&z);
+    cr_assert_eq(z.total_out, 33000);
+    cr_assert_eq(strncmp(plain, "line 0000 of a compressible body\n", 33), 0);
+
+    r = exchange("GET /big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", NULL);
+    cr_assert_null(strstr(r, "gzip"), "not asked for");
+    r = exchange("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip;q=0\r\nConnection: close\r\n\r\n", NULL);
+    cr_assert_null(strstr(r, "Content-Encoding"), "q=0 refuses gzip");
+    r = exchange("GET / HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", "Hello");
+    cr_assert_null(strstr(r, "Content-Encoding"), "too small to be worth it");
+}
+
+Test(server, error_page_from_send_error)
+{
+    char *r = exchange("GET /missing HTTP/1.1\r\nHost: t\r\n\r\n", "</html>\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 404 Not Found\r\n", 24), 0);
+    cr_assert_not_null(strstr(r, "404: no such page"));
+}
+
+struct refusal {
+    char raw[200];
+    char status[40];
+};
+
+static struct refusal refusals[] = {
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "400 Bad Request"},
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", "400 Bad Request"},
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc", "400 Bad Request"},
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0x3\r\nabc\r\n0\r\n\r\n", "400 Bad Request"},
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "501 Not Implemented"},
+    {"GET / HTTP/1.1\r\nHost : t\r\n\r\n", "400 Bad Request"},
+    {"GET / HTTP/1.1\r\n\r\n", "400 Bad Request"},
+    {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", "505 HTTP Version Not Supported"},
+    {"GET /\x01 HTTP/1.1\r\nHost: t\r\n\r\n", "400 Bad Request"},
+    {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999\r\n\r\n", "413 Content Too Large"},
+};
+
+ParameterizedTestParameters(server, refuses_bad_requests_and_closes)
+{
+    return cr_make_param_array(struct refusal, refusals, sizeof refusals / sizeof refusals[0]);
+}
+
+ParameterizedTest(struct refusal *bad, server, refuses_bad_requests_and_closes)
+{
+    char *r = exchange(bad->raw, NULL); /* NULL: read until the server closes */
+    char want[64];
+    snprintf(want, sizeof want, "HTTP/1.1 %s\r\n", bad->status);
+    cr_assert_eq(strncmp(r, want, strlen(want)), 0, "sent\n%s\ngot\n%s", bad->raw, r);
+    cr_assert_not_null(strstr(r, "Connection: close\r\n"));
+    /* and the server is still fine */
+    exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+}
+
+static void small_limits(eddy_server_config *c)
+{
+    c->max_line = 100;
+    c->max_headers = 5;
+    c->max_header_bytes = 400;
+    c->max_body_bytes = 1000;
+    c->header_timeout_ms = 300;
+    c->idle_timeout_ms = 300;
+    c->body_timeout_ms = 300;
+}
+
+static void start_small(void) { start(small_limits); }
+
+TestSuite(server_limits, .init = start_small, .fini = stop, .timeout = 30);
+
+Test(server_limits, answer_414_431_413)
+{
+    char raw[4096];
+    snprintf(raw, sizeof raw, "GET /%0200d HTTP/1.1\r\nHost: t\r\n\r\n", 0);
+    cr_assert_eq(strncmp(exchange(raw, NULL), "HTTP/1.1 414 URI Too Long", 25), 0);
+    cr_assert_eq(strncmp(exchange("GET / HTTP/1.1\r\nHost: t\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n", NULL),
+                         "HTTP/1.1 431", 12), 0);
+    size_t n = (size_t)snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: t\r\n");
+    while (n < 600)
+        n += (size_t)snprintf(raw + n, sizeof raw - n, "X-Long: %050d\r\n", 0);
+    cr_assert_eq(strncmp(exchange(raw, NULL), "HTTP/1.1 431", 12), 0);
+    n = (size_t)snprintf(raw, sizeof raw, "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (int i = 0; i < 4; i++)
+        n += (size_t)snprintf(raw + n, sizeof raw - n, "190\r\n%0400d\r\n", 0);
+    cr_assert_eq(strncmp(exchange(raw, NULL), "HTTP/1.1 413", 12), 0, "a chunked body over the limit");
+}
+
+Test(server_limits, slowloris_gets_408_and_is_closed)
+{
+    int fd = th_connect(srv.port, 2000);
+    long long t0 = th_now_ms();
+    const char *head = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+    th_send_str(fd, head);
+    char buf[4096];
+    /* a byte every 100 ms keeps it alive only until the header timeout */
+    int closed = 0;
+    for (int i = 0; i < 30 && !closed; i++) {
+        if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+            break;
+        struct pollfd p = {fd, POLLIN, 0};
+        closed = poll(&p, 1, 100) == 1;
+    }
+    ssize_t got = th_recv_until(fd, buf, sizeof buf, NULL, 2000);
+    cr_assert_gt(got, 0);
+    cr_assert_eq(strncmp(buf, "HTTP/1.1 408 Request Timeout", 28), 0, "%s", buf);
+    cr_assert_lt(th_now_ms() - t0, 2000, "the trickle was cut off at the header timeout");
+    close(fd);
+}
+
+Test(server_limits, idle_keep_alive_connections_are_closed)
+{
+    int fd = th_connect(srv.port, 2000);
+    char buf[4096];
+    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    cr_assert(th_closed_within(fd, 2000), "idle for longer than idle_timeout, still open");
+    close(fd);
+}
+
+Test(server_limits, body_that_never_comes_gets_408)
+{
+    char *r = exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc", NULL);
+    cr_assert_eq(strncmp(r, "HTTP/1.1 408", 12), 0, "%s", r);
+}
+
+Test(server, client_leaving_mid_body_or_mid_handler_costs_nothing)
+{
+    int fd = th_connect(srv.port, 2000);
+    th_send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part");
+    close(fd);
+    fd = th_connect(srv.port, 2000);
+    th_send_str(fd, "GET /long HTTP/1.1\r\nHost: t\r\n\r\n");
+    usleep(100 * 1000);
+    close(fd); /* the handler is waiting: it must be cancelled */
+    for (int i = 0; i < 50 && srv.cancelled == 0; i++)
+        usleep(20 * 1000);
+    cr_assert_eq(srv.cancelled, 1, "the waiting handler was not told the client left");
+    exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+}
+
+Test(server, slow_reader_of_a_huge_response_does_not_stall_others)
+{
+    /* 8 MiB is more than the kernel buffers hold: while this client
+     * reads nothing, the handler must wait in eddy_flush. */
+    int slow = th_connect(srv.port, 2000);
+    th_send_str(slow, "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
+    usleep(100 * 1000);
+    long long t0 = th_now_ms();
+    exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+    cr_assert_lt(th_now_ms() - t0, 1000);
+    /* now read it all: 8 MiB arrive intact */
+    static char buf[1 << 16];
+    size_t total = 0;
+    long long deadline = th_now_ms() + 10000;
+    while (th_now_ms() < deadline) {
+        ssize_t n = recv(slow, buf, sizeof buf, 0);
+        if (n <= 0)
+            break;
+        total += (size_t)n;
+        if (total > 8 * 1024 * 1024 + 1000 && memmem(buf, (size_t)n, "0\r\n\r\n", 5))
+            break;
+    }
+    cr_assert_gt(total, 8u * 1024 * 1024, "got %zu bytes", total);
+    close(slow);
+}
+
+Test(server, serves_a_thousand_concurrent_connections, .timeout = 60)
+{
+    enum { N = 1000 };
+    static int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = th_connect(srv.port, 5000);
+        cr_assert_geq(fds[i], 0, "connection %d", i);
+    }
+    for (int i = 0; i < N; i++)
+        th_send_str(fds[i], "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    char buf[1024];
+    for (int i = 0; i < N; i++) {
+        cr_assert_geq(th_recv_until(fds[i], buf, sizeof buf, "Hello, world!\n", 5000), 0,
+                      "connection %d got no answer", i);
+        close(fds[i]);
+    }
+}
+
+static void two_connections(eddy_server_config *c) { c->max_connections = 2; }
+static void start_two(void) { start(two_connections); }
+
+TestSuite(server_two, .init = start_two, .fini = stop, .timeout = 30);
+
+Test(server_two, max_connections_holds_the_rest_in_the_backlog)
+{
+    int a = th_connect(srv.port, 2000), b = th_connect(srv.port, 2000);
+    char buf[1024];
+    th_send_str(a, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(a, buf, sizeof buf, "Hello", 2000), 0);
+    th_send_str(b, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(b, buf, sizeof buf, "Hello", 2000), 0);
+    int c = th_connect(srv.port, 2000); /* the kernel accepts it into the backlog */
+    th_send_str(c, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_lt(th_recv_until(c, buf, sizeof buf, "Hello", 300), 0, "a third was served");
+    close(a);
+    cr_assert_geq(th_recv_until(c, buf, sizeof buf, "Hello", 2000), 0, "served once one left");
+    close(b);
+    close(c);
+}
+
+Test(server, http_1_0_closes_unless_asked_to_keep_alive)
+{
+    char *r = exchange("GET / HTTP/1.0\r\n\r\n", NULL);
+    cr_assert_not_null(strstr(r, "Connection: close"), "%s", r);
+    int fd = th_connect(srv.port, 2000);
+    char buf[1024];
+    th_send_str(fd, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    cr_assert_not_null(strstr(buf, "Connection: keep-alive\r\n"));
+    cr_assert_eq(th_closed_within(fd, 300), 0);
+    close(fd);
+}
+
+Test(server, graceful_stop_finishes_requests_in_flight)
+{
+    int busy = th_connect(srv.port, 2000), idle = th_connect(srv.port, 2000);
+    char buf[1024];
+    th_send_str(idle, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(idle, buf, sizeof buf, "Hello", 2000), 0);
+    th_send_str(busy, "GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
+    usleep(50 * 1000);
+    cr_assert_eq(write(srv.ctl[1], "s", 1), 1);
+    cr_assert(th_closed_within(idle, 1000), "the idle connection stays open after stop");
+    cr_assert_geq(th_recv_until(busy, buf, sizeof buf, "slept\n", 3000), 0,
+                  "the request in flight was not finished");
+    cr_assert_not_null(strstr(buf, "Connection: close\r\n"), "%s", buf);
+    pthread_join(srv.thread, NULL);
+    srv.joined = 1;
+    cr_assert_eq(srv.finished_sleeps, 1);
+    cr_assert_eq(srv.connections, 0);
+    cr_assert_lt(th_connect(srv.port, 500), 0, "still accepting after stop");
+    close(busy);
+    close(idle);
+}
