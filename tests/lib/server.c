@@ -9,19 +9,24 @@
 #include "harness.h"
 
 #include <eddy/future.h>
+#include <eddy/log.h>
 #include <eddy/server.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -510,4 +515,96 @@ Test(server, graceful_stop_finishes_requests_in_flight)
     cr_assert_lt(th_connect(srv.port, 500), 0, "still accepting after stop");
     close(busy);
     close(idle);
+}
+
+/* ------------------------------------------------------------ processes */
+
+static void pid_handler(eddy_request *r, void *arg)
+{
+    (void)arg;
+    eddy_writef(r, "pid=%d\n", (int)getpid());
+}
+
+/* ask_pid - the pid of the worker that answers a new connection, or 0. */
+static int ask_pid(int port)
+{
+    int fd = th_connect(port, 500);
+    if (fd < 0)
+        return 0;
+    char buf[1024];
+    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    ssize_t n = th_recv_until(fd, buf, sizeof buf, NULL, 2000);
+    close(fd);
+    const char *p = n > 0 ? strstr(buf, "pid=") : NULL;
+    return p ? atoi(p + 4) : 0;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+Test(processes, workers_share_a_port_are_restarted_and_stop_together, .timeout = 60)
+{
+    int port = free_port();
+    pid_t parent = fork();
+    cr_assert_geq(parent, 0);
+    if (parent == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        eddy_log_set_level(EDDY_LOG_ERROR);
+        eddy_fork_processes(2); /* returns only in the workers */
+        eddy_server_config cfg;
+        eddy_server_config_defaults(&cfg);
+        cfg.port = port;
+        cfg.reuse_port = 1;
+        cfg.access_log = 0;
+        eddy_server *s = eddy_server_new(&cfg, pid_handler, NULL);
+        if (eddy_server_listen(s) < 0)
+            _exit(3);
+        eddy_server_run(s);
+        eddy_server_free(s);
+        eddy_loop_free();
+        _exit(0);
+    }
+
+    int seen[64] = {0}, nseen = 0;
+    long long deadline = th_now_ms() + 10000;
+    while (nseen < 2 && th_now_ms() < deadline) {
+        int pid = ask_pid(port);
+        int known = 0;
+        for (int i = 0; i < nseen; i++)
+            known |= seen[i] == pid;
+        if (pid && !known)
+            seen[nseen++] = pid;
+        if (!pid)
+            usleep(20000);
+    }
+    cr_assert_eq(nseen, 2, "two workers answer on one port (saw %d)", nseen);
+
+    cr_assert_eq(kill(seen[0], SIGKILL), 0);
+    int restarted = 0;
+    deadline = th_now_ms() + 10000;
+    while (!restarted && th_now_ms() < deadline) {
+        int pid = ask_pid(port);
+        restarted = pid && pid != seen[0] && pid != seen[1];
+        if (pid && !restarted)
+            usleep(10000);
+    }
+    cr_assert(restarted, "no new worker answered after one was killed");
+
+    cr_assert_eq(kill(parent, SIGTERM), 0);
+    int status = 0;
+    deadline = th_now_ms() + 10000;
+    while (waitpid(parent, &status, WNOHANG) == 0 && th_now_ms() < deadline)
+        usleep(20000);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "parent status %#x", status);
+    cr_assert_eq(ask_pid(port), 0, "a worker still answers after SIGTERM");
+    cr_assert(kill(seen[1], 0) < 0, "worker %d outlived the parent", seen[1]);
 }
