@@ -138,9 +138,11 @@ int fetch(const char *url, struct fetch_result *res, long long timeout_ms)
     }
 
     what = "recv";
-    size_t cap = 0;
-    for (;;) { /* read until the server closes: HTTP/1.0, Connection: close */
-        if (res->body_len + 4096 > cap) {
+    /* Read until the server closes: HTTP/1.0, Connection: close. got bytes
+     * have arrived so far, into cap bytes of res->data. */
+    size_t got = 0, cap = 0;
+    for (;;) {
+        if (got + 4096 > cap) {
             char *more = cap < RESPONSE_MAX ? realloc(res->data, cap ? cap * 2 : 16384) : NULL;
             if (!more) {
                 errno = cap < RESPONSE_MAX ? ENOMEM : EFBIG;
@@ -149,9 +151,9 @@ int fetch(const char *url, struct fetch_result *res, long long timeout_ms)
             res->data = more;
             cap = cap ? cap * 2 : 16384;
         }
-        ssize_t n = recv(fd, res->data + res->body_len, cap - res->body_len - 1, 0);
+        ssize_t n = recv(fd, res->data + got, cap - got - 1, 0);
         if (n > 0)
-            res->body_len += (size_t)n; /* for now: the whole response */
+            got += (size_t)n;
         else if (n == 0)
             break;
         else if (errno == EINTR)
@@ -161,21 +163,19 @@ int fetch(const char *url, struct fetch_result *res, long long timeout_ms)
     }
     close(fd);
     res->ms = now_ms() - t0;
-    res->data[res->body_len] = '\0';
+    res->data[got] = '\0';
     char *head_end = strstr(res->data, "\r\n\r\n");
     if (sscanf(res->data, "HTTP/1.%*d %d", &res->status) != 1 || !head_end) {
         res->status = 0;
-        res->body_len = 0;
         return fail(res, t0, "not an HTTP/1.x response", 0);
     }
     res->body = head_end + 4;
-    res->body_len -= (size_t)(res->body - res->data);
+    res->body_len = got - (size_t)(res->body - res->data);
     return 0;
 
 failed_io:
     rc = errno;
     close(fd);
-    res->body_len = 0;
     return fail(res, t0, what, rc);
 }
 /* quote:end fetch */

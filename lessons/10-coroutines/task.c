@@ -29,7 +29,9 @@ static void run(coro *c)
         coro_free(c);
 }
 
-static void on_start(loop *l, long id, void *arg)
+/* on_run - a timer callback that resumes a task: how a task is started,
+ * and woken when its future is resolved by another task. */
+static void on_run(loop *l, long id, void *arg)
 {
     (void)l, (void)id;
     run(arg);
@@ -40,7 +42,7 @@ int task_spawn(void (*fn)(void *), void *arg)
     coro *c = coro_create(fn, arg, 64 * 1024);
     if (!c)
         return -1;
-    if (loop_timer_add(the_loop, 0, 0, on_start, c) < 0) {
+    if (loop_timer_add(the_loop, 0, 0, on_run, c) < 0) {
         coro_free(c);
         return -1;
     }
@@ -65,8 +67,6 @@ int await(struct future *f)
     return f->result;
 }
 
-static void on_wake(loop *l, long id, void *arg);
-
 void future_resolve(struct future *f, int result, int error)
 {
     f->done = 1;
@@ -76,18 +76,14 @@ void future_resolve(struct future *f, int result, int error)
     if (!w)
         return; /* nobody waits yet: await() will find it done */
     f->waiter = NULL;
+    /* From a loop callback, switch to the task right now. From inside a
+     * task, let the loop resume w once this task yields. */
     if (!coro_current())
-        run(w); /* from a loop callback: switch to the task right now */
-    else if (loop_timer_add(the_loop, 0, 0, on_wake, w) < 0)
-        abort(); /* from a task: let the loop resume w once we yield */
+        run(w);
+    else if (loop_timer_add(the_loop, 0, 0, on_run, w) < 0)
+        abort(); /* no memory for one timer: w could never be woken */
 }
 /* quote:end future */
-
-static void on_wake(loop *l, long id, void *arg)
-{
-    (void)l, (void)id;
-    run(arg);
-}
 
 /* quote:begin await-fd */
 /* What one await_fd() is waiting for: on the awaiting task's stack. */
