@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # 11-libevent: what libevent costs next to the hand-written servers.
 #
-# Two measurements, each against lesson 11's libevent server, lesson 06's
-# epoll server and lesson 08's server on the hand-made loop (those that are
-# built), each run on a fresh server:
+# Three measurements, each against lesson 11's libevent server and its
+# evhttp twin, lesson 06's epoll server and lesson 08's server on the
+# hand-made loop (those that are built), each run on a fresh server:
 #
 #  1. Memory per idle connection: the server's VmRSS before and after
 #     IDLE (default 2000) connections are opened by build/fixtures/idleconns
@@ -46,9 +46,10 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 SERVERS=()
-for pair in 11-libevent:libevent 06-epoll:epoll 08-event-loop:loop08; do
+for pair in 11-libevent/server:libevent 11-libevent/evhttp:evhttp 06-epoll/server:epoll \
+    08-event-loop/server:loop08; do
     lesson=${pair%%:*} name=${pair#*:}
-    bin=$BUILD/lessons/$lesson/server
+    bin=$BUILD/lessons/$lesson
     if [ -x "$bin" ]; then SERVERS+=("$name|$bin"); else echo "skipping $lesson: $bin is not built"; fi
 done
 

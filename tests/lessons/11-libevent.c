@@ -4,7 +4,7 @@
  * order, /slow on a timer that holds nobody else up, 400 and a close for
  * garbage, a client that never reads delaying no one; five fetches in
  * about one latency, a name resolved through evdns, and the same server
- * on libevent's other backends.
+ * on libevent's other backends; and the evhttp twin answers in order.
  */
 #include "harness.h"
 
@@ -290,4 +290,26 @@ Test(lesson11, sigterm_prints_the_summary, .init = start_server, .fini = stop_se
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d:\n%s", status,
               server.output);
     cr_assert_not_null(strstr(server.output, "connections, 1 requests"), "%s", server.output);
+}
+
+Test(lesson11, evhttp_answers_pipelined_requests_in_order, .timeout = 20)
+{
+    char *argv[] = {(char *)th_path(LESSON "evhttp"), "--port", "0", NULL};
+    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "evhttp did not start:\n%s",
+                 server.output ? server.output : "");
+    int fd = th_connect(server.port, 1000);
+    char buf[4096];
+    ask(fd,
+        "GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n"
+        "GET /nothing-here HTTP/1.1\r\nHost: t\r\n\r\n",
+        "Not found\n", buf, sizeof buf);
+    const char *slow = strstr(buf, "Hello, slow world!\n"), *hello = strstr(buf, "Hello, world!\n"),
+               *nf = strstr(buf, "404 Not Found");
+    cr_assert(slow && hello && nf && slow < hello && hello < nf, "out of order: %s", buf);
+    close(fd);
+    fd = th_connect(server.port, 1000);
+    ask(fd, "garbage\r\n\r\n", "</HTML>", buf, sizeof buf);
+    cr_assert(strncmp(buf, "HTTP/1.1 400 ", 13) == 0, "got: %s", buf);
+    close(fd);
+    th_free(&server);
 }
