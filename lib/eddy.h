@@ -8,12 +8,15 @@
 #ifndef EDDY_H
 #define EDDY_H
 
+#include "arena.h"
 #include "buf.h"
 #include "coro.h"
 #include "future.h"
+#include "handler.h"
 #include "http_parser.h"
 #include "log.h"
 #include "server.h"
 #include "options.h"
+#include "router.h"
 
 #endif

@@ -78,6 +78,8 @@ struct eddy_request {
     uint64_t sent_body;
     unsigned headers_sent : 1, chunked_out : 1, finished : 1, is_head : 1, close_after : 1;
     eddy_task *task;
+    eddy_arena arena;
+    void *data;
     struct timespec started; /* for the access log */
     char ip[INET6_ADDRSTRLEN];
     eddy_request *next_free;
@@ -101,6 +103,8 @@ struct eddy_server {
     size_t free_output_count;
     eddy_request *free_requests;
     size_t in_size;
+    eddy_error_writer error_writer;
+    void *error_writer_arg;
     struct event stop_deadline;
     struct event *signals[2];
     const struct timeval *idle_tv, *header_tv, *write_tv; /* libevent common timeouts */
@@ -233,6 +237,8 @@ static eddy_request *take_request(eddy_server *s)
 
 static void give_request(eddy_server *s, eddy_request *r)
 {
+    eddy_arena_reset(&r->arena);
+    r->data = NULL;
     eddy_buf_clear(&r->body);
     eddy_buf_clear(&r->headers);
     eddy_buf_clear(&r->out);
@@ -602,10 +608,15 @@ void eddy_send_error(eddy_request *r, int status, const char *reason)
     eddy_buf_clear(&r->out);
     eddy_buf_clear(&r->headers);
     r->status = status;
-    const char *phrase = eddy_status_reason(status);
-    eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
-    eddy_writef(r, "<html><title>%d: %s</title><body>%d: %s</body></html>\n", status, phrase,
-                status, reason && *reason ? reason : phrase);
+    eddy_server *s = r->conn->server;
+    if (s->error_writer) {
+        s->error_writer(r, status, reason, s->error_writer_arg);
+    } else {
+        const char *phrase = eddy_status_reason(status);
+        eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
+        eddy_writef(r, "<html><title>%d: %s</title><body>%d: %s</body></html>\n", status,
+                    phrase, status, reason && *reason ? reason : phrase);
+    }
     eddy_finish(r);
 }
 
@@ -616,6 +627,16 @@ eddy_str eddy_request_method(const eddy_request *r) { return r->head.method; }
 eddy_str eddy_request_path(const eddy_request *r) { return r->head.path; }
 eddy_str eddy_request_query(const eddy_request *r) { return r->head.query; }
 int eddy_request_is_head(const eddy_request *r) { return r->is_head; }
+
+eddy_arena *eddy_request_arena(eddy_request *r) { return &r->arena; }
+void eddy_request_set_data(eddy_request *r, void *data) { r->data = data; }
+void *eddy_request_data(const eddy_request *r) { return r->data; }
+
+void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void *arg)
+{
+    s->error_writer = writer;
+    s->error_writer_arg = arg;
+}
 
 const eddy_str *eddy_request_header(const eddy_request *r, const char *name)
 {
@@ -1245,6 +1266,7 @@ void eddy_server_free(eddy_server *s)
         eddy_buf_free(&r->body);
         eddy_buf_free(&r->headers);
         eddy_buf_free(&r->out);
+        eddy_arena_free(&r->arena);
         free(r);
     }
     free(s->free_inputs);

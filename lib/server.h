@@ -18,6 +18,7 @@
 #ifndef EDDY_SERVER_H
 #define EDDY_SERVER_H
 
+#include "arena.h"
 #include "http_parser.h"
 
 #include <stdarg.h>
@@ -75,6 +76,12 @@ int eddy_server_run(eddy_server *s);
 /* eddy_server_free - close everything at once (after the loop has ended). */
 void eddy_server_free(eddy_server *s);
 
+/* eddy_server_set_error_writer - who writes the body of error responses
+ * from eddy_send_error: writer(r, status, reason, arg) sets headers and
+ * writes the page (the status is set already). Default: a small HTML page. */
+typedef void (*eddy_error_writer)(eddy_request *r, int status, const char *reason, void *arg);
+void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void *arg);
+
 /* eddy_server_connections - connections open now (for tests and stats). */
 int eddy_server_connections(const eddy_server *s);
 
@@ -98,6 +105,14 @@ const eddy_str *eddy_request_header(const eddy_request *r, const char *name);
 eddy_str eddy_request_body(const eddy_request *r);  /* decoded from chunked if it was */
 const char *eddy_request_remote_ip(const eddy_request *r);
 int eddy_request_is_head(const eddy_request *r);    /* HEAD: the body written is not sent */
+
+/* eddy_request_arena - the request's arena: memory freed when it finishes. */
+eddy_arena *eddy_request_arena(eddy_request *r);
+
+/* eddy_request_set_data / eddy_request_data - one pointer for the layer
+ * above (the framework keeps its per-request state here). */
+void eddy_request_set_data(eddy_request *r, void *data);
+void *eddy_request_data(const eddy_request *r);
 
 /* ------------------------------------------------------------ responses */
 

@@ -7,6 +7,7 @@
  * limit and smuggling vector, timeouts, disconnects and a graceful stop.
  */
 #include "harness.h"
+#include "serve_thread.h"
 
 #include <eddy/future.h>
 #include <eddy/log.h>
@@ -30,16 +31,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+static serve_thread st;
+
 static struct {
-    pthread_t thread;
-    eddy_server_config cfg;
-    int port;
-    int ctl[2];   /* the test writes 's' here to stop the server */
-    int ready[2]; /* the server thread writes its port here */
     atomic_int cancelled;
     atomic_int finished_sleeps;
-    atomic_int connections;
-    int joined;
 } srv;
 
 static int path_is(eddy_request *r, const char *p)
@@ -97,60 +93,17 @@ static void handle(eddy_request *r, void *arg)
     }
 }
 
-static void on_ctl(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    char cmd;
-    if (read(fd, &cmd, 1) == 1 && cmd == 's')
-        eddy_server_stop(arg);
-}
-
-static void *server_main(void *unused)
-{
-    (void)unused;
-    eddy_server *s = eddy_server_new(&srv.cfg, handle, NULL);
-    int port = -1;
-    if (s && eddy_server_listen(s) == 0)
-        port = eddy_server_port(s);
-    if (write(srv.ready[1], &port, sizeof port) != sizeof port || port < 0)
-        return NULL;
-    struct event *ctl = event_new(eddy_loop_base(), srv.ctl[0], EV_READ | EV_PERSIST, on_ctl, s);
-    event_add(ctl, NULL);
-    eddy_server_run(s);
-    srv.connections = eddy_server_connections(s);
-    event_free(ctl);
-    eddy_server_free(s);
-    eddy_loop_free();
-    return NULL;
-}
-
 static void start(void (*configure)(eddy_server_config *))
 {
     memset(&srv, 0, sizeof srv);
-    eddy_server_config_defaults(&srv.cfg);
-    srv.cfg.port = 0;
-    srv.cfg.access_log = 0;
+    serve_thread_init(&st);
+    st.fn = handle;
     if (configure)
-        configure(&srv.cfg);
-    cr_assert_eq(pipe(srv.ctl), 0);
-    cr_assert_eq(pipe(srv.ready), 0);
-    cr_assert_eq(pthread_create(&srv.thread, NULL, server_main, NULL), 0);
-    cr_assert_eq(read(srv.ready[0], &srv.port, sizeof srv.port), (ssize_t)sizeof srv.port);
-    cr_assert_gt(srv.port, 0, "server did not start");
+        configure(&st.cfg);
+    cr_assert_eq(serve_thread_start(&st), 0, "server did not start");
 }
 
-static void stop(void)
-{
-    if (!srv.joined) {
-        if (write(srv.ctl[1], "s", 1) != 1)
-            return;
-        pthread_join(srv.thread, NULL);
-    }
-    close(srv.ctl[0]);
-    close(srv.ctl[1]);
-    close(srv.ready[0]);
-    close(srv.ready[1]);
-}
+static void stop(void) { serve_thread_stop(&st); }
 
 static void start_default(void) { start(NULL); }
 
@@ -158,7 +111,7 @@ static void start_default(void) { start(NULL); }
 static char *exchange(const char *raw, const char *needle)
 {
     static char buf[1 << 20];
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     cr_assert_geq(fd, 0);
     th_send_str(fd, raw);
     ssize_t n = th_recv_until(fd, buf, sizeof buf, needle, 5000);
@@ -190,7 +143,7 @@ Test(server, answers_hello_with_length_date_and_type)
 
 Test(server, keeps_the_connection_alive_across_requests)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     char buf[4096];
     for (int i = 0; i < 5; i++) {
         th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -226,7 +179,7 @@ Test(server, reads_length_and_chunked_bodies)
 
 Test(server, sends_100_continue_before_the_body_arrives)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     char buf[4096];
     th_send_str(fd, "PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
     cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "\r\n\r\n", 2000), 0);
@@ -239,7 +192,7 @@ Test(server, sends_100_continue_before_the_body_arrives)
 
 Test(server, head_gets_the_headers_of_get_without_the_body)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     char buf[4096];
     th_send_str(fd, "HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello, world!\n", 2000), 0);
@@ -365,7 +318,7 @@ Test(server_limits, answer_414_431_413)
 
 Test(server_limits, slowloris_gets_408_and_is_closed)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     long long t0 = th_now_ms();
     const char *head = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ";
     th_send_str(fd, head);
@@ -387,7 +340,7 @@ Test(server_limits, slowloris_gets_408_and_is_closed)
 
 Test(server_limits, idle_keep_alive_connections_are_closed)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     char buf[4096];
     th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
@@ -403,10 +356,10 @@ Test(server_limits, body_that_never_comes_gets_408)
 
 Test(server, client_leaving_mid_body_or_mid_handler_costs_nothing)
 {
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     th_send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly part");
     close(fd);
-    fd = th_connect(srv.port, 2000);
+    fd = th_connect(st.port, 2000);
     th_send_str(fd, "GET /long HTTP/1.1\r\nHost: t\r\n\r\n");
     usleep(100 * 1000);
     close(fd); /* the handler is waiting: it must be cancelled */
@@ -420,7 +373,7 @@ Test(server, slow_reader_of_a_huge_response_does_not_stall_others)
 {
     /* 8 MiB is more than the kernel buffers hold: while this client
      * reads nothing, the handler must wait in eddy_flush. */
-    int slow = th_connect(srv.port, 2000);
+    int slow = th_connect(st.port, 2000);
     th_send_str(slow, "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
     usleep(100 * 1000);
     long long t0 = th_now_ms();
@@ -447,7 +400,7 @@ Test(server, serves_a_thousand_concurrent_connections, .timeout = 60)
     enum { N = 1000 };
     static int fds[N];
     for (int i = 0; i < N; i++) {
-        fds[i] = th_connect(srv.port, 5000);
+        fds[i] = th_connect(st.port, 5000);
         cr_assert_geq(fds[i], 0, "connection %d", i);
     }
     for (int i = 0; i < N; i++)
@@ -467,13 +420,13 @@ TestSuite(server_two, .init = start_two, .fini = stop, .timeout = 30);
 
 Test(server_two, max_connections_holds_the_rest_in_the_backlog)
 {
-    int a = th_connect(srv.port, 2000), b = th_connect(srv.port, 2000);
+    int a = th_connect(st.port, 2000), b = th_connect(st.port, 2000);
     char buf[1024];
     th_send_str(a, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(a, buf, sizeof buf, "Hello", 2000), 0);
     th_send_str(b, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(b, buf, sizeof buf, "Hello", 2000), 0);
-    int c = th_connect(srv.port, 2000); /* the kernel accepts it into the backlog */
+    int c = th_connect(st.port, 2000); /* the kernel accepts it into the backlog */
     th_send_str(c, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_lt(th_recv_until(c, buf, sizeof buf, "Hello", 300), 0, "a third was served");
     close(a);
@@ -486,7 +439,7 @@ Test(server, http_1_0_closes_unless_asked_to_keep_alive)
 {
     char *r = exchange("GET / HTTP/1.0\r\n\r\n", NULL);
     cr_assert_not_null(strstr(r, "Connection: close"), "%s", r);
-    int fd = th_connect(srv.port, 2000);
+    int fd = th_connect(st.port, 2000);
     char buf[1024];
     th_send_str(fd, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
@@ -497,22 +450,21 @@ Test(server, http_1_0_closes_unless_asked_to_keep_alive)
 
 Test(server, graceful_stop_finishes_requests_in_flight)
 {
-    int busy = th_connect(srv.port, 2000), idle = th_connect(srv.port, 2000);
+    int busy = th_connect(st.port, 2000), idle = th_connect(st.port, 2000);
     char buf[1024];
     th_send_str(idle, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(idle, buf, sizeof buf, "Hello", 2000), 0);
     th_send_str(busy, "GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
     usleep(50 * 1000);
-    cr_assert_eq(write(srv.ctl[1], "s", 1), 1);
+    serve_thread_request_stop(&st);
     cr_assert(th_closed_within(idle, 1000), "the idle connection stays open after stop");
     cr_assert_geq(th_recv_until(busy, buf, sizeof buf, "slept\n", 3000), 0,
                   "the request in flight was not finished");
     cr_assert_not_null(strstr(buf, "Connection: close\r\n"), "%s", buf);
-    pthread_join(srv.thread, NULL);
-    srv.joined = 1;
+    serve_thread_stop(&st);
     cr_assert_eq(srv.finished_sleeps, 1);
-    cr_assert_eq(srv.connections, 0);
-    cr_assert_lt(th_connect(srv.port, 500), 0, "still accepting after stop");
+    cr_assert_eq(st.connections_left, 0);
+    cr_assert_lt(th_connect(st.port, 500), 0, "still accepting after stop");
     close(busy);
     close(idle);
 }

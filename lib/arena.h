@@ -1,0 +1,35 @@
+/*
+ * arena - memory that is freed all at once, for the life of one request.
+ *
+ * A handler gets strings (decoded arguments, cookies, header copies) and
+ * scratch space from its request's arena and never frees them: the arena
+ * is reset when the request finishes. Allocation is a pointer bump in the
+ * current chunk; chunks grow geometrically and a reset keeps the first
+ * one, so a request that stays small allocates nothing after warm-up.
+ */
+#ifndef EDDY_ARENA_H
+#define EDDY_ARENA_H
+
+#include <stddef.h>
+
+struct eddy_arena_chunk;
+
+typedef struct eddy_arena {
+    struct eddy_arena_chunk *chunks; /* newest first; the last one is kept on reset */
+    char *cur, *end;
+} eddy_arena;
+
+#define EDDY_ARENA_INIT {NULL, NULL, NULL}
+
+/* eddy_arena_alloc - n bytes aligned for any type, or NULL (ENOMEM). */
+void *eddy_arena_alloc(eddy_arena *a, size_t n);
+
+/* eddy_arena_strndup - a NUL-terminated copy of s[0..n), or NULL. */
+char *eddy_arena_strndup(eddy_arena *a, const char *s, size_t n);
+
+/* eddy_arena_reset - forget every allocation; keep the first chunk. */
+void eddy_arena_reset(eddy_arena *a);
+
+void eddy_arena_free(eddy_arena *a);
+
+#endif

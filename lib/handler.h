@@ -1,0 +1,166 @@
+/*
+ * handler - the application: routes to handler tables, and the request
+ * API a handler uses (Tornado's Application and RequestHandler).
+ *
+ * A handler is a table of functions for one URL pattern: one per HTTP
+ * method, plus prepare (runs first; may answer on its own, e.g. redirect
+ * to a login page) and on_finish (runs after). Each request runs in its
+ * own task, so a handler may wait (eddy_sleep, a database query, an HTTP
+ * fetch) and reads top to bottom:
+ *
+ *     static void topic_get(eddy_req *r)
+ *     {
+ *         long id = eddy_path_long(r, 1);
+ *         ...
+ *         eddy_send_json(r, topic);
+ *     }
+ *     static const eddy_handler topic = {.get = topic_get};
+ *     eddy_route(app, "/topic/([0-9]+)", &topic, "topic");
+ *
+ * No route: 404. A route without the method: 405 with an Allow header.
+ * Strings the API hands out live in the request's arena (freed when the
+ * request finishes); nothing needs freeing by the handler. Functions that
+ * find bad input answer the client themselves (400 with the reason) and
+ * return NULL/-1, so the handler only has to return.
+ *
+ * The response side is the server's (server.h): eddy_write, eddy_writef,
+ * eddy_flush, eddy_finish, eddy_response_status, eddy_response_header.
+ */
+#ifndef EDDY_HANDLER_H
+#define EDDY_HANDLER_H
+
+#include "options.h"
+#include "server.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef eddy_request eddy_req;
+typedef struct eddy_app eddy_app;
+
+typedef void (*eddy_method_fn)(eddy_req *r);
+
+typedef struct eddy_handler {
+    eddy_method_fn get, head, post, put, patch, delete_, options;
+    eddy_method_fn prepare;   /* before the method; finishing the response skips it */
+    eddy_method_fn on_finish; /* after the response is done */
+    /* write_error - this handler's error page (status already set). */
+    void (*write_error)(eddy_req *r, int status, const char *reason);
+} eddy_handler;
+
+/* ------------------------------------------------------------ the app */
+
+eddy_app *eddy_app_new(void);
+void eddy_app_free(eddy_app *app);
+
+/* eddy_route - add a route (first match wins); name may be NULL. 0, or -1
+ * with eddy_app_error() (bad pattern, name used twice). */
+int eddy_route(eddy_app *app, const char *pattern, const eddy_handler *h, const char *name);
+
+/* eddy_app_error_writer - the error page for every handler without its own. */
+void eddy_app_error_writer(eddy_app *app,
+                           void (*write_error)(eddy_req *r, int status, const char *reason));
+
+/* eddy_app_set_data / eddy_app_data - the application's own state, reachable
+ * from every request through eddy_req_app_data. */
+void eddy_app_set_data(eddy_app *app, void *data);
+void *eddy_req_app_data(const eddy_req *r);
+
+const char *eddy_app_error(const eddy_app *app);
+
+/* eddy_app_request_fn - the server callback: pass it with the app as arg
+ * to eddy_server_new, or let eddy_app_listen do it. */
+void eddy_app_request_fn(eddy_request *r, void *app);
+
+/* eddy_app_listen - a server for the app with cfg (NULL: defaults),
+ * listening; NULL with a logged error. */
+eddy_server *eddy_app_listen(eddy_app *app, const eddy_server_config *cfg);
+
+/* eddy_app_error_page - the server's error writer for an app (what
+ * eddy_app_listen installs): the handler's write_error, else the app's,
+ * else the server's default page. */
+void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *app);
+
+/* The standard server options (--port, --address, --processes,
+ * --access-log, limits and timeouts): define them, parse, then apply. */
+typedef struct eddy_server_option_values {
+    int64_t port, processes, max_connections, max_body_bytes;
+    int64_t idle_timeout_ms, header_timeout_ms, body_timeout_ms;
+    const char *address;
+    bool access_log, gzip;
+} eddy_server_option_values;
+
+int eddy_server_options(eddy_options *opts, eddy_server_option_values *v);
+void eddy_server_options_apply(const eddy_server_option_values *v, eddy_server_config *cfg);
+
+/* ------------------------------------------------------------ the request */
+
+/* eddy_path_arg - capture i (1-based) of the route, percent-decoded; NULL
+ * if there is no such capture (or it does not decode: 400 sent). */
+const char *eddy_path_arg(eddy_req *r, int i);
+
+/* eddy_path_long - capture i as a number; -1 (and 400 sent) if it is not one. */
+long eddy_path_long(eddy_req *r, int i);
+
+/* eddy_path - the request path, percent-decoded. */
+const char *eddy_path(eddy_req *r);
+
+/* eddy_method_is - the method equals m ("GET", ...). */
+bool eddy_method_is(const eddy_req *r, const char *m);
+
+/* Arguments, as in Tornado: from the query string and, for a form body
+ * (application/x-www-form-urlencoded), from the body. The _query_ and
+ * _body_ forms look in one place only. Returns def when missing. */
+const char *eddy_get_argument(eddy_req *r, const char *name, const char *def);
+const char *eddy_get_query_argument(eddy_req *r, const char *name, const char *def);
+const char *eddy_get_body_argument(eddy_req *r, const char *name, const char *def);
+
+/* eddy_get_arguments - every value of name (query then body), NULL-ended
+ * array in the arena; *count gets the number. */
+const char **eddy_get_arguments(eddy_req *r, const char *name, size_t *count);
+
+/* eddy_require_argument - the argument, or NULL after answering 400
+ * "Missing argument name" (Tornado's MissingArgumentError). */
+const char *eddy_require_argument(eddy_req *r, const char *name);
+
+/* eddy_header - a request header, NUL-terminated, or NULL. */
+const char *eddy_header(eddy_req *r, const char *name);
+
+/* eddy_get_cookie - a cookie sent by the client, or def. */
+const char *eddy_get_cookie(eddy_req *r, const char *name, const char *def);
+
+typedef struct eddy_cookie_options {
+    const char *path;      /* default "/" */
+    const char *domain;    /* default none */
+    long max_age;          /* seconds; 0 = a session cookie; < 0 = delete now */
+    bool http_only;
+    bool secure;
+    const char *same_site; /* "Lax", "Strict", "None" or NULL */
+} eddy_cookie_options;
+
+/* eddy_set_cookie - add a Set-Cookie header. -1 if name or value hold
+ * characters a cookie may not carry (the value is not escaped for you). */
+int eddy_set_cookie(eddy_req *r, const char *name, const char *value,
+                    const eddy_cookie_options *opts);
+int eddy_clear_cookie(eddy_req *r, const char *name, const char *path);
+
+/* eddy_json_body - the body parsed as JSON, owned by the request (do not
+ * decref); NULL after answering 400 with the parse error. */
+json_t *eddy_json_body(eddy_req *r);
+
+/* eddy_send_json - write value (and set Content-Type: application/json);
+ * steals the reference. */
+int eddy_send_json(eddy_req *r, json_t *value);
+
+/* eddy_redirect - 302 (or 301 when permanent) to url, and finish. */
+void eddy_redirect(eddy_req *r, const char *url, bool permanent);
+
+/* eddy_reverse_url - the URL of a named route with args filling its
+ * groups (NULL-terminated list), in the arena; NULL if it cannot be built. */
+const char *eddy_reverse_url(eddy_req *r, const char *name, ...);
+
+/* eddy_strdup / eddy_alloc - memory in the request's arena. */
+char *eddy_strdup(eddy_req *r, const char *s);
+void *eddy_alloc(eddy_req *r, size_t n);
+
+#endif

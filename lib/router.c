@@ -1,0 +1,233 @@
+/*
+ * router - URL patterns, matched in order and reversed; see router.h.
+ *
+ * Each pattern is compiled once with regcomp(); at match time the path is
+ * copied NUL-terminated (regexec needs it) into a stack buffer when it is
+ * small. Reversing walks the pattern: literal characters are copied (with
+ * their backslash escapes removed) and each top-level group is replaced
+ * by the next argument.
+ */
+#include "router.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct route {
+    char *pattern; /* as given, without the anchors */
+    char *name;
+    void *target;
+    int literal;   /* no regex syntax: compare as a string */
+    regex_t re;
+    size_t groups;
+};
+
+struct eddy_router {
+    struct route *routes;
+    size_t count, cap;
+    char error[256];
+};
+
+eddy_router *eddy_router_new(void) { return calloc(1, sizeof(eddy_router)); }
+
+void eddy_router_free(eddy_router *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        if (!r->routes[i].literal)
+            regfree(&r->routes[i].re);
+        free(r->routes[i].pattern);
+        free(r->routes[i].name);
+    }
+    free(r->routes);
+    free(r);
+}
+
+const char *eddy_router_error(const eddy_router *r) { return r->error; }
+
+/* strip_anchors - "^/a$" -> "/a": routes are always anchored. */
+static char *strip_anchors(const char *pattern)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[0] == '^')
+        pattern++, n--;
+    if (n && pattern[n - 1] == '$' && (n < 2 || pattern[n - 2] != '\\'))
+        n--;
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, pattern, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+int eddy_router_add(eddy_router *r, const char *pattern, void *target, const char *name)
+{
+    if (name) {
+        for (size_t i = 0; i < r->count; i++) {
+            if (r->routes[i].name && strcmp(r->routes[i].name, name) == 0) {
+                snprintf(r->error, sizeof r->error, "route name \"%s\" is used twice", name);
+                return -1;
+            }
+        }
+    }
+    if (r->count == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        struct route *grown = realloc(r->routes, cap * sizeof *grown);
+        if (!grown) {
+            snprintf(r->error, sizeof r->error, "out of memory");
+            return -1;
+        }
+        r->routes = grown;
+        r->cap = cap;
+    }
+    struct route *rt = &r->routes[r->count];
+    memset(rt, 0, sizeof *rt);
+    rt->pattern = strip_anchors(pattern);
+    rt->name = name ? strdup(name) : NULL;
+    rt->target = target;
+    if (!rt->pattern || (name && !rt->name)) {
+        free(rt->pattern);
+        free(rt->name);
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return -1;
+    }
+    rt->literal = strpbrk(rt->pattern, ".[]()*+?{}|^$\\") == NULL;
+    if (!rt->literal) {
+        char anchored[1024];
+        if (snprintf(anchored, sizeof anchored, "^(%s)$", rt->pattern) >= (int)sizeof anchored) {
+            snprintf(r->error, sizeof r->error, "route pattern too long");
+            goto fail;
+        }
+        int rc = regcomp(&rt->re, anchored, REG_EXTENDED);
+        if (rc != 0) {
+            char why[128];
+            regerror(rc, &rt->re, why, sizeof why);
+            snprintf(r->error, sizeof r->error, "route \"%s\": %s", pattern, why);
+            goto fail;
+        }
+        rt->groups = rt->re.re_nsub - 1; /* minus the wrapping group */
+        if (rt->groups > EDDY_ROUTE_MAX_CAPTURES) {
+            regfree(&rt->re);
+            snprintf(r->error, sizeof r->error, "route \"%s\": more than %d groups", pattern,
+                     EDDY_ROUTE_MAX_CAPTURES);
+            goto fail;
+        }
+    }
+    r->count++;
+    return 0;
+fail:
+    free(rt->pattern);
+    free(rt->name);
+    return -1;
+}
+
+void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
+                        eddy_str captures[EDDY_ROUTE_MAX_CAPTURES], size_t *count)
+{
+    char small[512], *copy = NULL;
+    *count = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct route *rt = &r->routes[i];
+        if (rt->literal) {
+            if (strlen(rt->pattern) == len && memcmp(rt->pattern, path, len) == 0) {
+                free(copy != small ? copy : NULL);
+                return rt->target;
+            }
+            continue;
+        }
+        if (!copy) {
+            copy = len < sizeof small ? small : malloc(len + 1);
+            if (!copy)
+                return NULL;
+            memcpy(copy, path, len);
+            copy[len] = '\0';
+            if (strlen(copy) != len) { /* a NUL in the path never matches */
+                if (copy != small)
+                    free(copy);
+                return NULL;
+            }
+        }
+        regmatch_t m[EDDY_ROUTE_MAX_CAPTURES + 2];
+        if (regexec(&rt->re, copy, rt->groups + 2, m, 0) != 0)
+            continue;
+        for (size_t g = 0; g < rt->groups; g++) {
+            regmatch_t *gm = &m[g + 2];
+            captures[g] = gm->rm_so < 0 ? (eddy_str){path, 0}
+                                        : (eddy_str){path + gm->rm_so,
+                                                     (size_t)(gm->rm_eo - gm->rm_so)};
+        }
+        *count = rt->groups;
+        if (copy != small)
+            free(copy);
+        return rt->target;
+    }
+    if (copy && copy != small)
+        free(copy);
+    return NULL;
+}
+
+int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_' || c == '.' || c == '~';
+        if (keep ? eddy_buf_append_char(out, (char)c) < 0
+                 : eddy_buf_printf(out, "%%%c%c", hex[c >> 4], hex[c & 15]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int eddy_router_reverse(eddy_router *r, const char *name, const char *const *args, size_t nargs,
+                        eddy_buf *out)
+{
+    const struct route *rt = NULL;
+    for (size_t i = 0; i < r->count && !rt; i++)
+        if (r->routes[i].name && strcmp(r->routes[i].name, name) == 0)
+            rt = &r->routes[i];
+    if (!rt) {
+        snprintf(r->error, sizeof r->error, "no route named \"%s\"", name);
+        return -1;
+    }
+    if (nargs != rt->groups) {
+        snprintf(r->error, sizeof r->error, "route \"%s\" takes %zu argument(s), got %zu", name,
+                 rt->groups, nargs);
+        return -1;
+    }
+    size_t start = out->len, arg = 0;
+    for (const char *p = rt->pattern; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            eddy_buf_append_char(out, *++p);
+        } else if (*p == '(') {
+            int depth = 1;
+            while (*++p && depth) { /* skip the group, whatever it holds */
+                if (*p == '\\' && p[1])
+                    p++;
+                else if (*p == '(')
+                    depth++;
+                else if (*p == ')')
+                    depth--;
+            }
+            p--;
+            if (eddy_url_escape_to(out, args[arg], strlen(args[arg])) < 0)
+                goto fail;
+            arg++;
+        } else if (strchr(".[]*+?{}|^$)", *p)) {
+            snprintf(r->error, sizeof r->error, "route \"%s\" cannot be reversed", name);
+            goto fail;
+        } else {
+            eddy_buf_append_char(out, *p);
+        }
+    }
+    return 0;
+fail:
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    return -1;
+}

@@ -1,0 +1,97 @@
+/*
+ * Tests of lib/router: which route a path reaches, with what captures,
+ * and the URLs built back from route names.
+ */
+#include <eddy/router.h>
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static eddy_router *r;
+static int home, topic, user_post, files;
+
+static void setup(void)
+{
+    r = eddy_router_new();
+    cr_assert_eq(eddy_router_add(r, "/", &home, "home"), 0);
+    cr_assert_eq(eddy_router_add(r, "/topic/([0-9]+)", &topic, "topic"), 0);
+    cr_assert_eq(eddy_router_add(r, "^/u/([a-z]+)/post/([0-9]+)$", &user_post, "post"), 0);
+    cr_assert_eq(eddy_router_add(r, "/files/(.*)", &files, NULL), 0);
+}
+
+static void teardown(void) { eddy_router_free(r); }
+
+TestSuite(router, .init = setup, .fini = teardown);
+
+static void *match(const char *path, eddy_str *caps, size_t *n)
+{
+    return eddy_router_match(r, path, strlen(path), caps, n);
+}
+
+Test(router, matches_in_order_with_captures)
+{
+    eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];
+    size_t n;
+    cr_assert_eq(match("/", caps, &n), &home);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(match("/topic/42", caps, &n), &topic);
+    cr_assert_eq(n, 1);
+    cr_assert(caps[0].len == 2 && memcmp(caps[0].p, "42", 2) == 0);
+    cr_assert_eq(match("/u/ann/post/7", caps, &n), &user_post);
+    cr_assert_eq(n, 2);
+    cr_assert(caps[0].len == 3 && memcmp(caps[0].p, "ann", 3) == 0);
+    cr_assert(caps[1].len == 1 && caps[1].p[0] == '7');
+    cr_assert_eq(match("/files/a/b%20c.txt", caps, &n), &files);
+    cr_assert(caps[0].len == 11 && memcmp(caps[0].p, "a/b%20c.txt", 11) == 0);
+}
+
+Test(router, patterns_are_anchored_at_both_ends)
+{
+    eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];
+    size_t n;
+    cr_assert_null(match("/topic/42/edit", caps, &n));
+    cr_assert_null(match("/x/topic/42", caps, &n));
+    cr_assert_null(match("/topic/abc", caps, &n));
+    cr_assert_null(match("", caps, &n));
+    cr_assert_null(match("//", caps, &n));
+}
+
+Test(router, a_nul_in_the_path_matches_nothing)
+{
+    eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];
+    size_t n;
+    cr_assert_null(eddy_router_match(r, "/files/a\0b", 10, caps, &n));
+}
+
+Test(router, reverses_named_routes_escaping_arguments)
+{
+    eddy_buf out = EDDY_BUF_INIT;
+    const char *one[] = {"42"};
+    cr_assert_eq(eddy_router_reverse(r, "topic", one, 1, &out), 0);
+    cr_assert_str_eq(out.data, "/topic/42");
+    eddy_buf_clear(&out);
+    const char *two[] = {"a b/c", "7"};
+    cr_assert_eq(eddy_router_reverse(r, "post", two, 2, &out), 0);
+    cr_assert_str_eq(out.data, "/u/a%20b%2Fc/post/7");
+    eddy_buf_clear(&out);
+    cr_assert_eq(eddy_router_reverse(r, "home", NULL, 0, &out), 0);
+    cr_assert_str_eq(out.data, "/");
+    eddy_buf_free(&out);
+}
+
+Test(router, refuses_what_it_cannot_do_with_a_reason)
+{
+    eddy_buf out = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_router_reverse(r, "nope", NULL, 0, &out), -1);
+    cr_assert_not_null(strstr(eddy_router_error(r), "no route named"));
+    cr_assert_eq(eddy_router_reverse(r, "topic", NULL, 0, &out), -1);
+    cr_assert_not_null(strstr(eddy_router_error(r), "takes 1 argument"));
+    cr_assert_eq(eddy_router_add(r, "/a/(b", &home, NULL), -1, "unbalanced group");
+    cr_assert_neq(eddy_router_error(r)[0], '\0');
+    cr_assert_eq(eddy_router_add(r, "/again", &home, "home"), -1, "name used twice");
+    cr_assert_eq(eddy_router_add(r, "/x|/y", &home, "alt"), 0);
+    const char *none[] = {NULL};
+    cr_assert_eq(eddy_router_reverse(r, "alt", none, 0, &out), -1);
+    cr_assert_not_null(strstr(eddy_router_error(r), "cannot be reversed"));
+    eddy_buf_free(&out);
+}
