@@ -20,6 +20,7 @@
 # wrk summary and a table.
 #
 #   DURATION=5 CONCURRENCY="1 10 100 1000" IDLE=1000 bench/03-server-models.sh
+#   MODELS="thread epoll" limits the run to those models.
 set -euo pipefail
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-bench/results}
@@ -119,6 +120,7 @@ echo "server,model,concurrency,idle,req_s,p50_ms,p99_ms,requests,errors,probe_ms
 run() {
     local name=$1 model=$2 c=$3 idle=$4 url="http://127.0.0.1:$port/"
     local half=$((DURATION / 2 > 0 ? DURATION / 2 : 1))
+    rm -f "$tmp/probe" "$tmp/pss"
     (
         sleep "$half"
         pss_kib "$server_pid" >"$tmp/pss"
@@ -129,11 +131,17 @@ run() {
     local cmd=("${CLIENT_PIN[@]}" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s --latency "$url")
     local cs0 cs1
     cs0=$(ctxt)
-    "${cmd[@]}" >"$tmp/wrk.out" 2>&1 || true
+    local rc=0
+    "${cmd[@]}" >"$tmp/wrk.out" 2>&1 || rc=$?
     cs1=$(ctxt)
     wait "$prober" || true
     echo "--- $name $model, $c connections, $idle idle: ${cmd[*]}"
-    sed -n '/Latency Distribution/,$p' "$tmp/wrk.out" | grep -vE 'Transfer/sec' | sed 's/^/    /'
+    if grep -q 'requests in' "$tmp/wrk.out"; then
+        sed -n '/Latency Distribution/,$p' "$tmp/wrk.out" | grep -vE 'Transfer/sec' | sed 's/^/    /' || true
+    else # wrk itself failed: show what it said, record the run as empty
+        echo "    wrk exited with status $rc:"
+        sed 's/^/    /' "$tmp/wrk.out"
+    fi
 
     local reqs rps p50 p99 errs probe pss cs
     reqs=$(sed -n 's/^ *\([0-9][0-9]*\) requests in.*/\1/p' "$tmp/wrk.out")
@@ -146,9 +154,9 @@ run() {
     fi
     errs=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1+\2+\3+\4/p' "$tmp/wrk.out")
     errs=$((${errs:-0}))
-    probe=$(cat "$tmp/probe")
-    [ "$probe" != timeout ] && probe=$(awk -v s="$probe" 'BEGIN { printf "%.1f", s * 1000 }')
-    pss=$(cat "$tmp/pss")
+    probe=$(cat "$tmp/probe" 2>/dev/null || echo NA)
+    [ "$probe" != timeout ] && [ "$probe" != NA ] && probe=$(awk -v s="$probe" 'BEGIN { printf "%.1f", s * 1000 }')
+    pss=$(cat "$tmp/pss" 2>/dev/null || echo NA)
     cs=NA
     [ "$reqs" -gt 0 ] && cs=$(awk -v d=$((cs1 - cs0)) -v r="$reqs" 'BEGIN { printf "%.2f", d / r }')
     echo "    probe: $probe ms   server PSS: $pss KiB   context switches/request: $cs"
@@ -158,6 +166,7 @@ run() {
 echo "duration: ${DURATION}s per run; concurrency: $CONCURRENCY; idle case: $IDLE idle + 10 active"
 for entry in "${SERVERS[@]}"; do
     IFS='|' read -r name model bin args <<<"$entry"
+    case " ${MODELS:-$model} " in *" $model "*) ;; *) continue ;; esac
     for c in $CONCURRENCY; do
         start_server "$bin" "$args"
         run "$name" "$model" "$c" 0
