@@ -1,0 +1,1 @@
+../../lessons/13-framework/validate.c
