@@ -224,6 +224,7 @@ if command -v gnuplot >/dev/null; then
         echo "plot '$tmp/idle_nothing.dat' using 2:xtic(1) title 'connected, silent', '$tmp/idle_partial.dat' using 2 title 'half a request'"
         echo "set title 'system calls per request (one at a time)'; set ylabel 'calls'"
         echo "plot '$tmp/syscalls_per_request.dat' using 2:xtic(1) title 'strace -c'"
+        echo "set key top right"
         echo "set title 'wrk, $CONNS connections, ${DURATION}s, median of $RUNS'; set ylabel 'requests/s'"
         echo "plot '$tmp/keepalive_median.dat' using 2:xtic(1) title 'keep-alive', '$tmp/pipeline16_median.dat' using 2 title '16 pipelined'"
         echo "unset multiplot"
