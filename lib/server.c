@@ -43,6 +43,7 @@
 
 enum conn_state { READ_HEAD, READ_BODY, IN_HANDLER };
 
+/* quote:begin conn */
 struct conn {
     struct event ev;
     int fd;
@@ -64,6 +65,7 @@ struct conn {
     struct conn *prev, *next;
     struct sockaddr_in6 peer; /* IPv4 or IPv6 */
 };
+/* quote:end conn */
 
 struct eddy_request {
     eddy_http_message head;
@@ -511,6 +513,7 @@ static void write_head(eddy_request *r, int chunked, uint64_t length)
     r->headers_sent = 1;
 }
 
+/* quote:begin eddy-flush */
 int eddy_flush(eddy_request *r)
 {
     struct conn *c = r->conn;
@@ -543,6 +546,7 @@ int eddy_flush(eddy_request *r)
     }
     return c->dead ? EPIPE : 0;
 }
+/* quote:end eddy-flush */
 
 static void access_log(eddy_request *r)
 {
@@ -689,6 +693,7 @@ static void protocol_error(struct conn *c, int status, const char *reason)
     }
 }
 
+/* quote:begin task-per-request */
 static void request_done(void *arg)
 {
     eddy_request *r = arg;
@@ -730,6 +735,7 @@ static void start_handler(struct conn *c)
         request_done(r);
     }
 }
+/* quote:end task-per-request */
 
 /* read_body - move body bytes from the input into the request; 1 when the
  * body is complete, 0 for more, -1 after a protocol error was queued. */
@@ -805,6 +811,7 @@ static int begin_request(struct conn *c, eddy_http_message *head)
     return 0;
 }
 
+/* quote:begin process */
 /* process - handle whatever complete requests the input holds, in order. */
 static void process(struct conn *c)
 {
@@ -869,9 +876,11 @@ static void process(struct conn *c)
         c->req = NULL;
     }
 }
+/* quote:end process */
 
 /* ------------------------------------------------------------ IO */
 
+/* quote:begin flush-out */
 /* flush_out - write what the output holds; arm for the rest. */
 static void flush_out(struct conn *c)
 {
@@ -923,6 +932,7 @@ static void flush_out(struct conn *c)
     }
     arm(c);
 }
+/* quote:end flush-out */
 
 /* read_in - read what the socket has; 0, or -1 when the peer is gone. */
 static int read_in(struct conn *c)
@@ -1182,6 +1192,7 @@ static void stop_deadline_passed(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(s->base);
 }
 
+/* quote:begin stop */
 void eddy_server_stop(eddy_server *s)
 {
     if (s->stopping)
@@ -1208,6 +1219,7 @@ void eddy_server_stop(eddy_server *s)
     struct timeval tv = {s->cfg.stop_timeout_ms / 1000, (s->cfg.stop_timeout_ms % 1000) * 1000};
     evtimer_add(&s->stop_deadline, &tv);
 }
+/* quote:end stop */
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
