@@ -339,22 +339,34 @@ static ssize_t head_bounds(const char *buf, size_t len, size_t scanned, eddy_htt
     return (ssize_t)end;
 }
 
+/* start_head - what request and response parsing share: reset m, find
+ * the head's end (applying the limits) and take its first line. Returns
+ * the end, EDDY_HTTP_INCOMPLETE or EDDY_HTTP_INVALID; *pos is where the
+ * header lines begin. */
+static ssize_t start_head(const char *buf, size_t len, size_t scanned, eddy_http_message *m,
+                          const eddy_http_limits *lim, int request, size_t *pos, eddy_str *line)
+{
+    reset_message(m);
+    size_t skip;
+    ssize_t end = head_bounds(buf, len, scanned, m, lim, &skip, request);
+    if (end <= 0)
+        return end < 0 ? end : EDDY_HTTP_INCOMPLETE;
+    *pos = skip;
+    if (take_line(buf, (size_t)end, pos, line) < 0)
+        return reject(m, 400, request ? "bare CR in request line" : "bare CR in status line");
+    return end;
+}
+
 ssize_t eddy_http_parse_request(const char *buf, size_t len, size_t scanned,
                                 eddy_http_message *m, const eddy_http_limits *lim)
 {
     if (!lim)
         lim = &eddy_http_default_limits;
-    reset_message(m);
-
-    size_t skip;
-    ssize_t end = head_bounds(buf, len, scanned, m, lim, &skip, 1);
-    if (end <= 0)
-        return end < 0 ? end : EDDY_HTTP_INCOMPLETE;
-
-    size_t pos = skip;
+    size_t pos;
     eddy_str line;
-    if (take_line(buf, (size_t)end, &pos, &line) < 0)
-        return reject(m, 400, "bare CR in request line");
+    ssize_t end = start_head(buf, len, scanned, m, lim, 1, &pos, &line);
+    if (end < 0)
+        return end;
 
     /* method SP request-target SP HTTP-version, single spaces only */
     size_t i = 0;
@@ -437,17 +449,11 @@ ssize_t eddy_http_parse_response(const char *buf, size_t len, size_t scanned,
 {
     if (!lim)
         lim = &eddy_http_default_limits;
-    reset_message(m);
-
-    size_t skip;
-    ssize_t end = head_bounds(buf, len, scanned, m, lim, &skip, 0);
-    if (end <= 0)
-        return end < 0 ? end : EDDY_HTTP_INCOMPLETE;
-
-    size_t pos = skip;
+    size_t pos;
     eddy_str line;
-    if (take_line(buf, (size_t)end, &pos, &line) < 0)
-        return reject(m, 400, "bare CR in status line");
+    ssize_t end = start_head(buf, len, scanned, m, lim, 0, &pos, &line);
+    if (end < 0)
+        return end;
     if (line.len < 12 || line.p[8] != ' ')
         return reject(m, 400, "malformed status line");
     int minor = parse_version((eddy_str){line.p, 8});
