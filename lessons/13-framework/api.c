@@ -44,7 +44,10 @@ struct api {
     bool blocking_demo;
 };
 
-static struct api *api_of(eddy_req *r) { return eddy_req_app_data(r); }
+static struct api *api_of(eddy_req *r)
+{
+    return eddy_req_app_data(r);
+}
 
 static double now_ms(void)
 {
@@ -68,8 +71,8 @@ static void json_error(eddy_req *r, int status, const char *reason)
 static void send_invalid(eddy_req *r, const note_error *e)
 {
     eddy_response_status(r, 400);
-    eddy_send_json(r, json_pack("{s:s,s:s*,s:i}", "error", e->message, "field", e->field,
-                                "status", 400));
+    eddy_send_json(
+        r, json_pack("{s:s,s:s*,s:i}", "error", e->message, "field", e->field, "status", 400));
 }
 /* quote:end errors */
 
@@ -205,8 +208,14 @@ static void update(eddy_req *r, bool partial)
     eddy_send_json(r, note_json(r, n));
 }
 
-static void note_put(eddy_req *r) { update(r, false); }
-static void note_patch(eddy_req *r) { update(r, true); }
+static void note_put(eddy_req *r)
+{
+    update(r, false);
+}
+static void note_patch(eddy_req *r)
+{
+    update(r, true);
+}
 /* quote:end update */
 
 static void note_delete(eddy_req *r)
@@ -290,9 +299,8 @@ static void hash_get(eddy_req *r)
         return; /* cancelled (the client left) or the pool is unavailable */
     char hex[17];
     snprintf(hex, sizeof hex, "%016" PRIx64, job.hash);
-    eddy_send_json(r, json_pack("{s:s,s:I,s:s,s:I,s:s}", "text", text, "rounds",
-                                (json_int_t)rounds, "hash", hex, "took_ms",
-                                (json_int_t)(job.ms + 0.5), "where",
+    eddy_send_json(r, json_pack("{s:s,s:I,s:s,s:I,s:s}", "text", text, "rounds", (json_int_t)rounds,
+                                "hash", hex, "took_ms", (json_int_t)(job.ms + 0.5), "where",
                                 a->blocking_demo ? "the loop thread" : "the thread pool"));
 }
 /* quote:end hash */
@@ -341,8 +349,8 @@ static eddy_app *make_app(struct api *a)
 /* seed - the demo notes --seed asks for. */
 static void seed(note_store *s, long n)
 {
-    static const char *const titles[] = {"Buy milk", "Read the epoll man page",
-                                         "Write lesson 13", "Call the plumber"};
+    static const char *const titles[] = {"Buy milk", "Read the epoll man page", "Write lesson 13",
+                                         "Call the plumber"};
     char title[64], body[96];
     for (long i = 0; i < n; i++) {
         snprintf(title, sizeof title, "%s", titles[i % 4]);

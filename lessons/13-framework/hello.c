@@ -12,7 +12,10 @@
 #include <stdio.h>
 
 /* quote:begin hello */
-static void main_get(eddy_req *r) { eddy_write_str(r, "Hello, world\n"); }
+static void main_get(eddy_req *r)
+{
+    eddy_write_str(r, "Hello, world\n");
+}
 
 static const eddy_handler main_handler = {.get = main_get};
 

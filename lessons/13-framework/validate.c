@@ -34,7 +34,8 @@ int note_validate(const json_t *json, bool partial, note_fields *out, note_error
 
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)json, key, value) {
+    json_object_foreach((json_t *)json, key, value)
+    {
         if (strcmp(key, "title") != 0 && strcmp(key, "body") != 0)
             return refuse(err, "unknown field", key);
         if (!json_is_string(value))

@@ -84,9 +84,11 @@ Test(ex13, lengths_count_characters_not_bytes, .timeout = 5)
 {
     cr_assert_eq(utf8_length(""), 0);
     cr_assert_eq(utf8_length("abc"), 3);
-    cr_assert_eq(utf8_length("caf\xc3\xa9"), 4);        /* café */
-    cr_assert_eq(utf8_length("\xe2\x82\xac" "1"), 2);   /* €1 */
-    cr_assert_eq(utf8_length("\xf0\x9f\x98\x80"), 1);   /* an emoji: 4 bytes */
+    cr_assert_eq(utf8_length("caf\xc3\xa9"), 4); /* café */
+    cr_assert_eq(utf8_length("\xe2\x82\xac"
+                             "1"),
+                 2);                                  /* €1 */
+    cr_assert_eq(utf8_length("\xf0\x9f\x98\x80"), 1); /* an emoji: 4 bytes */
 
     note_fields f;
     note_error e = {NULL, NULL};
