@@ -227,6 +227,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(base, NULL);
 }
 
+/* quote:begin make-base */
 /* make_base - an event_base, on the named backend if one is asked for:
  * libevent picks epoll, poll or select at run time, and can be told to
  * avoid the others. */
@@ -245,6 +246,7 @@ static struct event_base *make_base(const char *backend)
     event_config_free(cfg);
     return b;
 }
+/* quote:end make-base */
 
 static void usage(const char *prog)
 {
