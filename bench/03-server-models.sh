@@ -71,17 +71,23 @@ cleanup() {
 trap cleanup EXIT
 
 # start_server BIN ARGS - start it on a free port; sets server_pid and port.
+# Each server gets its own log file: with `cmd >log &` the truncation happens
+# in the child, later, and a shared log could still show the last server's
+# port. The port is read from the "listening on" line only.
+runs=0
 start_server() {
+    runs=$((runs + 1))
+    local log=$tmp/server.$runs.log
     # shellcheck disable=SC2086
-    "${SERVER_PIN[@]}" "$1" $2 --port 0 >"$tmp/server.log" 2>&1 &
+    "${SERVER_PIN[@]}" "$1" $2 --port 0 >"$log" 2>&1 &
     server_pid=$!
     port=
     for _ in $(seq 100); do
-        port=$(sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -1)
+        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" 2>/dev/null | head -1)
         [ -n "$port" ] && return 0
         sleep 0.05
     done
-    echo "server $1 $2 did not start:"; cat "$tmp/server.log"; exit 1
+    echo "server $1 $2 did not start:"; cat "$log"; exit 1
 }
 
 # stop_server - SIGTERM (the process models stop their children), then SIGKILL.
