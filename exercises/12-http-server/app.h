@@ -1,0 +1,1 @@
+../../lessons/12-http-server/app.h
