@@ -83,7 +83,7 @@ start_server() {
     server_pid=$!
     port=
     for _ in $(seq 100); do
-        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" 2>/dev/null | head -1)
+        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" 2>/dev/null | head -1 || true)
         [ -n "$port" ] && return 0
         sleep 0.05
     done
