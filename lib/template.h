@@ -1,0 +1,166 @@
+/*
+ * template - HTML templates with autoescape, inheritance, include and UI
+ * modules (Tornado's tornado.template and UIModule), over Jansson values.
+ *
+ * A loader reads templates from a root directory (or from memory), compiles
+ * each file once into a tree and renders trees into an eddy_buf. Tornado's
+ * syntax, with a small expression language instead of Python:
+ *
+ *     {{ expr }}                    the value, HTML-escaped (& < > " ')
+ *     {% raw expr %}                the value, not escaped
+ *     {# comment #}                 nothing; {{! {%! {#! give {{ {% {#
+ *     {% if e %} {% elif e %} {% else %} {% end %}
+ *     {% for x in e %} {% end %}    arrays; "for k, v in obj" for objects;
+ *                                   loop.index (from 1), loop.index0,
+ *                                   loop.first, loop.last, loop.length
+ *     {% break %} {% continue %}
+ *     {% set name = e %}
+ *     {% extends "base.html" %}  {% block name %}...{% end %}
+ *     {% include "part.html" %}
+ *     {% module Name(args) %}       a UI module registered from C
+ *     {% apply helper %}...{% end %}  the block's output through a helper
+ *     {% autoescape xhtml_escape %}  or None, or any one-argument helper
+ *     {% whitespace all|single|oneline %}  (single for .html and .js)
+ *     {% comment text %}
+ *
+ * Expressions: names from the context object and {% set %}/{% for %};
+ * dotted paths and indexes (post.author.name, rows[0], rows[i + 1]);
+ * string ('a' or "a"), number, true/false/null (True/False/None too) and
+ * list ([1, 2]) literals; == != < <= > >=; in, not in; and, or, not (as in
+ * Python they yield an operand); + - * / %; parentheses; helper calls.
+ * An unknown *name* is an error; a missing key or index is null (so
+ * post.author.name is null when there is no author), and null renders as
+ * the empty string; true and false render as "true" and "false"; arrays
+ * and objects as compact JSON.
+ *
+ * Errors: a syntax error fails the render in every mode, with the file,
+ * line, column, the line and a caret:
+ *
+ *     page.html:3:4: unknown tag "iff"
+ *         {% iff x %}
+ *            ^
+ *
+ * A runtime error (unknown name or helper, a helper that fails) fails the
+ * render in debug mode; in production it is logged and the expression
+ * renders nothing (an if is false, a for runs zero times).
+ *
+ * A loader belongs to one thread (the loop's): it caches compiled
+ * templates without locks. In debug mode a template is recompiled when its
+ * file's mtime or size changes.
+ */
+#ifndef EDDY_TEMPLATE_H
+#define EDDY_TEMPLATE_H
+
+#include "buf.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct eddy_template_loader eddy_template_loader;
+
+/* eddy_template_ctx - one render in progress, as helpers and modules see it. */
+typedef struct eddy_template_ctx eddy_template_ctx;
+
+/* A helper: a function callable in expressions. argv holds borrowed
+ * values; return a new reference, or NULL after eddy_template_fail(). */
+typedef json_t *(*eddy_template_helper_fn)(eddy_template_ctx *t, size_t argc, json_t *const *argv);
+
+/* A global: a name whose value is computed when an expression uses it
+ * (current_user); a new reference, or NULL after eddy_template_fail(). */
+typedef json_t *(*eddy_template_global_fn)(eddy_template_ctx *t);
+
+/* A UI module: writes its HTML with eddy_template_write or
+ * eddy_template_render_part, may declare CSS and JS; 0, or -1 after
+ * eddy_template_fail(). Its output is not escaped. */
+typedef int (*eddy_template_module_fn)(eddy_template_ctx *t, size_t argc, json_t *const *argv);
+
+/* ------------------------------------------------------------ the loader */
+
+/* eddy_template_loader_new - templates under root_dir (NULL: only those
+ * added with eddy_template_add). The built-in helpers are registered:
+ * escape/xhtml_escape, url_escape, json_encode, squeeze, linkify,
+ * datetime, len, range. NULL (errno set) if root_dir is not a directory. */
+eddy_template_loader *eddy_template_loader_new(const char *root_dir, bool debug);
+void eddy_template_loader_free(eddy_template_loader *l);
+
+/* eddy_template_add - a template from memory under name (which files of
+ * that name then no longer shadow); compiled on first use. 0 or -1. */
+int eddy_template_add(eddy_template_loader *l, const char *name, const char *text, size_t len);
+
+/* Registration: a later one of the same name replaces the earlier, which
+ * is how the framework's hooks (static_url, xsrf_form_html, current_user)
+ * are filled in. name is copied. 0, or -1 on allocation failure. */
+int eddy_template_helper(eddy_template_loader *l, const char *name, eddy_template_helper_fn fn);
+int eddy_template_global(eddy_template_loader *l, const char *name, eddy_template_global_fn fn);
+int eddy_template_module(eddy_template_loader *l, const char *name, eddy_template_module_fn fn);
+
+/* eddy_template_set_max_iterations - loop iterations one render may run
+ * (default ten million): a runaway template fails instead of holding the
+ * loop. */
+void eddy_template_set_max_iterations(eddy_template_loader *l, unsigned long n);
+
+/* eddy_template_loader_debug - it was made in debug mode. */
+bool eddy_template_loader_debug(const eddy_template_loader *l);
+
+/* eddy_template_loader_error - the message of the last failure. */
+const char *eddy_template_loader_error(const eddy_template_loader *l);
+
+/* ------------------------------------------------------------ rendering */
+
+/* What a render adds to the loader's own names (the framework passes the
+ * request as user and its request-bound helpers as defaults). */
+typedef struct eddy_template_def {
+    const char *name;
+    eddy_template_helper_fn helper; /* one of the two */
+    eddy_template_global_fn global;
+} eddy_template_def;
+
+typedef struct eddy_template_env {
+    void *user;                        /* eddy_template_user() */
+    const eddy_template_def *defaults; /* used when the loader has no such name; ends with {NULL} */
+} eddy_template_env;
+
+/* eddy_template_render - append template name rendered with ctx (an object,
+ * borrowed; NULL for none) to out, with module CSS before </head> and JS
+ * before </body>. env may be NULL. 0, or -1 with eddy_template_loader_error()
+ * (out may hold part of the page then). */
+int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
+                         const eddy_template_env *env, eddy_buf *out);
+
+/* ------------------------------------------------------------ for helpers and modules */
+
+void *eddy_template_user(const eddy_template_ctx *t);
+eddy_template_loader *eddy_template_ctx_loader(const eddy_template_ctx *t);
+
+/* eddy_template_fail - the reason a helper, global or module failed. */
+void eddy_template_fail(eddy_template_ctx *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* eddy_template_write - append raw HTML to the output (modules). */
+int eddy_template_write(eddy_template_ctx *t, const char *s, size_t len);
+
+/* eddy_template_render_part - render another template into the output
+ * with ctx (borrowed) as its only names: a module's own fragment. */
+int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ctx);
+
+/* Resources a module needs, each put in the page once however many times
+ * it is declared: files (a path not starting with '/' or a scheme goes
+ * through the static_url helper) and inline text. */
+int eddy_template_css_file(eddy_template_ctx *t, const char *path);
+int eddy_template_js_file(eddy_template_ctx *t, const char *path);
+int eddy_template_css(eddy_template_ctx *t, const char *text);
+int eddy_template_js(eddy_template_ctx *t, const char *text);
+
+/* ------------------------------------------------------------ escaping */
+
+/* The built-in helpers' work, for C callers: each appends to out. The
+ * HTML escape turns & < > " ' into entities and a NUL byte into U+FFFD
+ * (what a browser would read); URL escaping keeps only A-Z a-z 0-9 - _ . ~
+ * (and with plus, a space becomes '+'). */
+int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len);
+int eddy_json_encode_to(eddy_buf *out, const json_t *v); /* safe inside <script> */
+int eddy_url_escape_plus_to(eddy_buf *out, const char *s, size_t len, bool plus);
+
+#endif
