@@ -23,6 +23,7 @@ struct eddy_app {
     eddy_router *router;
     void (*write_error)(eddy_req *r, int status, const char *reason);
     void *data;
+    eddy_template_loader *templates;
     char error[256];
 };
 
@@ -86,12 +87,23 @@ void eddy_app_set_data(eddy_app *app, void *data) { app->data = data; }
 
 const char *eddy_app_error(const eddy_app *app) { return app->error; }
 
+void eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader)
+{
+    app->templates = loader;
+}
+
 static struct req_state *state(const eddy_req *r) { return eddy_request_data(r); }
 
 void *eddy_req_app_data(const eddy_req *r)
 {
     struct req_state *st = state(r);
     return st ? st->app->data : NULL;
+}
+
+eddy_template_loader *eddy_req_templates(const eddy_req *r)
+{
+    struct req_state *st = state(r);
+    return st ? st->app->templates : NULL;
 }
 
 void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *arg)

@@ -37,6 +37,7 @@
 
 typedef eddy_request eddy_req;
 typedef struct eddy_app eddy_app;
+typedef struct eddy_template_loader eddy_template_loader; /* template.h */
 
 typedef void (*eddy_method_fn)(eddy_req *r);
 
@@ -67,6 +68,13 @@ void eddy_app_set_data(eddy_app *app, void *data);
 void *eddy_req_app_data(const eddy_req *r);
 
 const char *eddy_app_error(const eddy_app *app);
+
+/* eddy_app_set_templates - the template loader eddy_render (render.h)
+ * uses. The app does not own it: free the loader after the app. */
+void eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader);
+
+/* eddy_req_templates - the loader of the app serving r, or NULL. */
+eddy_template_loader *eddy_req_templates(const eddy_req *r);
 
 /* eddy_app_request_fn - the server callback: pass it with the app as arg
  * to eddy_server_new, or let eddy_app_listen do it. */

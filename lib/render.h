@@ -1,0 +1,44 @@
+/*
+ * render - templates as responses (Tornado's RequestHandler.render).
+ *
+ * The app keeps one template loader (eddy_app_set_templates); a handler
+ * renders a page with a context object and the page is the response:
+ *
+ *     eddy_template_loader *tl = eddy_template_loader_new("templates", debug);
+ *     eddy_app_set_templates(app, tl);
+ *     ...
+ *     static void topic_get(eddy_req *r)
+ *     {
+ *         eddy_render(r, "topic.html", json_pack("{s:s}", "title", "Hello"));
+ *     }
+ *
+ * Besides the context, a template rendered this way sees the names bound
+ * to the request, each a default the app may replace by registering the
+ * same name on the loader (the helper or global gets the request from
+ * eddy_template_user()):
+ *
+ *     reverse_url(name, args...)  the app's named route (eddy_reverse_url)
+ *     static_url(path)            "/static/" + path until the app sets its own
+ *     xsrf_form_html()            "" until the app sets its own (auth, later)
+ *     current_user                null until the app sets its own global
+ *     request_path                the request's path, decoded
+ */
+#ifndef EDDY_RENDER_H
+#define EDDY_RENDER_H
+
+#include "buf.h"
+#include "handler.h"
+#include "template.h"
+
+#include <jansson.h>
+
+/* eddy_render - render template name with ctx (stolen; NULL for none) as
+ * the response body, Content-Type text/html. On failure: the error is
+ * logged and the client gets 500 (in debug mode, with the message); -1. */
+int eddy_render(eddy_req *r, const char *name, json_t *ctx);
+
+/* eddy_render_string - the same page appended to out instead (ctx stolen);
+ * 0, or -1 with the error logged and nothing sent. */
+int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out);
+
+#endif
