@@ -7,8 +7,11 @@
 #
 #  1. Memory per idle connection: the server's VmRSS before and after
 #     IDLE (default 2000) connections are opened by build/fixtures/idleconns
-#     and held, divided by IDLE. Two kinds of idle: "nothing" (connect and
-#     say nothing) and "partial" (half a request, so input buffers exist).
+#     and held, divided by IDLE. Three kinds of idle: "nothing" (connect
+#     and say nothing) and "partial" (half a request, so input buffers
+#     exist), held by idleconns; "served" (one request each, answer read,
+#     then silent: a keep-alive connection between clicks), held by a small
+#     Python client.
 #     Kernel socket memory is the same for every server and not counted.
 #  2. System calls per request: the server under `strace -c -f` while a
 #     small Python client makes 10 keep-alive connections x 200 requests,
@@ -88,15 +91,35 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 csv=$RESULTS/11-libevent.csv
 echo "server,test,value,unit" >"$csv"
 
+cat >"$tmp/served.py" <<'PY'
+# served.py PORT N - N connections, one request each, answers read; then
+# print "holding" and keep them open, silent, until killed.
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)[1:] * 2)
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    got = b""
+    while not got.endswith(b"Hello, world!\n"):
+        got += s.recv(4096)
+print("served.py: %d connections served once, holding them" % n, flush=True)
+time.sleep(600)
+PY
+
 echo
 echo "== memory per idle connection ($IDLE connections, VmRSS after - before)"
 for entry in "${SERVERS[@]}"; do
     IFS='|' read -r name bin <<<"$entry"
-    for mode in nothing partial; do
+    for mode in nothing partial served; do
         start_server "$bin"
         sleep 0.2
         before=$(rss_kib "$server_pid")
         cmd=("${CLIENT_PIN[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" --send "$mode")
+        [ "$mode" = served ] && cmd=("${CLIENT_PIN[@]}" python3 "$tmp/served.py" "$port" "$IDLE")
         "${cmd[@]}" >"$tmp/idle.log" 2>&1 &
         holder_pid=$!
         for _ in $(seq 300); do
@@ -108,7 +131,7 @@ for entry in "${SERVERS[@]}"; do
         after=$(rss_kib "$server_pid")
         per=$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }')
         printf '%-9s %-8s RSS %6d -> %6d KiB: %5d bytes per connection   (%s)\n' \
-            "$name" "$mode" "$before" "$after" "$per" "${cmd[*]}"
+            "$name" "$mode" "$before" "$after" "$per" "${cmd[*]/$tmp\//}"
         echo "$name,idle_$mode,$per,bytes_per_conn" >>"$csv"
         kill "$holder_pid" 2>/dev/null || true
         wait "$holder_pid" 2>/dev/null || true
@@ -211,7 +234,7 @@ column -s, -t <"$csv" 2>/dev/null || cat "$csv"
 if command -v gnuplot >/dev/null; then
     png=$RESULTS/11-libevent.png
     names=$(tail -n +2 "$csv" | cut -d, -f1 | awk '!seen[$0]++' | tr '\n' ' ')
-    for t in idle_nothing idle_partial keepalive_median pipeline16_median syscalls_per_request; do
+    for t in idle_nothing idle_partial idle_served keepalive_median pipeline16_median syscalls_per_request; do
         awk -F, -v t="$t" '$2 == t { print $1, $3 }' "$csv" >"$tmp/$t.dat"
     done
     {
@@ -221,7 +244,7 @@ if command -v gnuplot >/dev/null; then
         echo "set style data histograms; set style fill solid 0.8 border -1; set boxwidth 0.9"
         echo "set grid ytics; set yrange [0:*]; set key top left"
         echo "set title 'memory per idle connection ($IDLE held)'; set ylabel 'bytes'"
-        echo "plot '$tmp/idle_nothing.dat' using 2:xtic(1) title 'connected, silent', '$tmp/idle_partial.dat' using 2 title 'half a request'"
+        echo "plot '$tmp/idle_nothing.dat' using 2:xtic(1) title 'connected, silent', '$tmp/idle_partial.dat' using 2 title 'half a request', '$tmp/idle_served.dat' using 2 title 'served once, then silent'"
         echo "set title 'system calls per request (one at a time)'; set ylabel 'calls'"
         echo "plot '$tmp/syscalls_per_request.dat' using 2:xtic(1) title 'strace -c'"
         echo "set key top right"
