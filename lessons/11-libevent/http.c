@@ -1,7 +1,8 @@
 /*
  * http - lesson 11: parse a request head and pick a canned answer.
  *
- * Lesson 06's parser, unchanged in what it accepts: a request line
+ * The parser of lesson 06's first version, with the head already cut out
+ * by the caller; it accepts what lesson 03's does: a request line
  * "METHOD /path HTTP/1.x", header lines "Name: value", a blank line. Only
  * Connection and Content-Length matter to the hello server; chunked bodies
  * (Transfer-Encoding) are refused. See http.h for the contract.
