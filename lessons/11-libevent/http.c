@@ -2,10 +2,10 @@
  * http - lesson 11: parse a request head and pick a canned answer.
  *
  * The parser of lesson 06's first version, with the head already cut out
- * by the caller; it accepts what lesson 03's does: a request line
- * "METHOD /path HTTP/1.x", header lines "Name: value", a blank line. Only
- * Connection and Content-Length matter to the hello server; chunked bodies
- * (Transfer-Encoding) are refused. See http.h for the contract.
+ * by the caller. It accepts a request line "METHOD /path HTTP/1.x", header
+ * lines "Name: value" and a blank line. Only Connection and Content-Length
+ * matter to the hello server; chunked bodies (Transfer-Encoding) are
+ * refused. See http.h for the contract.
  */
 #include "http.h"
 
