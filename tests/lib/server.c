@@ -560,3 +560,27 @@ Test(processes, workers_share_a_port_are_restarted_and_stop_together, .timeout =
     cr_assert_eq(ask_pid(port), 0, "a worker still answers after SIGTERM");
     cr_assert(kill(seen[1], 0) < 0, "worker %d outlived the parent", seen[1]);
 }
+
+Test(server, stop_under_load_finishes_every_request_in_flight)
+{
+    enum { N = 50 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = th_connect(st.port, 2000);
+        cr_assert_geq(fds[i], 0);
+        th_send_str(fds[i], "GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+    usleep(100 * 1000); /* every request is now waiting in its handler */
+    serve_thread_request_stop(&st);
+    char buf[1024];
+    for (int i = 0; i < N; i++) {
+        cr_assert_geq(th_recv_until(fds[i], buf, sizeof buf, "slept\n", 5000), 0,
+                      "request %d in flight was dropped by the stop", i);
+        cr_assert_not_null(strstr(buf, "Connection: close\r\n"));
+        cr_assert(th_closed_within(fds[i], 2000));
+        close(fds[i]);
+    }
+    serve_thread_stop(&st);
+    cr_assert_eq(srv.finished_sleeps, N);
+    cr_assert_eq(srv.cancelled, 0);
+}
