@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -116,6 +117,7 @@ struct eddy_server {
 enum {
     POOL_KEEP = 256,
     OUT_HIGH_WATER = 256 * 1024,
+    SENDFILE_STEP = 4 * 1024 * 1024, /* most bytes one sendfile job may move */
     LINGER_IDLE_MS = 1000,  /* nginx's lingering_timeout, shortened */
     LINGER_TOTAL_MS = 5000, /* nginx's lingering_time, shortened */
 };
@@ -547,6 +549,83 @@ int eddy_flush(eddy_request *r)
     return c->dead ? EPIPE : 0;
 }
 /* quote:end eddy-flush */
+
+/* The sendfile call of eddy_send_file, run on the thread pool: the socket
+ * is non-blocking, so only a read from disk can make it wait. */
+struct sendfile_job {
+    int sock, fd;
+    off_t offset;
+    size_t count;
+    ssize_t sent;
+    int error;
+};
+
+static void sendfile_job(void *arg)
+{
+    struct sendfile_job *j = arg;
+    do
+        j->sent = sendfile(j->sock, j->fd, &j->offset, j->count);
+    while (j->sent < 0 && errno == EINTR);
+    j->error = j->sent < 0 ? errno : 0;
+}
+
+/* wait_output - wait until the connection's buffered output is written. */
+static int wait_output(struct conn *c)
+{
+    while (c->out && c->out->len && !c->dead) {
+        int rc = eddy_wait_fd(c->fd, EDDY_WAIT_WRITE, c->server->cfg.write_timeout_ms);
+        if (rc)
+            return rc == ETIMEDOUT ? EPIPE : rc;
+        flush_out(c);
+    }
+    return c->dead ? EPIPE : 0;
+}
+
+int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length)
+{
+    struct conn *c = r->conn;
+    if (r->finished || r->headers_sent || r->out.len || offset > (uint64_t)INT64_MAX ||
+        length > (uint64_t)INT64_MAX - offset)
+        return EINVAL;
+    if (!eddy_task_current())
+        return EPERM;
+    if (c->dead)
+        return EPIPE;
+    write_head(r, 0, length);
+    flush_out(c);
+    int rc = 0;
+    uint64_t left = !r->is_head && body_allowed(r->status) ? length : 0;
+    struct sendfile_job job = {.sock = c->fd, .fd = fd, .offset = (off_t)offset};
+    /* The head goes first; then the file, while the loop leaves the
+     * socket alone (it writes nothing for a request still in its task). */
+    while (left && !(rc = wait_output(c))) {
+        job.count = left < SENDFILE_STEP ? (size_t)left : SENDFILE_STEP;
+        if ((rc = eddy_run_blocking(sendfile_job, &job)) != 0)
+            break;
+        if (job.sent > 0) {
+            left -= (uint64_t)job.sent;
+            r->sent_body += (uint64_t)job.sent;
+        } else if (job.sent == 0) {
+            rc = EIO; /* the file ended early: it shrank since it was measured */
+        } else if (job.error == EAGAIN || job.error == EWOULDBLOCK) {
+            rc = eddy_wait_fd(c->fd, EDDY_WAIT_WRITE, c->server->cfg.write_timeout_ms);
+            if (rc == ETIMEDOUT)
+                rc = EPIPE;
+        } else {
+            rc = job.error == ECONNRESET ? EPIPE : job.error;
+        }
+        if (rc)
+            break;
+    }
+    if (rc) {
+        if (rc == EPIPE || rc == ECANCELED)
+            c->dead = 1;
+        eddy_send_error(r, 500, NULL); /* the head is out: this closes the connection */
+        return rc;
+    }
+    eddy_finish(r);
+    return 0;
+}
 
 static void access_log(eddy_request *r)
 {

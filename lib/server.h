@@ -135,6 +135,21 @@ int eddy_writef(eddy_request *r, const char *fmt, ...) __attribute__((format(pri
  * than the writes (0, or ECANCELED/EPIPE when the client is gone). */
 int eddy_flush(eddy_request *r);
 
+/* eddy_send_file - the whole response body: length bytes of fd from
+ * offset, sent with sendfile(2) so the bytes go from the page cache to the
+ * socket without a copy through user space. Writes the head (with
+ * Content-Length: length; do not set one yourself), then the bytes, then
+ * finishes the response; HEAD and bodiless statuses get the head only.
+ * The sendfile calls run on the thread pool, so a file that is not in the
+ * page cache never stalls the loop; between them the task waits for the
+ * socket like eddy_flush does. Call it from the request's task, before
+ * anything was written or flushed; fd stays the caller's to close. 0, or
+ * an errno value: EINVAL (too late, or body bytes already written), EPERM
+ * (not in a task), EPIPE/ECANCELED (the client is gone), EIO (the file is
+ * shorter than promised); after an error once the head is out the
+ * connection is closed, as a short body is all the client can be told. */
+int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length);
+
 /* eddy_finish - end the response: with Content-Length if nothing was
  * flushed, else with the last chunk. Finishing twice does nothing; a
  * request function that returns without finishing is finished for it. */
