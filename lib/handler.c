@@ -106,6 +106,18 @@ eddy_template_loader *eddy_req_templates(const eddy_req *r)
     return st ? st->app->templates : NULL;
 }
 
+eddy_app *eddy_req_app(const eddy_req *r)
+{
+    struct req_state *st = state(r);
+    return st ? st->app : NULL;
+}
+
+const eddy_handler *eddy_req_handler(const eddy_req *r)
+{
+    struct req_state *st = state(r);
+    return st ? st->handler : NULL;
+}
+
 void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *arg)
 {
     struct req_state *st = state(r);

@@ -76,6 +76,12 @@ void eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader);
 /* eddy_req_templates - the loader of the app serving r, or NULL. */
 eddy_template_loader *eddy_req_templates(const eddy_req *r);
 
+/* eddy_req_app - the app serving r; eddy_req_handler - the handler table
+ * its route matched (NULL before routing). A module whose handler table
+ * sits inside a larger struct (static files) finds its own state this way. */
+eddy_app *eddy_req_app(const eddy_req *r);
+const eddy_handler *eddy_req_handler(const eddy_req *r);
+
 /* eddy_app_request_fn - the server callback: pass it with the app as arg
  * to eddy_server_new, or let eddy_app_listen do it. */
 void eddy_app_request_fn(eddy_request *r, void *app);
