@@ -18,5 +18,6 @@
 #include "server.h"
 #include "options.h"
 #include "router.h"
+#include "static.h"
 
 #endif
