@@ -410,7 +410,7 @@ int main(int argc, char **argv)
     int port = eddy_server_port(s);
     printf("listening on http://%s:%d/ (%zu notes%s)\n", cfg.address, port, a.notes.count,
            blocking_demo ? ", --blocking-demo: slow handlers block the loop" : "");
-    printf("try: curl -i http://%s:%d/api/notes?limit=2\n", cfg.address, port);
+    printf("try: curl -i 'http://%s:%d/api/notes?limit=2'\n", cfg.address, port);
     int rc = eddy_server_run(s);
 
     eddy_server_free(s);
