@@ -218,6 +218,7 @@ if command -v gnuplot >/dev/null; then
         echo "set title 'p99 latency of answered requests'; set ylabel 'ms'; set logscale y; set yrange [*:*]"
         printf "plot "; for m in $models; do printf "'%s' using 1:3 with linespoints title '%s', " "$tmp/$m.dat" "$m"; done; echo "1/0 notitle"
         echo "set title 'a new client during the run (2000 = not answered)'; set ylabel 'ms'"
+        echo "set yrange [0.1:100000]" # room above the 2000 line for the key
         printf "plot "; for m in $models; do printf "'%s' using 1:4 with linespoints title '%s', " "$tmp/$m.dat" "$m"; done; echo "1/0 notitle"
         echo "unset multiplot"
     } >"$tmp/plot.gp"
