@@ -270,8 +270,11 @@ static void install_handlers(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
-/* start_child - fork; the child runs body(lfd, fd) and exits. Called with
- * SIGCHLD and SIGTERM blocked; returns the child's pid, or -1. */
+/* quote:begin start-child */
+/* start_child - fork a child that serves fd and exits (fork model), or,
+ * with fd -1, accepts and serves connections one at a time forever
+ * (prefork). Called with SIGCHLD and SIGTERM blocked; returns the child's
+ * pid, or -1. */
 static pid_t start_child(int lfd, int fd, const sigset_t *unblocked)
 {
     if (nchildren == MAX_CHILDREN) {
@@ -298,6 +301,7 @@ static pid_t start_child(int lfd, int fd, const sigset_t *unblocked)
     }
     _exit(0);
 }
+/* quote:end start-child */
 
 /* quote:begin fork */
 static void run_fork(int lfd)
