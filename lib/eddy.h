@@ -19,5 +19,7 @@
 #include "options.h"
 #include "router.h"
 #include "static.h"
+#include "template.h"
+#include "render.h"
 
 #endif
