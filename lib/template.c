@@ -1275,8 +1275,16 @@ static int compile(struct tpl *tp, char *err, size_t errcap)
     if (!(tp->consts = json_array()))
         return perr(&p, 0, "out of memory");
     struct ending end;
-    if (parse_body(&p, NULL, false, &tp->body, &end) < 0)
+    if (parse_body(&p, NULL, false, &tp->body, &end) < 0) {
+        /* Forget the half-built tree: a template from memory is compiled
+         * again (and fails again) on its next use. */
+        json_decref(tp->consts);
+        tp->consts = NULL;
+        eddy_arena_free(&tp->arena);
+        tp->body = NULL;
+        tp->extends = NULL;
         return -1;
+    }
     tp->compiled = true;
     return 0;
 }
