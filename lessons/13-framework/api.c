@@ -6,8 +6,10 @@
  * Application does: a route maps a URL pattern to a handler table (one
  * function per HTTP method), captures in the pattern become arguments,
  * routes have names so URLs can be built back from them, and every error
- * - ours, the framework's (404, 405, a bad JSON body) and the server's
- * (413, 408...) - goes through one error writer that answers in JSON.
+ * a request gets - ours, and the framework's (404, 405, a bad JSON body,
+ * a missing argument) - goes through one error writer that answers in
+ * JSON. (Errors in the protocol itself - a malformed head, a body over
+ * --max-body - are answered by lib/server before any handler exists.)
  *
  *   GET    /api/notes?limit=20&offset=0   a page of notes
  *   POST   /api/notes                     create: 201 + Location, or 400
@@ -59,8 +61,8 @@ static double now_ms(void)
 /* ------------------------------------------------------------ errors in JSON */
 
 /* quote:begin errors */
-/* json_error - the app's error writer: every error the framework or the
- * server sends (404, 405, 400 for a bad body, 413...) comes out as JSON. */
+/* json_error - the app's error writer: every error a request gets from
+ * us or the framework (404, 405, 400 for a bad body...) comes out as JSON. */
 static void json_error(eddy_req *r, int status, const char *reason)
 {
     const char *message = reason && *reason ? reason : eddy_status_reason(status);
