@@ -189,7 +189,7 @@ tests: $(TEST_BINS)
 
 help:
 	@echo "make              build the library, lessons, tests"
-	@echo "make run          start the demo (lesson 00 until the forum lands)"
+	@echo "make run          start the demo (lesson 13's REST API until the forum lands)"
 	@echo "make test         every suite, exercises proven both ways, quotes checked"
 	@echo "make san          the tests under ASan+UBSan (build/san/)"
 	@echo "make valgrind     the tests under valgrind"
@@ -206,10 +206,10 @@ help:
 deps:
 	@scripts/deps.sh core
 
+# Until the forum lands, the demo is lesson 13's REST API with demo notes.
 run: deps
-	@echo "The forum is not built yet; running lesson 00's server instead."
-	@echo "In another terminal:  make run-lesson N=00 PROG=client ARGS='--port 8888'"
-	@$(MAKE) --no-print-directory run-lesson N=00 ARGS='--port 8888'
+	@echo "The forum is not built yet; starting lesson 13's REST demo instead."
+	@$(MAKE) --no-print-directory run-lesson N=13 ARGS='--port 8888'
 
 # test: everything a change must keep green. The last line printed is the
 # Criterion-style synthesis over all suites.

@@ -123,6 +123,7 @@ enum {
 };
 
 static void conn_event(evutil_socket_t fd, short what, void *arg);
+static void catch_signals(eddy_server *s);
 static void process(struct conn *c);
 static void flush_out(struct conn *c);
 static void close_conn(struct conn *c);
@@ -148,6 +149,7 @@ void eddy_server_config_defaults(eddy_server_config *c)
         .stop_timeout_ms = 10000,
         .gzip = 1,
         .gzip_min_bytes = 1024,
+        .handle_signals = 1,
     };
 }
 
@@ -1249,6 +1251,7 @@ int eddy_server_listen(eddy_server *s)
     }
     getsockname(fd, (struct sockaddr *)&ss, &len);
     s->port = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+    catch_signals(s);
     return 0;
 }
 
@@ -1309,10 +1312,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     eddy_server_stop(s);
 }
 
-int eddy_server_run(eddy_server *s)
+/* catch_signals - SIGTERM/SIGINT stop the server gracefully. */
+static void catch_signals(eddy_server *s)
 {
-    if (!s->listener && !s->stopping && eddy_server_listen(s) < 0)
-        return -1;
+    if (!s->cfg.handle_signals || s->signals[0])
+        return;
     signal(SIGPIPE, SIG_IGN);
     int sigs[2] = {SIGTERM, SIGINT};
     for (int i = 0; i < 2; i++) {
@@ -1320,6 +1324,14 @@ int eddy_server_run(eddy_server *s)
         if (s->signals[i])
             evsignal_add(s->signals[i], NULL);
     }
+}
+
+int eddy_server_run(eddy_server *s)
+{
+    if (!s->listener && !s->stopping && eddy_server_listen(s) < 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN); /* send() says MSG_NOSIGNAL; sendfile() cannot */
+    catch_signals(s);
     int rc = event_base_dispatch(s->base);
     for (int i = 0; i < 2; i++) {
         if (s->signals[i])
@@ -1337,6 +1349,9 @@ void eddy_server_free(eddy_server *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < 2; i++)
+        if (s->signals[i])
+            event_free(s->signals[i]);
     if (s->listener)
         evconnlistener_free(s->listener);
     for (struct conn *c = s->conns, *next; c; c = next) {

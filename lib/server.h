@@ -47,6 +47,8 @@ typedef struct eddy_server_config {
     long stop_timeout_ms;    /* graceful stop: how long requests in flight may take, default 10 s */
     int gzip;                /* compress compressible responses when the client accepts it (default 1) */
     size_t gzip_min_bytes;   /* ... and the body is at least this large, default 1024 */
+    int handle_signals;      /* stop gracefully on SIGTERM/SIGINT from listen on (default 1;
+                                0 for a server on a thread that does not own the process) */
 } eddy_server_config;
 
 /* eddy_server_config_defaults - fill c with the defaults above. */
@@ -69,8 +71,10 @@ const char *eddy_server_error(const eddy_server *s);
  * last connection is gone. Safe from a signal callback and to call twice. */
 void eddy_server_stop(eddy_server *s);
 
-/* eddy_server_run - listen unless listening, stop gracefully on SIGTERM
- * or SIGINT, and run the loop until stopped. 0, or -1 with a message. */
+/* eddy_server_run - listen unless listening, and run the loop until
+ * stopped. With handle_signals, SIGTERM and SIGINT stop gracefully; they
+ * are caught from eddy_server_listen on, so a signal that arrives between
+ * listen and run is not lost. 0, or -1 with a message. */
 int eddy_server_run(eddy_server *s);
 
 /* eddy_server_free - close everything at once (after the loop has ended). */

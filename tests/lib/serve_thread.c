@@ -15,6 +15,7 @@ void serve_thread_init(serve_thread *t)
     eddy_server_config_defaults(&t->cfg);
     t->cfg.port = 0;
     t->cfg.access_log = 0;
+    t->cfg.handle_signals = 0; /* the test process's signals are not this thread's */
 }
 
 static void on_ctl(evutil_socket_t fd, short what, void *arg)
