@@ -31,10 +31,12 @@
 #include <time.h>
 
 enum {
-    MAX_DEPTH = 32,      /* extends, include, block and module nesting */
-    MAX_EXPR_DEPTH = 64, /* parentheses and operators in one expression */
-    MAX_NESTING = 100,   /* if, for, block, apply inside one another */
-    SHOWN_LINE_MAX = 240 /* bytes of the offending line an error shows */
+    MAX_DEPTH = 32,       /* extends, include, block and module nesting */
+    MAX_EXPR_DEPTH = 64,  /* parentheses and operators in one expression */
+    MAX_NESTING = 100,    /* if, for, block, apply inside one another */
+    MAX_EXPR_NODES = 200, /* operators and operands in one expression */
+    MAX_LEVELS = 160,     /* nested bodies in one render, across files */
+    SHOWN_LINE_MAX = 240  /* bytes of the offending line an error shows */
 };
 
 /* ------------------------------------------------------------ the trees */
@@ -155,6 +157,7 @@ struct eddy_template_ctx {
     struct assets *assets;
     const struct tpl *cur; /* the template being rendered, for errors */
     int depth;
+    int levels;  /* bodies being executed inside one another */
     bool failed; /* a fatal error: stop */
     unsigned long iterations;
     char reason[512]; /* from eddy_template_fail */
@@ -281,6 +284,7 @@ struct parser {
     bool failed;
     int depth;   /* expression nesting */
     int nesting; /* block tags inside block tags */
+    int nodes;   /* of the expression being parsed */
 };
 
 static int perr(struct parser *p, size_t off, const char *fmt, ...)
@@ -460,6 +464,13 @@ static int unexpected(struct lexer *x)
 
 static struct expr *new_expr(struct parser *p, enum xkind k, size_t off)
 {
+    /* Evaluation recurses once per node of a left-leaning chain (a + b +
+     * ...); handlers render on a coroutine's small stack, so the chain is
+     * kept short. */
+    if (++p->nodes > MAX_EXPR_NODES) {
+        perr(p, off, "expression too long");
+        return NULL;
+    }
     struct expr *e = palloc(p, sizeof *e);
     if (e) {
         e->kind = k;
@@ -765,6 +776,7 @@ static struct expr *parse_or(struct lexer *x)
 static struct expr *parse_expr(struct parser *p, size_t start, size_t end)
 {
     struct lexer x = {.p = p, .pos = start, .end = end};
+    p->nodes = 0;
     lex(&x);
     if (x.tok == T_END) {
         perr(p, start, "expression expected");
@@ -2385,12 +2397,17 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
 
 static int exec_list(eddy_template_ctx *t, const struct node *n)
 {
-    for (; n; n = n->next) {
-        int rc = exec_node(t, n);
-        if (rc != FLOW_NEXT)
-            return rc;
+    if (n && t->levels >= MAX_LEVELS) {
+        t->cur = n->tpl;
+        fatal(t, n->off, "templates nested too deeply");
+        return FLOW_STOP;
     }
-    return FLOW_NEXT;
+    t->levels++;
+    int rc = FLOW_NEXT;
+    for (; n && rc == FLOW_NEXT; n = n->next)
+        rc = exec_node(t, n);
+    t->levels--;
+    return rc;
 }
 
 /* ------------------------------------------------------------ inheritance */

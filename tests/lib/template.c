@@ -463,8 +463,9 @@ Test(template, runtime_errors_in_production_render_nothing)
     /* a syntax error fails the render in every mode */
     src = "{% set a = [1, 'x'] %}{% iff %}";
     eddy_template_add(l, "q.txt", src, strlen(src));
-    const char *want = "ERROR: q.txt:1:26: unknown tag \"iff\"\n    {% set a = [1, 'x'] %}{% iff %}\n"
-                       "                             ^";
+    const char *want =
+        "ERROR: q.txt:1:26: unknown tag \"iff\"\n    {% set a = [1, 'x'] %}{% iff %}\n"
+        "                             ^";
     expect_in(l, "q.txt", "{}", want);
     expect_in(l, "q.txt", "{}", want); /* compiled again, failing the same way */
     eddy_template_loader_free(l);
@@ -505,6 +506,33 @@ Test(template, runaway_loops_are_stopped)
               "    {% for a in range(100) %}{% for b in range(100) %}{% end %}{% end %}\n"
               "                                ^");
     eddy_template_loader_free(l);
+}
+
+Test(template, limits_keep_the_stack_small)
+{
+    eddy_buf src = EDDY_BUF_INIT;
+    eddy_buf_append_str(&src, "{{ 1");
+    for (int i = 0; i < 99; i++) /* 199 nodes */
+        eddy_buf_append_str(&src, " + 1");
+    eddy_buf_append_str(&src, " }}");
+    expect(src.data, NULL, "100");
+    eddy_buf_clear(&src);
+    eddy_buf_append_str(&src, "{{ 1");
+    for (int i = 0; i < 100; i++) /* the 201st node is the last 1 */
+        eddy_buf_append_str(&src, "+1");
+    eddy_buf_append_str(&src, " }}");
+    char *got = render(src.data, NULL);
+    const char *want = "ERROR: t.txt:1:204: expression too long\n";
+    cr_expect(strncmp(got, want, strlen(want)) == 0, "%s", got);
+    free(got);
+    eddy_buf_clear(&src);
+    for (int i = 0; i < 101; i++)
+        eddy_buf_append_str(&src, "{% if 1 %}");
+    got = render(src.data, NULL);
+    want = "ERROR: t.txt:1:1011: tags nested too deeply\n";
+    cr_expect(strncmp(got, want, strlen(want)) == 0, "%s", got);
+    free(got);
+    eddy_buf_free(&src);
 }
 
 /* ------------------------------------------------------------ XSS */
