@@ -2136,6 +2136,26 @@ static int enter(eddy_template_ctx *t, const struct node *n, const char *what)
     return 0;
 }
 
+/* load_from - template name, used at off of the current template; a
+ * failure that is not a syntax error in that template itself (not found,
+ * outside the root) is reported where it was asked for. */
+static struct tpl *load_from(eddy_template_ctx *t, const char *name, size_t off)
+{
+    struct tpl *tp = load(t->l, name);
+    if (!tp) {
+        size_t n = strlen(name);
+        if (strncmp(t->l->error, name, n) != 0 || t->l->error[n] != ':') {
+            char msg[512];
+            size_t len = strnlen(t->l->error, sizeof msg - 1);
+            memcpy(msg, t->l->error, len);
+            msg[len] = '\0';
+            fatal(t, off, "%s", msg);
+        }
+        t->failed = true;
+    }
+    return tp;
+}
+
 static int exec_expr(eddy_template_ctx *t, const struct node *n)
 {
     json_t *v = eval(t, n->e);
@@ -2374,12 +2394,8 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
     case N_INCLUDE: {
         if (enter(t, n, "includes") < 0)
             return FLOW_STOP;
-        struct tpl *inc = load(t->l, n->text);
-        int rc = FLOW_STOP;
-        if (!inc)
-            t->failed = true; /* the loader's message stands */
-        else
-            rc = exec_list(t, inc->body);
+        struct tpl *inc = load_from(t, n->text, n->off);
+        int rc = inc ? exec_list(t, inc->body) : FLOW_STOP;
         t->depth--;
         return rc;
     }
@@ -2445,11 +2461,9 @@ static int find_blocks(eddy_template_ctx *t, const struct node *n, size_t *cap, 
                 fatal(t, n->off, "includes nested too deeply (a cycle?)");
                 return -1;
             }
-            struct tpl *inc = load(t->l, n->text);
-            if (!inc) {
-                t->failed = true;
+            struct tpl *inc = load_from(t, n->text, n->off);
+            if (!inc)
                 return -1;
-            }
             if (find_blocks(t, inc->body, cap, depth + 1) < 0)
                 return -1;
         }
@@ -2478,10 +2492,8 @@ static int render_chain(eddy_template_ctx *t, const char *name)
             fatal(t, tp->extends_off, "extends nested too deeply (a cycle?)");
             return -1;
         }
-        if (!(tp = load(t->l, tp->extends))) {
-            t->failed = true;
+        if (!(tp = load_from(t, tp->extends, tp->extends_off)))
             return -1;
-        }
         chain[n++] = tp;
     }
     size_t cap = 0;

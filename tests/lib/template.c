@@ -695,9 +695,18 @@ Test(template_files, include_cycles_and_missing_files_are_errors)
     cr_expect_str_eq(s, "ERROR: loop.html:1:5: includes nested too deeply (a cycle?)\n"
                         "    x{% include 'loop.html' %}\n        ^");
     free(s);
-    s = render_in(l, "missing.html", "{}");
-    cr_expect(strncmp(s, "ERROR: template \"gone.html\" not found", 37) == 0, "%s", s);
-    free(s);
+    expect_in(
+        l, "missing.html", "{}",
+        "ERROR: missing.html:2:4: template \"gone.html\" not found: No such file or directory\n"
+        "    {% include 'gone.html' %}\n       ^");
+    write_file("ext3.html", "{% extends 'nope.html' %}");
+    expect_in(l, "ext3.html", "{}",
+              "ERROR: ext3.html:1:4: template \"nope.html\" not found: No such file or directory\n"
+              "    {% extends 'nope.html' %}\n       ^");
+    write_file("bad.html", "{% include 'worse.html' %}");
+    write_file("worse.html", "\n\n  {{ ) }}");
+    expect_in(l, "bad.html", "{}",
+              "ERROR: worse.html:3:6: unexpected \")\"\n      {{ ) }}\n         ^");
     s = render_in(l, "ext1.html", "{}");
     cr_expect(strstr(s, "extends nested too deeply (a cycle?)"), "%s", s);
     free(s);
