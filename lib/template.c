@@ -2646,6 +2646,8 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
     if (rc == 0 && inject(&t, start) < 0) {
         loader_fail(l, "output cannot grow: %s", strerror(errno));
         rc = -1;
+    } else if (t.failed) { /* static_url failed for a module's file, in debug mode */
+        rc = -1;
     }
     json_decref(t.locals);
     free(t.blocks);

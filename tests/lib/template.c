@@ -834,6 +834,26 @@ Test(template_files, modules_render_and_inject_css_and_js_once)
     eddy_template_loader_free(l);
 }
 
+static json_t *failing_static_url(eddy_template_ctx *t, size_t argc, json_t *const *argv)
+{
+    (void)argc;
+    eddy_template_fail(t, "no file %s", json_string_value(argv[0]));
+    return NULL;
+}
+
+Test(template, a_failing_static_url_for_a_module_file_fails_the_page_in_debug)
+{
+    eddy_template_loader *l = mem_loader(true);
+    eddy_template_module(l, "Badge", badge_module);
+    eddy_template_helper(l, "static_url", failing_static_url);
+    const char *src = "<body>{% module Badge() %}</body>";
+    eddy_template_add(l, "b.html", src, strlen(src));
+    expect_in(l, "b.html", NULL,
+              "ERROR: b.html:1:1: static_url(): no file badge.js\n"
+              "    <body>{% module Badge() %}</body>\n    ^");
+    eddy_template_loader_free(l);
+}
+
 /* ------------------------------------------------------------ through an app */
 
 static serve_thread st;
