@@ -33,6 +33,17 @@
  * the empty string; true and false render as "true" and "false"; arrays
  * and objects as compact JSON.
  *
+ * Built-in helpers: escape(s) (also xhtml_escape), url_escape(s[, plus]),
+ * json_encode(v) (safe inside <script>: < > & and U+2028/9 as \u escapes),
+ * squeeze(s), linkify(text[, nofollow]) (escapes text, links http(s)://
+ * and www. only), datetime(ts[, "%Y-%m-%d"]) (UTC, Unix seconds), len(x),
+ * range([start,] stop[, step]).
+ *
+ * {% autoescape %} applies to its whole file, as in Tornado; an included
+ * file and a parent have their own. A name in {% extends %} or
+ * {% include %} is relative to the folder of the file naming it ("/x" is
+ * relative to the root); no name may lead outside the root.
+ *
  * Errors: a syntax error fails the render in every mode, with the file,
  * line, column, the line and a caret:
  *
@@ -43,6 +54,16 @@
  * A runtime error (unknown name or helper, a helper that fails) fails the
  * render in debug mode; in production it is logged and the expression
  * renders nothing (an if is false, a for runs zero times).
+ *
+ * From C (a handler uses eddy_render in render.h instead):
+ *
+ *     eddy_template_loader *tl = eddy_template_loader_new("templates", false);
+ *     eddy_template_module(tl, "Entry", entry_module);
+ *     json_t *ctx = json_pack("{s:s,s:[]}", "title", "Hello", "posts");
+ *     eddy_buf page = EDDY_BUF_INIT;
+ *     if (eddy_template_render(tl, "index.html", ctx, NULL, &page) < 0)
+ *         eddy_error("%s", eddy_template_loader_error(tl));
+ *     json_decref(ctx);
  *
  * A loader belongs to one thread (the loop's): it caches compiled
  * templates without locks. In debug mode a template is recompiled when its
