@@ -39,6 +39,9 @@ static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c 
 
 int eddy_str_case_eq(eddy_str s, const char *lit)
 {
+    /* The first byte rules out most candidates before strlen is paid. */
+    if (s.len == 0 ? *lit != '\0' : lower((unsigned char)s.p[0]) != lower((unsigned char)lit[0]))
+        return 0;
     size_t n = strlen(lit);
     if (s.len != n)
         return 0;

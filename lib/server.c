@@ -336,12 +336,15 @@ static void arm(struct conn *c)
 
 /* ------------------------------------------------------------ responses */
 
-static int has_ctl(const char *s)
+/* header_text_len - the length of s, or -1 if it holds CR or LF (or, for
+ * a name, a colon): header injection is refused, not escaped. */
+static ssize_t header_text_len(const char *s, int is_name)
 {
-    for (; *s; s++)
-        if (*s == '\r' || *s == '\n')
-            return 1;
-    return 0;
+    const char *p = s;
+    for (; *p; p++)
+        if (*p == '\r' || *p == '\n' || (is_name && *p == ':'))
+            return -1;
+    return p - s;
 }
 
 int eddy_response_status(eddy_request *r, int status)
@@ -354,9 +357,14 @@ int eddy_response_status(eddy_request *r, int status)
 
 int eddy_response_header(eddy_request *r, const char *name, const char *value)
 {
-    if (r->headers_sent || !*name || has_ctl(name) || has_ctl(value) || strchr(name, ':'))
+    ssize_t n = header_text_len(name, 1), v = header_text_len(value, 0);
+    if (r->headers_sent || n <= 0 || v < 0 ||
+        eddy_buf_reserve(&r->headers, (size_t)n + (size_t)v + 4) < 0)
         return -1;
-    return eddy_buf_printf(&r->headers, "%s: %s\r\n", name, value);
+    eddy_buf_append(&r->headers, name, (size_t)n);
+    eddy_buf_append(&r->headers, ": ", 2);
+    eddy_buf_append(&r->headers, value, (size_t)v);
+    return eddy_buf_append(&r->headers, "\r\n", 2);
 }
 
 /* remove_header - drop every "name:" line from the application's headers. */
@@ -379,7 +387,7 @@ static void remove_header(eddy_request *r, const char *name)
 
 int eddy_response_set_header(eddy_request *r, const char *name, const char *value)
 {
-    if (r->headers_sent || !*name || has_ctl(name) || has_ctl(value) || strchr(name, ':'))
+    if (r->headers_sent || header_text_len(name, 1) <= 0 || header_text_len(value, 0) < 0)
         return -1;
     remove_header(r, name);
     return eddy_response_header(r, name, value);
@@ -498,22 +506,48 @@ static void write_head(eddy_request *r, int chunked, uint64_t length)
     eddy_buf *o = output(c);
     if (!o)
         return;
+    /* Built on the stack and appended in three pieces, with no printf:
+     * this runs for every response, and formatting was a quarter of the
+     * server's time under pipelining. Every piece below has a fixed
+     * bound, so 256 bytes always suffice. */
+    char head[256];
+    size_t n = 0;
+#define PUT(text, len) (memcpy(head + n, (text), (len)), n += (len))
     const char *reason = eddy_status_reason(r->status);
-    eddy_buf_printf(o, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status, *reason ? reason : "Unknown",
-                    http_date(s->base));
-    if (!has_header(r, "content-type") && body_allowed(r->status))
-        eddy_buf_append_str(o, "Content-Type: text/html; charset=UTF-8\r\n");
-    if (chunked)
-        eddy_buf_append_str(o, "Transfer-Encoding: chunked\r\n");
-    else if (body_allowed(r->status) && !has_header(r, "content-length"))
-        eddy_buf_printf(o, "Content-Length: %llu\r\n", (unsigned long long)length);
+    size_t reason_len = *reason ? strlen(reason) : 7;
+    char code[4] = {(char)('0' + r->status / 100 % 10), (char)('0' + r->status / 10 % 10),
+                    (char)('0' + r->status % 10), ' '};
+    PUT("HTTP/1.1 ", 9);
+    PUT(code, 4);
+    PUT(*reason ? reason : "Unknown", reason_len);
+    PUT("\r\nDate: ", 8);
+    PUT(http_date(s->base), 29);
+    PUT("\r\n", 2);
+    if (body_allowed(r->status) && !has_header(r, "content-type"))
+        PUT("Content-Type: text/html; charset=UTF-8\r\n", 40);
+    if (chunked) {
+        PUT("Transfer-Encoding: chunked\r\n", 28);
+    } else if (body_allowed(r->status) && !has_header(r, "content-length")) {
+        char digits[24];
+        int i = sizeof digits;
+        do
+            digits[--i] = (char)('0' + length % 10);
+        while ((length /= 10) != 0);
+        PUT("Content-Length: ", 16);
+        PUT(digits + i, sizeof digits - (size_t)i);
+        PUT("\r\n", 2);
+    }
+    eddy_buf_append(o, head, n);
     if (r->headers.len)
         eddy_buf_append(o, r->headers.data, r->headers.len);
+    n = 0;
     if (r->close_after || c->closing || s->stopping)
-        eddy_buf_append_str(o, "Connection: close\r\n");
+        PUT("Connection: close\r\n", 19);
     else if (r->head.version_minor == 0)
-        eddy_buf_append_str(o, "Connection: keep-alive\r\n");
-    eddy_buf_append_str(o, "\r\n");
+        PUT("Connection: keep-alive\r\n", 24);
+    PUT("\r\n", 2);
+#undef PUT
+    eddy_buf_append(o, head, n);
     r->headers_sent = 1;
 }
 
