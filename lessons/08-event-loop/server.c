@@ -23,7 +23,7 @@
  * callback, to show what one blocking call does to everybody else.
  */
 #include "loop.h"
-#include "request.h"
+#include "../03-server-models/request.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
