@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "router.h"
+#include "static.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,8 @@ static json_t *reverse_url(eddy_template_ctx *t, size_t argc, json_t *const *arg
     return json_string(url);
 }
 
-/* static_url - "/static/" + path, each segment percent-encoded. */
+/* static_url - the versioned URL of the app's static files (static.h);
+ * without them, "/static/" + path, each segment percent-encoded. */
 static json_t *static_url(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
     if (argc != 1 || !json_is_string(argv[0])) {
@@ -57,6 +59,13 @@ static json_t *static_url(eddy_template_ctx *t, size_t argc, json_t *const *argv
         return NULL;
     }
     const char *p = json_string_value(argv[0]);
+    eddy_req *r = eddy_template_user(t);
+    if (eddy_app_static(eddy_req_app(r))) {
+        const char *url = eddy_static_url(r, p);
+        if (!url)
+            eddy_template_fail(t, "out of memory");
+        return url ? json_string(url) : NULL;
+    }
     eddy_buf b = EDDY_BUF_INIT;
     int rc = eddy_buf_append_str(&b, "/static/");
     while (*p == '/')

@@ -18,7 +18,8 @@
  * eddy_template_user()):
  *
  *     reverse_url(name, args...)  the app's named route (eddy_reverse_url)
- *     static_url(path)            "/static/" + path until the app sets its own
+ *     static_url(path)            the app's static files' versioned URL
+ *                                 (eddy_static_url), else "/static/" + path
  *     xsrf_form_html()            "" until the app sets its own (auth, later)
  *     current_user                null until the app sets its own global
  *     request_path                the request's path, decoded

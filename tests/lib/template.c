@@ -11,6 +11,7 @@
 #include <eddy/handler.h>
 #include <eddy/log.h>
 #include <eddy/render.h>
+#include <eddy/static.h>
 #include <eddy/template.h>
 
 #include <criterion/criterion.h>
@@ -859,6 +860,7 @@ Test(template, a_failing_static_url_for_a_module_file_fails_the_page_in_debug)
 static serve_thread st;
 static eddy_app *app;
 static eddy_template_loader *tl;
+static eddy_static *files;
 
 static void page_get(eddy_req *r)
 {
@@ -890,6 +892,7 @@ static void app_start(void)
                "{% if current_user %}hi {{ current_user.name }}{% else %}guest{% end %} "
                "at {{ request_path }}{% end %}");
     write_file("broken.html", "a\n{{ nope }}");
+    write_file("logo v1.png", "png!");
     tl = eddy_template_loader_new(dir, true);
     cr_assert_not_null(tl);
     cr_assert_eq(eddy_template_global(tl, "current_user", user_from_cookie), 0);
@@ -898,6 +901,9 @@ static void app_start(void)
     cr_assert_eq(eddy_route(app, "/page", &page, NULL), 0);
     cr_assert_eq(eddy_route(app, "/broken", &broken, NULL), 0);
     cr_assert_eq(eddy_route(app, "/tag/([^/]+)", &page, "tag"), 0);
+    files = eddy_static_new(dir, NULL);
+    cr_assert_not_null(files);
+    cr_assert_eq(eddy_static_route(app, "/static/(.*)", files, "static"), 0);
     serve_thread_init(&st);
     st.app = app;
     cr_assert_eq(serve_thread_start(&st), 0);
@@ -907,6 +913,7 @@ static void app_stop(void)
 {
     serve_thread_stop(&st);
     eddy_app_free(app);
+    eddy_static_free(files);
     eddy_template_loader_free(tl);
     remove_dir();
 }
@@ -931,9 +938,14 @@ Test(template_app, a_page_through_a_request)
     cr_expect(strstr(r, "HTTP/1.1 200 OK\r\n"), "%s", r);
     cr_expect(strstr(r, "Content-Type: text/html; charset=UTF-8\r\n"), "%s", r);
     const char *body = strstr(r, "\r\n\r\n") + 4;
-    cr_expect_str_eq(body, "<html><head></head><body><h1>&lt;Hello&gt;</h1>"
-                           "<a href=\"/tag/a%26b\">a&amp;b</a><a href=\"/tag/c\">c</a>"
-                           "<img src=\"/static/logo%20v1.png\">[]guest at /page</body></html>");
+    /* static_url: the app's static files, versioned by content */
+    char want[512];
+    snprintf(want, sizeof want,
+             "<html><head></head><body><h1>&lt;Hello&gt;</h1>"
+             "<a href=\"/tag/a%%26b\">a&amp;b</a><a href=\"/tag/c\">c</a>"
+             "<img src=\"/static/logo%%20v1.png?v=%s\">[]guest at /page</body></html>",
+             "53ec22c455168e29");
+    cr_expect_str_eq(body, want);
     r = ask("GET /page HTTP/1.1\r\nHost: t\r\nCookie: user=<ann>\r\nConnection: close\r\n\r\n");
     cr_expect(strstr(r, "hi &lt;ann&gt; at /page</body>"), "%s", r);
 }
