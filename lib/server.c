@@ -118,6 +118,7 @@ enum {
     POOL_KEEP = 256,
     OUT_HIGH_WATER = 256 * 1024,
     SENDFILE_STEP = 4 * 1024 * 1024, /* most bytes one sendfile job may move */
+    INLINE_FILE_MAX = 64 * 1024,     /* eddy_send_file copies a cached span this small */
     LINGER_IDLE_MS = 1000,  /* nginx's lingering_timeout, shortened */
     LINGER_TOTAL_MS = 5000, /* nginx's lingering_time, shortened */
 };
@@ -628,10 +629,27 @@ int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length)
     if (c->dead)
         return EPIPE;
     write_head(r, 0, length);
-    flush_out(c);
     int rc = 0;
     uint64_t left = !r->is_head && body_allowed(r->status) ? length : 0;
     struct sendfile_job job = {.sock = c->fd, .fd = fd, .offset = (off_t)offset};
+    /* A small span already in the page cache joins the head in the output
+     * right here: cheaper than a trip to the thread pool, and RWF_NOWAIT
+     * makes the read fail rather than wait for the disk. Whatever it does
+     * not get (EAGAIN, a file system without RWF_NOWAIT) goes by sendfile. */
+    eddy_buf *o = output(c);
+    if (left && left <= INLINE_FILE_MAX && o && eddy_buf_reserve(o, (size_t)left) == 0) {
+        struct iovec v = {o->data + o->len, (size_t)left};
+        ssize_t n = preadv2(fd, &v, 1, job.offset, RWF_NOWAIT);
+        if (n > 0) {
+            o->len += (size_t)n;
+            o->data[o->len] = '\0';
+            job.offset += n;
+            left -= (uint64_t)n;
+            r->sent_body += (uint64_t)n;
+        }
+    }
+    if (left)
+        flush_out(c);
     /* The head goes first; then the file, while the loop leaves the
      * socket alone (it writes nothing for a request still in its task). */
     while (left && !(rc = wait_output(c))) {

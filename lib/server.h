@@ -146,7 +146,9 @@ int eddy_flush(eddy_request *r);
  * finishes the response; HEAD and bodiless statuses get the head only.
  * The sendfile calls run on the thread pool, so a file that is not in the
  * page cache never stalls the loop; between them the task waits for the
- * socket like eddy_flush does. Call it from the request's task, before
+ * socket like eddy_flush does. A span of at most 64 KiB that is already
+ * cached is copied next to the head instead (a read that cannot wait for
+ * the disk), which is cheaper than a trip to the pool. Call it from the request's task, before
  * anything was written or flushed; fd stays the caller's to close. 0, or
  * an errno value: EINVAL (too late, or body bytes already written), EPERM
  * (not in a task), EPIPE/ECANCELED (the client is gone), EIO (the file is
