@@ -24,9 +24,10 @@
  * a single Range with 206 (416 when it starts past the end; several ranges
  * get the whole file, as in Tornado). A folder URL serves its index.html;
  * without its trailing slash it is redirected (301) to it. The bytes go
- * out with sendfile (eddy_send_file), never through a buffer; opening and
- * measuring the file run on the thread pool, so the loop never waits for
- * the disk.
+ * out with eddy_send_file (sendfile; never the whole file in memory, and
+ * never gzipped, so lengths, ranges and the strong ETag all describe the
+ * bytes on the wire); opening and measuring the file run on the thread
+ * pool, so the loop never waits for the disk.
  *
  * What it never serves: anything outside the root. A path with a ".."
  * or "." segment, a backslash, an encoded NUL, or an absolute path gets
