@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "serve_thread.h"
 
+#include <eddy/future.h>
 #include <eddy/handler.h>
 #include <eddy/log.h>
 #include <eddy/render.h>
@@ -914,6 +915,7 @@ static void app_stop(void)
     serve_thread_stop(&st);
     eddy_app_free(app);
     eddy_static_free(files);
+    eddy_thread_pool_shutdown(); /* static_url hashed files on the pool */
     eddy_template_loader_free(tl);
     remove_dir();
 }
