@@ -127,10 +127,7 @@ void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *
     } else if (app && app->write_error) {
         app->write_error(r, status, reason);
     } else {
-        const char *phrase = eddy_status_reason(status);
-        eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
-        eddy_writef(r, "<html><title>%d: %s</title><body>%d: %s</body></html>\n", status, phrase,
-                    status, reason && *reason ? reason : phrase);
+        eddy_default_error_page(r, status, reason);
     }
 }
 

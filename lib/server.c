@@ -731,6 +731,39 @@ void eddy_finish(eddy_request *r)
 
 int eddy_response_finished(const eddy_request *r) { return r->finished; }
 
+/* write_escaped - text into the body with & < > " ' as HTML entities:
+ * reasons often quote what the client sent (a bad JSON body, say). */
+static void write_escaped(eddy_request *r, const char *text)
+{
+    const char *run = text;
+    for (const char *p = text;; p++) {
+        const char *entity = NULL;
+        switch (*p) {
+        case '&': entity = "&amp;"; break;
+        case '<': entity = "&lt;"; break;
+        case '>': entity = "&gt;"; break;
+        case '"': entity = "&quot;"; break;
+        case '\'': entity = "&#39;"; break;
+        case '\0': break;
+        default: continue;
+        }
+        eddy_write(r, run, (size_t)(p - run));
+        if (!entity)
+            return;
+        eddy_write_str(r, entity);
+        run = p + 1;
+    }
+}
+
+void eddy_default_error_page(eddy_request *r, int status, const char *reason)
+{
+    const char *phrase = eddy_status_reason(status);
+    eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
+    eddy_writef(r, "<html><title>%d: %s</title><body>%d: ", status, phrase, status);
+    write_escaped(r, reason && *reason ? reason : phrase);
+    eddy_write_str(r, "</body></html>\n");
+}
+
 void eddy_send_error(eddy_request *r, int status, const char *reason)
 {
     if (r->finished)
@@ -746,14 +779,10 @@ void eddy_send_error(eddy_request *r, int status, const char *reason)
     eddy_buf_clear(&r->headers);
     r->status = status;
     eddy_server *s = r->conn->server;
-    if (s->error_writer) {
+    if (s->error_writer)
         s->error_writer(r, status, reason, s->error_writer_arg);
-    } else {
-        const char *phrase = eddy_status_reason(status);
-        eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
-        eddy_writef(r, "<html><title>%d: %s</title><body>%d: %s</body></html>\n", status,
-                    phrase, status, reason && *reason ? reason : phrase);
-    }
+    else
+        eddy_default_error_page(r, status, reason);
     eddy_finish(r);
 }
 

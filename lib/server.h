@@ -165,6 +165,11 @@ void eddy_finish(eddy_request *r);
  * (unless headers were already sent: then the connection is closed). */
 void eddy_send_error(eddy_request *r, int status, const char *reason);
 
+/* eddy_default_error_page - the small HTML page eddy_send_error writes
+ * when no error writer is set; reason is HTML-escaped. For error writers
+ * that want to fall back to it. */
+void eddy_default_error_page(eddy_request *r, int status, const char *reason);
+
 /* eddy_response_finished - finish has been called. */
 int eddy_response_finished(const eddy_request *r);
 

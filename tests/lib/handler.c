@@ -256,3 +256,15 @@ Test(handler, a_waiting_handler_does_not_hold_up_others)
     cr_assert_geq(th_recv_until(slow_fd, buf, sizeof buf, "slow done\n", 3000), 0);
     close(slow_fd);
 }
+
+Test(handler, error_pages_escape_what_the_client_sent)
+{
+    const char *body = "{\"a\": \"<script>alert(1)</script>\n";
+    char raw[512];
+    snprintf(raw, sizeof raw, "PUT /json HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+             "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    char *r = ask(raw);
+    assert_has(r, "HTTP/1.1 400 Bad Request");
+    cr_assert_null(strstr(r, "<script>"), "the client's markup came back live:\n%s", r);
+    assert_has(r, "&lt;script&gt;"); /* Jansson's message quotes the input */
+}
