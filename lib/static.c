@@ -310,10 +310,9 @@ static int month_index(const char *m)
     return -1;
 }
 
-/* parse_http_date - the three forms RFC 9110 asks a recipient to accept:
- * "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
- * "Sun Nov  6 08:49:37 1994". 0 with *t, or -1. */
-static int parse_http_date(const char *s, time_t *t)
+/* eddy_parse_http_date - the three forms RFC 9110 asks a recipient to
+ * accept; see static.h. */
+int eddy_parse_http_date(const char *s, time_t *t)
 {
     struct tm tm = {0};
     char mon[4] = "";
@@ -387,11 +386,8 @@ static int digits(const char **p, uint64_t *v)
     return 1;
 }
 
-/* parse_range - a Range header against a file of size bytes: 1 with the
- * inclusive span [*first, *last]; -1 when it cannot be satisfied (416);
- * 0 to ignore it and send the whole file (malformed, or several ranges:
- * RFC 9110 allows either, and Tornado does the same). */
-static int parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
+/* eddy_parse_range - a Range header against size bytes; see static.h. */
+int eddy_parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
 {
     const char *p = h + strspn(h, " \t");
     if (strncasecmp(p, "bytes=", 6) != 0)
@@ -433,7 +429,7 @@ static int range_applies(eddy_req *r, const char *etag, time_t mtime)
     if (ir[0] == '"' || strncmp(ir, "W/", 2) == 0)
         return strcmp(ir, etag) == 0;
     time_t t;
-    return parse_http_date(ir, &t) == 0 && t == mtime;
+    return eddy_parse_http_date(ir, &t) == 0 && t == mtime;
 }
 
 /* ------------------------------------------------------------ the handler */
@@ -538,7 +534,7 @@ static void static_get(eddy_req *r)
     const char *ims = inm ? NULL : eddy_header(r, "If-Modified-Since");
     time_t since;
     if ((inm && etag_in_list(inm, etag)) ||
-        (ims && parse_http_date(ims, &since) == 0 && job.st.st_mtim.tv_sec <= since)) {
+        (ims && eddy_parse_http_date(ims, &since) == 0 && job.st.st_mtim.tv_sec <= since)) {
         close(job.fd);
         eddy_response_status(r, 304);
         eddy_finish(r);
@@ -548,7 +544,7 @@ static void static_get(eddy_req *r)
     uint64_t first = 0, last = size ? size - 1 : 0, length = size;
     const char *range = eddy_header(r, "Range");
     int ranged = range && range_applies(r, etag, job.st.st_mtim.tv_sec)
-                     ? parse_range(range, size, &first, &last)
+                     ? eddy_parse_range(range, size, &first, &last)
                      : 0;
     char content_range[96];
     if (ranged < 0) {

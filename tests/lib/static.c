@@ -669,6 +669,7 @@ Test(static, url_without_a_request_and_debug_recomputes)
 
 Test(static, new_refuses_a_root_that_is_not_a_folder)
 {
+    eddy_log_set_level(EDDY_LOG_NONE); /* the two errors below are expected */
     errno = 0;
     cr_assert_null(eddy_static_new("/nonexistent/eddy/root", NULL));
     cr_assert_eq(errno, ENOENT);
@@ -679,6 +680,35 @@ Test(static, new_refuses_a_root_that_is_not_a_folder)
     cr_assert_str_eq(eddy_static_content_type("x/y.CSS"), "text/css; charset=UTF-8");
     cr_assert_str_eq(eddy_static_content_type(".css"), "application/octet-stream");
     cr_assert_str_eq(eddy_static_content_type("a.d/b"), "application/octet-stream");
+}
+
+Test(static_parse, range_and_date_headers_on_their_own)
+{
+    uint64_t a, b;
+    cr_assert_eq(eddy_parse_range("bytes=0-0", 1, &a, &b), 1);
+    cr_assert(a == 0 && b == 0);
+    cr_assert_eq(eddy_parse_range(" bytes = -5", 3, &a, &b), 0, "no space after the unit's =");
+    cr_assert_eq(eddy_parse_range("bytes=-5", 3, &a, &b), 1);
+    cr_assert(a == 0 && b == 2);
+    cr_assert_eq(eddy_parse_range("BYTES=1-1", 3, &a, &b), 1);
+    cr_assert_eq(eddy_parse_range("bytes=1-1 x", 3, &a, &b), 0);
+    cr_assert_eq(eddy_parse_range("bytes=", 3, &a, &b), 0);
+    cr_assert_eq(eddy_parse_range("bytes=-", 3, &a, &b), 0);
+    cr_assert_eq(eddy_parse_range("bytes=3-", 3, &a, &b), -1);
+    cr_assert_eq(eddy_parse_range("bytes=0-18446744073709551615", 3, &a, &b), 1);
+    cr_assert(a == 0 && b == 2);
+
+    time_t t;
+    cr_assert_eq(eddy_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+    cr_assert_eq(t, 784111777);
+    cr_assert_eq(eddy_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t), 0);
+    cr_assert_eq(t, 784111777);
+    cr_assert_eq(eddy_parse_http_date("Sun Nov  6 08:49:37 1994", &t), 0);
+    cr_assert_eq(t, 784111777);
+    cr_assert_eq(eddy_parse_http_date("Sun, 06 Nov 1994 08:49:37", &t), -1, "no zone");
+    cr_assert_eq(eddy_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t), -1);
+    cr_assert_eq(eddy_parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT", &t), -1);
+    cr_assert_eq(eddy_parse_http_date("", &t), -1);
 }
 
 /* ------------------------------------------------------------ the root is a wall */
