@@ -2,7 +2,7 @@
  * Lesson 08 smoke tests: the event loop's demo and the hello server on it,
  * each with both backends, run as a student runs them.
  */
-#include "harness.h"
+#include "hello_checks.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -88,14 +88,8 @@ static th_proc server;
 
 static void start_server(const char *backend)
 {
-    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"),
-                    "--port",
-                    "0",
-                    "--backend",
-                    (char *)backend,
-                    NULL};
-    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server did not start:\n%s",
-                 server.output ? server.output : "");
+    char *extra[] = {"--backend", (char *)backend, NULL};
+    hc_start(&server, "lessons/08-event-loop/server", extra);
 }
 
 static void start_epoll(void)
@@ -176,18 +170,7 @@ Test(lesson08, slow_is_a_timer_with_select, .init = start_select, .fini = stop_s
 Test(lesson08, malformed_gets_400_and_close, .init = start_epoll, .fini = stop_server,
      .timeout = 20)
 {
-    int fd = th_connect(server.port, 1000);
-    char buf[1024];
-    th_send_str(fd, "HELLO THERE\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, NULL, 3000), 0, "not closed");
-    cr_assert(strstr(buf, "HTTP/1.1 400 Bad Request\r\n"), "got:\n%s", buf);
-    close(fd);
-    /* ...and the server carries on. */
-    fd = th_connect(server.port, 1000);
-    th_send_str(fd, "GET / HTTP/1.0\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, NULL, 3000), 0);
-    cr_assert(strstr(buf, "Hello, world!\n"), "got:\n%s", buf);
-    close(fd);
+    hc_garbage_gets_400_and_close(server.port);
 }
 
 Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_server, .timeout = 20)
@@ -205,10 +188,8 @@ Test(lesson08, sigterm_prints_the_summary, .init = start_epoll, .fini = stop_ser
 
 static void start_sleepy(void)
 {
-    char *argv[] = {(char *)th_path("lessons/08-event-loop/server"), "--port", "0", "--sleep-slow",
-                    NULL};
-    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "server did not start:\n%s",
-                 server.output ? server.output : "");
+    char *extra[] = {"--sleep-slow", NULL};
+    hc_start(&server, "lessons/08-event-loop/server", extra);
 }
 
 Test(lesson08, sleep_in_a_callback_stalls_everyone, .init = start_sleepy, .fini = stop_server,
