@@ -1,0 +1,1 @@
+../../lessons/14-templates/entry.c

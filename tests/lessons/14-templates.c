@@ -1,0 +1,223 @@
+/*
+ * Lesson 14 smoke tests: the template site as a browser sees it.
+ *
+ * Each page's content; the two levels of inheritance (base's and
+ * layout's markers in every page, about's own footer replacing base's);
+ * the Entry module drawing every entry with its CSS and JS in the page
+ * once; the XSS attempts (a <script> title, an <img onerror> tag, and
+ * ?q= echoed in the search box) arriving as text; a static file linked
+ * with a versioned URL, fetched with it, then answered 304 for its ETag;
+ * and --debug picking up a changed template without a restart.
+ */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SITE "lessons/14-templates/site"
+
+static th_proc server;
+
+static void start_site(char *const extra[])
+{
+    char *argv[16] = {(char *)th_path(SITE), "--port", "0"};
+    int n = 3;
+    for (int i = 0; extra && extra[i] && n < 15; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "site did not start:\n%s",
+                 server.output ? server.output : "");
+}
+
+static void start_default(void)
+{
+    start_site(NULL);
+}
+
+static void stop_server(void)
+{
+    th_free(&server);
+}
+
+static struct {
+    int status;
+    char raw[131072];
+    const char *body;
+} r;
+
+/* get - GET path with extra header lines (may be ""), Connection: close. */
+static const char *get(const char *path, const char *headers)
+{
+    char req[4096];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path,
+             headers);
+    int fd = th_connect(server.port, 2000);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(th_send_str(fd, req), 0);
+    cr_assert_geq(th_recv_until(fd, r.raw, sizeof r.raw, NULL, 8000), 0, "no answer to %s", path);
+    close(fd);
+    r.status = 0;
+    sscanf(r.raw, "HTTP/1.1 %d", &r.status);
+    const char *end = strstr(r.raw, "\r\n\r\n");
+    r.body = end ? end + 4 : "";
+    return r.body;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+#define has(needle)  cr_expect(strstr(r.raw, needle), "expected \"%s\" in:\n%s", needle, r.raw)
+#define hasnt(needle)                                                                              \
+    cr_expect(!strstr(r.raw, needle), "did not expect \"%s\" in:\n%s", needle, r.raw)
+
+TestSuite(lesson14, .init = start_default, .fini = stop_server, .timeout = 30);
+
+Test(lesson14, home_lists_entries_through_the_module_in_both_layouts)
+{
+    get("/", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("Content-Type: text/html; charset=UTF-8");
+    has("<title>Notebook: 3 entries</title>");
+    has("<body data-layout=\"base\">");
+    has("<div class=\"layout\" data-layout=\"layout\">");
+    has("<h1>Latest entries</h1>");
+    cr_expect_eq(count(r.body, "data-module=\"Entry\""), 3, "%s", r.body);
+    has("<a href=\"/entry/templates\">Templates compile once</a>");
+    has("<p class=\"excerpt\">A template is parsed into a tree the first time it is used,...</p>");
+    has("<footer>Rendered by libeddy templates.</footer>");
+    /* the module's files: once each, CSS in the head, JS at the end */
+    cr_expect_eq(count(r.body, "/static/entry.css?v="), 1, "%s", r.body);
+    cr_expect_eq(count(r.body, "/static/entry.js?v="), 1, "%s", r.body);
+    cr_expect_lt(strstr(r.body, "entry.css"), strstr(r.body, "</head>"));
+    cr_expect_gt(strstr(r.body, "entry.js"), strstr(r.body, "<footer>"));
+}
+
+Test(lesson14, entry_page_shows_the_whole_body_and_404s_the_unknown)
+{
+    get("/entry/templates", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("<title>Templates compile once - Notebook</title>");
+    has("<div class=\"body\">A template is parsed into a tree the first time it is used, and "
+        "every request after that only walks the tree.</div>");
+    has("data-layout=\"layout\"");
+    cr_expect_eq(count(r.body, "data-module=\"Entry\""), 1);
+    get("/entry/nope", "");
+    cr_expect_eq(r.status, 404, "%s", r.raw);
+}
+
+Test(lesson14, about_page_replaces_base_footer_and_needs_no_module_files)
+{
+    get("/about", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("<title>About - Notebook</title>");
+    has("<h1>About</h1>");
+    has("data-layout=\"base\"");
+    has("data-layout=\"layout\"");
+    has("<footer>This footer replaces base.html's.</footer>");
+    hasnt("Rendered by libeddy templates.");
+    hasnt("entry.css");
+    hasnt("entry.js");
+}
+
+Test(lesson14, xss_in_an_entry_title_and_a_tag_is_escaped)
+{
+    get("/entry/xss", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("<title>&lt;script&gt;alert(1)&lt;/script&gt; - Notebook</title>");
+    has("<a href=\"/entry/xss\">&lt;script&gt;alert(1)&lt;/script&gt;</a>");
+    has("<span class=\"tag\">&lt;img src=x onerror=alert(2)&gt;</span>");
+    has("This title tried to run a script. &lt;b&gt;It did not&lt;/b&gt;.");
+    hasnt("<script>alert");
+    hasnt("<img src=x");
+    hasnt("<b>It did not");
+}
+
+Test(lesson14, search_echoes_the_query_escaped)
+{
+    get("/search?q=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("<input name=\"q\" value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"");
+    has("Results for <q>&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</q>: 0");
+    has("Nothing found.");
+    hasnt("<script>alert");
+    get("/search?q=script", "");
+    has("Results for <q>script</q>: 1");
+    has("<a href=\"/entry/xss\">");
+    get("/search", "");
+    has("Type something in the box above.");
+}
+
+Test(lesson14, static_file_by_versioned_url_then_304)
+{
+    get("/", "");
+    const char *link = strstr(r.body, "/static/site.css?v=");
+    cr_assert_not_null(link, "%s", r.body);
+    char url[64];
+    cr_assert_eq(sscanf(link, "%63[^\"]", url), 1);
+    cr_expect_eq(strlen(url), strlen("/static/site.css?v=") + 16, "%s", url);
+
+    get(url, "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("Content-Type: text/css");
+    has("immutable");
+    has("site.css - the whole site's style");
+    const char *etag = strstr(r.raw, "Etag: ");
+    if (!etag)
+        etag = strstr(r.raw, "ETag: ");
+    cr_assert_not_null(etag, "%s", r.raw);
+    char value[128], header[192];
+    cr_assert_eq(sscanf(etag + 6, "%127[^\r]", value), 1);
+    snprintf(header, sizeof header, "If-None-Match: %s\r\n", value);
+
+    get(url, header);
+    cr_expect_eq(r.status, 304, "%s", r.raw);
+    cr_expect_str_eq(r.body, "");
+    get("/static/nope.css", "");
+    cr_expect_eq(r.status, 404);
+}
+
+/* Runs of their own, without the suite's server. */
+TestSuite(lesson14_own, .timeout = 30);
+
+Test(lesson14_own, help_lists_debug_and_root)
+{
+    char *out = NULL;
+    char *argv[] = {(char *)th_path(SITE), "--help", NULL};
+    cr_assert_eq(th_run(argv, 5000, &out), 0, "%s", out ? out : "");
+    cr_expect(strstr(out, "--[no-]debug"), "%s", out);
+    cr_expect(strstr(out, "--root"), "%s", out);
+    cr_expect(strstr(out, "--port"), "%s", out);
+    free(out);
+}
+
+/* --debug: a copy of the lesson's files, changed while the site runs. */
+Test(lesson14_own, debug_mode_recompiles_a_changed_template, .fini = stop_server)
+{
+    char dir[] = "/tmp/lesson14-XXXXXX", cmd[512];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cp -r %s/../lessons/14-templates/templates %s/", TEST_BUILD_DIR,
+             dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "cp -r %s/../lessons/14-templates/static %s/", TEST_BUILD_DIR, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    start_site((char *[]){"--debug", "--root", dir, NULL});
+    get("/about", "");
+    has("<h1>About</h1>");
+    snprintf(cmd, sizeof cmd,
+             "sed -i 's|<h1>About</h1>|<h1>About, edited</h1><p>now much longer</p>|' "
+             "%s/templates/about.html",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    get("/about", "");
+    has("<h1>About, edited</h1>");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
