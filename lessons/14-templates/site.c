@@ -16,6 +16,7 @@
  *   GET /about             a page that also replaces base's footer
  *   GET /search?q=TEXT     entries whose title or body holds TEXT
  *   GET /static/FILE       CSS and JS
+ *   GET /fortunes          TechEmpower's "fortunes" page (the benchmark's)
  *
  * One entry's title is a <script> tag and the search box echoes ?q=:
  * both come out as text, because {{ }} escapes unless told otherwise.
@@ -112,6 +113,51 @@ static void search_get(eddy_req *r)
 }
 /* quote:end handlers */
 
+/* The fortunes benchmark (TechEmpower's test): rows held in memory, one
+ * more added per request, sorted by message, every message escaped by
+ * the template. A database would hand these over; the work measured here
+ * is the sort, the context and the rendering. */
+struct fortune {
+    int id;
+    const char *message;
+};
+
+static const struct fortune fortunes[] = {
+    {1, "fortune: No such file or directory"},
+    {2, "A computer scientist is someone who fixes things that aren't broken."},
+    {3, "After enough decimal places, nobody gives a damn."},
+    {4, "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1"},
+    {5, "A computer program does what you tell it to do, not what you want it to do."},
+    {6, "Emacs is a nice operating system, but I prefer UNIX. \u2014 Tom Christaensen"},
+    {7, "Any program that runs right is obsolete."},
+    {8, "A list is only as strong as its weakest link. \u2014 Donald Knuth"},
+    {9, "Feature: A bug with seniority."},
+    {10, "Computers make very fast, very accurate mistakes."},
+    {11, "<script>alert(\"This should not be displayed in a browser alert box.\");</script>"},
+    {12, "\u30d5\u30ec\u30fc\u30e0\u30ef\u30fc\u30af\u306e\u30d9\u30f3\u30c1\u30de\u30fc\u30af"},
+};
+#define NFORTUNES (sizeof fortunes / sizeof fortunes[0])
+
+static int by_message(const void *a, const void *b)
+{
+    return strcmp(((const struct fortune *)a)->message, ((const struct fortune *)b)->message);
+}
+
+/* quote:begin fortunes */
+static void fortunes_get(eddy_req *r)
+{
+    struct fortune rows[NFORTUNES + 1];
+    memcpy(rows, fortunes, sizeof fortunes);
+    rows[NFORTUNES] = (struct fortune){0, "Additional fortune added at request time."};
+    qsort(rows, NFORTUNES + 1, sizeof rows[0], by_message); /* bytes: code points */
+    json_t *list = json_array();
+    for (size_t i = 0; i < NFORTUNES + 1; i++)
+        json_array_append_new(list, json_pack("{s:i,s:s}", "id", rows[i].id, "message",
+                                              rows[i].message));
+    eddy_render(r, "fortunes.html", json_pack("{s:o}", "fortunes", list));
+}
+/* quote:end fortunes */
+
 /* search_query - a global every template may use (base.html's search box):
  * the request's ?q=, computed only when a template names it. */
 static json_t *search_query(eddy_template_ctx *t)
@@ -123,6 +169,7 @@ static const eddy_handler home = {.get = home_get};
 static const eddy_handler entry = {.get = entry_get};
 static const eddy_handler about = {.get = about_get};
 static const eddy_handler search = {.get = search_get};
+static const eddy_handler fortunes_h = {.get = fortunes_get};
 
 /* ------------------------------------------------------------ finding the files */
 
@@ -208,6 +255,7 @@ int main(int argc, char **argv)
     eddy_route(app, "/entry/([a-z0-9-]+)", &entry, "entry");
     eddy_route(app, "/about", &about, "about");
     eddy_route(app, "/search", &search, "search");
+    eddy_route(app, "/fortunes", &fortunes_h, "fortunes");
     eddy_static_route(app, "/static/(.*)", files, "static");
     /* quote:end main */
 

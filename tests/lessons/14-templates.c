@@ -242,3 +242,33 @@ Test(lesson14_own, debug_mode_recompiles_a_changed_template, .fini = stop_server
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
 }
+
+/* The fortunes benchmark's page: 13 rows (12 held, 1 added per request),
+ * sorted by message (bytes, so the <script> row comes first and the
+ * Japanese one last), the script row arriving as text. */
+Test(lesson14, fortunes_are_sorted_and_escaped)
+{
+    get("/fortunes", "");
+    cr_assert_eq(r.status, 200, "%s", r.raw);
+    has("Content-Type: text/html; charset=UTF-8");
+    has("<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>"
+        "<tr><th>id</th><th>message</th></tr><tr><td>11</td>");
+    cr_expect_eq(count(r.body, "<tr><td>"), 13, "%s", r.body);
+    has("<td>&lt;script&gt;alert(&quot;This should not be displayed in a browser alert "
+        "box.&quot;);&lt;/script&gt;</td>");
+    has("aren&#39;t broken.");
+    hasnt("<script>");
+    static const char *const order[] = {
+        "<td>11</td>", "<td>4</td>", "<td>5</td>", "<td>2</td>", "<td>8</td>",
+        "<td>0</td><td>Additional fortune added at request time.</td>",
+        "<td>3</td>", "<td>7</td>", "<td>10</td>", "<td>6</td>", "<td>9</td>", "<td>1</td>",
+        "<td>12</td><td>\u30d5\u30ec\u30fc\u30e0\u30ef\u30fc\u30af\u306e\u30d9\u30f3\u30c1\u30de"
+        "\u30fc\u30af</td>"};
+    const char *at = r.body;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *p = strstr(at, order[i]);
+        cr_assert(p, "row %zu (%s) missing or out of order in:\n%s", i + 1, order[i], r.body);
+        at = p + strlen(order[i]);
+    }
+    has("</table></body></html>");
+}
