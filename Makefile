@@ -232,8 +232,9 @@ san: deps
 valgrind: deps
 	@scripts/deps.sh core tools
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' all
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' \
-	    TEST_WRAPPER='valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+	@TEST_SLACK_MS=20000 $(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind OPTFLAGS='-O1 -g' \
+	    TEST_WRAPPER='valgrind -q --trace-children=yes --trace-children-skip=/usr/*,/bin/* \
+	    --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/sanitizers/valgrind.supp' test-run
 
 # ---------------------------------------------------------------- fuzz

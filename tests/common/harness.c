@@ -25,6 +25,12 @@ long long th_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long th_slack_ms(void)
+{
+    const char *v = getenv("TEST_SLACK_MS");
+    return v ? atoll(v) : 0;
+}
+
 const char *th_path(const char *rel)
 {
     static char path[4096];

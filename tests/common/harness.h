@@ -76,4 +76,10 @@ int th_closed_within(int fd, int timeout_ms);
 /* th_now_ms - a monotonic clock in milliseconds. */
 long long th_now_ms(void);
 
+/* th_slack_ms - extra time a timing bound allows: 0 normally, the value
+ * of TEST_SLACK_MS when set (make valgrind sets it, since programs under
+ * valgrind run tens of times slower). Timing claims are checked by the
+ * plain and sanitizer runs; under valgrind the same tests check behaviour. */
+long long th_slack_ms(void);
+
 #endif
