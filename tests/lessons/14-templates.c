@@ -262,8 +262,7 @@ Test(lesson14, fortunes_are_sorted_and_escaped)
         "<td>11</td>", "<td>4</td>", "<td>5</td>", "<td>2</td>", "<td>8</td>",
         "<td>0</td><td>Additional fortune added at request time.</td>",
         "<td>3</td>", "<td>7</td>", "<td>10</td>", "<td>6</td>", "<td>9</td>", "<td>1</td>",
-        "<td>12</td><td>\u30d5\u30ec\u30fc\u30e0\u30ef\u30fc\u30af\u306e\u30d9\u30f3\u30c1\u30de"
-        "\u30fc\u30af</td>"};
+        "<td>12</td><td>\u30d5\u30ec\u30fc\u30e0\u30ef\u30fc\u30af\u306e\u30d9\u30f3\u30c1\u30de\u30fc\u30af</td>"};
     const char *at = r.body;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *p = strstr(at, order[i]);
