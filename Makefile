@@ -36,6 +36,8 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
         bench lesson run-lesson check-exercises check-solutions progress install \
         uninstall clean format deps quotes check-aarch64 lesson-check fixtures pageserver
 .DELETE_ON_ERROR:
+# Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
+.SECONDARY:
 
 # ---------------------------------------------------------------- flags stamp
 # Rewritten only when the compiler or flags change, so objects that depend on
