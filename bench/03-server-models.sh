@@ -36,13 +36,9 @@ command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "fd limit: $(ulimit -n)"
 
-SERVER_PIN=() CLIENT_PIN=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    SERVER_PIN=(taskset -c 0) CLIENT_PIN=(taskset -c 1)
-    echo "pinning: server (and all its processes/threads) on core 0, wrk/curl/idleconns on core 1"
-else
-    echo "pinning: none (taskset missing or a single core)"
-fi
+. bench/lib.sh
+bench_pinning "wrk, curl and idleconns" # the server with all its processes and threads
+[ ${#PIN_S[@]} -gt 0 ] || echo "pinning: none (taskset missing or a single core)"
 
 # The servers: name, model, binary, extra arguments.
 SERVERS=()
@@ -71,7 +67,8 @@ cleanup() {
 trap cleanup EXIT
 
 # start_server BIN ARGS - start it on a free port; sets server_pid and port.
-# Each server gets its own log file: with `cmd >log &` the truncation happens
+# start_server replaces bench/lib.sh's: these servers take --port 0 and print
+# the port. Each server gets its own log file: with `cmd >log &` the truncation happens
 # in the child, later, and a shared log could still show the last server's
 # port. The port is read from the "listening on" line only.
 runs=0
@@ -79,7 +76,7 @@ start_server() {
     runs=$((runs + 1))
     local log=$tmp/server.$runs.log
     # shellcheck disable=SC2086
-    "${SERVER_PIN[@]}" "$1" $2 --port 0 >"$log" 2>&1 &
+    "${PIN_S[@]}" "$1" $2 --port 0 >"$log" 2>&1 &
     server_pid=$!
     port=
     for _ in $(seq 100); do
@@ -90,14 +87,8 @@ start_server() {
     echo "server $1 $2 did not start:"; cat "$log"; exit 1
 }
 
-# stop_server - SIGTERM (the process models stop their children), then SIGKILL.
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
+# stop_server (bench/lib.sh): SIGTERM, which the process models pass to
+# their children, then SIGKILL.
 
 # pss_kib PID - Pss of PID and its children, summed, in KiB.
 pss_kib() {
@@ -130,11 +121,11 @@ run() {
     (
         sleep "$half"
         pss_kib "$server_pid" >"$tmp/pss"
-        "${CLIENT_PIN[@]}" curl -s -o /dev/null -m 2 -w '%{time_total}' "$url" >"$tmp/probe" 2>/dev/null ||
+        "${PIN_C[@]}" curl -s -o /dev/null -m 2 -w '%{time_total}' "$url" >"$tmp/probe" 2>/dev/null ||
             echo timeout >"$tmp/probe"
     ) &
     local prober=$!
-    local cmd=("${CLIENT_PIN[@]}" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s --latency "$url")
+    local cmd=("${PIN_C[@]}" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s --latency "$url")
     local cs0 cs1
     cs0=$(ctxt)
     local rc=0
@@ -180,7 +171,7 @@ for entry in "${SERVERS[@]}"; do
     done
 
     start_server "$bin" "$args"
-    "${CLIENT_PIN[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" >"$tmp/idle.log" 2>&1 &
+    "${PIN_C[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" >"$tmp/idle.log" 2>&1 &
     holder_pid=$!
     for _ in $(seq 300); do
         grep -q holding "$tmp/idle.log" && break

@@ -42,11 +42,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "machine: $(uname -srm), $(nproc) cores; fd limit $(ulimit -n); libevent $(pkg-config --modversion libevent 2>/dev/null || echo '?')"
 
-SERVER_PIN=() CLIENT_PIN=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    SERVER_PIN=(taskset -c 0) CLIENT_PIN=(taskset -c 1)
-    echo "pinning: server on core 0, wrk and idleconns on core 1"
-fi
+. bench/lib.sh
+bench_pinning "wrk and idleconns"
 
 SERVERS=()
 for pair in 11-libevent/server:libevent 11-libevent/evhttp:evhttp 06-epoll/server:epoll \
@@ -66,8 +63,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start_server - replaces bench/lib.sh's: these servers take --port 0 and print the port.
 start_server() {
-    "${SERVER_PIN[@]}" "$1" --port 0 >"$tmp/server.log" 2>&1 &
+    "${PIN_S[@]}" "$1" --port 0 >"$tmp/server.log" 2>&1 &
     server_pid=$!
     port=
     for _ in $(seq 100); do
@@ -78,15 +76,6 @@ start_server() {
     echo "server $1 did not start:"; cat "$tmp/server.log"; exit 1
 }
 
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 csv=$RESULTS/11-libevent.csv
 echo "server,test,value,unit" >"$csv"
@@ -118,8 +107,8 @@ for entry in "${SERVERS[@]}"; do
         start_server "$bin"
         sleep 0.2
         before=$(rss_kib "$server_pid")
-        cmd=("${CLIENT_PIN[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" --send "$mode")
-        [ "$mode" = served ] && cmd=("${CLIENT_PIN[@]}" python3 "$tmp/served.py" "$port" "$IDLE")
+        cmd=("${PIN_C[@]}" "$BUILD/fixtures/idleconns" --port "$port" --count "$IDLE" --send "$mode")
+        [ "$mode" = served ] && cmd=("${PIN_C[@]}" python3 "$tmp/served.py" "$port" "$IDLE")
         "${cmd[@]}" >"$tmp/idle.log" 2>&1 &
         holder_pid=$!
         for _ in $(seq 300); do
@@ -200,7 +189,7 @@ for round in $(seq "$RUNS"); do
             IFS='|' read -r name bin <<<"$entry"
             start_server "$bin"
             url="http://127.0.0.1:$port/"
-            cmd=("${CLIENT_PIN[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 2s)
+            cmd=("${PIN_C[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 2s)
             [ "$kind" = pipeline16 ] && cmd+=(-s "$tmp/pipeline.lua")
             cmd+=("$url")
             "${cmd[@]}" >"$tmp/wrk.out" 2>&1 || true

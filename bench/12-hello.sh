@@ -43,15 +43,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge $((IDLE + 100)) ] || { echo "fd limit $(ulimit -n) is below IDLE=$IDLE"; exit 1; }
 HZ=$(getconf CLK_TCK)
 
-echo "machine:  $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start; the machine is shared"
+. bench/lib.sh
+bench_header
 echo "settings: DURATION=${DURATION}s RUNS=$RUNS IDLE=$IDLE, fd limit $(ulimit -n)"
 
-PIN_S=() PIN_C=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
-    echo "pinning:  server on core 0, wrk and idleconns on core 1"
-fi
+bench_pinning "wrk and idleconns"
 
 tmp=$(mktemp -d)
 server_pid= holder_pid=
@@ -71,13 +67,10 @@ EV_FLAGS=$(pkg-config --cflags --libs libevent 2>/dev/null || echo -levent)
     -o "$BUILD/bench/coro_switch" "$BUILD/lib/libeddy.a" $(pkg-config --libs libevent zlib) -lpthread
 
 NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 SERVERS=(eddy12 epoll06 evhttp)
 [ -n "$NGINX" ] && SERVERS+=(nginx) || echo "skipping nginx: not installed"
 if "$PY" -c 'import tornado' 2>/dev/null; then SERVERS+=(tornado); else echo "skipping tornado: python3-tornado is not installed"; fi
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # server_cmd NAME PORT - the command line that starts NAME on PORT.
 server_cmd() {
@@ -115,61 +108,7 @@ EOF
     esac
 }
 
-start_server() {
-    port=$(free_port)
-    cmd=$(server_cmd "$1" "$port")
-    # shellcheck disable=SC2086
-    "${PIN_S[@]}" $cmd >"$tmp/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server $1 did not start ($cmd):"; cat "$tmp/server.log"; exit 1
-}
 
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-
-# pids - the server and all its descendants (nginx's worker, fork's children).
-pids() {
-    local all=$1 frontier=$1 next
-    while [ -n "$frontier" ]; do
-        next=$(for p in $frontier; do pgrep -P "$p"; done | xargs)
-        all="$all $next" frontier=$next
-    done
-    echo "$all"
-}
-cpu_ticks() { # utime+stime of every process of the server
-    local t=0
-    for p in $(pids "$1"); do
-        t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
-    done
-    echo $t
-}
-rss_kib() { # VmRSS of every process of the server
-    local k=0
-    for p in $(pids "$1"); do
-        k=$((k + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
-    done
-    echo $k
-}
-fd_count() {
-    local n=0
-    for p in $(pids "$1"); do n=$((n + $(ls "/proc/$p/fd" 2>/dev/null | wc -l))); done
-    echo $n
-}
-
-# ms VALUE - wrk's "1.23ms" / "456.78us" / "1.02s" in milliseconds.
-ms() { awk -v v="$1" 'BEGIN { u = v; sub(/[0-9.]+/, "", u); n = v + 0;
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-    printf "%.3f", n }'; }
 
 cat >"$tmp/pipeline.lua" <<'LUA'
 -- 16 requests per write: wrk counts each response

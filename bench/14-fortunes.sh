@@ -35,15 +35,11 @@ command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 HZ=$(getconf CLK_TCK)
 
-echo "machine:  $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start; the machine is shared"
+. bench/lib.sh
+bench_header
 echo "settings: DURATION=${DURATION}s RUNS=$RUNS CELLS=\"$CELLS\", fd limit $(ulimit -n)"
 
-PIN_S=() PIN_C=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    PIN_S=(taskset -c 0) PIN_C=(taskset -c 1)
-    echo "pinning:  server on core 0, wrk on core 1"
-fi
+bench_pinning wrk
 
 tmp=$(mktemp -d)
 server_pid= perf_pid=
@@ -56,12 +52,9 @@ cleanup() {
 trap cleanup EXIT
 
 # ------------------------------------------------------------ the servers
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 SERVERS=(eddy14)
 if "$PY" -c 'import tornado' 2>/dev/null; then SERVERS+=(tornado); else echo "skipping tornado: python3-tornado is not installed"; fi
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # server_cmd NAME PORT - the command line that starts NAME on PORT.
 server_cmd() {
@@ -71,42 +64,13 @@ server_cmd() {
     esac
 }
 
-start_server() {
-    port=$(free_port)
-    cmd=$(server_cmd "$1" "$port")
-    # shellcheck disable=SC2086
-    "${PIN_S[@]}" $cmd >"$tmp/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/fortunes" && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server $1 did not start ($cmd):"; cat "$tmp/server.log"; exit 1
-}
 
-stop_server() {
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-}
-
-cpu_ticks() { # utime+stime of the server (one process)
-    sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0
-}
-
-# ms VALUE - wrk's "1.23ms" / "456.78us" / "1.02s" in milliseconds.
-ms() { awk -v v="$1" 'BEGIN { u = v; sub(/[0-9.]+/, "", u); n = v + 0;
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-    printf "%.3f", n }'; }
 
 # ------------------------------------------------------------ same page?
 echo
 echo "== the page each server answers (GET /fortunes)"
 for s in "${SERVERS[@]}"; do
-    start_server "$s"
+    start_server "$s" /fortunes
     curl -s "http://127.0.0.1:$port/fortunes" >"$tmp/$s.html"
     stop_server
     printf '   %-8s %5d bytes, %2d rows, md5 %s\n' "$s" "$(wc -c <"$tmp/$s.html")" \
@@ -132,7 +96,7 @@ printf '%-8s %-7s %3s %10s %10s %9s %12s %9s %9s  %s\n' server cell run requests
 for cell in $CELLS; do
     for s in "${SERVERS[@]}"; do
         for run in $(seq "$RUNS"); do
-            start_server "$s"
+            start_server "$s" /fortunes
             w=("${PIN_C[@]}" wrk -t1 --latency -d"${DURATION}s")
             case $cell in
             c100) w+=(-c100) ;;
@@ -190,7 +154,7 @@ perf_txt=$RESULTS/14-fortunes-perf.txt
 if [ "$PERF" = 1 ] && command -v perf >/dev/null && perf record -o "$tmp/probe.data" -- true >/dev/null 2>&1; then
     echo
     echo "== where the time goes: perf record -g -F 999 on lesson 14's server for 3 s of wrk -c100"
-    start_server eddy14
+    start_server eddy14 /fortunes
     "${PIN_C[@]}" wrk -t1 -c100 -d"$((DURATION > 4 ? DURATION : 4))s" "http://127.0.0.1:$port/fortunes" >"$tmp/wrk.out" 2>&1 &
     wrk_pid=$!
     sleep 0.5
