@@ -814,17 +814,21 @@ eddy_str eddy_request_body(const eddy_request *r)
     return (eddy_str){r->body.data ? r->body.data : "", r->body.len};
 }
 
+/* peer_ip - the client's address as text, into out. */
+static void peer_ip(const struct conn *c, char out[INET6_ADDRSTRLEN])
+{
+    const struct sockaddr_in6 *p = &c->peer;
+    if (p->sin6_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)p)->sin_addr, out,
+                  INET6_ADDRSTRLEN);
+    else
+        inet_ntop(AF_INET6, &p->sin6_addr, out, INET6_ADDRSTRLEN);
+}
+
 const char *eddy_request_remote_ip(const eddy_request *r)
 {
-    if (!r->ip[0]) {
-        eddy_request *w = (eddy_request *)r; /* formatted on first use */
-        const struct sockaddr_in6 *p = &r->conn->peer;
-        if (p->sin6_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)p)->sin_addr, w->ip,
-                      sizeof w->ip);
-        else
-            inet_ntop(AF_INET6, &p->sin6_addr, w->ip, sizeof w->ip);
-    }
+    if (!r->ip[0])
+        peer_ip(r->conn, ((eddy_request *)r)->ip); /* formatted on first use */
     return r->ip;
 }
 
@@ -843,10 +847,7 @@ static void protocol_error(struct conn *c, int status, const char *reason)
                     status, phrase, http_date(s->base),
                     strlen(phrase) + strlen(reason) + 7, status, phrase, reason);
     char ip[INET6_ADDRSTRLEN] = "?";
-    if (c->peer.sin6_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&c->peer)->sin_addr, ip, sizeof ip);
-    else
-        inet_ntop(AF_INET6, &c->peer.sin6_addr, ip, sizeof ip);
+    peer_ip(c, ip);
     eddy_warn("%d %s from %s: %s", status, phrase, ip, reason);
     c->closing = 1;
     if (c->req && !c->req->task) {
