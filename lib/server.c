@@ -394,16 +394,27 @@ int eddy_response_set_header(eddy_request *r, const char *name, const char *valu
     return eddy_response_header(r, name, value);
 }
 
-static int has_header(const eddy_request *r, const char *name)
+/* header_value - the value of a header the application set (leading
+ * spaces skipped, up to its CRLF), or NULL. */
+static const char *header_value(const eddy_request *r, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = r->headers.data; p && *p;) {
-        if (strncasecmp(p, name, n) == 0 && p[n] == ':')
-            return 1;
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            p += n + 1;
+            while (*p == ' ')
+                p++;
+            return p;
+        }
         p = strstr(p, "\r\n");
         p = p ? p + 2 : NULL;
     }
-    return 0;
+    return NULL;
+}
+
+static int has_header(const eddy_request *r, const char *name)
+{
+    return header_value(r, name) != NULL;
 }
 
 int eddy_write(eddy_request *r, const void *data, size_t len)
@@ -431,19 +442,9 @@ static int body_allowed(int status) { return status >= 200 && status != 204 && s
 /* compressible - a type worth gzipping: text, JSON, JavaScript, XML, SVG. */
 static int compressible(const eddy_request *r)
 {
-    const char *p = r->headers.data, *type = NULL;
-    for (; p && *p;) {
-        if (strncasecmp(p, "content-type:", 13) == 0) {
-            type = p + 13;
-            break;
-        }
-        p = strstr(p, "\r\n");
-        p = p ? p + 2 : NULL;
-    }
+    const char *type = header_value(r, "content-type");
     if (!type)
         return 1; /* the default, text/html */
-    while (*type == ' ')
-        type++;
     return strncasecmp(type, "text/", 5) == 0 || strncasecmp(type, "application/json", 16) == 0 ||
            strncasecmp(type, "application/javascript", 22) == 0 ||
            strncasecmp(type, "application/xml", 15) == 0 || strncasecmp(type, "image/svg", 9) == 0;
