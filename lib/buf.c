@@ -127,6 +127,14 @@ void eddy_buf_consume(eddy_buf *b, size_t n)
     b->len -= n;
 }
 
+void eddy_buf_truncate(eddy_buf *b, size_t len)
+{
+    if (len >= b->len)
+        return;
+    b->len = len;
+    b->data[len] = '\0';
+}
+
 void eddy_buf_clear(eddy_buf *b)
 {
     if (!b->data)

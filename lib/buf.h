@@ -44,6 +44,9 @@ void eddy_buf_consume(eddy_buf *b, size_t n);
 /* eddy_buf_clear - forget the contents and keep the storage for reuse. */
 void eddy_buf_clear(eddy_buf *b);
 
+/* eddy_buf_truncate - keep the first len bytes (no-op if len >= b->len). */
+void eddy_buf_truncate(eddy_buf *b, size_t len);
+
 /* eddy_buf_detach - hand the storage to the caller (free() it), leaving b
  * empty. Returns an empty string, never NULL, for a buffer never written;
  * NULL only if that string cannot be allocated. */

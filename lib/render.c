@@ -3,9 +3,10 @@
  *
  * The engine (template.c) knows nothing of requests: a render gets the
  * request as its user pointer and a table of default names that read it.
- * Rendering goes into a buffer first, because module CSS and JS are put
- * into the page once all of it is known, and because a failed render must
- * be able to become a clean 500 rather than half a page.
+ * A page renders straight into the response body, which is still only
+ * buffered: module CSS and JS can be put in once all of the page is
+ * known, and a failed render can take back what it wrote and become a
+ * clean 500 rather than half a page.
  */
 #include "render.h"
 
@@ -130,13 +131,20 @@ int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out
 
 int eddy_render(eddy_req *r, const char *name, json_t *ctx)
 {
-    eddy_buf page = EDDY_BUF_INIT;
-    int rc = eddy_render_string(r, name, ctx, &page);
+    /* Straight into the response: no page-sized copy. A failure takes
+     * back whatever part of the page it wrote. */
+    eddy_buf *body = eddy_response_body(r);
+    if (!body) {
+        json_decref(ctx);
+        return -1;
+    }
+    size_t start = body->len;
+    int rc = eddy_render_string(r, name, ctx, body);
+    if (rc == 0)
+        return eddy_response_set_header(r, "Content-Type", "text/html; charset=UTF-8");
+    eddy_buf_truncate(body, start);
     eddy_template_loader *l = eddy_req_templates(r);
-    if (rc == 0) {
-        eddy_response_set_header(r, "Content-Type", "text/html; charset=UTF-8");
-        rc = eddy_write(r, page.data ? page.data : "", page.len);
-    } else if (l && eddy_template_loader_debug(l)) {
+    if (l && eddy_template_loader_debug(l)) {
         /* Debug mode shows why, as Tornado's debug page does. */
         eddy_buf msg = EDDY_BUF_INIT;
         const char *e = eddy_template_loader_error(l);
@@ -152,6 +160,5 @@ int eddy_render(eddy_req *r, const char *name, json_t *ctx)
     } else {
         eddy_send_error(r, 500, NULL);
     }
-    eddy_buf_free(&page);
     return rc;
 }

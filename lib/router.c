@@ -19,6 +19,7 @@ struct route {
     char *name;
     void *target;
     int literal;   /* no regex syntax: compare as a string */
+    size_t prefix; /* leading bytes every match starts with: checked before regexec */
     regex_t re;
     size_t groups;
 };
@@ -96,6 +97,13 @@ int eddy_router_add(eddy_router *r, const char *pattern, void *target, const cha
     }
     rt->literal = strpbrk(rt->pattern, ".[]()*+?{}|^$\\") == NULL;
     if (!rt->literal) {
+        /* Most patterns start with plain text ("/entry/(...)"): a path
+         * that does not is skipped without running the regex. A quantifier
+         * takes the character before it; an alternation, all of them. */
+        size_t n = strcspn(rt->pattern, ".[]()*+?{}|^$\\");
+        if (n > 0 && rt->pattern[n] && strchr("*+?{", rt->pattern[n]))
+            n--;
+        rt->prefix = strchr(rt->pattern, '|') ? 0 : n;
         char anchored[1024];
         if (snprintf(anchored, sizeof anchored, "^(%s)$", rt->pattern) >= (int)sizeof anchored) {
             snprintf(r->error, sizeof r->error, "route pattern too long");
@@ -138,6 +146,8 @@ void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
             }
             continue;
         }
+        if (len < rt->prefix || memcmp(rt->pattern, path, rt->prefix) != 0)
+            continue;
         if (!copy) {
             copy = len < sizeof small ? small : malloc(len + 1);
             if (!copy)

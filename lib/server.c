@@ -426,6 +426,8 @@ int eddy_write(eddy_request *r, const void *data, size_t len)
 
 int eddy_write_str(eddy_request *r, const char *s) { return eddy_write(r, s, strlen(s)); }
 
+eddy_buf *eddy_response_body(eddy_request *r) { return r->finished ? NULL : &r->out; }
+
 int eddy_writef(eddy_request *r, const char *fmt, ...)
 {
     if (r->finished)

@@ -19,6 +19,7 @@
 #define EDDY_SERVER_H
 
 #include "arena.h"
+#include "buf.h"
 #include "http_parser.h"
 
 #include <stdarg.h>
@@ -132,6 +133,11 @@ int eddy_response_set_header(eddy_request *r, const char *name, const char *valu
 int eddy_write(eddy_request *r, const void *data, size_t len);
 int eddy_write_str(eddy_request *r, const char *s);
 int eddy_writef(eddy_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* eddy_response_body - the body buffered so far, for code that writes
+ * into it in place (a template renders straight into it, and drops what
+ * it wrote if it fails); NULL once the response is finished. */
+eddy_buf *eddy_response_body(eddy_request *r);
 
 /* eddy_flush - send what is buffered now. The first flush sends the
  * headers, with chunked encoding since the length is not known yet; later

@@ -95,6 +95,7 @@ struct node {
     size_t len;
     struct expr *e;          /* the expression, condition (NULL: else), sequence or call */
     const char *var1, *var2; /* N_SET's name; N_FOR's targets */
+    bool uses_loop;          /* N_FOR: its body may read "loop" (else it is not built) */
     struct node *body;
     struct node *orelse; /* N_IF: the next branch */
 };
@@ -113,6 +114,7 @@ struct tpl {
     const char *extends; /* resolved name of the parent, or NULL */
     size_t extends_off;
     const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
+    bool escape_html;       /* autoescape is the built-in HTML escape */
     struct tpl *next;       /* hash chain, or the retired list */
 };
 
@@ -146,12 +148,20 @@ struct assets {
     size_t count[4];
 };
 
+/* A render's own names ({% set %}, loop variables) are few: an array
+ * searched by name costs less than a hash table built for every render. */
+struct binding {
+    const char *name; /* from a compiled tree, which outlives the render */
+    json_t *v;        /* owned */
+};
+
 struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
     eddy_buf *out;
-    json_t *ctx;    /* borrowed */
-    json_t *locals; /* owned */
+    json_t *ctx; /* borrowed */
+    struct binding *locals;
+    size_t nlocals, caplocals;
     struct block_entry *blocks;
     size_t nblocks;
     struct assets *assets;
@@ -285,6 +295,7 @@ struct parser {
     int depth;   /* expression nesting */
     int nesting; /* block tags inside block tags */
     int nodes;   /* of the expression being parsed */
+    unsigned loop_refs; /* names "loop", includes and blocks seen: may read "loop" */
 };
 
 static int perr(struct parser *p, size_t off, const char *fmt, ...)
@@ -588,6 +599,8 @@ static struct expr *parse_primary(struct lexer *x)
         e = new_expr(p, X_NAME, off);
         if (e)
             e->name = name;
+        if (strcmp(name, "loop") == 0)
+            p->loop_refs++;
     } else if (op_is(x, "(")) {
         lex(x);
         e = parse_or(x);
@@ -1030,8 +1043,12 @@ static int parse_for(struct parser *p, struct node *n, size_t sa, size_t sb)
     if (!(n->e = parse_expr(p, x.pos, sb)))
         return -1;
     struct ending end;
+    unsigned refs = p->loop_refs;
     if (parse_body(p, "for", true, &n->body, &end) < 0)
         return -1;
+    /* An included file or a child's block may read "loop" too: only a
+     * body that can reach no other template is known not to. */
+    n->uses_loop = p->loop_refs != refs;
     if (end.term == END_EOF)
         return perr(p, n->off, "missing {%% end %%} for \"for\"");
     if (end.term != END_END)
@@ -1121,6 +1138,8 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
     struct node *n = new_node(p, kind, a);
     if (!n)
         return -1;
+    if (kind == N_INCLUDE || kind == N_BLOCK)
+        p->loop_refs++;
     int rc = 0;
     switch (kind) {
     case N_RAW:
@@ -1297,6 +1316,8 @@ static int compile(struct tpl *tp, char *err, size_t errcap)
         tp->extends = NULL;
         return -1;
     }
+    tp->escape_html = tp->autoescape && (strcmp(tp->autoescape, "xhtml_escape") == 0 ||
+                                         strcmp(tp->autoescape, "escape") == 0);
     tp->compiled = true;
     return 0;
 }
@@ -1588,31 +1609,17 @@ static int out_fail(eddy_template_ctx *t)
 
 int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
 {
+    /* The byte's entity; most text has none, so runs between them are
+     * found by a table lookup and copied whole. */
+    static const char *const entity[256] = {
+        ['\0'] = "\xEF\xBF\xBD", /* U+FFFD, as a browser reads a NUL */
+        ['&'] = "&amp;",          ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+    };
     size_t from = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '\0':
-            rep = "\xEF\xBF\xBD";
-            break; /* U+FFFD, as a browser reads a NUL */
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
+        const char *rep = entity[(unsigned char)s[i]];
+        if (!rep)
             continue;
-        }
         if (eddy_buf_append(out, s + from, i - from) < 0 || eddy_buf_append_str(out, rep) < 0)
             return -1;
         from = i + 1;
@@ -1704,9 +1711,19 @@ static int write_value(eddy_buf *out, const json_t *v, bool escape)
         s = json_string_value(v);
         n = json_string_length(v);
         break;
-    case JSON_INTEGER:
-        n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_INTEGER: { /* by hand: snprintf is most of a short {{ id }} */
+        json_int_t i = json_integer_value(v);
+        unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+        char *p = num + sizeof num;
+        do
+            *--p = (char)('0' + m % 10);
+        while (m /= 10);
+        if (i < 0)
+            *--p = '-';
+        s = p;
+        n = (size_t)(num + sizeof num - p);
         break;
+    }
     case JSON_REAL:
         format_real(num, sizeof num, json_real_value(v));
         n = strlen(num);
@@ -1788,11 +1805,86 @@ static json_t *call_helper(eddy_template_ctx *t, const char *name, size_t off,
     return v;
 }
 
+/* ------------------------------------------------------------ the render's names */
+
+static json_t *local_get(const eddy_template_ctx *t, const char *name)
+{
+    for (size_t i = t->nlocals; i-- > 0;)
+        if (strcmp(t->locals[i].name, name) == 0)
+            return t->locals[i].v;
+    return NULL;
+}
+
+/* local_set - name = v (stolen); -1 when out of memory (v released). */
+static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
+{
+    if (!v)
+        return -1;
+    for (size_t i = t->nlocals; i-- > 0;)
+        if (strcmp(t->locals[i].name, name) == 0) {
+            json_decref(t->locals[i].v);
+            t->locals[i].v = v;
+            return 0;
+        }
+    if (t->nlocals == t->caplocals) {
+        size_t cap = t->caplocals ? t->caplocals * 2 : 8;
+        struct binding *b = realloc(t->locals, cap * sizeof *b);
+        if (!b) {
+            json_decref(v);
+            return -1;
+        }
+        t->locals = b;
+        t->caplocals = cap;
+    }
+    t->locals[t->nlocals++] = (struct binding){name, v};
+    return 0;
+}
+
+static void local_del(eddy_template_ctx *t, const char *name)
+{
+    for (size_t i = t->nlocals; i-- > 0;)
+        if (strcmp(t->locals[i].name, name) == 0) {
+            json_decref(t->locals[i].v);
+            t->locals[i] = t->locals[--t->nlocals];
+            return;
+        }
+}
+
+static void locals_free(eddy_template_ctx *t)
+{
+    for (size_t i = 0; i < t->nlocals; i++)
+        json_decref(t->locals[i].v);
+    free(t->locals);
+}
+
+/* peek - the value of a name or a path through objects (post.author.name)
+ * without taking a reference, as most {{ }} are: NULL when e is anything
+ * else or needs eval to say why it fails (an unknown name, a global). */
+static json_t *peek(const eddy_template_ctx *t, const struct expr *e)
+{
+    json_t *v;
+    switch (e->kind) {
+    case X_LIT:
+        return e->lit;
+    case X_NAME:
+        v = local_get(t, e->name);
+        return v || !t->ctx ? v : json_object_get(t->ctx, e->name);
+    case X_ATTR:
+        if (!(v = peek(t, e->a)))
+            return NULL;
+        if (json_is_object(v)) {
+            json_t *field = json_object_get(v, e->name);
+            return field ? field : json_null();
+        }
+        return json_is_null(v) ? v : NULL;
+    default:
+        return NULL;
+    }
+}
+
 static json_t *eval_name(eddy_template_ctx *t, const struct expr *e)
 {
-    json_t *v = json_object_get(t->locals, e->name);
-    if (!v && t->ctx)
-        v = json_object_get(t->ctx, e->name);
+    json_t *v = peek(t, e);
     if (v)
         return json_incref(v);
     eddy_template_helper_fn h;
@@ -2042,6 +2134,8 @@ static json_t *eval(eddy_template_ctx *t, const struct expr *e)
     case X_CALL:
         return eval_call(t, e);
     case X_ATTR:
+        if ((v = peek(t, e)))
+            return json_incref(v);
         if (!(a = eval(t, e->a)))
             return NULL;
         if (json_is_object(a)) {
@@ -2158,15 +2252,16 @@ static struct tpl *load_from(eddy_template_ctx *t, const char *name, size_t off)
 
 static int exec_expr(eddy_template_ctx *t, const struct node *n)
 {
-    json_t *v = eval(t, n->e);
-    if (!v)
-        return stopped(t);
     const char *esc = n->kind == N_EXPR ? n->tpl->autoescape : NULL;
+    bool html = esc && n->tpl->escape_html;
+    json_t *v = peek(t, n->e);
+    if (v && (html || !esc)) /* the common case: written straight from the context */
+        return write_value(t->out, v, html) < 0 ? out_fail(t) : FLOW_NEXT;
+    if (!(v = eval(t, n->e)))
+        return stopped(t);
     int rc;
-    if (!esc) {
-        rc = write_value(t->out, v, false);
-    } else if (strcmp(esc, "xhtml_escape") == 0 || strcmp(esc, "escape") == 0) {
-        rc = write_value(t->out, v, true);
+    if (!esc || html) {
+        rc = write_value(t->out, v, html);
     } else {
         eddy_template_helper_fn h;
         eddy_template_global_fn g;
@@ -2185,29 +2280,35 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
     return rc < 0 ? out_fail(t) : FLOW_NEXT;
 }
 
-/* bind - locals[name] = v (stolen). */
-static void bind(eddy_template_ctx *t, const char *name, json_t *v)
+/* bind - name = v (stolen); -1 (fatal) when out of memory. */
+static int bind(eddy_template_ctx *t, const struct node *n, const char *name, json_t *v)
 {
-    json_object_set_new(t->locals, name, v);
+    if (local_set(t, name, v) == 0)
+        return 0;
+    fatal(t, n->off, "out of memory");
+    return -1;
 }
 
 static void restore(eddy_template_ctx *t, const char *name, json_t *old)
 {
     if (old)
-        json_object_set_new(t->locals, name, old);
+        local_set(t, name, old);
     else
-        json_object_del(t->locals, name);
+        local_del(t, name);
 }
 
 static json_t *saved(eddy_template_ctx *t, const char *name)
 {
-    json_t *v = name ? json_object_get(t->locals, name) : NULL;
+    json_t *v = local_get(t, name);
     return v ? json_incref(v) : NULL;
 }
 
 static int exec_for(eddy_template_ctx *t, const struct node *n)
 {
-    json_t *seq = eval(t, n->e);
+    /* A reference of the loop's own: the body may rebind the name the
+     * sequence came from. */
+    json_t *seq = peek(t, n->e);
+    seq = seq ? json_incref(seq) : eval(t, n->e);
     if (!seq)
         return stopped(t);
     bool pairs = n->var2 != NULL;
@@ -2229,44 +2330,47 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
         json_decref(seq);
         return stopped(t);
     }
-    json_t *oldloop = saved(t, "loop");
+    json_t *oldloop = n->uses_loop ? saved(t, "loop") : NULL;
     int rc = FLOW_NEXT;
     void *it = json_is_object(seq) ? json_object_iter(seq) : NULL;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count && rc == FLOW_NEXT; i++) {
         if (++t->iterations > t->l->max_iterations) {
             fatal(t, n->off, "more than %lu loop iterations in one render", t->l->max_iterations);
             rc = FLOW_STOP;
             break;
         }
-        json_t *loop =
-            json_pack("{s:I,s:I,s:b,s:b,s:I}", "index", (json_int_t)i + 1, "index0", (json_int_t)i,
-                      "first", i == 0, "last", i + 1 == count, "length", (json_int_t)count);
-        if (!loop) {
-            fatal(t, n->off, "out of memory");
+        /* Six allocations an iteration: made only for a body that may read it. */
+        if (n->uses_loop &&
+            bind(t, n, "loop",
+                 json_pack("{s:I,s:I,s:b,s:b,s:I}", "index", (json_int_t)i + 1, "index0",
+                           (json_int_t)i, "first", i == 0, "last", i + 1 == count, "length",
+                           (json_int_t)count)) < 0) {
             rc = FLOW_STOP;
             break;
         }
-        bind(t, "loop", loop);
         if (json_is_array(seq)) {
-            bind(t, n->var1, json_incref(json_array_get(seq, i)));
+            rc = bind(t, n, n->var1, json_incref(json_array_get(seq, i)));
         } else {
             if (!it)
                 break;
-            bind(t, n->var1, json_string(json_object_iter_key(it)));
-            if (pairs)
-                bind(t, n->var2, json_incref(json_object_iter_value(it)));
+            rc = bind(t, n, n->var1, json_string(json_object_iter_key(it)));
+            if (pairs && rc == 0)
+                rc = bind(t, n, n->var2, json_incref(json_object_iter_value(it)));
             it = json_object_iter_next(seq, it);
+        }
+        if (rc < 0) {
+            rc = FLOW_STOP;
+            break;
         }
         rc = exec_list(t, n->body);
         if (rc == FLOW_CONTINUE)
             rc = FLOW_NEXT;
-        if (rc != FLOW_NEXT)
-            break;
     }
     if (rc == FLOW_BREAK)
         rc = FLOW_NEXT;
     /* The loop variables keep their last value, as in Python; loop does not. */
-    restore(t, "loop", oldloop);
+    if (n->uses_loop)
+        restore(t, "loop", oldloop);
     json_decref(seq);
     return rc;
 }
@@ -2365,11 +2469,16 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
             if (!b->e)
                 return exec_list(t, b->body);
             t->cur = b->tpl;
-            json_t *v = eval(t, b->e);
-            if (!v)
+            json_t *v = peek(t, b->e);
+            bool yes;
+            if (v) {
+                yes = truthy(v);
+            } else if ((v = eval(t, b->e))) {
+                yes = truthy(v);
+                json_decref(v);
+            } else {
                 return stopped(t);
-            bool yes = truthy(v);
-            json_decref(v);
+            }
             if (yes)
                 return exec_list(t, b->body);
         }
@@ -2380,8 +2489,7 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
         json_t *v = eval(t, n->e);
         if (!v && t->failed)
             return FLOW_STOP;
-        json_object_set_new(t->locals, n->var1, v ? v : json_null());
-        return FLOW_NEXT;
+        return bind(t, n, n->var1, v ? v : json_null()) < 0 ? FLOW_STOP : FLOW_NEXT;
     }
     case N_BLOCK: {
         const struct node *b = find_block(t, n);
@@ -2639,9 +2747,7 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
     int rc = -1;
     size_t start = out->len;
     l->active++;
-    if (!(t.locals = json_object()))
-        loader_fail(l, "out of memory");
-    else if (render_chain(&t, resolved) == 0 && !t.failed)
+    if (render_chain(&t, resolved) == 0 && !t.failed)
         rc = 0;
     if (rc == 0 && inject(&t, start) < 0) {
         loader_fail(l, "output cannot grow: %s", strerror(errno));
@@ -2649,7 +2755,7 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
     } else if (t.failed) { /* static_url failed for a module's file, in debug mode */
         rc = -1;
     }
-    json_decref(t.locals);
+    locals_free(&t);
     free(t.blocks);
     for (int k = 0; k < 4; k++) {
         for (size_t i = 0; i < assets.count[k]; i++)
@@ -2679,14 +2785,14 @@ int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ct
     part.ctx = ctx;
     part.blocks = NULL;
     part.nblocks = 0;
+    part.locals = NULL;
+    part.nlocals = part.caplocals = 0;
     int rc = -1;
-    if (!(part.locals = json_object()))
-        eddy_template_fail(t, "out of memory");
-    else if (render_chain(&part, resolved) == 0 && !part.failed)
+    if (render_chain(&part, resolved) == 0 && !part.failed)
         rc = 0;
     t->failed = part.failed; /* then the part's message (file, line, caret) stands */
     t->iterations = part.iterations;
-    json_decref(part.locals);
+    locals_free(&part);
     free(part.blocks);
     free(resolved);
     return rc;

@@ -105,6 +105,21 @@ Test(buf, clear_keeps_storage_for_reuse)
     eddy_buf_free(&b);
 }
 
+Test(buf, truncate_keeps_a_prefix_and_the_trailing_nul)
+{
+    eddy_buf b = EDDY_BUF_INIT;
+    eddy_buf_truncate(&b, 0); /* nothing to cut: harmless */
+    eddy_buf_append_str(&b, "kept, dropped");
+    eddy_buf_truncate(&b, 4);
+    cr_assert_eq(b.len, 4);
+    cr_assert_str_eq(b.data, "kept");
+    eddy_buf_truncate(&b, 10); /* longer than it is: unchanged */
+    cr_assert_str_eq(b.data, "kept");
+    eddy_buf_append_str(&b, "!");
+    cr_assert_str_eq(b.data, "kept!");
+    eddy_buf_free(&b);
+}
+
 Test(buf, detach_hands_over_the_text)
 {
     eddy_buf b = EDDY_BUF_INIT;

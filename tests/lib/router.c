@@ -56,6 +56,33 @@ Test(router, patterns_are_anchored_at_both_ends)
     cr_assert_null(match("//", caps, &n));
 }
 
+/* A route's leading plain text is checked before its regex runs: the
+ * check must not refuse what the regex would accept. */
+Test(router, the_prefix_check_respects_quantifiers_and_alternation)
+{
+    static int q1, q2, q3, alt, esc;
+    eddy_router *rr = eddy_router_new();
+    cr_assert_eq(eddy_router_add(rr, "/ab*c/([0-9]+)", &q1, NULL), 0);
+    cr_assert_eq(eddy_router_add(rr, "/xy?z", &q2, NULL), 0);
+    cr_assert_eq(eddy_router_add(rr, "/mn{0,2}o", &q3, NULL), 0);
+    cr_assert_eq(eddy_router_add(rr, "/one|/two", &alt, NULL), 0);
+    cr_assert_eq(eddy_router_add(rr, "/a\\.b", &esc, NULL), 0);
+    eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];
+    size_t n;
+    const struct {
+        const char *path;
+        void *want;
+    } cases[] = {
+        {"/ac/1", &q1}, {"/abbc/2", &q1}, {"/xz", &q2},    {"/xyz", &q2}, {"/mo", &q3},
+        {"/mnno", &q3}, {"/one", &alt},   {"/two", &alt},  {"/a.b", &esc}, {"/a", NULL},
+        {"/axb", NULL}, {"/b/1", NULL},   {"/xyyz", NULL}, {"/", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_expect_eq(eddy_router_match(rr, cases[i].path, strlen(cases[i].path), caps, &n),
+                     cases[i].want, "%s", cases[i].path);
+    eddy_router_free(rr);
+}
+
 Test(router, a_nul_in_the_path_matches_nothing)
 {
     eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];

@@ -196,6 +196,44 @@ Test(template, nested_loops_each_see_their_own_loop)
            NULL, "123:1 123:2 ");
 }
 
+/* The loop object is built only for bodies that may read it: a body
+ * reaching another template (an include, a block a child overrides) may. */
+Test(template, loop_reaches_includes_and_overridden_blocks)
+{
+    eddy_template_loader *l = mem_loader(true);
+    const char *page = "{% for x in xs %}{% include 'row.txt' %}{% end %}";
+    const char *row = "{{ loop.index }}={{ x }} ";
+    const char *base = "{% for x in xs %}{% block cell %}{{ x }}{% end %}{% end %}";
+    const char *child = "{% extends 'base.txt' %}{% block cell %}[{{ loop.index0 }}]{% end %}";
+    eddy_template_add(l, "page.txt", page, strlen(page));
+    eddy_template_add(l, "row.txt", row, strlen(row));
+    eddy_template_add(l, "base.txt", base, strlen(base));
+    eddy_template_add(l, "child.txt", child, strlen(child));
+    expect_in(l, "page.txt", "{\"xs\":[\"a\",\"b\"]}", "1=a 2=b ");
+    expect_in(l, "child.txt", "{\"xs\":[\"a\",\"b\"]}", "[0][1]");
+    eddy_template_loader_free(l);
+    /* and it is gone after the loop, whether or not the body used it */
+    expect("{% for x in [1] %}{{ x }}{% end %}{{ loop }}", NULL,
+           "ERROR: t.txt:1:38: unknown name \"loop\"\n"
+           "    {% for x in [1] %}{{ x }}{% end %}{{ loop }}\n"
+           "                                         ^");
+}
+
+Test(template, a_loop_keeps_its_sequence_when_the_body_rebinds_its_name)
+{
+    expect("{% for x in xs %}{% set xs = 0 %}{{ x }}{% end %}{{ xs }}",
+           "{\"xs\":[\"a\",\"b\",\"c\"]}", "abc0");
+    expect("{% for x in o.list %}{% set o = null %}{{ x }}{% end %}",
+           "{\"o\":{\"list\":[1,2]}}", "12");
+}
+
+Test(template, integers_render_as_python_does)
+{
+    expect("{{ a }} {{ b }} {{ c }} {{ d }} {{ -a }}",
+           "{\"a\":0,\"b\":-42,\"c\":9223372036854775807,\"d\":-9223372036854775808}",
+           "0 -42 9223372036854775807 -9223372036854775808 0");
+}
+
 Test(template, break_and_continue)
 {
     expect("{% for x in range(10) %}{% if x == 2 %}{% continue %}{% end %}"
@@ -873,6 +911,13 @@ static void broken_get(eddy_req *r)
     eddy_render(r, "broken.html", NULL);
 }
 
+/* A page renders into the response body after what the handler wrote. */
+static void prefixed_get(eddy_req *r)
+{
+    eddy_write_str(r, "<!-- first -->");
+    eddy_render(r, "base.html", NULL);
+}
+
 static json_t *user_from_cookie(eddy_template_ctx *t)
 {
     const char *name = eddy_get_cookie(eddy_template_user(t), "user", NULL);
@@ -881,6 +926,7 @@ static json_t *user_from_cookie(eddy_template_ctx *t)
 
 static const eddy_handler page = {.get = page_get};
 static const eddy_handler broken = {.get = broken_get};
+static const eddy_handler prefixed = {.get = prefixed_get};
 
 static void app_start(void)
 {
@@ -901,6 +947,7 @@ static void app_start(void)
     eddy_app_set_templates(app, tl);
     cr_assert_eq(eddy_route(app, "/page", &page, NULL), 0);
     cr_assert_eq(eddy_route(app, "/broken", &broken, NULL), 0);
+    cr_assert_eq(eddy_route(app, "/prefixed", &prefixed, NULL), 0);
     cr_assert_eq(eddy_route(app, "/tag/([^/]+)", &page, "tag"), 0);
     files = eddy_static_new(dir, NULL);
     cr_assert_not_null(files);
@@ -950,6 +997,14 @@ Test(template_app, a_page_through_a_request)
     cr_expect_str_eq(body, want);
     r = ask("GET /page HTTP/1.1\r\nHost: t\r\nCookie: user=<ann>\r\nConnection: close\r\n\r\n");
     cr_expect(strstr(r, "hi &lt;ann&gt; at /page</body>"), "%s", r);
+}
+
+Test(template_app, a_page_follows_what_the_handler_wrote)
+{
+    char *r = ask("GET /prefixed HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    cr_expect(strstr(r, "Content-Length: 53\r\n"), "%s", r);
+    cr_expect_str_eq(strstr(r, "\r\n\r\n") + 4,
+                     "<!-- first --><html><head></head><body></body></html>");
 }
 
 Test(template_app, a_failed_render_is_a_500_with_the_reason_in_debug)
