@@ -580,6 +580,41 @@ Test(template, limits_keep_the_stack_small)
 /* Each payload goes through {{ }}, an attribute, url_escape inside an
  * href and json_encode inside <script>; none may leave a raw <, >, quote
  * or a closing script tag where it lands. */
+/* The escape tests sixteen bytes at a time: every special byte at every
+ * offset of a long text, against the plain one-byte-at-a-time rule. */
+Test(template, html_escape_finds_every_special_byte_at_every_offset)
+{
+    static const char specials[] = {'&', '<', '>', '"', '\'', '\0', 'x'};
+    static const char *const entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;",
+                                           "\xEF\xBF\xBD", "x"};
+    char text[70];
+    for (size_t len = 0; len <= sizeof text; len++)
+        for (size_t at = 0; at < len; at++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                memset(text, 'a', len);
+                text[at] = specials[k];
+                if (at + 17 < len)
+                    text[at + 17] = '<'; /* a second one, in the next block */
+                eddy_buf got = EDDY_BUF_INIT, want = EDDY_BUF_INIT;
+                cr_assert_eq(eddy_xhtml_escape_to(&got, text, len), 0);
+                for (size_t i = 0; i < len; i++) {
+                    const char *e = NULL;
+                    for (size_t j = 0; j < sizeof specials - 1 && !e; j++)
+                        if (text[i] == specials[j])
+                            e = entities[j];
+                    if (e)
+                        eddy_buf_append_str(&want, e);
+                    else
+                        eddy_buf_append_char(&want, text[i]);
+                }
+                cr_assert_eq(got.len, want.len, "len %zu, %d at %zu", len, specials[k], at);
+                cr_assert(got.len == 0 || memcmp(got.data, want.data, got.len) == 0,
+                          "len %zu, %d at %zu", len, specials[k], at);
+                eddy_buf_free(&got);
+                eddy_buf_free(&want);
+            }
+}
+
 Test(template, xss_corpus)
 {
     static const struct {
