@@ -64,6 +64,7 @@ struct expr {
     size_t off;       /* where it starts in the source, for errors */
     json_t *lit;      /* X_LIT, owned by the template's consts */
     const char *name; /* X_NAME, the key of X_ATTR, the helper of X_CALL */
+    size_t namelen;   /* strlen(name), so that lookups need not count it */
     struct expr *a, *b;
     struct expr **args; /* X_CALL, X_LIST */
     size_t nargs;
@@ -586,6 +587,7 @@ static struct expr *parse_primary(struct lexer *x)
     } else if (x->tok == T_NAME && !word_is(x, "and") && !word_is(x, "or") && !word_is(x, "not") &&
                !word_is(x, "in")) {
         const char *name = pstrndup(p, p->s + x->start, x->tlen);
+        size_t namelen = x->tlen;
         if (!name)
             return NULL;
         lex(x);
@@ -597,8 +599,10 @@ static struct expr *parse_primary(struct lexer *x)
             return parse_args(x, e, ")");
         }
         e = new_expr(p, X_NAME, off);
-        if (e)
+        if (e) {
             e->name = name;
+            e->namelen = namelen;
+        }
         if (strcmp(name, "loop") == 0)
             p->loop_refs++;
     } else if (op_is(x, "(")) {
@@ -633,6 +637,7 @@ static struct expr *parse_postfix(struct lexer *x)
             struct expr *a = new_expr(p, X_ATTR, off);
             if (!a || !(a->name = pstrndup(p, p->s + x->start, x->tlen)))
                 return NULL;
+            a->namelen = x->tlen;
             a->a = e;
             e = a;
             lex(x);
@@ -1620,17 +1625,26 @@ static size_t next_special(const char *s, size_t i, size_t len)
 {
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     typedef signed char bytes16 __attribute__((vector_size(16)));
-    for (; len - i >= 16; i += 16) {
-        bytes16 v;
-        memcpy(&v, s + i, 16);
-        bytes16 hit = (v == '&') | (v == '<') | (v == '>') | (v == '"') | (v == '\'') | (v == 0);
+    /* keep[k] is -1 from byte 16 on: a window into it masks off bytes of
+     * the last block that an earlier block already tested. */
+    static const signed char keep[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                         -1, -1, -1, -1, -1, -1, -1, -1,
+                                         -1, -1, -1, -1, -1, -1, -1, -1};
+    while (i < len && len >= 16) {
+        size_t at = len - i >= 16 ? i : len - 16; /* the last block overlaps */
+        bytes16 v, mask;
+        memcpy(&v, s + at, 16);
+        memcpy(&mask, keep + 16 - (i - at), 16);
+        bytes16 hit =
+            ((v == '&') | (v == '<') | (v == '>') | (v == '"') | (v == '\'') | (v == 0)) & mask;
         uint64_t lo, hi;
         memcpy(&lo, &hit, 8);
         memcpy(&hi, (const char *)&hit + 8, 8);
         if (lo)
-            return i + (size_t)__builtin_ctzll(lo) / 8;
+            return at + (size_t)__builtin_ctzll(lo) / 8;
         if (hi)
-            return i + 8 + (size_t)__builtin_ctzll(hi) / 8;
+            return at + 8 + (size_t)__builtin_ctzll(hi) / 8;
+        i = at + 16;
     }
 #endif
     while (i < len && !html_entity[(unsigned char)s[i]])
@@ -1900,12 +1914,12 @@ static json_t *peek(const eddy_template_ctx *t, const struct expr *e)
         return e->lit;
     case X_NAME:
         v = local_get(t, e->name);
-        return v || !t->ctx ? v : json_object_get(t->ctx, e->name);
+        return v || !t->ctx ? v : json_object_getn(t->ctx, e->name, e->namelen);
     case X_ATTR:
         if (!(v = peek(t, e->a)))
             return NULL;
         if (json_is_object(v)) {
-            json_t *field = json_object_get(v, e->name);
+            json_t *field = json_object_getn(v, e->name, e->namelen);
             return field ? field : json_null();
         }
         return json_is_null(v) ? v : NULL;
@@ -2171,7 +2185,7 @@ static json_t *eval(eddy_template_ctx *t, const struct expr *e)
         if (!(a = eval(t, e->a)))
             return NULL;
         if (json_is_object(a)) {
-            v = json_object_get(a, e->name);
+            v = json_object_getn(a, e->name, e->namelen);
             v = v ? json_incref(v) : json_null();
         } else if (json_is_null(a)) {
             v = json_null();
