@@ -1903,9 +1903,9 @@ static void locals_free(eddy_template_ctx *t)
     free(t->locals);
 }
 
-/* peek - the value of a name or a path through objects (post.author.name)
- * without taking a reference, as most {{ }} are: NULL when e is anything
- * else or needs eval to say why it fails (an unknown name, a global). */
+/* peek - the value of a name or a path through objects (post.author.name),
+ * which most {{ }} are, without taking a reference: NULL when e is
+ * anything else, or when eval must say why it fails or call a global. */
 static json_t *peek(const eddy_template_ctx *t, const struct expr *e)
 {
     json_t *v;
@@ -2385,7 +2385,7 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             rc = FLOW_STOP;
             break;
         }
-        /* Six allocations an iteration: made only for a body that may read it. */
+        /* An object, its table and five values per row: only for a body that may read it. */
         if (n->uses_loop &&
             bind(t, n, "loop",
                  json_pack("{s:I,s:I,s:b,s:b,s:I}", "index", (json_int_t)i + 1, "index0",
