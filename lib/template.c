@@ -293,9 +293,9 @@ struct parser {
     char *err;
     size_t errcap;
     bool failed;
-    int depth;   /* expression nesting */
-    int nesting; /* block tags inside block tags */
-    int nodes;   /* of the expression being parsed */
+    int depth;          /* expression nesting */
+    int nesting;        /* block tags inside block tags */
+    int nodes;          /* of the expression being parsed */
     unsigned loop_refs; /* names "loop", includes and blocks seen: may read "loop" */
 };
 
@@ -1615,7 +1615,7 @@ static int out_fail(eddy_template_ctx *t)
 /* The entity for each byte the HTML escape replaces. */
 static const char *const html_entity[256] = {
     ['\0'] = "\xEF\xBF\xBD", /* U+FFFD, as a browser reads a NUL */
-    ['&'] = "&amp;",          ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+    ['&'] = "&amp;",         ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
 };
 
 /* next_special - the first i' >= i with s[i'] needing an entity, or len.
@@ -1627,9 +1627,12 @@ static size_t next_special(const char *s, size_t i, size_t len)
     typedef signed char bytes16 __attribute__((vector_size(16)));
     /* keep[k] is -1 from byte 16 on: a window into it masks off bytes of
      * the last block that an earlier block already tested. */
-    static const signed char keep[32] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                         -1, -1, -1, -1, -1, -1, -1, -1,
-                                         -1, -1, -1, -1, -1, -1, -1, -1};
+    /* clang-format off */
+    static const signed char keep[32] = {
+        0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    };
+    /* clang-format on */
     while (i < len && len >= 16) {
         size_t at = len - i >= 16 ? i : len - 16; /* the last block overlaps */
         bytes16 v, mask;
@@ -2386,11 +2389,10 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             break;
         }
         /* An object, its table and five values per row: only for a body that may read it. */
-        if (n->uses_loop &&
-            bind(t, n, "loop",
-                 json_pack("{s:I,s:I,s:b,s:b,s:I}", "index", (json_int_t)i + 1, "index0",
-                           (json_int_t)i, "first", i == 0, "last", i + 1 == count, "length",
-                           (json_int_t)count)) < 0) {
+        if (n->uses_loop && bind(t, n, "loop",
+                                 json_pack("{s:I,s:I,s:b,s:b,s:I}", "index", (json_int_t)i + 1,
+                                           "index0", (json_int_t)i, "first", i == 0, "last",
+                                           i + 1 == count, "length", (json_int_t)count)) < 0) {
             rc = FLOW_STOP;
             break;
         }

@@ -223,8 +223,8 @@ Test(template, a_loop_keeps_its_sequence_when_the_body_rebinds_its_name)
 {
     expect("{% for x in xs %}{% set xs = 0 %}{{ x }}{% end %}{{ xs }}",
            "{\"xs\":[\"a\",\"b\",\"c\"]}", "abc0");
-    expect("{% for x in o.list %}{% set o = null %}{{ x }}{% end %}",
-           "{\"o\":{\"list\":[1,2]}}", "12");
+    expect("{% for x in o.list %}{% set o = null %}{{ x }}{% end %}", "{\"o\":{\"list\":[1,2]}}",
+           "12");
 }
 
 Test(template, integers_render_as_python_does)
@@ -585,8 +585,8 @@ Test(template, limits_keep_the_stack_small)
 Test(template, html_escape_finds_every_special_byte_at_every_offset)
 {
     static const char specials[] = {'&', '<', '>', '"', '\'', '\0', 'x'};
-    static const char *const entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;",
-                                           "\xEF\xBF\xBD", "x"};
+    static const char *const entities[] = {"&amp;", "&lt;",         "&gt;", "&quot;",
+                                           "&#39;", "\xEF\xBF\xBD", "x"};
     char text[70];
     for (size_t len = 0; len <= sizeof text; len++)
         for (size_t at = 0; at < len; at++)
