@@ -236,8 +236,6 @@ int eddy_router_reverse(eddy_router *r, const char *name, const char *const *arg
     }
     return 0;
 fail:
-    out->len = start;
-    if (out->data)
-        out->data[start] = '\0';
+    eddy_buf_truncate(out, start);
     return -1;
 }

@@ -2478,9 +2478,7 @@ static int exec_apply(eddy_template_ctx *t, const struct node *n)
     if (rc == FLOW_STOP)
         return rc;
     json_t *s = json_stringn_nocheck(t->out->data ? t->out->data + mark : "", t->out->len - mark);
-    t->out->len = mark;
-    if (t->out->data)
-        t->out->data[mark] = '\0';
+    eddy_buf_truncate(t->out, mark);
     if (!s) {
         fatal(t, n->off, "out of memory");
         return FLOW_STOP;
