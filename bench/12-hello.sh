@@ -41,7 +41,6 @@ for f in lessons/12-http-server/server lessons/06-epoll/server fixtures/idleconn
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge $((IDLE + 100)) ] || { echo "fd limit $(ulimit -n) is below IDLE=$IDLE"; exit 1; }
-HZ=$(getconf CLK_TCK)
 
 . bench/lib.sh
 bench_header
@@ -122,7 +121,7 @@ LUA
 
 if has throughput; then
 csv=$RESULTS/12-hello.csv
-echo "server,cell,run,requests,req_per_s,server_cpu_s,req_per_cpu_s,p50_ms,p99_ms,errors,load1" >"$csv"
+echo "$THROUGHPUT_COLUMNS" >"$csv"
 
 echo
 echo "== throughput: wrk -t1 --latency -d${DURATION}s, $RUNS runs per cell, a fresh server per run"
@@ -135,7 +134,7 @@ echo "     pipe16: ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency -s pipelin
 echo "             (pipeline.lua = lessons/06-epoll/pipeline.lua: 16 GET / per write;"
 echo "              wrk times a batch, not a request, so pipe16 has no percentiles)"
 echo
-printf '%-8s %-7s %3s %10s %10s %9s %12s %9s %9s  %s\n' server cell run requests "req/s" "cpu s" "req/cpu-s" "p50 ms" "p99 ms" "load"
+throughput_table_header
 for cell in $CELLS; do
     for s in "${SERVERS[@]}"; do
         for run in $(seq "$RUNS"); do
@@ -147,42 +146,14 @@ for cell in $CELLS; do
             pipe16) w+=(-c100 -s "$tmp/pipeline.lua") ;;
             esac
             w+=("http://127.0.0.1:$port/")
-            t0=$(cpu_ticks "$server_pid")
-            "${w[@]}" >"$tmp/wrk.out" 2>&1 || true
-            t1=$(cpu_ticks "$server_pid")
-            load=$(cut -d' ' -f1 /proc/loadavg)
-            stop_server
-            reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
-            rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
-            p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")")
-            p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")")
-            errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$tmp/wrk.out")
-            # wrk times a pipelined batch as one request: its percentiles mean nothing there
-            [ "$cell" = pipe16 ] && p50=NA p99=NA
-            cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
-            per=$(awk -v r="${reqs:-0}" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')
-            printf '%-8s %-7s %3d %10s %10.0f %9s %12s %9s %9s  %s%s\n' "$s" "$cell" "$run" "${reqs:-0}" \
-                "${rps:-0}" "$cpu" "$per" "$p50" "$p99" "$load" "$([ "${errs:-0}" != 0 ] && echo "  errors: $errs")"
-            echo "$s,$cell,$run,${reqs:-0},${rps:-0},$cpu,$per,$p50,$p99,${errs:-0},$load" >>"$csv"
+            throughput_run "$s" "$cell" "$run" "$csv" "$([ "$cell" = pipe16 ] && echo no || echo yes)" "${w[@]}"
         done
     done
 done
 
 # Medians of the runs, and ratios to lesson 06 in the same cell.
 summary=$RESULTS/12-hello-summary.csv
-awk -F, 'NR > 1 { k = $1 "," $2; n[k]++; rps[k, n[k]] = $5; per[k, n[k]] = $7; p50[k, n[k]] = $8; p99[k, n[k]] = $9
-                   if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
-    function med(a, k, c,   i, j, t, v) { for (i = 1; i <= c; i++) v[i] = a[k, i] + 0
-        for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-        return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
-    END { print "server,cell,req_per_s,req_per_cpu_s,p50_ms,p99_ms,per_cpu_vs_epoll06,rps_vs_epoll06"
-        for (i = 1; i <= m; i++) { k = order[i]; split(k, f, ",")
-            R[k] = med(rps, k, n[k]); P[k] = med(per, k, n[k]); 
-            L5[k] = p50[k, 1] == "NA" ? "NA" : sprintf("%.3f", med(p50, k, n[k]))
-            L9[k] = p99[k, 1] == "NA" ? "NA" : sprintf("%.3f", med(p99, k, n[k])) }
-        for (i = 1; i <= m; i++) { k = order[i]; split(k, f, ","); ref = "epoll06," f[2]
-            printf "%s,%.0f,%.0f,%s,%s,%.2f,%.2f\n", k, R[k], P[k], L5[k], L9[k],
-                P[ref] ? P[k] / P[ref] : 0, R[ref] ? R[k] / R[ref] : 0 } }' "$csv" >"$summary"
+throughput_summary "$csv" epoll06 >"$summary"
 
 echo
 echo "== medians of $RUNS runs, and ratios to lesson 06 (epoll06) in the same cell ($summary)"

@@ -33,7 +33,6 @@ mkdir -p "$RESULTS"
 command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core bench"; exit 1; }
 [ -x "$BUILD/lessons/14-templates/site" ] || { echo "missing $BUILD/lessons/14-templates/site: run make"; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-HZ=$(getconf CLK_TCK)
 
 . bench/lib.sh
 bench_header
@@ -83,7 +82,7 @@ fi
 
 # ------------------------------------------------------------ throughput
 csv=$RESULTS/14-fortunes.csv
-echo "server,cell,run,requests,req_per_s,server_cpu_s,req_per_cpu_s,p50_ms,p99_ms,errors,load1" >"$csv"
+echo "$THROUGHPUT_COLUMNS" >"$csv"
 
 echo
 echo "== throughput: wrk -t1 --latency -d${DURATION}s, $RUNS runs per cell, a fresh server per run"
@@ -92,7 +91,7 @@ for s in "${SERVERS[@]}"; do echo "     $s: ${PIN_S[*]} $(server_cmd "$s" PORT)"
 echo "     c100:   ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency http://127.0.0.1:PORT/fortunes"
 echo "     c1000:  ${PIN_C[*]} wrk -t1 -c1000 -d${DURATION}s --latency --timeout 5s http://127.0.0.1:PORT/fortunes"
 echo
-printf '%-8s %-7s %3s %10s %10s %9s %12s %9s %9s  %s\n' server cell run requests "req/s" "cpu s" "req/cpu-s" "p50 ms" "p99 ms" "load"
+throughput_table_header
 for cell in $CELLS; do
     for s in "${SERVERS[@]}"; do
         for run in $(seq "$RUNS"); do
@@ -103,38 +102,14 @@ for cell in $CELLS; do
             c1000) w+=(-c1000 --timeout 5s) ;;
             esac
             w+=("http://127.0.0.1:$port/fortunes")
-            t0=$(cpu_ticks "$server_pid")
-            "${w[@]}" >"$tmp/wrk.out" 2>&1 || true
-            t1=$(cpu_ticks "$server_pid")
-            load=$(cut -d' ' -f1 /proc/loadavg)
-            stop_server
-            reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
-            rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
-            p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")")
-            p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")")
-            errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$tmp/wrk.out")
-            cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
-            per=$(awk -v r="${reqs:-0}" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')
-            printf '%-8s %-7s %3d %10s %10.0f %9s %12s %9s %9s  %s%s\n' "$s" "$cell" "$run" "${reqs:-0}" \
-                "${rps:-0}" "$cpu" "$per" "$p50" "$p99" "$load" "$([ "${errs:-0}" != 0 ] && echo "  errors: $errs")"
-            echo "$s,$cell,$run,${reqs:-0},${rps:-0},$cpu,$per,$p50,$p99,${errs:-0},$load" >>"$csv"
+            throughput_run "$s" "$cell" "$run" "$csv" yes "${w[@]}"
         done
     done
 done
 
 # Medians of the runs, and the ratio lesson 14 / Tornado in the same cell.
 summary=$RESULTS/14-fortunes-summary.csv
-awk -F, 'NR > 1 { k = $1 "," $2; n[k]++; rps[k, n[k]] = $5; per[k, n[k]] = $7; p50[k, n[k]] = $8; p99[k, n[k]] = $9
-                   if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
-    function med(a, k, c,   i, j, t, v) { for (i = 1; i <= c; i++) v[i] = a[k, i] + 0
-        for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-        return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
-    END { print "server,cell,req_per_s,req_per_cpu_s,p50_ms,p99_ms,per_cpu_vs_tornado,rps_vs_tornado"
-        for (i = 1; i <= m; i++) { k = order[i]; R[k] = med(rps, k, n[k]); P[k] = med(per, k, n[k])
-            L5[k] = med(p50, k, n[k]); L9[k] = med(p99, k, n[k]) }
-        for (i = 1; i <= m; i++) { k = order[i]; split(k, f, ","); ref = "tornado," f[2]
-            printf "%s,%.0f,%.0f,%.3f,%.3f,%.2f,%.2f\n", k, R[k], P[k], L5[k], L9[k],
-                P[ref] ? P[k] / P[ref] : 0, R[ref] ? R[k] / R[ref] : 0 } }' "$csv" >"$summary"
+throughput_summary "$csv" tornado >"$summary"
 
 echo
 echo "== medians of $RUNS runs ($summary)"

@@ -4,7 +4,9 @@
 # that starts NAME on PORT) and a temporary folder in $tmp, and sets
 # PIN_S/PIN_C with bench_pinning. Then start_server / stop_server run one
 # server at a time ($server_pid, $port), and cpu_ticks / rss_kib read what
-# the server and all its processes used, from /proc.
+# the server and all its processes used, from /proc. throughput_run measures
+# one wrk run against the server's CPU time and throughput_summary takes the
+# medians and the ratios to a reference server.
 
 # bench_header - the machine and its load, printed before any figure.
 bench_header() {
@@ -86,3 +88,60 @@ fd_count() { # open files of every process of the server
 ms() { awk -v v="$1" 'BEGIN { u = v; sub(/[0-9.]+/, "", u); n = v + 0;
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
     printf "%.3f", n }'; }
+
+# ---------------------------------------------------------------- throughput runs
+HZ=$(getconf CLK_TCK) # /proc's CPU times are in these ticks
+
+# The throughput CSV: one row per wrk run, in the columns below.
+THROUGHPUT_COLUMNS=server,cell,run,requests,req_per_s,server_cpu_s,req_per_cpu_s,p50_ms,p99_ms,errors,load1
+
+# throughput_table_header - the heading of the rows throughput_run prints.
+throughput_table_header() {
+    printf '%-8s %-7s %3s %10s %10s %9s %12s %9s %9s  %s\n' server cell run requests "req/s" "cpu s" "req/cpu-s" "p50 ms" "p99 ms" "load"
+}
+
+# throughput_run NAME CELL RUN CSV PERCENTILES WRK-COMMAND... - run wrk
+# against the server started with start_server, reading the server's CPU
+# time before and after; stop the server; print the run's row and append
+# it to CSV. PERCENTILES is "no" where wrk's latencies mean nothing (it
+# times a pipelined batch as one request): they are recorded as NA.
+throughput_run() {
+    local s=$1 cell=$2 run=$3 csv=$4 percentiles=$5
+    shift 5
+    local t0 t1 load reqs rps p50 p99 errs cpu per
+    t0=$(cpu_ticks "$server_pid")
+    "$@" >"$tmp/wrk.out" 2>&1 || true
+    t1=$(cpu_ticks "$server_pid")
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    stop_server
+    reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
+    rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
+    p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")")
+    p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")")
+    [ "$percentiles" = no ] && p50=NA p99=NA
+    errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$tmp/wrk.out")
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    per=$(awk -v r="${reqs:-0}" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')
+    printf '%-8s %-7s %3d %10s %10.0f %9s %12s %9s %9s  %s%s\n' "$s" "$cell" "$run" "${reqs:-0}" \
+        "${rps:-0}" "$cpu" "$per" "$p50" "$p99" "$load" "$([ "${errs:-0}" != 0 ] && echo "  errors: $errs")"
+    echo "$s,$cell,$run,${reqs:-0},${rps:-0},$cpu,$per,$p50,$p99,${errs:-0},$load" >>"$csv"
+}
+
+# throughput_summary CSV REF - the medians of each server's runs in each
+# cell, and their ratios to server REF in the same cell (per CPU-second,
+# then per second), as CSV on stdout. NA percentiles stay NA.
+throughput_summary() {
+    awk -F, -v ref="$2" 'NR > 1 { k = $1 "," $2; n[k]++; rps[k, n[k]] = $5; per[k, n[k]] = $7; p50[k, n[k]] = $8; p99[k, n[k]] = $9
+                       if (!(k in seen)) { seen[k] = 1; order[++m] = k } }
+        function med(a, k, c,   i, j, t, v) { for (i = 1; i <= c; i++) v[i] = a[k, i] + 0
+            for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+            return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
+        END { print "server,cell,req_per_s,req_per_cpu_s,p50_ms,p99_ms,per_cpu_vs_" ref ",rps_vs_" ref
+            for (i = 1; i <= m; i++) { k = order[i]
+                R[k] = med(rps, k, n[k]); P[k] = med(per, k, n[k])
+                L5[k] = p50[k, 1] == "NA" ? "NA" : sprintf("%.3f", med(p50, k, n[k]))
+                L9[k] = p99[k, 1] == "NA" ? "NA" : sprintf("%.3f", med(p99, k, n[k])) }
+            for (i = 1; i <= m; i++) { k = order[i]; split(k, f, ","); r = ref "," f[2]
+                printf "%s,%.0f,%.0f,%s,%s,%.2f,%.2f\n", k, R[k], P[k], L5[k], L9[k],
+                    P[r] ? P[k] / P[r] : 0, R[r] ? R[k] / R[r] : 0 } }' "$1"
+}
