@@ -46,40 +46,7 @@ Test(lesson05, a_failed_fetch_says_why_and_the_others_go_on, .init = start_pages
     fc_a_failed_fetch_says_why(LESSON "fetch", pages.port);
 }
 
-Test(lesson05, hello_with_keep_alive, .init = start_server, .fini = stop_server, .timeout = 20)
-{
-    hc_keep_alive(server.port);
-}
-
-Test(lesson05, pipelined_requests_are_answered_in_order, .init = start_server, .fini = stop_server,
-     .timeout = 20)
-{
-    hc_pipelined_in_order(server.port, true);
-}
-
-Test(lesson05, a_long_pipeline_larger_than_the_buffer_is_answered_whole, .init = start_server,
-     .fini = stop_server, .timeout = 20)
-{
-    hc_long_pipeline(server.port, 300); /* about 8 KiB of requests: more than one input buffer */
-}
-
-Test(lesson05, slow_does_not_block_other_clients, .init = start_server, .fini = stop_server,
-     .timeout = 20)
-{
-    hc_slow_blocks_nobody(server.port);
-}
-
-Test(lesson05, a_half_request_and_a_client_that_never_reads_delay_nobody, .init = start_server,
-     .fini = stop_server, .timeout = 30)
-{
-    hc_half_and_deaf_delay_nobody(server.port, false);
-}
-
-Test(lesson05, malformed_input_gets_400_and_close, .init = start_server, .fini = stop_server,
-     .timeout = 20)
-{
-    hc_malformed_gets_400_and_close(server.port, 5000);
-}
+HC_HELLO_SERVER_TESTS(lesson05, start_server, stop_server, server.port)
 
 Test(lesson05, no_wall_at_fd_setsize, .timeout = 60)
 {

@@ -16,6 +16,7 @@
 
 #include "harness.h"
 
+#include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -81,5 +82,42 @@ void hc_need_fds_past_fd_setsize(void);
 /* hc_connect_all - n connections to port in fds; fails the test unless
  * every one opens. */
 void hc_connect_all(int port, int *fds, int n);
+
+/* HC_HELLO_SERVER_TESTS(suite, init, fini, port) - the six checks above
+ * that the single-threaded servers of lessons 04-06 share, as one Test()
+ * each so that a failure names the behaviour: keep-alive, in-order and
+ * long pipelines (300 requests, about 8 KiB: more than one input buffer),
+ * /slow blocking nobody, half requests and deaf clients, malformed input.
+ * init/fini start and stop the server; port is where it listens. */
+#define HC_HELLO_SERVER_TESTS(suite, init_fn, fini_fn, port)                                       \
+    Test(suite, hello_with_keep_alive, .init = init_fn, .fini = fini_fn, .timeout = 20)            \
+    {                                                                                              \
+        hc_keep_alive(port);                                                                       \
+    }                                                                                              \
+    Test(suite, pipelined_requests_are_answered_in_order, .init = init_fn, .fini = fini_fn,        \
+         .timeout = 20)                                                                            \
+    {                                                                                              \
+        hc_pipelined_in_order(port, true);                                                         \
+    }                                                                                              \
+    Test(suite, a_long_pipeline_larger_than_the_buffer_is_answered_whole, .init = init_fn,         \
+         .fini = fini_fn, .timeout = 20)                                                           \
+    {                                                                                              \
+        hc_long_pipeline(port, 300);                                                               \
+    }                                                                                              \
+    Test(suite, slow_does_not_block_other_clients, .init = init_fn, .fini = fini_fn,               \
+         .timeout = 20)                                                                            \
+    {                                                                                              \
+        hc_slow_blocks_nobody(port);                                                               \
+    }                                                                                              \
+    Test(suite, a_half_request_and_a_client_that_never_reads_delay_nobody, .init = init_fn,        \
+         .fini = fini_fn, .timeout = 30)                                                           \
+    {                                                                                              \
+        hc_half_and_deaf_delay_nobody(port, false);                                                \
+    }                                                                                              \
+    Test(suite, malformed_input_gets_400_and_close, .init = init_fn, .fini = fini_fn,              \
+         .timeout = 20)                                                                            \
+    {                                                                                              \
+        hc_malformed_gets_400_and_close(port, 5000);                                               \
+    }
 
 #endif
