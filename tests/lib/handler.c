@@ -144,14 +144,7 @@ TestSuite(handler, .init = start, .fini = stop, .timeout = 30);
 
 static char *ask(const char *raw)
 {
-    static char buf[65536];
-    int fd = th_connect(st.port, 2000);
-    cr_assert_geq(fd, 0);
-    th_send_str(fd, raw);
-    ssize_t n = th_recv_until(fd, buf, sizeof buf, NULL, 5000);
-    close(fd);
-    cr_assert_geq(n, 0, "no answer to %s", raw);
-    return buf;
+    return serve_thread_ask(&st, raw);
 }
 
 static char *get(const char *path)

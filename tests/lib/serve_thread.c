@@ -3,7 +3,11 @@
  */
 #include "serve_thread.h"
 
+#include "harness.h"
+
 #include <eddy/future.h>
+
+#include <criterion/criterion.h>
 
 #include <event2/event.h>
 #include <string.h>
@@ -83,4 +87,16 @@ void serve_thread_stop(serve_thread *t)
     close(t->ctl[1]);
     close(t->ready[0]);
     close(t->ready[1]);
+}
+
+char *serve_thread_ask(const serve_thread *t, const char *raw)
+{
+    static char buf[65536];
+    int fd = th_connect(t->port, 2000);
+    cr_assert_geq(fd, 0);
+    th_send_str(fd, raw);
+    ssize_t n = th_recv_until(fd, buf, sizeof buf, NULL, 5000);
+    close(fd);
+    cr_assert_geq(n, 0, "no answer to %s", raw);
+    return buf;
 }

@@ -37,4 +37,9 @@ void serve_thread_request_stop(serve_thread *t);
 /* serve_thread_stop - stop gracefully and join; safe to call twice. */
 void serve_thread_stop(serve_thread *t);
 
+/* serve_thread_ask - send raw on a new connection and read until the
+ * server closes it (5 s at most): the response, in a buffer the next call
+ * reuses. Fails the test when there is no answer. */
+char *serve_thread_ask(const serve_thread *t, const char *raw);
+
 #endif
