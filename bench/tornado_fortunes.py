@@ -8,15 +8,10 @@ python3-tornado:
 
     /usr/bin/python3 bench/tornado_fortunes.py --port 8000
 """
-import logging
-import signal
-import sys
-
-import tornado.httpserver
-import tornado.ioloop
-import tornado.netutil
 import tornado.template
 import tornado.web
+
+import tornado_serve
 
 FORTUNES = [
     (1, "fortune: No such file or directory"),
@@ -55,21 +50,5 @@ class Fortunes(tornado.web.RequestHandler):
         self.write(LOADER.load("fortunes.html").generate(fortunes=rows))
 
 
-def main():
-    port = 0
-    args = sys.argv[1:]
-    if len(args) == 2 and args[0] == "--port":
-        port = int(args[1])
-    logging.getLogger("tornado.access").disabled = True
-    app = tornado.web.Application([(r"/fortunes", Fortunes)])
-    server = tornado.httpserver.HTTPServer(app)
-    sockets = tornado.netutil.bind_sockets(port, address="127.0.0.1", backlog=4096)
-    server.add_sockets(sockets)
-    print("listening on http://127.0.0.1:%d/" % sockets[0].getsockname()[1], flush=True)
-    loop = tornado.ioloop.IOLoop.current()
-    signal.signal(signal.SIGTERM, lambda *_: loop.add_callback_from_signal(loop.stop))
-    loop.start()
-
-
 if __name__ == "__main__":
-    main()
+    tornado_serve.serve([(r"/fortunes", Fortunes)])
