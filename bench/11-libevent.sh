@@ -19,7 +19,7 @@
 #     disturbed by whatever else the machine is doing.
 #  3. Throughput under wrk, 1 thread, CONNS (default 50) keep-alive
 #     connections for DURATION (default 5) seconds: one request at a time,
-#     then 16 pipelined per write (a small Lua script). RUNS (default 3)
+#     then 16 pipelined per write (lessons/06-epoll/pipeline.lua). RUNS (default 3)
 #     rounds, the servers taking turns within each round so that a busy
 #     moment of the machine hits them all; the median is what is plotted.
 #
@@ -75,7 +75,6 @@ start_server() {
     done
     echo "server $1 did not start:"; cat "$tmp/server.log"; exit 1
 }
-
 
 csv=$RESULTS/11-libevent.csv
 echo "server,test,value,unit" >"$csv"
@@ -171,16 +170,6 @@ else
     echo "strace or python3 missing: skipped"
 fi
 
-cat >"$tmp/pipeline.lua" <<'LUA'
--- 16 requests per write: wrk counts each response
-init = function(args)
-    local r = {}
-    for i = 1, 16 do r[i] = wrk.format(nil, "/") end
-    req = table.concat(r)
-end
-request = function() return req end
-LUA
-
 echo
 echo "== wrk, $CONNS connections, ${DURATION}s per run, $RUNS rounds"
 for round in $(seq "$RUNS"); do
@@ -190,14 +179,14 @@ for round in $(seq "$RUNS"); do
             start_server "$bin"
             url="http://127.0.0.1:$port/"
             cmd=("${PIN_C[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 2s)
-            [ "$kind" = pipeline16 ] && cmd+=(-s "$tmp/pipeline.lua")
+            [ "$kind" = pipeline16 ] && cmd+=(-s "$PIPELINE")
             cmd+=("$url")
             "${cmd[@]}" >"$tmp/wrk.out" 2>&1 || true
             rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$tmp/wrk.out")
             lat=$(awk '$1 == "Latency" { print $2 }' "$tmp/wrk.out")
             errs=$(grep -E 'Socket errors|Non-2xx' "$tmp/wrk.out" | tr -s ' ' || true)
             printf 'round %d  %-9s %-10s %10.0f req/s   latency avg %-8s %s  (%s)\n' "$round" "$name" \
-                "$kind" "${rps:-0}" "${lat:-NA}" "$errs" "${cmd[*]/$tmp\/pipeline.lua/pipeline.lua}"
+                "$kind" "${rps:-0}" "${lat:-NA}" "$errs" "${cmd[*]}"
             echo "$name,${kind}_run$round,${rps:-0},req_per_s" >>"$csv"
             stop_server
         done

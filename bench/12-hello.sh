@@ -70,7 +70,6 @@ SERVERS=(eddy12 epoll06 evhttp)
 [ -n "$NGINX" ] && SERVERS+=(nginx) || echo "skipping nginx: not installed"
 if "$PY" -c 'import tornado' 2>/dev/null; then SERVERS+=(tornado); else echo "skipping tornado: python3-tornado is not installed"; fi
 
-
 # server_cmd NAME PORT - the command line that starts NAME on PORT.
 server_cmd() {
     case $1 in
@@ -107,18 +106,6 @@ EOF
     esac
 }
 
-
-
-cat >"$tmp/pipeline.lua" <<'LUA'
--- 16 requests per write: wrk counts each response
-init = function(args)
-    local r = {}
-    for i = 1, 16 do r[i] = wrk.format(nil, "/") end
-    req = table.concat(r)
-end
-request = function() return req end
-LUA
-
 if has throughput; then
 csv=$RESULTS/12-hello.csv
 echo "$THROUGHPUT_COLUMNS" >"$csv"
@@ -130,8 +117,8 @@ for s in "${SERVERS[@]}"; do echo "     $s: $(server_cmd "$s" PORT | sed "s|$tmp
 [ -n "$NGINX" ] && { echo "     nginx config:"; sed 's/^/       /' "$tmp/nginx/nginx.conf" | sed "s|$tmp|\$TMP|g"; }
 echo "     c100:   ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency http://127.0.0.1:PORT/"
 echo "     c1000:  ${PIN_C[*]} wrk -t1 -c1000 -d${DURATION}s --latency --timeout 5s http://127.0.0.1:PORT/"
-echo "     pipe16: ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency -s pipeline.lua http://127.0.0.1:PORT/"
-echo "             (pipeline.lua = lessons/06-epoll/pipeline.lua: 16 GET / per write;"
+echo "     pipe16: ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency -s $PIPELINE http://127.0.0.1:PORT/"
+echo "             (16 GET / per write;"
 echo "              wrk times a batch, not a request, so pipe16 has no percentiles)"
 echo
 throughput_table_header
@@ -143,7 +130,7 @@ for cell in $CELLS; do
             case $cell in
             c100) w+=(-c100) ;;
             c1000) w+=(-c1000 --timeout 5s) ;;
-            pipe16) w+=(-c100 -s "$tmp/pipeline.lua") ;;
+            pipe16) w+=(-c100 -s "$PIPELINE") ;;
             esac
             w+=("http://127.0.0.1:$port/")
             throughput_run "$s" "$cell" "$run" "$csv" "$([ "$cell" = pipe16 ] && echo no || echo yes)" "${w[@]}"

@@ -26,6 +26,9 @@ bench_pinning() {
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 
+# wrk's script for pipelining: 16 requests per write (lesson 06 teaches it).
+PIPELINE=lessons/06-epoll/pipeline.lua
+
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_server NAME [PATH] - start NAME on a free port and wait until PATH
