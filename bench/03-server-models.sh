@@ -56,16 +56,6 @@ for pair in 04-select:select 05-poll:poll 06-epoll:epoll; do
     fi
 done
 
-tmp=$(mktemp -d)
-server_pid= holder_pid=
-cleanup() {
-    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # start_server BIN ARGS - start it on a free port; sets server_pid and port.
 # start_server replaces bench/lib.sh's: these servers take --port 0 and print
 # the port. Each server gets its own log file: with `cmd >log &` the truncation happens

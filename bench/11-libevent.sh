@@ -53,16 +53,6 @@ for pair in 11-libevent/server:libevent 11-libevent/evhttp:evhttp 06-epoll/serve
     if [ -x "$bin" ]; then SERVERS+=("$name|$bin"); else echo "skipping $lesson: $bin is not built"; fi
 done
 
-tmp=$(mktemp -d)
-server_pid= holder_pid=
-cleanup() {
-    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # start_server - replaces bench/lib.sh's: these servers take --port 0 and print the port.
 start_server() {
     "${PIN_S[@]}" "$1" --port 0 >"$tmp/server.log" 2>&1 &

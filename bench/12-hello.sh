@@ -48,16 +48,6 @@ echo "settings: DURATION=${DURATION}s RUNS=$RUNS IDLE=$IDLE, fd limit $(ulimit -
 
 bench_pinning "wrk and idleconns"
 
-tmp=$(mktemp -d)
-server_pid= holder_pid=
-cleanup() {
-    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # ------------------------------------------------------------ the servers
 CC_=${CC:-cc}
 EV_FLAGS=$(pkg-config --cflags --libs libevent 2>/dev/null || echo -levent)

@@ -40,20 +40,9 @@ echo "settings: DURATION=${DURATION}s RUNS=$RUNS CELLS=\"$CELLS\", fd limit $(ul
 
 bench_pinning wrk
 
-tmp=$(mktemp -d)
-server_pid= perf_pid=
-cleanup() {
-    [ -n "$perf_pid" ] && kill "$perf_pid" 2>/dev/null || true
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 # ------------------------------------------------------------ the servers
 SERVERS=(eddy14)
 if "$PY" -c 'import tornado' 2>/dev/null; then SERVERS+=(tornado); else echo "skipping tornado: python3-tornado is not installed"; fi
-
 
 # server_cmd NAME PORT - the command line that starts NAME on PORT.
 server_cmd() {
@@ -62,8 +51,6 @@ server_cmd() {
     tornado) echo "$PY bench/tornado_fortunes.py --port $2" ;;
     esac
 }
-
-
 
 # ------------------------------------------------------------ same page?
 echo

@@ -1,12 +1,25 @@
 # bench/lib.sh - what the server benchmarks share; sourced, not run.
 #
-# A script that sources it defines server_cmd NAME PORT (the command line
-# that starts NAME on PORT) and a temporary folder in $tmp, and sets
+# A script that sources it gets a temporary folder in $tmp, defines
+# server_cmd NAME PORT (the command line that starts NAME on PORT) and sets
 # PIN_S/PIN_C with bench_pinning. Then start_server / stop_server run one
 # server at a time ($server_pid, $port), and cpu_ticks / rss_kib read what
 # the server and all its processes used, from /proc. throughput_run measures
 # one wrk run against the server's CPU time and throughput_summary takes the
 # medians and the ratios to a reference server.
+
+# The run's temporary folder, removed at exit together with the server and
+# the idle-connection holder if either is still running ($server_pid,
+# $holder_pid: set while they run).
+tmp=$(mktemp -d)
+server_pid= holder_pid=
+bench_cleanup() {
+    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap bench_cleanup EXIT
 
 # bench_header - the machine and its load, printed before any figure.
 bench_header() {
