@@ -58,9 +58,11 @@ $(BUILD)/%.o: %.S $(BUILD)/flags
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # ---------------------------------------------------------------- lib/
-LIB_SRCS := $(wildcard lib/*.c)
+# lib/ is in layer folders (lib/README.md): base, async, http, web, ...
+LIB_LAYERS := $(patsubst lib/%/,%,$(sort $(dir $(wildcard lib/*/*.c lib/*/*.h))))
+LIB_SRCS := $(wildcard lib/*/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB_HDRS := $(wildcard lib/*.h)
+LIB_HDRS := $(wildcard lib/*.h lib/*/*.h)
 
 $(BUILD)/lib/libeddy.a: $(LIB_OBJS)
 	@rm -f $@
@@ -270,7 +272,7 @@ check-aarch64:
 	@scripts/deps.sh core cross
 	@mkdir -p $(BUILD)/cross
 	aarch64-linux-gnu-gcc $(CFLAGS_STD) $(CFLAGS_WARN) -O2 -static -I$(BUILD)/include \
-	    tests/cross/coro.c lib/coro.c -o $(BUILD)/cross/coro-aarch64
+	    tests/cross/coro.c lib/async/coro.c -o $(BUILD)/cross/coro-aarch64
 	qemu-aarch64 $(BUILD)/cross/coro-aarch64
 
 # ---------------------------------------------------------------- bench
@@ -282,7 +284,11 @@ bench: all
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/eddy $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(BUILD)/lib/libeddy.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/eddy/
+	install -m 644 $(wildcard lib/*.h) $(DESTDIR)$(PREFIX)/include/eddy/
+	set -e; for layer in $(LIB_LAYERS); do \
+	    install -d $(DESTDIR)$(PREFIX)/include/eddy/$$layer; \
+	    install -m 644 $$(ls lib/$$layer/*.h | grep -v '_internal\.h$$') $(DESTDIR)$(PREFIX)/include/eddy/$$layer/; \
+	done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@REQUIRES@|$(PKGS_LIB)|' lib/eddy.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eddy.pc
 

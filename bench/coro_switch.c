@@ -11,7 +11,7 @@
  *
  *   coro_switch [ROUNDS [RUNS]]   (default 10000000 rounds, 5 runs)
  */
-#include <eddy/coro.h>
+#include <eddy/async/coro.h>
 
 #include <stdio.h>
 #include <stdlib.h>

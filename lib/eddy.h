@@ -8,18 +8,18 @@
 #ifndef EDDY_H
 #define EDDY_H
 
-#include "arena.h"
-#include "buf.h"
-#include "coro.h"
-#include "future.h"
-#include "handler.h"
-#include "http_parser.h"
-#include "log.h"
-#include "server.h"
-#include "options.h"
-#include "router.h"
-#include "static.h"
-#include "template.h"
-#include "render.h"
+#include <eddy/base/arena.h>
+#include <eddy/base/buf.h>
+#include <eddy/async/coro.h>
+#include <eddy/async/future.h>
+#include <eddy/web/handler.h>
+#include <eddy/http/http_parser.h>
+#include <eddy/base/log.h>
+#include <eddy/http/server.h>
+#include <eddy/web/options.h>
+#include <eddy/web/router.h>
+#include <eddy/web/static.h>
+#include <eddy/web/template.h>
+#include <eddy/web/render.h>
 
 #endif

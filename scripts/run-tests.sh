@@ -2,10 +2,10 @@
 # run-tests.sh - run every suite of `make test` and end with one synthesis line.
 #
 # Runs, in order: each Criterion binary in $TEST_BINS (lib, lessons, forum),
-# the exercise proof (every solution passes, every stub fails), and the
-# course's code quotes check. Each part's own output is shown; the last line
-# adds them up in Criterion's format, and the exit status is non-zero when
-# anything failed. $TEST_WRAPPER (e.g. valgrind) prefixes each binary.
+# the exercise proof (every solution passes, every stub fails), the lib/
+# layering check (scripts/check-layers.py) and the course's code quotes
+# check. Each part's own output is shown; the last line adds them up in
+# Criterion's format, and the exit status is non-zero when anything failed. $TEST_WRAPPER (e.g. valgrind) prefixes each binary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +51,13 @@ rc=$?
 cat "$out"
 add_synthesis "$out"
 [ $rc -eq 0 ] || failed_parts+=("exercises")
+
+echo "== lib/ layers: includes point down, no module cycles"
+if scripts/check-layers.py >"$out" 2>&1; then
+    cat "$out"; tested=$((tested + 1)) passing=$((passing + 1))
+else
+    cat "$out"; tested=$((tested + 1)) failing=$((failing + 1)); failed_parts+=("layers")
+fi
 
 echo "== course.md quotes match their files"
 if scripts/quotes.py check >"$out" 2>&1; then

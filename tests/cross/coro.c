@@ -1,11 +1,11 @@
 /*
  * coro on another architecture: `make check-aarch64` cross-compiles this
- * with lib/coro.c and runs it under qemu-aarch64, so the aarch64 switch is
+ * with lib/async/coro.c and runs it under qemu-aarch64, so the aarch64 switch is
  * exercised on any machine. Plain C (Criterion is not cross-installed):
  * prints what it checked and exits 1 on the first difference from the
  * same computation done without coroutines.
  */
-#include <eddy/coro.h>
+#include <eddy/async/coro.h>
 
 #include <stdint.h>
 #include <stdio.h>

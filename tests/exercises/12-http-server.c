@@ -2,7 +2,7 @@
  * Exercise 12 tests: handle_echo() and handle_stream() seen from a client.
  *
  * app.c (the student's or the solution) runs in a real lib/server on a
- * thread of this process, as tests/lib/server.c does, and the tests talk
+ * thread of this process, as tests/lib/http/server.c does, and the tests talk
  * to it over raw sockets: what /echo sends back for a POST, with a chunked
  * upload, and for a GET; and whether /stream arrives as chunks that are
  * spread out in time rather than all at the end.

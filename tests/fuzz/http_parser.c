@@ -7,7 +7,7 @@
  * catch, every span the parser returns must lie inside the input, and a
  * parse resumed with `scanned` must agree with a fresh one.
  */
-#include <eddy/http_parser.h>
+#include <eddy/http/http_parser.h>
 
 #include <stdint.h>
 #include <stdlib.h>

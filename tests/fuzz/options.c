@@ -9,7 +9,7 @@
  * lies in the command line; a duration read back from its own formatting
  * is the same duration.
  */
-#include <eddy/options.h>
+#include <eddy/web/options.h>
 
 #include <math.h>
 #include <stdint.h>

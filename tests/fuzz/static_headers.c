@@ -6,7 +6,7 @@
  * what ASan and UBSan catch: a satisfiable range lies inside the body, and
  * a date that parses, written back in IMF-fixdate, parses to itself.
  */
-#include <eddy/static.h>
+#include <eddy/web/static.h>
 
 #include <stdint.h>
 #include <stdio.h>

@@ -11,8 +11,8 @@
  * message has its caret line; the second render (from the cache) gives
  * exactly the first one's bytes.
  */
-#include <eddy/log.h>
-#include <eddy/template.h>
+#include <eddy/base/log.h>
+#include <eddy/web/template.h>
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * Tests of lib/buf: what a caller sees after appends, printf, consume,
  * detach and the size limit.
  */
-#include <eddy/buf.h>
+#include <eddy/base/buf.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * Tests of lib/coro: what code running in coroutines observes — values
  * and locals across switches, nesting, alignment, the guard page, reuse.
  */
-#include <eddy/coro.h>
+#include <eddy/async/coro.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * Tests of lib/future: tasks on the loop, what each waiting call returns,
  * the thread pool, and cancellation — seen from the task's side.
  */
-#include <eddy/future.h>
+#include <eddy/async/future.h>
 
 #include "harness.h"
 

@@ -6,8 +6,8 @@
 #include "harness.h"
 #include "serve_thread.h"
 
-#include <eddy/future.h>
-#include <eddy/handler.h>
+#include <eddy/async/future.h>
+#include <eddy/web/handler.h>
 
 #include <criterion/criterion.h>
 #include <stdatomic.h>

@@ -1,7 +1,7 @@
 /*
  * Tests of lib/log: the lines a reader of the log sees.
  */
-#include <eddy/log.h>
+#include <eddy/base/log.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -3,8 +3,8 @@
  * the command line and in a config file, the --help text, and the
  * messages and exit statuses when they get something wrong.
  */
-#include <eddy/log.h>
-#include <eddy/options.h>
+#include <eddy/base/log.h>
+#include <eddy/web/options.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>

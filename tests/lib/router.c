@@ -2,7 +2,7 @@
  * Tests of lib/router: which route a path reaches, with what captures,
  * and the URLs built back from route names.
  */
-#include <eddy/router.h>
+#include <eddy/web/router.h>
 
 #include <criterion/criterion.h>
 #include <string.h>

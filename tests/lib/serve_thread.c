@@ -5,7 +5,7 @@
 
 #include "harness.h"
 
-#include <eddy/future.h>
+#include <eddy/async/future.h>
 
 #include <criterion/criterion.h>
 

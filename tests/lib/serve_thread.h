@@ -9,8 +9,8 @@
 #ifndef TEST_SERVE_THREAD_H
 #define TEST_SERVE_THREAD_H
 
-#include <eddy/handler.h>
-#include <eddy/server.h>
+#include <eddy/web/handler.h>
+#include <eddy/http/server.h>
 
 #include <pthread.h>
 

@@ -9,9 +9,9 @@
 #include "harness.h"
 #include "serve_thread.h"
 
-#include <eddy/future.h>
-#include <eddy/log.h>
-#include <eddy/server.h>
+#include <eddy/async/future.h>
+#include <eddy/base/log.h>
+#include <eddy/http/server.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

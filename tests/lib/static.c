@@ -10,10 +10,10 @@
 #include "harness.h"
 #include "serve_thread.h"
 
-#include <eddy/future.h>
-#include <eddy/handler.h>
-#include <eddy/log.h>
-#include <eddy/static.h>
+#include <eddy/async/future.h>
+#include <eddy/web/handler.h>
+#include <eddy/base/log.h>
+#include <eddy/web/static.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

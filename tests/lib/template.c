@@ -8,12 +8,12 @@
 #include "harness.h"
 #include "serve_thread.h"
 
-#include <eddy/future.h>
-#include <eddy/handler.h>
-#include <eddy/log.h>
-#include <eddy/render.h>
-#include <eddy/static.h>
-#include <eddy/template.h>
+#include <eddy/async/future.h>
+#include <eddy/web/handler.h>
+#include <eddy/base/log.h>
+#include <eddy/web/render.h>
+#include <eddy/web/static.h>
+#include <eddy/web/template.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>

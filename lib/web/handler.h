@@ -29,8 +29,8 @@
 #ifndef EDDY_HANDLER_H
 #define EDDY_HANDLER_H
 
-#include "options.h"
-#include "server.h"
+#include <eddy/web/options.h>
+#include <eddy/http/server.h>
 
 #include <jansson.h>
 #include <stdbool.h>

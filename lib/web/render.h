@@ -27,9 +27,9 @@
 #ifndef EDDY_RENDER_H
 #define EDDY_RENDER_H
 
-#include "buf.h"
-#include "handler.h"
-#include "template.h"
+#include <eddy/base/buf.h>
+#include <eddy/web/handler.h>
+#include <eddy/web/template.h>
 
 #include <jansson.h>
 

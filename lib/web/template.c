@@ -15,10 +15,10 @@
  * the most derived wins) goes into a map, and the root's body is rendered
  * with block nodes looked up in that map.
  */
-#include "template.h"
+#include <eddy/web/template.h>
 
-#include "arena.h"
-#include "log.h"
+#include <eddy/base/arena.h>
+#include <eddy/base/log.h>
 
 #include <errno.h>
 #include <limits.h>

@@ -72,7 +72,7 @@
 #ifndef EDDY_TEMPLATE_H
 #define EDDY_TEMPLATE_H
 
-#include "buf.h"
+#include <eddy/base/buf.h>
 
 #include <jansson.h>
 #include <stdarg.h>

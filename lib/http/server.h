@@ -18,9 +18,9 @@
 #ifndef EDDY_SERVER_H
 #define EDDY_SERVER_H
 
-#include "arena.h"
-#include "buf.h"
-#include "http_parser.h"
+#include <eddy/base/arena.h>
+#include <eddy/base/buf.h>
+#include <eddy/http/http_parser.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -13,7 +13,7 @@
  * every switch is announced (start/finish_switch_fiber) so ASan follows
  * the stack changes; under valgrind the stacks are registered.
  */
-#include "coro.h"
+#include <eddy/async/coro.h>
 
 #include <errno.h>
 #include <stdatomic.h>

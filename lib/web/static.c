@@ -15,11 +15,11 @@
  * the first 16 hex digits in a small hash table under a mutex, so one
  * eddy_static can serve several loops on several threads.
  */
-#include "static.h"
+#include <eddy/web/static.h>
 
-#include "future.h"
-#include "log.h"
-#include "router.h"
+#include <eddy/async/future.h>
+#include <eddy/base/log.h>
+#include <eddy/web/router.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,11 +14,11 @@
  * requests cost one write. While a request's task waits, its head stays
  * where it was parsed: the input buffer is never compacted under it.
  */
-#include "server.h"
+#include <eddy/http/server.h>
 
-#include "buf.h"
-#include "future.h"
-#include "log.h"
+#include <eddy/base/buf.h>
+#include <eddy/async/future.h>
+#include <eddy/base/log.h>
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -13,9 +13,9 @@
  * it came from, and a worker hands the finished job back through that
  * loop's list and eventfd.
  */
-#include "future.h"
+#include <eddy/async/future.h>
 
-#include "coro.h"
+#include <eddy/async/coro.h>
 
 #include <errno.h>
 #include <event2/event.h>

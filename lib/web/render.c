@@ -8,11 +8,11 @@
  * known, and a failed render can take back what it wrote and become a
  * clean 500 rather than half a page.
  */
-#include "render.h"
+#include <eddy/web/render.h>
 
-#include "log.h"
-#include "router.h"
-#include "static.h"
+#include <eddy/base/log.h>
+#include <eddy/web/router.h>
+#include <eddy/web/static.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,10 +10,10 @@
  * goes through one function (set_value), so both accept exactly the same
  * text and report it with the same words.
  */
-#include "options.h"
+#include <eddy/web/options.h>
 
-#include "buf.h"
-#include "log.h"
+#include <eddy/base/buf.h>
+#include <eddy/base/log.h>
 
 #include <ctype.h>
 #include <errno.h>

@@ -7,10 +7,10 @@
  * request's task. Arguments, cookies and the JSON body are parsed on
  * first use and kept in that state.
  */
-#include "handler.h"
+#include <eddy/web/handler.h>
 
-#include "log.h"
-#include "router.h"
+#include <eddy/base/log.h>
+#include <eddy/web/router.h>
 
 #include <errno.h>
 #include <stdarg.h>

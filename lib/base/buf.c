@@ -6,7 +6,7 @@
  * buffer used as a queue neither grows without bound nor moves its bytes
  * on every consume.
  */
-#include "buf.h"
+#include <eddy/base/buf.h>
 
 #include <errno.h>
 #include <stdint.h>

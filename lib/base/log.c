@@ -5,7 +5,7 @@
  * no allocation, no stdio lock, and a line never mixes with another
  * thread's. A message too long for the buffer is cut and ends with "...".
  */
-#include "log.h"
+#include <eddy/base/log.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -76,7 +76,7 @@ void eddy_log_set_color(int mode)
     use_color = -1;
 }
 
-/* base_name - "lib/server.c" -> "server.c": the directory is noise in a log. */
+/* base_name - "lib/http/server.c" -> "server.c": the directory is noise in a log. */
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -9,7 +9,7 @@
  * chunked decoder is a byte-at-a-time state machine that hands out data
  * spans, and accepts only CRLF: framing is where smuggling lives.
  */
-#include "http_parser.h"
+#include <eddy/http/http_parser.h>
 
 #include <string.h>
 

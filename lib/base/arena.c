@@ -1,7 +1,7 @@
 /*
  * arena - memory freed all at once; see arena.h.
  */
-#include "arena.h"
+#include <eddy/base/arena.h>
 
 #include <errno.h>
 #include <stdalign.h>

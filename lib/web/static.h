@@ -42,8 +42,8 @@
 #ifndef EDDY_STATIC_H
 #define EDDY_STATIC_H
 
-#include "buf.h"
-#include "handler.h"
+#include <eddy/base/buf.h>
+#include <eddy/web/handler.h>
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -7,7 +7,7 @@
  * their backslash escapes removed) and each top-level group is replaced
  * by the next argument.
  */
-#include "router.h"
+#include <eddy/web/router.h>
 
 #include <regex.h>
 #include <stdio.h>

@@ -13,8 +13,8 @@
 #ifndef EDDY_ROUTER_H
 #define EDDY_ROUTER_H
 
-#include "buf.h"
-#include "http_parser.h"
+#include <eddy/base/buf.h>
+#include <eddy/http/http_parser.h>
 
 #include <stddef.h>
 
