@@ -10,6 +10,10 @@
 
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
+#include <eddy/base/escape.h>
+#include <eddy/base/http_fields.h>
+#include <eddy/base/str.h>
+#include <eddy/base/url.h>
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>

@@ -35,22 +35,6 @@ static int is_field_vchar(unsigned char c) { return (c > 0x20 && c != 0x7f); }
 
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
 
-static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
-int eddy_str_case_eq(eddy_str s, const char *lit)
-{
-    /* The first byte rules out most candidates before strlen is paid. */
-    if (s.len == 0 ? *lit != '\0' : lower((unsigned char)s.p[0]) != lower((unsigned char)lit[0]))
-        return 0;
-    size_t n = strlen(lit);
-    if (s.len != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
-            return 0;
-    return 1;
-}
-
 static eddy_str trim_ows(eddy_str s)
 {
     while (s.len && is_ows(s.p[0]))
@@ -547,16 +531,6 @@ void eddy_chunked_init(eddy_chunked *c)
     c->max_trailer_bytes = 16384;
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static ssize_t chunk_error(eddy_chunked *c, const char *reason)
 {
     c->state = CH_ERROR;
@@ -588,7 +562,7 @@ ssize_t eddy_chunked_parse(eddy_chunked *c, const char *in, size_t len, eddy_str
         }
         case CH_SIZE_FIRST:
         case CH_SIZE: {
-            int h = hex_value(ch);
+            int h = eddy_hex_digit(ch);
             if (h >= 0) {
                 if (c->remaining >> 60)
                     return chunk_error(c, "chunk size too large");
@@ -677,51 +651,4 @@ ssize_t eddy_chunked_parse(eddy_chunked *c, const char *in, size_t len, eddy_str
         i++;
     }
     return (ssize_t)i;
-}
-
-/* ------------------------------------------------------------ URL encoding */
-
-ssize_t eddy_url_decode(const char *in, size_t len, char *out, int plus_is_space, int allow_nul)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '%') {
-            int hi = i + 2 < len ? hex_value((unsigned char)in[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value((unsigned char)in[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = (char)(hi * 16 + lo);
-            if (c == '\0' && !allow_nul)
-                return -1;
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            c = ' ';
-        }
-        out[o++] = c;
-    }
-    return (ssize_t)o;
-}
-
-int eddy_urlencoded_next(eddy_str *cursor, eddy_str *name, eddy_str *value)
-{
-    while (cursor->len) {
-        const char *amp = memchr(cursor->p, '&', cursor->len);
-        size_t n = amp ? (size_t)(amp - cursor->p) : cursor->len;
-        eddy_str pair = {cursor->p, n};
-        cursor->p += n + (amp ? 1 : 0);
-        cursor->len -= n + (amp ? 1 : 0);
-        if (n == 0)
-            continue;
-        const char *eq = memchr(pair.p, '=', pair.len);
-        if (eq) {
-            *name = (eddy_str){pair.p, (size_t)(eq - pair.p)};
-            *value = (eddy_str){eq + 1, pair.len - name->len - 1};
-        } else {
-            *name = pair;
-            *value = (eddy_str){pair.p + pair.len, 0};
-        }
-        return 1;
-    }
-    return 0;
 }

@@ -19,15 +19,11 @@
 #ifndef EDDY_HTTP_PARSER_H
 #define EDDY_HTTP_PARSER_H
 
+#include <eddy/base/str.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-/* A span of bytes in someone else's buffer; not NUL-terminated. */
-typedef struct eddy_str {
-    const char *p;
-    size_t len;
-} eddy_str;
 
 enum {
     EDDY_HTTP_INVALID = -1,    /* reject: see error_status and error_reason */
@@ -124,22 +120,5 @@ void eddy_chunked_init(eddy_chunked *c);
  * (error_reason says why); the connection must then be closed. */
 ssize_t eddy_chunked_parse(eddy_chunked *c, const char *in, size_t len, eddy_str *data,
                            int *done);
-
-/* eddy_url_decode - percent-decode in[0..len) into out (room for len
- * bytes; decoding never grows). plus_is_space: '+' means ' ' (query
- * strings and form bodies, not paths). Returns the decoded length, or -1
- * for a malformed escape ("%zz", a '%' too near the end) or, when
- * allow_nul is 0, an encoded NUL. */
-ssize_t eddy_url_decode(const char *in, size_t len, char *out, int plus_is_space, int allow_nul);
-
-/* eddy_urlencoded_next - walk "a=1&b=2" pairs (query strings and
- * application/x-www-form-urlencoded bodies). *cursor starts at the
- * string; each call yields the raw (still encoded) name and value and
- * returns 1, or 0 at the end. Empty pairs ("a=1&&b") are skipped; a name
- * without '=' has an empty value. */
-int eddy_urlencoded_next(eddy_str *cursor, eddy_str *name, eddy_str *value);
-
-/* eddy_str_case_eq - s equals the C string lit, ASCII case ignored. */
-int eddy_str_case_eq(eddy_str s, const char *lit);
 
 #endif

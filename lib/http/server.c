@@ -17,6 +17,7 @@
 #include <eddy/http/server.h>
 
 #include <eddy/base/buf.h>
+#include <eddy/base/escape.h>
 #include <eddy/async/future.h>
 #include <eddy/base/log.h>
 
@@ -154,49 +155,6 @@ void eddy_server_config_defaults(eddy_server_config *c)
     };
 }
 
-const char *eddy_status_reason(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "";
-    }
-}
-
 /* ------------------------------------------------------------ pools */
 
 static char *take_input(eddy_server *s)
@@ -268,14 +226,12 @@ static eddy_buf *output(struct conn *c)
 /* http_date - the Date header's value, formatted once per second. */
 static const char *http_date(struct event_base *base)
 {
-    static _Thread_local char text[40];
+    static _Thread_local char text[EDDY_HTTP_DATE_SIZE];
     static _Thread_local time_t shown = -1;
     struct timeval now;
     event_base_gettimeofday_cached(base, &now);
     if (now.tv_sec != shown) {
-        struct tm tm;
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        eddy_http_date_format(now.tv_sec, text);
         shown = now.tv_sec;
     }
     return text;
@@ -734,36 +690,15 @@ void eddy_finish(eddy_request *r)
 
 int eddy_response_finished(const eddy_request *r) { return r->finished; }
 
-/* write_escaped - text into the body with & < > " ' as HTML entities:
- * reasons often quote what the client sent (a bad JSON body, say). */
-static void write_escaped(eddy_request *r, const char *text)
-{
-    const char *run = text;
-    for (const char *p = text;; p++) {
-        const char *entity = NULL;
-        switch (*p) {
-        case '&': entity = "&amp;"; break;
-        case '<': entity = "&lt;"; break;
-        case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\'': entity = "&#39;"; break;
-        case '\0': break;
-        default: continue;
-        }
-        eddy_write(r, run, (size_t)(p - run));
-        if (!entity)
-            return;
-        eddy_write_str(r, entity);
-        run = p + 1;
-    }
-}
-
 void eddy_default_error_page(eddy_request *r, int status, const char *reason)
 {
     const char *phrase = eddy_status_reason(status);
     eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");
     eddy_writef(r, "<html><title>%d: %s</title><body>%d: ", status, phrase, status);
-    write_escaped(r, reason && *reason ? reason : phrase);
+    const char *text = reason && *reason ? reason : phrase;
+    eddy_buf *body = eddy_response_body(r);
+    if (body) /* reasons often quote what the client sent (a bad JSON body, say) */
+        eddy_xhtml_escape_to(body, text, strlen(text));
     eddy_write_str(r, "</body></html>\n");
 }
 

@@ -20,6 +20,7 @@
 
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
+#include <eddy/base/http_fields.h>
 #include <eddy/http/http_parser.h>
 
 #include <stdarg.h>
@@ -179,7 +180,5 @@ void eddy_default_error_page(eddy_request *r, int status, const char *reason);
 /* eddy_response_finished - finish has been called. */
 int eddy_response_finished(const eddy_request *r);
 
-/* eddy_status_reason - "Not Found" for 404, "" for an unknown code. */
-const char *eddy_status_reason(int status);
 
 #endif

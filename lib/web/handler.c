@@ -10,6 +10,7 @@
 #include <eddy/web/handler.h>
 
 #include <eddy/base/log.h>
+#include <eddy/base/url.h>
 #include <eddy/web/router.h>
 
 #include <errno.h>

@@ -11,6 +11,7 @@
 #include <eddy/web/render.h>
 
 #include <eddy/base/log.h>
+#include <eddy/base/url.h>
 #include <eddy/web/router.h>
 #include <eddy/web/static.h>
 
@@ -71,13 +72,8 @@ static json_t *static_url(eddy_template_ctx *t, size_t argc, json_t *const *argv
     int rc = eddy_buf_append_str(&b, "/static/");
     while (*p == '/')
         p++;
-    while (rc == 0 && *p) {
-        size_t n = strcspn(p, "/");
-        rc = eddy_url_escape_to(&b, p, n);
-        p += n;
-        if (*p == '/' && rc == 0)
-            rc = eddy_buf_append_char(&b, *p++);
-    }
+    if (rc == 0)
+        rc = eddy_url_escape_to(&b, p, strlen(p), EDDY_URL_KEEP_SLASH);
     json_t *v = rc == 0 ? json_stringn(b.data, b.len) : NULL;
     eddy_buf_free(&b);
     if (!v)

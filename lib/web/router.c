@@ -9,6 +9,8 @@
  */
 #include <eddy/web/router.h>
 
+#include <eddy/base/url.h>
+
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,20 +181,6 @@ void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
     return NULL;
 }
 
-int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_' || c == '.' || c == '~';
-        if (keep ? eddy_buf_append_char(out, (char)c) < 0
-                 : eddy_buf_printf(out, "%%%c%c", hex[c >> 4], hex[c & 15]) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 int eddy_router_reverse(eddy_router *r, const char *name, const char *const *args, size_t nargs,
                         eddy_buf *out)
 {
@@ -224,7 +212,7 @@ int eddy_router_reverse(eddy_router *r, const char *name, const char *const *arg
                     depth--;
             }
             p--;
-            if (eddy_url_escape_to(out, args[arg], strlen(args[arg])) < 0)
+            if (eddy_url_escape_to(out, args[arg], strlen(args[arg]), 0) < 0)
                 goto fail;
             arg++;
         } else if (strchr(".[]*+?{}|^$)", *p)) {

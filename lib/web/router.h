@@ -14,7 +14,7 @@
 #define EDDY_ROUTER_H
 
 #include <eddy/base/buf.h>
-#include <eddy/http/http_parser.h>
+#include <eddy/base/str.h>
 
 #include <stddef.h>
 
@@ -44,8 +44,5 @@ int eddy_router_reverse(eddy_router *r, const char *name, const char *const *arg
 
 const char *eddy_router_error(const eddy_router *r);
 
-/* eddy_url_escape_to - append s percent-encoded for a path segment or a
- * query value (unreserved characters stay; space is %20). */
-int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len);
 
 #endif

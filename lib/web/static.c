@@ -19,6 +19,7 @@
 
 #include <eddy/async/future.h>
 #include <eddy/base/log.h>
+#include <eddy/base/url.h>
 #include <eddy/web/router.h>
 
 #include <errno.h>
@@ -65,45 +66,6 @@ struct eddy_static {
     struct version **versions;
     size_t version_buckets, version_count;
 };
-
-/* ------------------------------------------------------------ content types */
-
-static const struct {
-    const char *ext, *type;
-} content_types[] = {
-    {"html", "text/html; charset=UTF-8"},
-    {"htm", "text/html; charset=UTF-8"},
-    {"css", "text/css; charset=UTF-8"},
-    {"js", "text/javascript; charset=UTF-8"},
-    {"mjs", "text/javascript; charset=UTF-8"},
-    {"json", "application/json; charset=UTF-8"},
-    {"map", "application/json; charset=UTF-8"},
-    {"txt", "text/plain; charset=UTF-8"},
-    {"xml", "application/xml; charset=UTF-8"},
-    {"svg", "image/svg+xml; charset=UTF-8"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},
-    {"webp", "image/webp"},
-    {"ico", "image/x-icon"},
-    {"woff", "font/woff"},
-    {"woff2", "font/woff2"},
-    {"pdf", "application/pdf"},
-    {"wasm", "application/wasm"},
-};
-
-const char *eddy_static_content_type(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *name = slash ? slash + 1 : path;
-    const char *dot = strrchr(name, '.');
-    if (dot && dot != name)
-        for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
-            if (strcasecmp(dot + 1, content_types[i].ext) == 0)
-                return content_types[i].type;
-    return "application/octet-stream";
-}
 
 /* ------------------------------------------------------------ the apps' statics */
 
@@ -289,136 +251,6 @@ static void open_job(void *arg)
 
 /* ------------------------------------------------------------ validators and dates */
 
-static void http_date(time_t t, char *out, size_t size)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static int month_index(const char *m)
-{
-    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (int i = 0; i < 12; i++)
-        if (strcasecmp(m, months[i]) == 0)
-            return i;
-    return -1;
-}
-
-/* eddy_parse_http_date - the three forms RFC 9110 asks a recipient to
- * accept; see static.h. */
-int eddy_parse_http_date(const char *s, time_t *t)
-{
-    struct tm tm = {0};
-    char mon[4] = "";
-    int day = 0, year = 0, h = 0, m = 0, sec = 0, end = 0; /* end > 0: all of a form matched */
-    int n = sscanf(s, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &m, &sec, &end);
-    if (n != 6 || !end) {
-        end = 0;
-        n = sscanf(s, "%*[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &m, &sec,
-                   &end);
-        if (n == 6 && end)
-            year += year < 70 ? 2000 : 1900;
-    }
-    if (n != 6 || !end) {
-        end = 0;
-        n = sscanf(s, "%*3s %3s %2d %2d:%2d:%2d %4d%n", mon, &day, &h, &m, &sec, &year, &end);
-    }
-    if (n != 6 || !end)
-        return -1;
-    int month = month_index(mon);
-    if (month < 0 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 60)
-        return -1;
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month;
-    tm.tm_mday = day;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    *t = timegm(&tm);
-    return *t == (time_t)-1 ? -1 : 0;
-}
-
-/* etag_in_list - If-None-Match's list holds etag (weak comparison: a W/
- * prefix is ignored) or is "*". */
-static int etag_in_list(const char *list, const char *etag)
-{
-    size_t elen = strlen(etag);
-    for (const char *p = list; *p;) {
-        p += strspn(p, " \t,");
-        if (!*p)
-            break;
-        if (*p == '*')
-            return 1;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        const char *q = p;
-        if (*q == '"') {
-            const char *close = strchr(q + 1, '"');
-            q = close ? close + 1 : q + strlen(q);
-        } else {
-            q += strcspn(q, ", \t");
-        }
-        if ((size_t)(q - p) == elen && strncmp(p, etag, elen) == 0)
-            return 1;
-        p = q;
-    }
-    return 0;
-}
-
-/* digits - a decimal number at *p, saturating at UINT64_MAX; 0 if none. */
-static int digits(const char **p, uint64_t *v)
-{
-    const char *s = *p;
-    *v = 0;
-    while (*s >= '0' && *s <= '9') {
-        unsigned d = (unsigned)(*s++ - '0');
-        *v = *v > (UINT64_MAX - d) / 10 ? UINT64_MAX : *v * 10 + d;
-    }
-    if (s == *p)
-        return 0;
-    *p = s;
-    return 1;
-}
-
-/* eddy_parse_range - a Range header against size bytes; see static.h. */
-int eddy_parse_range(const char *h, uint64_t size, uint64_t *first, uint64_t *last)
-{
-    const char *p = h + strspn(h, " \t");
-    if (strncasecmp(p, "bytes=", 6) != 0)
-        return 0;
-    p += 6;
-    p += strspn(p, " \t");
-    if (strchr(p, ','))
-        return 0;
-    uint64_t a, b;
-    if (*p == '-') { /* the last b bytes */
-        p++;
-        if (!digits(&p, &b) || p[strspn(p, " \t")])
-            return 0;
-        if (b == 0 || size == 0)
-            return -1;
-        *first = b >= size ? 0 : size - b;
-        *last = size - 1;
-        return 1;
-    }
-    if (!digits(&p, &a) || *p++ != '-')
-        return 0;
-    int has_b = digits(&p, &b);
-    if (p[strspn(p, " \t")] || (has_b && b < a))
-        return 0;
-    if (a >= size)
-        return -1;
-    *first = a;
-    *last = has_b && b < size - 1 ? b : size - 1;
-    return 1;
-}
-
 /* range_applies - If-Range, when sent, names the file as it is now (a
  * strong ETag or its exact Last-Modified); otherwise the whole file goes. */
 static int range_applies(eddy_req *r, const char *etag, time_t mtime)
@@ -512,10 +344,10 @@ static void static_get(eddy_req *r)
     }
 
     uint64_t size = (uint64_t)job.st.st_size;
-    char etag[64], modified[40];
+    char etag[64], modified[EDDY_HTTP_DATE_SIZE];
     snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "\"", size,
              (uint64_t)job.st.st_mtim.tv_sec * 1000000000u + (uint64_t)job.st.st_mtim.tv_nsec);
-    http_date(job.st.st_mtim.tv_sec, modified, sizeof modified);
+    eddy_http_date_format(job.st.st_mtim.tv_sec, modified);
     eddy_response_set_header(r, "ETag", etag);
     eddy_response_set_header(r, "Last-Modified", modified);
     eddy_response_set_header(r, "Accept-Ranges", "bytes");
@@ -533,7 +365,7 @@ static void static_get(eddy_req *r)
     const char *inm = eddy_header(r, "If-None-Match");
     const char *ims = inm ? NULL : eddy_header(r, "If-Modified-Since");
     time_t since;
-    if ((inm && etag_in_list(inm, etag)) ||
+    if ((inm && eddy_etag_list_matches(inm, etag)) ||
         (ims && eddy_parse_http_date(ims, &since) == 0 && job.st.st_mtim.tv_sec <= since)) {
         close(job.fd);
         eddy_response_status(r, 304);
@@ -564,7 +396,7 @@ static void static_get(eddy_req *r)
         eddy_response_set_header(r, "Content-Range", content_range);
     }
     eddy_response_set_header(r, "Content-Type",
-                             eddy_static_content_type(job.index ? s->default_filename : rel));
+                             eddy_content_type_for_path(job.index ? s->default_filename : rel));
     eddy_response_set_header(r, "X-Content-Type-Options", "nosniff");
     rc = eddy_send_file(r, job.fd, first, length);
     close(job.fd);
@@ -810,15 +642,8 @@ int eddy_static_url_to(eddy_static *s, const char *path, eddy_buf *out)
     int versioned = version_of(s, path, hex) == 0;
     size_t start = out->len;
     int rc = eddy_buf_append_str(out, s->url_prefix);
-    for (const char *seg = path; rc == 0 && *seg;) {
-        size_t n = strcspn(seg, "/");
-        rc = eddy_url_escape_to(out, seg, n);
-        seg += n;
-        if (rc == 0 && *seg == '/') {
-            rc = eddy_buf_append_char(out, '/');
-            seg++;
-        }
-    }
+    if (rc == 0)
+        rc = eddy_url_escape_to(out, path, strlen(path), EDDY_URL_KEEP_SLASH);
     if (rc == 0 && versioned)
         rc = eddy_buf_printf(out, "?v=%s", hex);
     if (rc < 0 && out->len > start)

@@ -43,6 +43,7 @@
 #define EDDY_STATIC_H
 
 #include <eddy/base/buf.h>
+#include <eddy/base/http_fields.h> /* dates, ranges, content types it reads and writes */
 #include <eddy/web/handler.h>
 
 #include <stdbool.h>
@@ -102,24 +103,5 @@ int eddy_static_url_to(eddy_static *s, const char *path, eddy_buf *out);
  * static (eddy_app_static), in the request's arena (not to be freed).
  * NULL if the app has no static or memory runs out. */
 const char *eddy_static_url(eddy_req *r, const char *path);
-
-/* eddy_static_content_type - the Content-Type sent for path, from its
- * extension: "text/css; charset=UTF-8", ..., "application/octet-stream". */
-const char *eddy_static_content_type(const char *path);
-
-/* The two request headers the module reads beyond names, public so they
- * can be tested and fuzzed on their own (and used by other handlers). */
-
-/* eddy_parse_range - a Range header against a body of size bytes: 1 with
- * the inclusive span [*first, *last] (first <= last < size); -1 when it
- * cannot be satisfied (416); 0 to ignore it and send everything
- * (malformed, another unit, or several ranges: RFC 9110 allows either, and
- * Tornado does the same). */
-int eddy_parse_range(const char *header, uint64_t size, uint64_t *first, uint64_t *last);
-
-/* eddy_parse_http_date - the three forms RFC 9110 asks a recipient to
- * accept ("Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37
- * GMT", "Sun Nov  6 08:49:37 1994") to *t; 0, or -1. */
-int eddy_parse_http_date(const char *text, time_t *t);
 
 #endif

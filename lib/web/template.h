@@ -73,6 +73,7 @@
 #define EDDY_TEMPLATE_H
 
 #include <eddy/base/buf.h>
+#include <eddy/base/escape.h> /* the escapes the built-in helpers use */
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -173,15 +174,5 @@ int eddy_template_css_file(eddy_template_ctx *t, const char *path);
 int eddy_template_js_file(eddy_template_ctx *t, const char *path);
 int eddy_template_css(eddy_template_ctx *t, const char *text);
 int eddy_template_js(eddy_template_ctx *t, const char *text);
-
-/* ------------------------------------------------------------ escaping */
-
-/* The built-in helpers' work, for C callers: each appends to out. The
- * HTML escape turns & < > " ' into entities and a NUL byte into U+FFFD
- * (what a browser would read); URL escaping keeps only A-Z a-z 0-9 - _ . ~
- * (and with plus, a space becomes '+'). */
-int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len);
-int eddy_json_encode_to(eddy_buf *out, const json_t *v); /* safe inside <script> */
-int eddy_url_escape_plus_to(eddy_buf *out, const char *s, size_t len, bool plus);
 
 #endif

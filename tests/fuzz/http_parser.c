@@ -7,6 +7,7 @@
  * catch, every span the parser returns must lie inside the input, and a
  * parse resumed with `scanned` must agree with a fresh one.
  */
+#include <eddy/base/url.h>
 #include <eddy/http/http_parser.h>
 
 #include <stdint.h>

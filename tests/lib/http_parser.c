@@ -6,6 +6,7 @@
  * each prefix must say "incomplete" (or reject with the same error), and
  * resuming with `scanned` must give the same answer as one whole parse.
  */
+#include <eddy/base/url.h>
 #include <eddy/http/http_parser.h>
 
 #include <criterion/criterion.h>

@@ -677,9 +677,9 @@ Test(static, new_refuses_a_root_that_is_not_a_folder)
     snprintf(path, sizeof path, "%s/hello.txt", root);
     cr_assert_null(eddy_static_new(path, NULL));
     cr_assert_eq(errno, ENOTDIR);
-    cr_assert_str_eq(eddy_static_content_type("x/y.CSS"), "text/css; charset=UTF-8");
-    cr_assert_str_eq(eddy_static_content_type(".css"), "application/octet-stream");
-    cr_assert_str_eq(eddy_static_content_type("a.d/b"), "application/octet-stream");
+    cr_assert_str_eq(eddy_content_type_for_path("x/y.CSS"), "text/css; charset=UTF-8");
+    cr_assert_str_eq(eddy_content_type_for_path(".css"), "application/octet-stream");
+    cr_assert_str_eq(eddy_content_type_for_path("a.d/b"), "application/octet-stream");
 }
 
 Test(static_parse, range_and_date_headers_on_their_own)

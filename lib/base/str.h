@@ -1,0 +1,35 @@
+/*
+ * str - a span of bytes in someone else's buffer.
+ *
+ * Parsers hand out eddy_str values that point into the bytes they were
+ * given instead of copying them (the HTTP parser's method, path and
+ * headers, a form's raw fields). An eddy_str is not NUL-terminated and
+ * owns nothing: it is valid as long as the buffer it points into.
+ */
+#ifndef EDDY_STR_H
+#define EDDY_STR_H
+
+#include <stddef.h>
+
+typedef struct eddy_str {
+    const char *p;
+    size_t len;
+} eddy_str;
+
+/* eddy_str_case_eq - s equals the C string lit, ASCII case ignored
+ * (header names, tokens). */
+int eddy_str_case_eq(eddy_str s, const char *lit);
+
+/* eddy_str_eq - s equals the C string lit, byte for byte. */
+int eddy_str_eq(eddy_str s, const char *lit);
+
+/* eddy_hex_digit - the value of the hex digit c (either case), or -1. */
+static inline int eddy_hex_digit(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20; /* ASCII letters to lower case */
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * Tests for the ground floor's shared helpers that have no suite of their
+ * own: URL escaping modes, HTTP dates both ways, byte-span comparisons.
+ * (HTML escaping is tested at every offset in template.c, Range and
+ * If-None-Match through static files in static.c, URL decoding in
+ * http_parser.c.)
+ */
+#include <criterion/criterion.h>
+#include <eddy/base/http_fields.h>
+#include <eddy/base/str.h>
+#include <eddy/base/url.h>
+
+#include <locale.h>
+#include <string.h>
+
+static char *escaped(const char *s, unsigned flags)
+{
+    static eddy_buf b;
+    eddy_buf_free(&b);
+    b = (eddy_buf)EDDY_BUF_INIT;
+    cr_assert_eq(eddy_url_escape_to(&b, s, strlen(s), flags), 0);
+    return b.data ? b.data : "";
+}
+
+Test(base, url_escape_keeps_unreserved_and_encodes_the_rest)
+{
+    cr_assert_str_eq(escaped("", 0), "");
+    cr_assert_str_eq(escaped("aZ09-_.~", 0), "aZ09-_.~");
+    cr_assert_str_eq(escaped("a b/c?d=e&f", 0), "a%20b%2Fc%3Fd%3De%26f");
+    cr_assert_str_eq(escaped("\xe4\xbd\xa0", 0), "%E4%BD%A0");
+}
+
+Test(base, url_escape_modes_for_forms_and_paths)
+{
+    /* Tornado's url_escape(s) and url_escape(s, plus=False). */
+    cr_assert_str_eq(escaped("a b/c+d", EDDY_URL_PLUS), "a+b%2Fc%2Bd");
+    cr_assert_str_eq(escaped("a b/c+d", EDDY_URL_KEEP_SLASH), "a%20b/c%2Bd");
+    cr_assert_str_eq(escaped("css/site main.css", EDDY_URL_KEEP_SLASH), "css/site%20main.css");
+}
+
+Test(base, url_escape_then_decode_gives_the_text_back)
+{
+    const char *s = "x y/z+%&=\xc3\xa9";
+    const char *e = escaped(s, EDDY_URL_PLUS);
+    char out[64];
+    ssize_t n = eddy_url_decode(e, strlen(e), out, 1, 0);
+    cr_assert_eq(n, (ssize_t)strlen(s));
+    cr_assert_eq(memcmp(out, s, (size_t)n), 0);
+}
+
+Test(base, http_dates_are_fixdates_in_english_whatever_the_locale)
+{
+    char d[EDDY_HTTP_DATE_SIZE];
+    eddy_http_date_format(784111777, d);
+    cr_assert_str_eq(d, "Sun, 06 Nov 1994 08:49:37 GMT");
+    /* A program that sets a locale must not change what goes on the wire. */
+    if (setlocale(LC_TIME, "fr_FR.UTF-8") || setlocale(LC_TIME, "C.UTF-8")) {
+        eddy_http_date_format(0, d);
+        cr_assert_str_eq(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+        setlocale(LC_TIME, "C");
+    }
+    time_t t;
+    cr_assert_eq(eddy_parse_http_date(d, &t), 0);
+    cr_assert_eq(t, 0);
+    cr_assert_eq(eddy_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t), 0);
+    cr_assert_eq(t, 784111777);
+    cr_assert_eq(eddy_parse_http_date("Sun Nov  6 08:49:37 1994", &t), 0);
+    cr_assert_eq(t, 784111777);
+    cr_assert_eq(eddy_parse_http_date("yesterday", &t), -1);
+}
+
+Test(base, status_reasons_and_content_types)
+{
+    cr_assert_str_eq(eddy_status_reason(404), "Not Found");
+    cr_assert_str_eq(eddy_status_reason(599), "");
+    cr_assert_str_eq(eddy_content_type_for_path("a/b.PNG"), "image/png");
+    cr_assert_str_eq(eddy_content_type_for_path("noext"), "application/octet-stream");
+}
+
+Test(base, byte_spans_compare_with_and_without_case)
+{
+    eddy_str s = {"Content-Type: x", 12};
+    cr_assert(eddy_str_case_eq(s, "content-type"));
+    cr_assert(!eddy_str_eq(s, "content-type"));
+    cr_assert(eddy_str_eq(s, "Content-Type"));
+    cr_assert(!eddy_str_eq(s, "Content-Typ"));
+    cr_assert(eddy_str_eq((eddy_str){NULL, 0}, ""));
+    cr_assert_eq(eddy_hex_digit('F'), 15);
+    cr_assert_eq(eddy_hex_digit('g'), -1);
+}
