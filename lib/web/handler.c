@@ -20,11 +20,19 @@
 #include <string.h>
 #include <strings.h>
 
+/* A module's state on the app or on one request (see eddy_app_set_slot). */
+struct slot {
+    const char *name;
+    void *value;
+    eddy_slot_free_fn free_fn;
+    struct slot *next;
+};
+
 struct eddy_app {
     eddy_router *router;
     void (*write_error)(eddy_req *r, int status, const char *reason);
     void *data;
-    eddy_template_loader *templates;
+    struct slot *slots; /* newest first, so they are freed in reverse order */
     char error[256];
 };
 
@@ -47,6 +55,7 @@ struct req_state {
     json_t *json;
     int json_parsed;
     const char *path;
+    struct slot *slots; /* in the arena; values freed when the request ends */
 };
 
 /* ------------------------------------------------------------ the app */
@@ -65,6 +74,12 @@ void eddy_app_free(eddy_app *app)
 {
     if (!app)
         return;
+    for (struct slot *sl = app->slots, *next; sl; sl = next) {
+        next = sl->next;
+        if (sl->free_fn && sl->value)
+            sl->free_fn(sl->value);
+        free(sl);
+    }
     eddy_router_free(app->router);
     free(app);
 }
@@ -88,23 +103,98 @@ void eddy_app_set_data(eddy_app *app, void *data) { app->data = data; }
 
 const char *eddy_app_error(const eddy_app *app) { return app->error; }
 
-void eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader)
+static struct req_state *state(const eddy_req *r) { return eddy_request_data(r); }
+
+/* ------------------------------------------------------------ extensions */
+
+/* find_slot - the slot called name in a list; names are compared by
+ * pointer first, as modules pass the same constant each time. */
+static struct slot *find_slot(struct slot *list, const char *name)
 {
-    app->templates = loader;
+    for (struct slot *sl = list; sl; sl = sl->next)
+        if (sl->name == name || strcmp(sl->name, name) == 0)
+            return sl;
+    return NULL;
 }
 
-static struct req_state *state(const eddy_req *r) { return eddy_request_data(r); }
+/* replace_value - give a found slot its new value, freeing the old one. */
+static void replace_value(struct slot *sl, void *value, eddy_slot_free_fn free_fn)
+{
+    if (sl->free_fn && sl->value && sl->value != value)
+        sl->free_fn(sl->value);
+    sl->value = value;
+    sl->free_fn = free_fn;
+}
+
+int eddy_app_set_slot(eddy_app *app, const char *name, void *value, eddy_slot_free_fn free_fn)
+{
+    struct slot *sl = find_slot(app->slots, name);
+    if (sl) {
+        replace_value(sl, value, free_fn);
+        return 0;
+    }
+    if (!(sl = malloc(sizeof *sl))) {
+        snprintf(app->error, sizeof app->error, "slot %s: out of memory", name);
+        return -1;
+    }
+    *sl = (struct slot){name, value, free_fn, app->slots};
+    app->slots = sl;
+    return 0;
+}
+
+void *eddy_app_slot(const eddy_app *app, const char *name)
+{
+    struct slot *sl = app ? find_slot(app->slots, name) : NULL;
+    return sl ? sl->value : NULL;
+}
+
+void *eddy_req_app_slot(const eddy_req *r, const char *name)
+{
+    struct req_state *st = state(r);
+    return st ? eddy_app_slot(st->app, name) : NULL;
+}
+
+int eddy_req_set_slot(eddy_req *r, const char *name, void *value, eddy_slot_free_fn free_fn)
+{
+    struct req_state *st = state(r);
+    if (!st)
+        return -1;
+    struct slot *sl = find_slot(st->slots, name);
+    if (sl) {
+        replace_value(sl, value, free_fn);
+        return 0;
+    }
+    if (!(sl = eddy_arena_alloc(eddy_request_arena(r), sizeof *sl)))
+        return -1;
+    *sl = (struct slot){name, value, free_fn, st->slots};
+    st->slots = sl;
+    return 0;
+}
+
+void *eddy_req_slot(const eddy_req *r, const char *name)
+{
+    struct req_state *st = state(r);
+    struct slot *sl = st ? find_slot(st->slots, name) : NULL;
+    return sl ? sl->value : NULL;
+}
+
+/* release_state - what the request's framework state holds beyond its
+ * arena: the parsed JSON body and the values of its slots. */
+static void release_state(struct req_state *st)
+{
+    for (struct slot *sl = st->slots; sl; sl = sl->next)
+        if (sl->free_fn && sl->value)
+            sl->free_fn(sl->value);
+    st->slots = NULL;
+    if (st->json)
+        json_decref(st->json);
+    st->json = NULL;
+}
 
 void *eddy_req_app_data(const eddy_req *r)
 {
     struct req_state *st = state(r);
     return st ? st->app->data : NULL;
-}
-
-eddy_template_loader *eddy_req_templates(const eddy_req *r)
-{
-    struct req_state *st = state(r);
-    return st ? st->app->templates : NULL;
 }
 
 eddy_app *eddy_req_app(const eddy_req *r)
@@ -207,9 +297,7 @@ void eddy_app_request_fn(eddy_request *r, void *arg)
         eddy_finish(r);
     if (st->handler->on_finish)
         st->handler->on_finish(r);
-    if (st->json)
-        json_decref(st->json);
-    st->json = NULL;
+    release_state(st);
 }
 
 eddy_server *eddy_app_listen(eddy_app *app, const eddy_server_config *cfg)

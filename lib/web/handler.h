@@ -37,7 +37,6 @@
 
 typedef eddy_request eddy_req;
 typedef struct eddy_app eddy_app;
-typedef struct eddy_template_loader eddy_template_loader; /* template.h */
 
 typedef void (*eddy_method_fn)(eddy_req *r);
 
@@ -69,12 +68,35 @@ void *eddy_req_app_data(const eddy_req *r);
 
 const char *eddy_app_error(const eddy_app *app);
 
-/* eddy_app_set_templates - the template loader eddy_render (render.h)
- * uses. The app does not own it: free the loader after the app. */
-void eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader);
+/* ------------------------------------------------------------ extensions
+ *
+ * A module that keeps state on the app (the template loader, static
+ * files; later the database pool, sessions, the pub/sub hub, the HTTP
+ * client) or on one request (the current user, a database connection
+ * held for a transaction) keeps it in a named slot instead of a field of
+ * its own or a global registry. Name slots after the module
+ * ("eddy.templates", "forum.user"); pass the same constant string each
+ * time: it is not copied, and is compared by pointer before by content. */
 
-/* eddy_req_templates - the loader of the app serving r, or NULL. */
-eddy_template_loader *eddy_req_templates(const eddy_req *r);
+typedef void (*eddy_slot_free_fn)(void *value);
+
+/* eddy_app_set_slot - store value under name (replacing, and freeing
+ * with its free_fn, what was there). free_fn (may be NULL: the app does
+ * not own value) runs when the app is freed, newest slot first. Set slots
+ * before serving: they are not locked. 0, or -1 with eddy_app_error(). */
+int eddy_app_set_slot(eddy_app *app, const char *name, void *value, eddy_slot_free_fn free_fn);
+
+/* eddy_app_slot - the value under name, or NULL. */
+void *eddy_app_slot(const eddy_app *app, const char *name);
+
+/* eddy_req_app_slot - the same for the app serving r. */
+void *eddy_req_app_slot(const eddy_req *r, const char *name);
+
+/* eddy_req_set_slot / eddy_req_slot - a value for this request only;
+ * free_fn (may be NULL) runs when the request ends, after on_finish. 0, or
+ * -1 when memory runs out or r is not served by an app. */
+int eddy_req_set_slot(eddy_req *r, const char *name, void *value, eddy_slot_free_fn free_fn);
+void *eddy_req_slot(const eddy_req *r, const char *name);
 
 /* eddy_req_app - the app serving r; eddy_req_handler - the handler table
  * its route matched (NULL before routing). A module whose handler table

@@ -109,6 +109,19 @@ static const eddy_template_def request_names[] = {
     {"request_path", NULL, request_path},     {NULL, NULL, NULL},
 };
 
+/* The app slot the loader is kept in (handler.h's extension API). */
+static const char templates_slot[] = "eddy.templates";
+
+int eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader)
+{
+    return eddy_app_set_slot(app, templates_slot, loader, NULL);
+}
+
+eddy_template_loader *eddy_req_templates(const eddy_req *r)
+{
+    return eddy_req_app_slot(r, templates_slot);
+}
+
 int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out)
 {
     eddy_template_loader *l = eddy_req_templates(r);

@@ -33,6 +33,14 @@
 
 #include <jansson.h>
 
+/* eddy_app_set_templates - the template loader eddy_render uses for the
+ * app's requests, kept in the app's "eddy.templates" slot. The app does
+ * not own it: free the loader after the app. 0, or -1 (out of memory). */
+int eddy_app_set_templates(eddy_app *app, eddy_template_loader *loader);
+
+/* eddy_req_templates - the loader of the app serving r, or NULL. */
+eddy_template_loader *eddy_req_templates(const eddy_req *r);
+
 /* eddy_render - render template name with ctx (stolen; NULL for none) as
  * the response body, Content-Type text/html. On failure: the error is
  * logged and the client gets 500 (in debug mode, with the message); -1. */

@@ -67,63 +67,13 @@ struct eddy_static {
     size_t version_buckets, version_count;
 };
 
-/* ------------------------------------------------------------ the apps' statics */
+/* ------------------------------------------------------------ the app's static */
 
-/* Which static eddy_static_url(r, ...) uses for an app: the first routed
- * on it. A process-wide list, as apps have no slot for it. */
-struct app_static {
-    const eddy_app *app;
-    eddy_static *s;
-    struct app_static *next;
-};
+/* The app slot (handler.h's extension API) naming the static that
+ * eddy_static_url(r, ...) uses: the first routed on the app. */
+static const char static_slot[] = "eddy.static";
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct app_static *registry;
-
-eddy_static *eddy_app_static(const eddy_app *app)
-{
-    eddy_static *s = NULL;
-    pthread_mutex_lock(&registry_lock);
-    for (struct app_static *a = registry; a && !s; a = a->next)
-        if (a->app == app)
-            s = a->s;
-    pthread_mutex_unlock(&registry_lock);
-    return s;
-}
-
-static int remember_app(const eddy_app *app, eddy_static *s)
-{
-    int rc = 0;
-    pthread_mutex_lock(&registry_lock);
-    struct app_static *a = registry;
-    while (a && a->app != app)
-        a = a->next;
-    if (!a) {
-        if ((a = malloc(sizeof *a))) {
-            *a = (struct app_static){app, s, registry};
-            registry = a;
-        } else {
-            rc = -1;
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-    return rc;
-}
-
-static void forget_static(const eddy_static *s)
-{
-    pthread_mutex_lock(&registry_lock);
-    for (struct app_static **p = &registry; *p;) {
-        if ((*p)->s == s) {
-            struct app_static *gone = *p;
-            *p = gone->next;
-            free(gone);
-        } else {
-            p = &(*p)->next;
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-}
+eddy_static *eddy_app_static(const eddy_app *app) { return eddy_app_slot(app, static_slot); }
 
 /* ------------------------------------------------------------ paths */
 
@@ -454,7 +404,6 @@ void eddy_static_free(eddy_static *s)
 {
     if (!s)
         return;
-    forget_static(s);
     for (size_t i = 0; i < s->version_buckets; i++) {
         for (struct version *v = s->versions[i], *next; v; v = next) {
             next = v->next;
@@ -474,11 +423,8 @@ int eddy_static_route(eddy_app *app, const char *pattern, eddy_static *s, const 
 {
     if (eddy_route(app, pattern, &s->handler, name) < 0)
         return -1;
-    if (remember_app(app, s) < 0) {
-        eddy_error("static route %s: out of memory", pattern);
-        return -1;
-    }
-    return 0;
+    /* The app does not own s: the program frees it after the app. */
+    return eddy_app_static(app) ? 0 : eddy_app_set_slot(app, static_slot, s, NULL);
 }
 
 /* ------------------------------------------------------------ versioned URLs */
