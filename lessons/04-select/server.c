@@ -5,8 +5,10 @@
  * could not hold up the others. Here one thread serves them all: every
  * socket is non-blocking, and select() tells us which ones can move. Each
  * connection keeps its own input and output buffer, so a client that sends
- * half a request, or never reads its answers, only stops itself. /slow
- * answers after a second through a timer (select's timeout), not sleep().
+ * half a request, or never reads its answers, only stops itself; and each
+ * gets a fair share of work per turn, the rest kept on a ready list, so a
+ * long pipeline cannot keep the others waiting either. /slow answers after
+ * a second through a timer (select's timeout), not sleep().
  * Requests are cut out of the input by lesson 03's http_parse()
  * (../03-server-models/request.c): the HTTP is the same, the waiting is new.
  *
@@ -56,6 +58,8 @@ struct conn {
     size_t later_len;
     bool later_close;
     struct conn *sleep_prev, *sleep_next;
+    struct conn *ready_prev, *ready_next; /* work left over: on the ready list */
+    bool on_ready;
     size_t in_len;           /* unanswered input bytes in in[] */
     size_t out_off, out_len; /* out[out_off..out_len) still to send */
     char in[IN_CAP];
@@ -67,6 +71,7 @@ static struct fd_watch watch;
 static struct conn *conns[FD_SETSIZE]; /* by fd: select can never hand us more */
 static int nconns, max_conns = 10000;
 static struct conn *sleep_head, *sleep_tail; /* /slow sleepers, oldest first */
+static struct conn *ready_head, *ready_tail; /* work left after a share, to do next */
 static volatile sig_atomic_t stop;
 
 static struct {
@@ -139,6 +144,31 @@ static void sleeper_remove(struct conn *c)
     else
         sleep_tail = c->sleep_prev;
     c->wake_at = 0;
+}
+
+static void ready_add(struct conn *c)
+{
+    c->ready_prev = ready_tail;
+    c->ready_next = NULL;
+    if (ready_tail)
+        ready_tail->ready_next = c;
+    else
+        ready_head = c;
+    ready_tail = c;
+    c->on_ready = true;
+}
+
+static void ready_remove(struct conn *c)
+{
+    if (c->ready_prev)
+        c->ready_prev->ready_next = c->ready_next;
+    else
+        ready_head = c->ready_next;
+    if (c->ready_next)
+        c->ready_next->ready_prev = c->ready_prev;
+    else
+        ready_tail = c->ready_prev;
+    c->on_ready = false;
 }
 
 /* quote:begin answer */
@@ -235,10 +265,13 @@ static int conn_flush(struct conn *c)
 }
 
 /* conn_run - move a connection as far as it goes without waiting: read,
- * answer, write, and again while that freed room. -1: close it now. */
+ * answer, write, and again while that freed room, but only for a fair
+ * share of rounds. -1: close it now; 1: its share ran out with work
+ * perhaps left (requests in c->in, which no event will announce). */
 static int conn_run(struct conn *c)
 {
-    for (;;) {
+    bool more = true;
+    for (int round = 0; round < 4 && more; round++) {
         ssize_t got = 0;
         if (c->can_read && !c->eof && !c->closing && c->in_len < IN_CAP)
             if ((got = conn_read(c)) < 0)
@@ -246,13 +279,12 @@ static int conn_run(struct conn *c)
         int answered = conn_answer(c);
         if (conn_flush(c) < 0)
             return -1;
-        if (got == 0 && answered == 0)
-            break;
+        more = got > 0 || answered > 0;
     }
     bool sent_all = c->out_len == 0;
     if (sent_all && (c->closing || (c->eof && !c->wake_at)))
         return -1; /* done: nothing more will come, or we said we would close */
-    return 0;
+    return more;
 }
 
 /* quote:begin interest */
@@ -275,6 +307,8 @@ static void conn_close(struct conn *c)
     fdw_set(&watch, c->fd, 0);
     if (c->wake_at)
         sleeper_remove(c);
+    if (c->on_ready)
+        ready_remove(c);
     conns[c->fd] = NULL;
     close(c->fd);
     free(c);
@@ -284,10 +318,17 @@ static void conn_close(struct conn *c)
 /* conn_step - run a connection, then close it or update what we watch. */
 static void conn_step(struct conn *c)
 {
-    if (conn_run(c) < 0)
+    int more = conn_run(c);
+    if (more < 0) {
         conn_close(c);
-    else
-        fdw_set(&watch, c->fd, conn_interest(c));
+        return;
+    }
+    fdw_set(&watch, c->fd, conn_interest(c));
+    /* Work left after its share: no new event will come for input already
+     * read, so remember it ourselves and come back after the others have
+     * had a go. */
+    if (more && !c->on_ready)
+        ready_add(c);
 }
 
 /* ---------------------------------------------------------------- accepting */
@@ -444,7 +485,8 @@ int main(int argc, char **argv)
         fdw_set(&watch, lfd, accept_paused_until ? 0 : FDW_READ);
         fd_set rd = watch.readers, wr = watch.writers; /* select overwrites its sets */
         int nfds = watch.maxfd + 1;
-        int ms = wait_ms();
+        /* With work on the ready list, only look for news, do not sleep. */
+        int ms = ready_head ? 0 : wait_ms();
         struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
         int ready = select(nfds, &rd, &wr, NULL, &tv);
         if (ready < 0) {
@@ -468,6 +510,13 @@ int main(int argc, char **argv)
                 conns[fd]->can_read = r;
                 conn_step(conns[fd]);
             }
+        }
+        /* The connections cut short last time get their next share. */
+        for (struct conn *c = ready_head, *last = ready_tail; c;) {
+            struct conn *next = c == last ? NULL : c->ready_next;
+            ready_remove(c);
+            conn_step(c);
+            c = next;
         }
         wake_sleepers();
     }

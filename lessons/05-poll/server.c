@@ -2,7 +2,8 @@
  * server - lesson 05: the hello server of lesson 04, with poll() instead of select().
  *
  * Everything but the multiplexer is lesson 04's: one thread, non-blocking
- * sockets, a buffer pair per connection, /slow on a timer (poll's timeout).
+ * sockets, a buffer pair per connection, a fair share of work per turn,
+ * /slow on a timer (poll's timeout).
  * poll() takes an array of struct pollfd instead of bitmaps, so there is no
  * FD_SETSIZE wall: the array grows as connections come (pollset.c).
  *
@@ -51,6 +52,8 @@ struct conn {
     bool later_close;
     size_t slot; /* this connection's index in pollset.fds */
     struct conn *sleep_prev, *sleep_next;
+    struct conn *ready_prev, *ready_next; /* work left over: on the ready list */
+    bool on_ready;
     size_t in_len;           /* unanswered input bytes in in[] */
     size_t out_off, out_len; /* out[out_off..out_len) still to send */
     char in[IN_CAP];
@@ -63,6 +66,7 @@ static struct conn **conns; /* by fd, grown as fds grow */
 static size_t conns_cap;
 static int nconns, max_conns = 10000;
 static struct conn *sleep_head, *sleep_tail; /* /slow sleepers, oldest first */
+static struct conn *ready_head, *ready_tail; /* work left after a share, to do next */
 static volatile sig_atomic_t stop;
 
 static struct {
@@ -135,6 +139,31 @@ static void sleeper_remove(struct conn *c)
     else
         sleep_tail = c->sleep_prev;
     c->wake_at = 0;
+}
+
+static void ready_add(struct conn *c)
+{
+    c->ready_prev = ready_tail;
+    c->ready_next = NULL;
+    if (ready_tail)
+        ready_tail->ready_next = c;
+    else
+        ready_head = c;
+    ready_tail = c;
+    c->on_ready = true;
+}
+
+static void ready_remove(struct conn *c)
+{
+    if (c->ready_prev)
+        c->ready_prev->ready_next = c->ready_next;
+    else
+        ready_head = c->ready_next;
+    if (c->ready_next)
+        c->ready_next->ready_prev = c->ready_prev;
+    else
+        ready_tail = c->ready_prev;
+    c->on_ready = false;
 }
 
 /* quote:begin answer */
@@ -231,10 +260,13 @@ static int conn_flush(struct conn *c)
 }
 
 /* conn_run - move a connection as far as it goes without waiting: read,
- * answer, write, and again while that freed room. -1: close it now. */
+ * answer, write, and again while that freed room, but only for a fair
+ * share of rounds. -1: close it now; 1: its share ran out with work
+ * perhaps left (requests in c->in, which no event will announce). */
 static int conn_run(struct conn *c)
 {
-    for (;;) {
+    bool more = true;
+    for (int round = 0; round < 4 && more; round++) {
         ssize_t got = 0;
         if (c->can_read && !c->eof && !c->closing && c->in_len < IN_CAP)
             if ((got = conn_read(c)) < 0)
@@ -242,13 +274,12 @@ static int conn_run(struct conn *c)
         int answered = conn_answer(c);
         if (conn_flush(c) < 0)
             return -1;
-        if (got == 0 && answered == 0)
-            break;
+        more = got > 0 || answered > 0;
     }
     bool sent_all = c->out_len == 0;
     if (sent_all && (c->closing || (c->eof && !c->wake_at)))
         return -1; /* done: nothing more will come, or we said we would close */
-    return 0;
+    return more;
 }
 
 /* quote:begin interest */
@@ -271,6 +302,8 @@ static void conn_close(struct conn *c)
     ps_remove(&ps, c->slot);
     if (c->wake_at)
         sleeper_remove(c);
+    if (c->on_ready)
+        ready_remove(c);
     conns[c->fd] = NULL;
     close(c->fd);
     free(c);
@@ -280,10 +313,17 @@ static void conn_close(struct conn *c)
 /* conn_step - run a connection, then close it or update what we watch. */
 static void conn_step(struct conn *c)
 {
-    if (conn_run(c) < 0)
+    int more = conn_run(c);
+    if (more < 0) {
         conn_close(c);
-    else
-        ps.fds[c->slot].events = (short)conn_interest(c);
+        return;
+    }
+    ps.fds[c->slot].events = (short)conn_interest(c);
+    /* Work left after its share: no new event will come for input already
+     * read, so remember it ourselves and come back after the others have
+     * had a go. */
+    if (more && !c->on_ready)
+        ready_add(c);
 }
 
 /* ---------------------------------------------------------------- accepting */
@@ -447,7 +487,8 @@ int main(int argc, char **argv)
         if (accept_paused_until && now_ms() >= accept_paused_until)
             accept_paused_until = 0;
         ps.fds[0].events = accept_paused_until ? 0 : POLLIN;
-        int ready = poll(ps.fds, ps.n, wait_ms());
+        /* With work on the ready list, only look for news, do not sleep. */
+        int ready = poll(ps.fds, ps.n, ready_head ? 0 : wait_ms());
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -472,6 +513,13 @@ int main(int argc, char **argv)
                 c->can_read = rev & (POLLIN | POLLHUP | POLLERR);
                 conn_step(c);
             }
+        }
+        /* The connections cut short last time get their next share. */
+        for (struct conn *c = ready_head, *last = ready_tail; c;) {
+            struct conn *next = c == last ? NULL : c->ready_next;
+            ready_remove(c);
+            conn_step(c);
+            c = next;
         }
         wake_sleepers();
         if (ps.dead > 0 && ps_compact(&ps) > 0) /* squeeze out the closed, then re-index */

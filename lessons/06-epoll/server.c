@@ -15,9 +15,8 @@
  * --edge registers the fds edge-triggered: epoll then reports a socket
  * when it *becomes* readable, not while it *is*, so we must read until the
  * kernel has nothing left (EAGAIN or a short read) or we never hear of the
- * rest. And to keep one busy client from starving the others (in either
- * mode), a connection that still has work after its share goes on a ready
- * list for later.
+ * rest. A client that keeps sending would make that reading endless: the
+ * fair share per turn and the ready list of lesson 04 are what bound it.
  */
 #include "../03-server-models/request.h"
 #include "interest.h"
@@ -277,8 +276,9 @@ static int conn_flush(struct conn *c)
 
 /* conn_run - move a connection as far as it goes without waiting: read,
  * answer, write, and again while that freed room, but only for a fair
- * share of rounds. -1: close it now; 1: its share ran out with work left
- * (input in the kernel or in c->in that no event will announce again). */
+ * share of rounds. -1: close it now; 1: its share ran out with work
+ * perhaps left (requests in c->in, or edge-triggered, input still in the
+ * kernel: no event will announce either). */
 static int conn_run(struct conn *c)
 {
     bool more = true;

@@ -9,23 +9,19 @@
  * order from the loop's own stack. That keeps every resume on the loop,
  * whichever callback or task caused it.
  *
- * The thread pool is shared by the process; each job remembers the loop
- * it came from, and a worker hands the finished job back through that
- * loop's list and eventfd.
+ * Blocking work is a wait like the others: the job goes to the thread
+ * pool (pool.c), whose hand-back on this loop makes the task ready.
  */
 #include <eddy/async/future.h>
 
 #include <eddy/async/coro.h>
+#include <eddy/async/pool.h>
 
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 enum wait_kind { W_NONE, W_TIMER, W_FD, W_FUTURE, W_JOB };
 
@@ -56,25 +52,11 @@ struct eddy_future {
     eddy_task *waiter;
 };
 
-struct job {
-    void (*fn)(void *);
-    void *arg;
-    eddy_task *task;
-    struct loop *home;
-    struct job *next;
-};
-
 struct loop {
     struct event_base *base;
     int own_base;
     struct event wake;
     eddy_task *ready_head, *ready_tail;
-    /* finished thread-pool jobs, handed over by the workers */
-    int efd;
-    struct event efd_event;
-    int jobs_out; /* the eventfd is watched only while jobs are out */
-    pthread_mutex_t lock;
-    struct job *finished;
     eddy_task *spare; /* finished tasks kept for reuse: one allocation less per request */
     int spare_count;
 };
@@ -99,8 +81,6 @@ static struct loop *get_loop(void)
         return NULL;
     }
     l->own_base = 1;
-    l->efd = -1;
-    pthread_mutex_init(&l->lock, NULL);
     event_assign(&l->wake, l->base, -1, 0, run_ready, l);
     this_loop = l;
     return l;
@@ -120,8 +100,6 @@ int eddy_loop_use(struct event_base *base)
     if (!l)
         return -1;
     l->base = base;
-    l->efd = -1;
-    pthread_mutex_init(&l->lock, NULL);
     event_assign(&l->wake, l->base, -1, 0, run_ready, l);
     this_loop = l;
     return 0;
@@ -147,10 +125,7 @@ void eddy_loop_free(void)
     if (!l)
         return;
     event_del(&l->wake);
-    if (l->efd >= 0) {
-        event_del(&l->efd_event);
-        close(l->efd);
-    }
+    eddy_thread_pool_detach(); /* before the base its event belongs to */
     if (l->own_base)
         event_base_free(l->base);
     while (l->spare) {
@@ -158,7 +133,6 @@ void eddy_loop_free(void)
         free(l->spare);
         l->spare = next;
     }
-    pthread_mutex_destroy(&l->lock);
     free(l);
     this_loop = NULL;
     eddy_coro_pool_drain(); /* the thread's spare stacks go with its loop */
@@ -406,6 +380,29 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
     return suspend(t, W_FD);
 }
 
+/* on_job_done - the pool has handed the job back: the task may go on,
+ * and whatever the job used on its stack is free again. */
+static void on_job_done(void *arg)
+{
+    eddy_task *t = arg;
+    make_ready(t, t->cancelled ? ECANCELED : 0);
+}
+
+int eddy_run_blocking(void (*fn)(void *), void *arg)
+{
+    eddy_task *t;
+    int rc = begin_wait(&t);
+    if (rc == EPERM) {
+        fn(arg);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (eddy_thread_pool_submit(t->loop->base, fn, arg, on_job_done, t) < 0)
+        return errno;
+    return suspend(t, W_JOB);
+}
+
 /* ------------------------------------------------------------ futures */
 
 eddy_future *eddy_future_new(void)
@@ -470,160 +467,4 @@ void eddy_future_release(eddy_future *f)
     if (f->waiter) /* released by a task still hanging on it: unhook */
         f->waiter = NULL;
     future_unref(f);
-}
-
-/* ------------------------------------------------------------ thread pool */
-
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t more;
-    struct job *head, *tail;
-    int size;    /* wanted */
-    int started; /* running workers */
-    int stopping;
-    pthread_t threads[256];
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 4, 0, 0, {0}};
-
-int eddy_thread_pool_set_size(int threads)
-{
-    if (threads < 1 || threads > 256) {
-        errno = EINVAL;
-        return -1;
-    }
-    pthread_mutex_lock(&pool.lock);
-    int busy = pool.started > 0;
-    if (!busy)
-        pool.size = threads;
-    pthread_mutex_unlock(&pool.lock);
-    if (busy) {
-        errno = EBUSY;
-        return -1;
-    }
-    return 0;
-}
-
-static void *worker(void *unused)
-{
-    (void)unused;
-    pthread_mutex_lock(&pool.lock);
-    for (;;) {
-        while (!pool.head && !pool.stopping)
-            pthread_cond_wait(&pool.more, &pool.lock);
-        if (!pool.head)
-            break; /* stopping, and nothing left to do */
-        struct job *j = pool.head;
-        pool.head = j->next;
-        if (!pool.head)
-            pool.tail = NULL;
-        pthread_mutex_unlock(&pool.lock);
-
-        j->fn(j->arg);
-
-        struct loop *home = j->home;
-        pthread_mutex_lock(&home->lock);
-        j->next = home->finished;
-        home->finished = j;
-        pthread_mutex_unlock(&home->lock);
-        uint64_t one = 1;
-        while (write(home->efd, &one, sizeof one) < 0 && errno == EINTR)
-            ;
-        pthread_mutex_lock(&pool.lock);
-    }
-    pthread_mutex_unlock(&pool.lock);
-    return NULL;
-}
-
-/* on_jobs_done - the loop side: resume the tasks whose jobs finished. */
-static void on_jobs_done(evutil_socket_t fd, short what, void *arg)
-{
-    (void)what;
-    struct loop *l = arg;
-    uint64_t count;
-    while (read(fd, &count, sizeof count) < 0 && errno == EINTR)
-        ;
-    pthread_mutex_lock(&l->lock);
-    struct job *j = l->finished, *reversed = NULL;
-    l->finished = NULL;
-    pthread_mutex_unlock(&l->lock);
-    while (j) { /* the list is newest first: restore submission order */
-        struct job *next = j->next;
-        j->next = reversed;
-        reversed = j;
-        j = next;
-    }
-    for (j = reversed; j;) {
-        struct job *next = j->next;
-        eddy_task *t = j->task;
-        free(j);
-        if (--l->jobs_out == 0)
-            event_del(&l->efd_event);
-        make_ready(t, t->cancelled ? ECANCELED : 0);
-        j = next;
-    }
-}
-
-/* start_pool - start the workers and this loop's hand-back channel. */
-static int start_pool(struct loop *l)
-{
-    if (l->efd < 0) {
-        l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (l->efd < 0)
-            return EAGAIN;
-        event_assign(&l->efd_event, l->base, l->efd, EV_READ | EV_PERSIST, on_jobs_done, l);
-    }
-    int rc = 0;
-    pthread_mutex_lock(&pool.lock);
-    pool.stopping = 0;
-    while (pool.started < pool.size) {
-        if (pthread_create(&pool.threads[pool.started], NULL, worker, NULL) != 0) {
-            rc = pool.started ? 0 : EAGAIN; /* fewer workers still work */
-            break;
-        }
-        pool.started++;
-    }
-    pthread_mutex_unlock(&pool.lock);
-    return rc;
-}
-
-int eddy_run_blocking(void (*fn)(void *), void *arg)
-{
-    eddy_task *t;
-    int rc = begin_wait(&t);
-    if (rc == EPERM) {
-        fn(arg);
-        return 0;
-    }
-    if (rc)
-        return rc;
-    if ((rc = start_pool(t->loop)) != 0)
-        return rc;
-    struct job *j = malloc(sizeof *j);
-    if (!j)
-        return ENOMEM;
-    *j = (struct job){.fn = fn, .arg = arg, .task = t, .home = t->loop};
-    if (t->loop->jobs_out++ == 0)
-        event_add(&t->loop->efd_event, NULL);
-    pthread_mutex_lock(&pool.lock);
-    if (pool.tail)
-        pool.tail->next = j;
-    else
-        pool.head = j;
-    pool.tail = j;
-    pthread_cond_signal(&pool.more);
-    pthread_mutex_unlock(&pool.lock);
-    return suspend(t, W_JOB);
-}
-
-void eddy_thread_pool_shutdown(void)
-{
-    pthread_mutex_lock(&pool.lock);
-    pool.stopping = 1;
-    pthread_cond_broadcast(&pool.more);
-    int n = pool.started;
-    pthread_mutex_unlock(&pool.lock);
-    for (int i = 0; i < n; i++)
-        pthread_join(pool.threads[i], NULL);
-    pthread_mutex_lock(&pool.lock);
-    pool.started = 0;
-    pthread_mutex_unlock(&pool.lock);
 }

@@ -22,6 +22,9 @@
 #ifndef EDDY_FUTURE_H
 #define EDDY_FUTURE_H
 
+/* eddy_run_blocking's workers: their size and shutdown */
+#include <eddy/async/pool.h>
+
 struct event_base;
 
 /* ------------------------------------------------------------ the loop */
@@ -40,8 +43,9 @@ int eddy_loop_run(void);
 void eddy_loop_stop(void);
 
 /* eddy_loop_free - release this thread's loop state (its event_base
- * unless adopted, and its pool of spare coroutine stacks). Tasks still
- * suspended are abandoned: finish or cancel them first. */
+ * unless adopted, its pool of spare coroutine stacks, its inbox for
+ * finished thread-pool jobs). Tasks still suspended are abandoned: finish
+ * or cancel them first. */
 void eddy_loop_free(void);
 
 /* ------------------------------------------------------------ tasks */
@@ -92,6 +96,14 @@ int eddy_sleep(long ms);
  * timeout). 0, ETIMEDOUT or ECANCELED. */
 int eddy_wait_fd(int fd, int events, long timeout_ms);
 
+/* eddy_run_blocking - run fn(arg) on the thread pool (pool.h) and wait
+ * for it: for work that would block the loop (SQLite, disk, password
+ * hashing). 0 once fn has returned; ECANCELED if the task was cancelled
+ * meanwhile (fn has still finished: arg is free to go); ENOMEM/EAGAIN if
+ * the job could not be queued. Outside a task, fn runs right here (EPERM
+ * is not useful to someone who just wants the work done). */
+int eddy_run_blocking(void (*fn)(void *arg), void *arg);
+
 /* A future is a result that some callback will provide later. It has two
  * owners: the side that awaits it and the side that resolves it. Each
  * gives up its share, by eddy_future_release and eddy_future_resolve, and
@@ -114,23 +126,5 @@ int eddy_future_await(eddy_future *f, long timeout_ms, void **value);
 
 /* eddy_future_release - give up the awaiting side's share. */
 void eddy_future_release(eddy_future *f);
-
-/* ------------------------------------------------------------ thread pool */
-
-/* eddy_run_blocking - run fn(arg) on the thread pool and wait for it:
- * for work that would block the loop (SQLite, disk, password hashing).
- * 0 once fn has returned; ECANCELED if the task was cancelled meanwhile
- * (fn has still finished: arg is free to go); ENOMEM/EAGAIN if the job
- * could not be queued. Outside a task, fn runs right here (EPERM is not
- * useful to someone who just wants the work done). */
-int eddy_run_blocking(void (*fn)(void *arg), void *arg);
-
-/* eddy_thread_pool_set_size - worker threads (1..256; default 4), set
- * before the first eddy_run_blocking. 0, or -1 (EINVAL or EBUSY). */
-int eddy_thread_pool_set_size(int threads);
-
-/* eddy_thread_pool_shutdown - finish queued jobs and join the workers
- * (at exit, or in tests). */
-void eddy_thread_pool_shutdown(void);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * coro on another architecture: `make check-aarch64` cross-compiles this
- * with lib/async/coro.c and runs it under qemu-aarch64, so the aarch64 switch is
- * exercised on any machine. Plain C (Criterion is not cross-installed):
- * prints what it checked and exits 1 on the first difference from the
- * same computation done without coroutines.
+ * with lib/async/coro*.c (coro.c and every backend file, as a native build
+ * does) and runs it under qemu-aarch64, so the aarch64 switch is exercised
+ * on any machine. Plain C (Criterion is not cross-installed): prints what
+ * it checked and exits 1 on the first difference from the same computation
+ * done without coroutines.
  */
 #include <eddy/async/coro.h>
 

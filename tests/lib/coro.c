@@ -269,9 +269,11 @@ Test(coro, ten_thousand_suspended_coroutines, .timeout = 30)
 Test(coro, names_its_backend)
 {
     const char *b = eddy_coro_backend();
-#if defined(__x86_64__) && !defined(EDDY_CORO_UCONTEXT)
+#if defined(EDDY_CORO_UCONTEXT) || !(defined(__x86_64__) || defined(__aarch64__))
+    cr_assert_str_eq(b, "ucontext");
+#elif defined(__x86_64__)
     cr_assert_str_eq(b, "x86-64 assembly");
 #else
-    cr_assert_not_null(b);
+    cr_assert_str_eq(b, "aarch64 assembly");
 #endif
 }

@@ -1,8 +1,10 @@
 /*
- * Tests of lib/future: tasks on the loop, what each waiting call returns,
- * the thread pool, and cancellation — seen from the task's side.
+ * Tests of lib/future: tasks on the loop, what each waiting call returns
+ * (a job on the thread pool included), and cancellation — seen from the
+ * task's side. The pool itself has tests/lib/pool.c.
  */
 #include <eddy/async/future.h>
+#include <eddy/async/pool.h>
 
 #include "harness.h"
 
