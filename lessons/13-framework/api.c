@@ -385,11 +385,16 @@ int main(int argc, char **argv)
     eddy_option_bool(opts, "blocking-demo", &blocking_demo, false,
                      "do it wrong: sleep() and hash on the loop thread");
     eddy_options_define_logging(opts);
-    eddy_options_parse_command_line(opts, argc, argv); /* --help: exit 0; error: exit 2 */
+    int first = eddy_options_parse_command_line(opts, argc, argv);
+    if (first < 0) { /* it printed the help (exit 0) or what is wrong (exit 2) */
+        eddy_options_free(opts);
+        return first == EDDY_OPTIONS_HELP ? 0 : 2;
+    }
     /* quote:end options */
 
     if (server.processes != 1 && server.port == 0) {
         fprintf(stderr, "--processes needs a fixed --port: workers must share one\n");
+        eddy_options_free(opts);
         return 2;
     }
     if (server.processes != 1 && eddy_fork_processes((int)server.processes) < 0) {

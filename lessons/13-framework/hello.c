@@ -24,7 +24,11 @@ int main(int argc, char **argv)
     eddy_server_option_values v;
     eddy_options *opts = eddy_options_new();
     eddy_server_options(opts, &v);
-    eddy_options_parse_command_line(opts, argc, argv);
+    int first = eddy_options_parse_command_line(opts, argc, argv);
+    if (first < 0) {
+        eddy_options_free(opts);
+        return first == EDDY_OPTIONS_HELP ? 0 : 2;
+    }
     if (v.processes != 1 && eddy_fork_processes((int)v.processes) < 0)
         return 1;
 
