@@ -34,7 +34,7 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress install \
-        uninstall clean format deps quotes check-aarch64 lesson-check fixtures pageserver
+        uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures pageserver
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
 .SECONDARY:
@@ -205,6 +205,7 @@ help:
 	@echo "make check-exercises | check-solutions"
 	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
+	@echo "make check-install  a program built against the installed library serves (in make test)"
 	@echo "make clean | format"
 
 deps:
@@ -298,6 +299,15 @@ install: lib
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libeddy.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/eddy.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/eddy
+
+# check-install: what `make install` puts in place is enough to build and
+# run a program outside the tree (scripts/check-install.sh; part of make
+# test). The program gets the project's warnings, plus the sanitizers when
+# the library has them (make san); not -D_GNU_SOURCE: the installed
+# headers must not need it.
+check-install: lib
+	@MAKE='$(MAKE)' CC='$(CC)' PROG_CFLAGS='-std=c11 $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS)' \
+	    scripts/check-install.sh
 
 # ---------------------------------------------------------------- upkeep
 quotes:

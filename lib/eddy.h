@@ -25,5 +25,6 @@
 #include <eddy/web/static.h>
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
+#include <eddy/web/app_run.h>
 
 #endif

@@ -3,8 +3,9 @@
 #
 # Runs, in order: each Criterion binary in $TEST_BINS (lib, lessons, forum),
 # the exercise proof (every solution passes, every stub fails), the lib/
-# layering check (scripts/check-layers.py) and the course's code quotes
-# check. Each part's own output is shown; the last line adds them up in
+# layering check (scripts/check-layers.py), the install check (make
+# check-install: a program built against the installed library serves)
+# and the course's code quotes check. Each part's own output is shown; the last line adds them up in
 # Criterion's format, and the exit status is non-zero when anything failed. $TEST_WRAPPER (e.g. valgrind) prefixes each binary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,17 @@ if scripts/check-layers.py >"$out" 2>&1; then
     cat "$out"; tested=$((tested + 1)) passing=$((passing + 1))
 else
     cat "$out"; tested=$((tested + 1)) failing=$((failing + 1)); failed_parts+=("layers")
+fi
+
+echo "== make install: a program outside the tree builds against it and serves"
+# The make running this script keeps its jobserver to itself (a script's
+# line is not a recursive make), so the one below drops it and runs alone;
+# it keeps the rest of MAKEFLAGS (BUILD, SANFLAGS... under make san).
+makeflags=$(sed -E 's/(^| )-j[0-9]*( |$)/ /g; s/--jobserver-(auth|fds)=[^ ]*//g' <<<"${MAKEFLAGS:-}")
+if MAKEFLAGS=$makeflags make --no-print-directory check-install >"$out" 2>&1; then
+    cat "$out"; tested=$((tested + 1)) passing=$((passing + 1))
+else
+    cat "$out"; tested=$((tested + 1)) failing=$((failing + 1)); failed_parts+=("install")
 fi
 
 echo "== course.md quotes match their files"

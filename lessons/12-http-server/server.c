@@ -100,9 +100,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    eddy_options_parse_command_line(opts, argc, argv);
-
     /* quote:begin config */
+    int first = eddy_options_parse_command_line(opts, argc, argv);
+    if (first < 0) { /* it printed the help, or what is wrong with an option */
+        eddy_options_free(opts);
+        return first == EDDY_OPTIONS_HELP ? 0 : 2;
+    }
     cfg.address = opt.address;
     cfg.port = (int)opt.port;
     cfg.access_log = opt.access_log;

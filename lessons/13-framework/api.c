@@ -24,6 +24,10 @@
  * thread pool - and the loop serves everyone else meanwhile.
  * --blocking-demo makes /api/slow and /api/hash do the wrong thing instead
  * (sleep() and the hash on the loop thread) to show what that costs.
+ *
+ * main() writes out the steps hello.c leaves to eddy_app_run (options,
+ * workers, listen, print, run, free) because it has work to do between
+ * them: its own options, the thread pool's size, the demo notes.
  */
 #include "notes.h"
 #include "validate.h"
@@ -385,11 +389,17 @@ int main(int argc, char **argv)
     eddy_option_bool(opts, "blocking-demo", &blocking_demo, false,
                      "do it wrong: sleep() and hash on the loop thread");
     eddy_options_define_logging(opts);
-    eddy_options_parse_command_line(opts, argc, argv); /* --help: exit 0; error: exit 2 */
+    int first = eddy_options_parse_command_line(opts, argc, argv);
+    if (first < 0) { /* it printed the help (exit 0) or what is wrong (exit 2) */
+        eddy_options_free(opts);
+        return first == EDDY_OPTIONS_HELP ? 0 : 2;
+    }
     /* quote:end options */
 
+    /* quote:begin serve */
     if (server.processes != 1 && server.port == 0) {
         fprintf(stderr, "--processes needs a fixed --port: workers must share one\n");
+        eddy_options_free(opts);
         return 2;
     }
     if (server.processes != 1 && eddy_fork_processes((int)server.processes) < 0) {
@@ -422,4 +432,5 @@ int main(int argc, char **argv)
     note_store_free(&a.notes);
     eddy_options_free(opts); /* cfg.address pointed into it */
     return rc < 0 ? 1 : 0;
+    /* quote:end serve */
 }

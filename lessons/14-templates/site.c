@@ -251,7 +251,11 @@ int main(int argc, char **argv)
                      "recompile templates and rehash static files when they change");
     eddy_option_string(opts, "root", &root_opt, NULL,
                        "folder holding templates/ and static/ (default: the lesson's)");
-    eddy_options_parse_command_line(opts, argc, argv);
+    int first = eddy_options_parse_command_line(opts, argc, argv);
+    if (first < 0) { /* it printed the help (exit 0) or what is wrong (exit 2) */
+        eddy_options_free(opts);
+        return first == EDDY_OPTIONS_HELP ? 0 : 2;
+    }
 
     char root[PATH_MAX], dir[PATH_MAX + 16];
     if (!find_root(root_opt, root, sizeof root)) {

@@ -1,82 +1,24 @@
 /*
  * options - typed command-line and config-file options; see options.h.
  *
- * A set is a small array of option records, searched linearly: programs
- * define tens of options, not thousands, and the set is consulted only
- * while parsing. Each record keeps its current value (strings owned by the
- * set) and where that value came from, which is what lets the command line
- * beat a config file whichever is read first: a value is only replaced by
- * one from a source at least as strong. Every value, from argv or a file,
- * goes through one function (set_value), so both accept exactly the same
- * text and report it with the same words.
+ * This file holds the set and its definitions, the names options are
+ * found by, the messages failures leave, and the command line; how the
+ * work is shared with options_value.c, options_config.c and
+ * options_help.c is described in options_internal.h.
  */
 #include <eddy/web/options.h>
 
-#include <eddy/base/buf.h>
+#include "options_internal.h"
+
 #include <eddy/base/log.h>
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
-
-enum {
-    MAX_NAME = 64,          /* longest option name */
-    MAX_FILE = 1024 * 1024, /* a bigger config file is surely the wrong file */
-    HELP_WIDTH = 79,        /* --help wraps its text before this column */
-    HELP_HEAD_MAX = 30,     /* a longer "--name=TYPE" puts its help on the next line */
-    QUOTE_MAX = 40,         /* bytes of a bad value shown in a message */
-};
-
-enum kind { KIND_STRING, KIND_INT, KIND_BOOL, KIND_DOUBLE, KIND_DURATION };
-
-/* role - options with a side effect when set. */
-enum role { ROLE_PLAIN, ROLE_HELP, ROLE_CONFIG, ROLE_LOGGING };
-
-/* source - where a value came from; a stronger one is never overwritten
- * by a weaker one. */
-enum source { FROM_DEFAULT, FROM_FILE, FROM_COMMAND_LINE };
-
-typedef union value {
-    char *s; /* owned by the option */
-    int64_t i;
-    bool b;
-    double d;
-} value;
-
-struct option {
-    char *name; /* as defined, with "_" turned into "-" */
-    char *help;
-    char *group;
-    char *choices; /* "a|b|c", or NULL */
-    enum kind kind;
-    enum role role;
-    enum source source;
-    bool has_range;
-    int64_t min, max;
-    value def; /* for --help */
-    value cur;
-    void *var; /* the caller's variable, or NULL */
-};
-
-struct eddy_options {
-    struct option **opts; /* pointers, so that a record never moves */
-    size_t count, cap;
-    char *group; /* of the next definitions */
-    char *usage;
-    char *prog;         /* argv[0]'s base name, for --help and messages */
-    locale_t c_numeric; /* "." as the decimal point, or (locale_t)0 */
-    bool define_failed;
-    char define_error[2048];
-    char error[2048];
-};
 
 /* ------------------------------------------------------------ messages */
 
@@ -86,8 +28,8 @@ static int vfail(eddy_options *o, const char *fmt, va_list ap)
     return -1;
 }
 
-/* fail - set the message of the failure being returned; always -1. */
-__attribute__((format(printf, 2, 3))) static int fail(eddy_options *o, const char *fmt, ...)
+/* eddy_opt_fail - set the message of the failure being returned; always -1. */
+__attribute__((format(printf, 2, 3))) int eddy_opt_fail(eddy_options *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -111,9 +53,9 @@ __attribute__((format(printf, 2, 3))) static int define_fail(eddy_options *o, co
     return -1;
 }
 
-/* quote - s as a C-style quoted string for a message, cut after QUOTE_MAX
+/* eddy_opt_quote - s as a C-style quoted string for a message, cut after QUOTE_MAX
  * bytes: the value came from the user and may hold anything. */
-static const char *quote(const char *s, size_t len, char out[QUOTE_MAX * 4 + 8])
+const char *eddy_opt_quote(const char *s, size_t len, char out[QUOTE_SIZE])
 {
     static const char hex[] = "0123456789abcdef";
     char *p = out;
@@ -160,9 +102,9 @@ static bool is_name_char(unsigned char c)
            c == '_';
 }
 
-/* valid_name - letters, digits, "-" and "_", not starting with "-" (which
+/* eddy_opt_valid_name - letters, digits, "-" and "_", not starting with "-" (which
  * would read as "---name"), at most MAX_NAME bytes. */
-static bool valid_name(const char *name, size_t len)
+bool eddy_opt_valid_name(const char *name, size_t len)
 {
     if (len == 0 || len > MAX_NAME || name[0] == '-')
         return false;
@@ -179,7 +121,7 @@ static bool same_char(char a, char b)
     return a == b || ((a == '-' || a == '_') && (b == '-' || b == '_'));
 }
 
-static struct option *find(const eddy_options *o, const char *name, size_t len)
+struct option *eddy_opt_find(const eddy_options *o, const char *name, size_t len)
 {
     for (size_t i = 0; i < o->count; i++) {
         const char *n = o->opts[i]->name;
@@ -220,9 +162,9 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb)
     return d[la][lb];
 }
 
-/* closest - the defined name a typo most likely meant, or NULL: one edit
+/* eddy_opt_closest - the defined name a typo most likely meant, or NULL: one edit
  * away for short names, two for longer ones. */
-static const char *closest(const eddy_options *o, const char *name, size_t len)
+const char *eddy_opt_closest(const eddy_options *o, const char *name, size_t len)
 {
     size_t allowed = len <= 4 ? 1 : 2, best = SIZE_MAX;
     const char *found = NULL;
@@ -235,298 +177,6 @@ static const char *closest(const eddy_options *o, const char *name, size_t len)
         }
     }
     return found;
-}
-
-/* ------------------------------------------------------------ values */
-
-/* parse_int - a decimal int64_t, nothing else: no spaces, no hex. */
-static int parse_int(const char *s, int64_t *out)
-{
-    const char *p = s + (*s == '+' || *s == '-');
-    errno = EINVAL;
-    if (*p < '0' || *p > '9')
-        return -1;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (v < INT64_MIN || v > INT64_MAX)
-        errno = ERANGE;
-    if (*end || errno) {
-        errno = errno ? errno : EINVAL;
-        return -1;
-    }
-    *out = (int64_t)v;
-    return 0;
-}
-
-static int parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* parse_double - strtod in the C locale: a program that called
- * setlocale() must still read "0.5" the way its config file means it. */
-static int parse_double(const eddy_options *o, const char *s, double *out)
-{
-    if (!*s || isspace((unsigned char)*s))
-        return -1;
-    char *end;
-    double v = o->c_numeric ? strtod_l(s, &end, o->c_numeric) : strtod(s, &end);
-    if (*end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const struct {
-    const char *name;
-    int64_t ms;
-} units[] = {
-    {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1},
-};
-
-/* Durations are added up exactly in integers: "1.5s" is 1 s plus 5/10 of
- * 1000 ms, with the fraction required to come out whole. Six decimals are
- * as fine as any unit can be cut into milliseconds (a day has 86,400,000);
- * further digits must be zeros. */
-int eddy_duration_parse(const char *text, int64_t *ms)
-{
-    const char *p = text;
-    int64_t total = 0;
-    int parts = 0;
-    for (;;) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        uint64_t whole = 0, frac = 0, scale = 1;
-        int digits = 0;
-        for (; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (whole > (UINT64_MAX - 9) / 10)
-                goto range;
-            whole = whole * 10 + (uint64_t)(*p - '0');
-        }
-        if (*p == '.') {
-            for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-                if (scale < 1000000) {
-                    frac = frac * 10 + (uint64_t)(*p - '0');
-                    scale *= 10;
-                } else if (*p != '0') {
-                    goto invalid; /* finer than any unit allows */
-                }
-            }
-        }
-        if (!digits)
-            goto invalid;
-        const char *u = p;
-        while (*p >= 'a' && *p <= 'z')
-            p++;
-        size_t ulen = (size_t)(p - u);
-        int64_t unit = 0;
-        if (ulen == 0) {
-            const char *rest = p;
-            while (*rest == ' ')
-                rest++;
-            if (parts || *rest)
-                goto invalid; /* a bare number must stand alone: "1h 30" is a slip */
-            unit = 1000;
-        }
-        for (size_t i = 0; i < sizeof units / sizeof units[0] && !unit; i++)
-            if (strlen(units[i].name) == ulen && memcmp(units[i].name, u, ulen) == 0)
-                unit = units[i].ms;
-        if (!unit)
-            goto invalid;
-        if (whole > (uint64_t)(INT64_MAX / unit))
-            goto range;
-        uint64_t part_frac = frac * (uint64_t)unit; /* < 10^6 * 86,400,000: fits */
-        if (part_frac % scale)
-            goto invalid;
-        uint64_t part = whole * (uint64_t)unit + part_frac / scale;
-        if (part > (uint64_t)(INT64_MAX - total))
-            goto range;
-        total += (int64_t)part;
-        parts++;
-    }
-    if (!parts)
-        goto invalid;
-    *ms = total;
-    return 0;
-invalid:
-    errno = EINVAL;
-    return -1;
-range:
-    errno = ERANGE;
-    return -1;
-}
-
-int eddy_duration_format(int64_t ms, char *out, size_t size)
-{
-    if (ms <= 0) /* 0, and the negative bounds a range may have */
-        return snprintf(out, size, ms ? "%" PRId64 "ms" : "0s", ms);
-    char text[64];
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        int64_t count = ms / units[i].ms;
-        ms %= units[i].ms;
-        if (count)
-            n += (size_t)snprintf(text + n, sizeof text - n, "%" PRId64 "%s", count, units[i].name);
-    }
-    return snprintf(out, size, "%s", text);
-}
-
-/* in_choices - value is one of the "a|b|c" alternatives. */
-static bool in_choices(const char *choices, const char *value)
-{
-    size_t len = strlen(value);
-    for (const char *p = choices;;) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n == len && memcmp(p, value, len) == 0)
-            return true;
-        if (!bar)
-            return false;
-        p = bar + 1;
-    }
-}
-
-/* describe - what an option accepts, as the end of "expected ...". */
-static const char *describe(const struct option *opt, char *out, size_t size)
-{
-    char lo[32], hi[32];
-    switch (opt->kind) {
-    case KIND_STRING:
-        if (opt->choices)
-            snprintf(out, size, "one of %s", opt->choices);
-        else
-            snprintf(out, size, "%s", opt->role == ROLE_CONFIG ? "a file name" : "a string");
-        break;
-    case KIND_INT:
-        if (opt->has_range)
-            snprintf(out, size, "an integer from %" PRId64 " to %" PRId64, opt->min, opt->max);
-        else
-            snprintf(out, size, "an integer");
-        break;
-    case KIND_BOOL:
-        snprintf(out, size, "true or false");
-        break;
-    case KIND_DOUBLE:
-        snprintf(out, size, "a number");
-        break;
-    case KIND_DURATION:
-        if (opt->has_range) {
-            eddy_duration_format(opt->min, lo, sizeof lo);
-            eddy_duration_format(opt->max, hi, sizeof hi);
-            snprintf(out, size, "a duration from %s to %s", lo, hi);
-        } else {
-            snprintf(out, size, "a duration such as 250ms, 1.5s, 2m or 30 (seconds)");
-        }
-        break;
-    }
-    return out;
-}
-
-/* parse_value - text as the option's type, checked against its range or
- * choices. A string is not copied: out->s points at text. */
-static int parse_value(eddy_options *o, const struct option *opt, const char *label,
-                       const char *text, value *out)
-{
-    char what[256], q[QUOTE_MAX * 4 + 8];
-    bool ok = true;
-    switch (opt->kind) {
-    case KIND_STRING:
-        out->s = (char *)text;
-        ok = !opt->choices || in_choices(opt->choices, text);
-        break;
-    case KIND_INT:
-        if (parse_int(text, &out->i) < 0) {
-            ok = false;
-            if (errno == ERANGE && !opt->has_range) /* say what the limits are */
-                return fail(o, "%s: expected an integer from %" PRId64 " to %" PRId64 ", got %s",
-                            label, INT64_MIN, INT64_MAX, quote(text, strlen(text), q));
-        }
-        break;
-    case KIND_BOOL:
-        ok = parse_bool(text, &out->b) == 0;
-        break;
-    case KIND_DOUBLE:
-        ok = parse_double(o, text, &out->d) == 0;
-        break;
-    case KIND_DURATION:
-        ok = eddy_duration_parse(text, &out->i) == 0;
-        break;
-    }
-    if (ok && opt->has_range && (out->i < opt->min || out->i > opt->max))
-        ok = false;
-    if (!ok)
-        return fail(o, "%s: expected %s, got %s", label, describe(opt, what, sizeof what),
-                    quote(text, strlen(text), q));
-    return 0;
-}
-
-/* publish - copy the current value into the caller's variable. */
-static void publish(const struct option *opt)
-{
-    if (!opt->var)
-        return;
-    switch (opt->kind) {
-    case KIND_STRING:
-        *(const char **)opt->var = opt->cur.s;
-        break;
-    case KIND_INT:
-    case KIND_DURATION:
-        *(int64_t *)opt->var = opt->cur.i;
-        break;
-    case KIND_BOOL:
-        *(bool *)opt->var = opt->cur.b;
-        break;
-    case KIND_DOUBLE:
-        *(double *)opt->var = opt->cur.d;
-        break;
-    }
-}
-
-/* set_value - parse text for opt and, unless a stronger source already
- * set it, make it the option's value; then run the option's side effect.
- * label names the option in messages ("--port", "app.conf:3: port"). */
-static int set_value(eddy_options *o, struct option *opt, const char *text, enum source from,
-                     const char *label)
-{
-    value v;
-    if (parse_value(o, opt, label, text, &v) < 0)
-        return -1;
-    if (from < opt->source)
-        return 0; /* checked all the same: a bad line is an error even when overridden */
-    if (opt->kind == KIND_STRING) {
-        char *copy = strdup(text);
-        if (!copy)
-            return fail(o, "%s: out of memory", label);
-        free(opt->cur.s);
-        v.s = copy;
-    }
-    opt->cur = v;
-    opt->source = from;
-    publish(opt);
-
-    if (opt->role == ROLE_LOGGING) {
-        eddy_log_level level;
-        if (eddy_log_parse_level(opt->cur.s, &level) == 0)
-            eddy_log_set_level(level);
-    }
-    if (opt->role == ROLE_CONFIG)
-        return eddy_options_parse_file(o, opt->cur.s);
-    return 0;
 }
 
 /* ------------------------------------------------------------ the set */
@@ -583,7 +233,7 @@ static int replace_string(eddy_options *o, char **slot, const char *s)
 {
     char *copy = strdup(s ? s : "");
     if (!copy)
-        return fail(o, "out of memory");
+        return eddy_opt_fail(o, "out of memory");
     free(*slot);
     *slot = copy;
     return 0;
@@ -604,13 +254,13 @@ static struct option *define(eddy_options *o, const char *name, enum kind kind, 
                              value def, const char *help)
 {
     size_t len = name ? strlen(name) : 0;
-    if (!valid_name(name ? name : "", len)) {
-        char q[QUOTE_MAX * 4 + 8];
+    if (!eddy_opt_valid_name(name ? name : "", len)) {
+        char q[QUOTE_SIZE];
         define_fail(o, "option name %s: expected letters, digits, - and _ (at most %d)",
-                    quote(name ? name : "", len, q), MAX_NAME);
+                    eddy_opt_quote(name ? name : "", len, q), MAX_NAME);
         return NULL;
     }
-    if (find(o, name, len)) {
+    if (eddy_opt_find(o, name, len)) {
         define_fail(o, "option --%s is defined twice", name);
         return NULL;
     }
@@ -643,7 +293,7 @@ static struct option *define(eddy_options *o, const char *name, enum kind kind, 
         if (*p == '_')
             *p = '-'; /* how --help shows it */
     o->opts[o->count++] = opt;
-    publish(opt);
+    eddy_opt_publish(opt);
     return opt;
 nomem:
     define_fail(o, "option --%s: out of memory", name);
@@ -689,7 +339,7 @@ int eddy_option_duration(eddy_options *o, const char *name, int64_t *ms, int64_t
 /* find_defined - the option a modifier names, or NULL with a definition error. */
 static struct option *find_defined(eddy_options *o, const char *name, const char *modifier)
 {
-    struct option *opt = name ? find(o, name, strlen(name)) : NULL;
+    struct option *opt = name ? eddy_opt_find(o, name, strlen(name)) : NULL;
     if (!opt)
         define_fail(o, "%s: no option --%s is defined", modifier, name ? name : "(null)");
     return opt;
@@ -722,7 +372,7 @@ int eddy_option_choices(eddy_options *o, const char *name, const char *choices)
     if (!choices || !*choices || strstr(choices, "||") || choices[0] == '|' ||
         choices[strlen(choices) - 1] == '|')
         return define_fail(o, "option --%s: expected choices like \"a|b|c\"", name);
-    if (opt->def.s && !in_choices(choices, opt->def.s))
+    if (opt->def.s && !eddy_opt_in_choices(choices, opt->def.s))
         return define_fail(o, "option --%s: the default \"%s\" is not one of %s", name, opt->def.s,
                            choices);
     char *copy = strdup(choices);
@@ -769,13 +419,13 @@ int eddy_options_define_logging(eddy_options *o)
 int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[])
 {
     if (o->define_failed)
-        return fail(o, "%s", o->define_error);
+        return eddy_opt_fail(o, "%s", o->define_error);
     if (argc > 0 && argv[0]) {
         const char *slash = strrchr(argv[0], '/');
         if (replace_string(o, &o->prog, slash ? slash + 1 : argv[0]) < 0)
             return -1;
     }
-    char q[QUOTE_MAX * 4 + 8], label[MAX_NAME + 8], what[256];
+    char q[QUOTE_SIZE], label[MAX_NAME + 8], what[256];
     int i = 1;
     while (i < argc) {
         const char *arg = argv[i];
@@ -784,18 +434,18 @@ int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[])
         if (arg[0] != '-' || arg[1] == '\0')
             return i; /* the first positional ends the options, "-" included */
         if (arg[1] != '-')
-            return fail(o, "%s: unknown option (options are written --name)",
-                        quote(arg, strlen(arg), q));
+            return eddy_opt_fail(o, "%s: unknown option (options are written --name)",
+                                 eddy_opt_quote(arg, strlen(arg), q));
 
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        struct option *opt = valid_name(name, len) ? find(o, name, len) : NULL;
+        struct option *opt = eddy_opt_valid_name(name, len) ? eddy_opt_find(o, name, len) : NULL;
         bool negated = false;
         if (!opt && len > 3 && memcmp(name, "no", 2) == 0 && same_char(name[2], '-')) {
-            opt = find(o, name + 3, len - 3);
+            opt = eddy_opt_find(o, name + 3, len - 3);
             if (opt && opt->kind != KIND_BOOL)
-                return fail(o, "--no-%s: unknown option (only bool options have a --no- form)",
-                            opt->name);
+                return eddy_opt_fail(
+                    o, "--no-%s: unknown option (only bool options have a --no- form)", opt->name);
             negated = opt != NULL;
         }
         if (!opt) {
@@ -803,41 +453,44 @@ int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[])
             for (size_t k = 0; k < len && wellformed; k++)
                 wellformed = is_name_char((unsigned char)name[k]);
             if (!wellformed)
-                return fail(o, "%s: expected an option name after --", quote(arg, strlen(arg), q));
-            const char *near = closest(o, name, len);
-            return fail(o, "--%.*s%s: unknown option%s%s%s", len > MAX_NAME ? MAX_NAME : (int)len,
-                        name, len > MAX_NAME ? "..." : "", near ? " (did you mean --" : "",
-                        near ? near : "", near ? "?)" : "");
+                return eddy_opt_fail(o, "%s: expected an option name after --",
+                                     eddy_opt_quote(arg, strlen(arg), q));
+            const char *near = eddy_opt_closest(o, name, len);
+            return eddy_opt_fail(o, "--%.*s%s: unknown option%s%s%s",
+                                 len > MAX_NAME ? MAX_NAME : (int)len, name,
+                                 len > MAX_NAME ? "..." : "", near ? " (did you mean --" : "",
+                                 near ? near : "", near ? "?)" : "");
         }
         snprintf(label, sizeof label, "--%s%s", negated ? "no-" : "", opt->name);
 
         const char *text;
         if (opt->kind == KIND_BOOL) {
             if (negated && eq)
-                return fail(o, "%s: takes no value, got %s", label,
-                            quote(eq + 1, strlen(eq + 1), q));
+                return eddy_opt_fail(o, "%s: takes no value, got %s", label,
+                                     eddy_opt_quote(eq + 1, strlen(eq + 1), q));
             text = eq ? eq + 1 : negated ? "false" : "true";
         } else if (eq) {
             text = eq + 1;
         } else if (i + 1 >= argc) {
-            return fail(o, "%s: expected %s, got nothing", label, describe(opt, what, sizeof what));
+            return eddy_opt_fail(o, "%s: expected %s, got nothing", label,
+                                 eddy_opt_describe(opt, what, sizeof what));
         } else if (strncmp(argv[i + 1], "--", 2) == 0) {
             /* Most likely a forgotten value; write --name=--x to mean it. */
-            return fail(o, "%s: expected %s, got the option %s", label,
-                        describe(opt, what, sizeof what),
-                        quote(argv[i + 1], strlen(argv[i + 1]), q));
+            return eddy_opt_fail(o, "%s: expected %s, got the option %s", label,
+                                 eddy_opt_describe(opt, what, sizeof what),
+                                 eddy_opt_quote(argv[i + 1], strlen(argv[i + 1]), q));
         } else {
             text = argv[++i];
         }
 
         if (opt->role == ROLE_HELP) {
             bool wanted;
-            if (parse_value(o, opt, label, text, &(value){0}) < 0)
+            if (eddy_opt_parse_value(o, opt, label, text, &(value){0}) < 0)
                 return -1;
-            parse_bool(text, &wanted);
+            eddy_opt_parse_bool(text, &wanted);
             if (wanted)
                 return EDDY_OPTIONS_HELP;
-        } else if (set_value(o, opt, text, FROM_COMMAND_LINE, label) < 0) {
+        } else if (eddy_opt_set_value(o, opt, text, FROM_COMMAND_LINE, label) < 0) {
             return -1;
         }
         i++;
@@ -848,304 +501,12 @@ int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[])
 int eddy_options_parse_command_line(eddy_options *o, int argc, char *const argv[])
 {
     int first = eddy_options_parse_args(o, argc, argv);
-    if (first >= 0)
-        return first;
-    int status = 2;
-    if (first == EDDY_OPTIONS_HELP)
-        status = eddy_options_print_help(o, stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
-    else
+    if (first == EDDY_OPTIONS_HELP && (eddy_options_print_help(o, stdout) < 0 || fflush(stdout))) {
+        eddy_opt_fail(o, "cannot write the help: %s", strerror(errno));
+        fprintf(stderr, "%s: %s\n", o->prog, o->error);
+        return EDDY_OPTIONS_ERROR;
+    }
+    if (first == EDDY_OPTIONS_ERROR)
         fprintf(stderr, "%s: %s\nRun %s --help to see the options.\n", o->prog, o->error, o->prog);
-    /* Freed so that a program built with a leak checker exits with the
-     * status it chose, not the checker's: the set is main()'s local. */
-    eddy_options_free(o);
-    exit(status);
-}
-
-/* ------------------------------------------------------------ config files */
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* unquote - a quoted value's contents into out, *used set to the bytes of
- * raw up to and including the closing quote; NULL, or what went wrong. */
-static const char *unquote(const char *raw, size_t len, eddy_buf *out, size_t *used)
-{
-    char q = raw[0];
-    size_t i = 1;
-    for (; i < len && raw[i] != q; i++) {
-        char c = raw[i];
-        if (c == '\\') {
-            if (++i == len)
-                break;
-            static const char escape[] = "\\\"'nt", meaning[] = "\\\"'\n\t";
-            const char *hit = raw[i] ? strchr(escape, raw[i]) : NULL;
-            if (!hit)
-                return "expected an escape among \\\\ \\\" \\' \\n \\t in a quoted value";
-            c = meaning[hit - escape];
-        }
-        if (eddy_buf_append_char(out, c) < 0)
-            return "out of memory";
-    }
-    if (i >= len)
-        return "expected a closing quote";
-    *used = i + 1;
-    return NULL;
-}
-
-/* parse_line - one trimmed, non-empty, non-comment line "name = value". */
-static int parse_line(eddy_options *o, const char *origin, size_t line_no, const char *line,
-                      size_t len, eddy_buf *value)
-{
-    char q[QUOTE_MAX * 4 + 8], label[2048];
-    const char *eq = memchr(line, '=', len);
-    size_t nlen = eq ? (size_t)(eq - line) : 0;
-    while (nlen && is_space(line[nlen - 1]))
-        nlen--;
-    if (!eq || !valid_name(line, nlen))
-        return fail(o, "%s:%zu: expected \"name = value\", got %s", origin, line_no,
-                    quote(line, len, q));
-
-    const char *raw = eq + 1;
-    size_t rlen = len - (size_t)(raw - line);
-    while (rlen && is_space(*raw))
-        raw++, rlen--;
-    eddy_buf_clear(value);
-    if (rlen && (*raw == '"' || *raw == '\'')) {
-        size_t used = 0;
-        const char *why = unquote(raw, rlen, value, &used);
-        if (why)
-            return fail(o, "%s:%zu: %.*s: %s", origin, line_no, (int)nlen, line, why);
-        while (used < rlen && is_space(raw[used]))
-            used++;
-        if (used < rlen && raw[used] != '#')
-            return fail(o,
-                        "%s:%zu: %.*s: expected a comment or nothing after the quoted "
-                        "value, got %s",
-                        origin, line_no, (int)nlen, line, quote(raw + used, rlen - used, q));
-    } else {
-        /* "port = 80  # the usual"; a value that starts with # keeps it. */
-        for (size_t i = 1; i < rlen; i++)
-            if (raw[i] == '#' && is_space(raw[i - 1]))
-                rlen = i;
-        while (rlen && is_space(raw[rlen - 1]))
-            rlen--;
-        if (eddy_buf_append(value, raw, rlen) < 0)
-            return fail(o, "%s:%zu: out of memory", origin, line_no);
-    }
-    const char *text = value->data ? value->data : "";
-
-    struct option *opt = find(o, line, nlen);
-    if (!opt) {
-        const char *near = closest(o, line, nlen);
-        return fail(o, "%s:%zu: %.*s: unknown option%s%s%s", origin, line_no, (int)nlen, line,
-                    near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
-    }
-    if (opt->role == ROLE_HELP || opt->role == ROLE_CONFIG)
-        return fail(o, "%s:%zu: %s: can only be given on the command line", origin, line_no,
-                    opt->name);
-    snprintf(label, sizeof label, "%s:%zu: %s", origin, line_no, opt->name);
-    return set_value(o, opt, text, FROM_FILE, label);
-}
-
-int eddy_options_parse_text(eddy_options *o, const char *origin, const char *text, size_t len)
-{
-    if (o->define_failed)
-        return fail(o, "%s", o->define_error);
-    eddy_buf value = EDDY_BUF_INIT;
-    int rc = 0;
-    size_t pos = 0, line_no = 0;
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        pos = 3; /* a UTF-8 byte order mark some editors write */
-    while (pos < len && rc == 0) {
-        line_no++;
-        const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - line) : len - pos;
-        pos += n + (nl != NULL);
-        while (n && (is_space(line[n - 1]) || line[n - 1] == '\r'))
-            n--;
-        while (n && is_space(*line))
-            line++, n--;
-        if (n == 0 || line[0] == '#')
-            continue;
-        if (memchr(line, '\0', n)) {
-            rc = fail(o, "%s:%zu: expected text, got a NUL byte", origin, line_no);
-            break;
-        }
-        rc = parse_line(o, origin, line_no, line, n, &value);
-    }
-    eddy_buf_free(&value);
-    return rc;
-}
-
-int eddy_options_parse_file(eddy_options *o, const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return fail(o, "%s: %s", path, strerror(errno));
-    eddy_buf b = EDDY_BUF_INIT;
-    int rc = 0;
-    for (;;) {
-        if (b.len > MAX_FILE) {
-            rc = fail(o, "%s: larger than %d bytes; is it the right file?", path, MAX_FILE);
-            goto out;
-        }
-        if (eddy_buf_reserve(&b, 65536) < 0) {
-            rc = fail(o, "%s: out of memory", path);
-            goto out;
-        }
-        ssize_t n = read(fd, b.data + b.len, b.cap - b.len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = fail(o, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        b.len += (size_t)n;
-        b.data[b.len] = '\0';
-    }
-    rc = eddy_options_parse_text(o, path, b.data, b.len);
-out:
-    close(fd);
-    eddy_buf_free(&b);
-    return rc;
-}
-
-/* ------------------------------------------------------------ --help */
-
-/* head - "--name=TYPE" as --help shows it. */
-static void head(const struct option *opt, eddy_buf *out)
-{
-    static const char *const types[] = {
-        [KIND_STRING] = "STRING", [KIND_INT] = "INT",           [KIND_BOOL] = "",
-        [KIND_DOUBLE] = "NUMBER", [KIND_DURATION] = "DURATION",
-    };
-    if (opt->kind == KIND_BOOL && opt->role != ROLE_HELP)
-        eddy_buf_printf(out, "--[no-]%s", opt->name);
-    else
-        eddy_buf_printf(out, "--%s", opt->name);
-    if (opt->kind != KIND_BOOL)
-        eddy_buf_printf(out, "=%s",
-                        opt->choices               ? opt->choices
-                        : opt->role == ROLE_CONFIG ? "FILE"
-                                                   : types[opt->kind]);
-}
-
-/* details - the help text followed by "(default X, from A to B)". */
-static void details(const struct option *opt, eddy_buf *out)
-{
-    char a[32], b[32];
-    eddy_buf_append_str(out, opt->help);
-    const char *open = *opt->help ? " (" : "(";
-    switch (opt->kind) {
-    case KIND_STRING:
-        if (opt->def.s && *opt->def.s)
-            eddy_buf_printf(out, "%sdefault %s", open, opt->def.s);
-        else
-            open = NULL;
-        break;
-    case KIND_INT:
-        eddy_buf_printf(out, "%sdefault %" PRId64, open, opt->def.i);
-        if (opt->has_range)
-            eddy_buf_printf(out, ", from %" PRId64 " to %" PRId64, opt->min, opt->max);
-        break;
-    case KIND_BOOL:
-        if (opt->role == ROLE_HELP)
-            open = NULL;
-        else
-            eddy_buf_printf(out, "%sdefault %s", open, opt->def.b ? "true" : "false");
-        break;
-    case KIND_DOUBLE:
-        eddy_buf_printf(out, "%sdefault %g", open, opt->def.d);
-        break;
-    case KIND_DURATION:
-        eddy_duration_format(opt->def.i, a, sizeof a);
-        eddy_buf_printf(out, "%sdefault %s", open, a);
-        if (opt->has_range) {
-            eddy_duration_format(opt->min, a, sizeof a);
-            eddy_duration_format(opt->max, b, sizeof b);
-            eddy_buf_printf(out, ", from %s to %s", a, b);
-        }
-        break;
-    }
-    if (open)
-        eddy_buf_append_char(out, ')');
-}
-
-/* wrap - append text at column col, breaking lines at spaces before
- * HELP_WIDTH; a word longer than a line is left whole. */
-static void wrap(eddy_buf *out, const char *text, size_t col)
-{
-    size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20, used = 0;
-    for (const char *p = text; *p;) {
-        while (*p == ' ' || *p == '\n') /* a newline in a help string would break the columns */
-            p++;
-        size_t n = strcspn(p, " \n");
-        if (!n)
-            break;
-        if (used && used + 1 + n > room) {
-            eddy_buf_printf(out, "\n%*s", (int)col, "");
-            used = 0;
-        }
-        if (used) {
-            eddy_buf_append_char(out, ' ');
-            used++;
-        }
-        eddy_buf_append(out, p, n);
-        used += n;
-        p += n;
-    }
-}
-
-int eddy_options_print_help(const eddy_options *o, FILE *out)
-{
-    eddy_buf text = EDDY_BUF_INIT, h = EDDY_BUF_INIT, d = EDDY_BUF_INIT;
-    size_t width = 0;
-    for (size_t i = 0; i < o->count; i++) {
-        eddy_buf_clear(&h);
-        head(o->opts[i], &h);
-        if (h.len <= HELP_HEAD_MAX && h.len > width)
-            width = h.len;
-    }
-    size_t col = 2 + width + 2;
-
-    eddy_buf_printf(&text, "Usage: %s %s\n", o->prog, o->usage);
-    for (size_t i = 0; i < o->count; i++) {
-        const char *group = o->opts[i]->group;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(o->opts[j]->group, group) == 0;
-        if (seen)
-            continue; /* groups appear in the order of their first option */
-        if (*group)
-            eddy_buf_printf(&text, "\n%s options:\n", group);
-        else
-            eddy_buf_append_str(&text, "\nOptions:\n");
-        for (size_t j = i; j < o->count; j++) {
-            const struct option *opt = o->opts[j];
-            if (strcmp(opt->group, group) != 0)
-                continue;
-            eddy_buf_clear(&h);
-            eddy_buf_clear(&d);
-            head(opt, &h);
-            details(opt, &d);
-            eddy_buf_printf(&text, "  %s", h.data ? h.data : "");
-            if (d.len) {
-                if (h.len > width)
-                    eddy_buf_printf(&text, "\n%*s", (int)col, "");
-                else
-                    eddy_buf_printf(&text, "%*s", (int)(col - 2 - h.len), "");
-                wrap(&text, d.data ? d.data : "", col);
-            }
-            eddy_buf_append_char(&text, '\n');
-        }
-    }
-    int rc = text.data && fwrite(text.data, 1, text.len, out) == text.len && !ferror(out) ? 0 : -1;
-    eddy_buf_free(&text);
-    eddy_buf_free(&h);
-    eddy_buf_free(&d);
-    return rc;
+    return first;
 }

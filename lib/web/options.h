@@ -21,6 +21,10 @@
  *     eddy_option_config(opts, "config", NULL, "read options from this file");
  *     eddy_options_define_logging(opts);
  *     int first = eddy_options_parse_command_line(opts, argc, argv);
+ *     if (first < 0) {  (--help was printed, or a bad option's message)
+ *         eddy_options_free(opts);
+ *         return first == EDDY_OPTIONS_HELP ? 0 : 2;
+ *     }
  *     ... argv[first..argc) are the positional arguments ...
  *     eddy_options_free(opts);  (after the last use of address)
  *
@@ -34,10 +38,11 @@
  *
  * Errors are -1 plus a message from eddy_options_error() naming the
  * option and what was expected: `--port: expected an integer, got "abc"`,
- * `forum.conf:3: port: ...`. eddy_options_parse_command_line() is the
- * conventional entry point that prints it and exits with status 2 (and
- * prints the help and exits 0 for --help); eddy_options_parse_args() is
- * the same without exiting.
+ * `forum.conf:3: port: ...`. Nothing here exits the program:
+ * eddy_options_parse_command_line() prints what the user must see (the
+ * help, or the message) and returns, and main() exits with the status
+ * Unix tools use, 0 after --help and 2 after a bad option (see Parsing).
+ * eddy_options_parse_args() is the same without printing.
  */
 #ifndef EDDY_OPTIONS_H
 #define EDDY_OPTIONS_H
@@ -119,19 +124,29 @@ int eddy_options_define_logging(eddy_options *o);
  * Parsing.
  */
 
-enum { EDDY_OPTIONS_HELP = -2 }; /* eddy_options_parse_args: --help was given */
+/* What the parsers return instead of a positional's index when main()
+ * should stop rather than go on. */
+enum {
+    EDDY_OPTIONS_ERROR = -1, /* a bad option (eddy_options_error says which): exit 2 */
+    EDDY_OPTIONS_HELP = -2,  /* --help was given: exit 0 */
+};
 
 /* eddy_options_parse_args - apply the options in argv[1..argc). Returns
- * the index of the first positional argument (argc if none), -1 on an
- * error (eddy_options_error says which), or EDDY_OPTIONS_HELP when --help
- * was met (options after it are not looked at). Values before an error
- * stay set. */
+ * the index of the first positional argument (argc if none),
+ * EDDY_OPTIONS_ERROR (eddy_options_error says which), or
+ * EDDY_OPTIONS_HELP when --help was met (options after it are not looked
+ * at). Prints nothing. Values before an error stay set. */
 int eddy_options_parse_args(eddy_options *o, int argc, char *const argv[]);
 
-/* eddy_options_parse_command_line - eddy_options_parse_args for main():
- * on --help prints the help to stdout and exits 0; on an error prints the
- * message to stderr and exits 2, in both cases after freeing the set.
- * Returns the first positional's index. */
+/* eddy_options_parse_command_line - eddy_options_parse_args for main(),
+ * telling the user what happened: on --help it prints the help to stdout
+ * and returns EDDY_OPTIONS_HELP; on an error it prints the message and
+ * "Run PROG --help to see the options." to stderr and returns
+ * EDDY_OPTIONS_ERROR (so too, with the reason on stderr, when the help
+ * cannot be written). Otherwise it returns the first positional's index,
+ * >= 0. It never exits: main() frees the set and returns 0 after
+ * EDDY_OPTIONS_HELP, 2 after EDDY_OPTIONS_ERROR, as in the example at the
+ * top of this file. */
 int eddy_options_parse_command_line(eddy_options *o, int argc, char *const argv[]);
 
 /* eddy_options_parse_file - read "name = value" lines from path: blank

@@ -8,7 +8,9 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,9 +455,14 @@ static void drop_sanitizer_notes(char *text)
     *out = '\0';
 }
 
-/* run_main - eddy_options_parse_command_line in a child as main() would
- * call it; returns the exit status and what it printed on stdout/stderr. */
-static int run_main(eddy_options *o, char *const argv[], char *out, char *err, size_t size)
+/* run_main - eddy_options_parse_command_line in a child, which then exits
+ * 30 after EDDY_OPTIONS_HELP, 32 after EDDY_OPTIONS_ERROR (main() would
+ * return 0 and 2: the 30 proves that the library returned rather than
+ * exited), or prints the index returned and exits 42. Returns the exit
+ * status and what the child printed on stdout/stderr; with full_stdout,
+ * the child's stdout is /dev/full instead (out stays empty). */
+static int run_main(eddy_options *o, char *const argv[], char *out, char *err, size_t size,
+                    bool full_stdout)
 {
     int po[2], pe[2];
     cr_assert_eq(pipe(po), 0);
@@ -464,15 +471,19 @@ static int run_main(eddy_options *o, char *const argv[], char *out, char *err, s
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        dup2(po[1], 1);
+        int full = full_stdout ? open("/dev/full", O_WRONLY) : -1;
+        dup2(full >= 0 ? full : po[1], 1);
         dup2(pe[1], 2);
         int argc = 0;
         while (argv[argc])
             argc++;
         int first = eddy_options_parse_command_line(o, argc, argv);
-        printf("returned %d\n", first);
         fflush(stdout);
         eddy_options_free(o);
+        if (first < 0)
+            exit(first == EDDY_OPTIONS_HELP ? 30 : first == EDDY_OPTIONS_ERROR ? 32 : 99);
+        printf("returned %d\n", first);
+        fflush(stdout);
         exit(42);
     }
     close(po[1]);
@@ -494,28 +505,32 @@ static int run_main(eddy_options *o, char *const argv[], char *out, char *err, s
     return WEXITSTATUS(status);
 }
 
-Test(options, main_entry_point_exits_0_after_help_and_2_on_errors)
+Test(options, main_entry_point_prints_help_or_the_error_and_returns)
 {
     eddy_options *o = eddy_options_new();
     eddy_option_int(o, "port", NULL, 8888, "port to listen on");
     char out[4096], err[4096];
 
     char *help[] = {"/usr/bin/server", "--help", NULL};
-    cr_assert_eq(run_main(o, help, out, err, sizeof out), 0);
+    cr_assert_eq(run_main(o, help, out, err, sizeof out, false), 30);
     cr_assert_eq(strncmp(out, "Usage: server [OPTIONS]\n", 24), 0, "%s", out);
     cr_assert_not_null(strstr(out, "  --port=INT  port to listen on (default 8888)\n"), "%s",
                        out);
     cr_assert_str_eq(err, "");
 
     char *bad[] = {"/usr/bin/server", "--port", "abc", NULL};
-    cr_assert_eq(run_main(o, bad, out, err, sizeof out), 2);
+    cr_assert_eq(run_main(o, bad, out, err, sizeof out, false), 32);
     cr_assert_str_eq(out, "");
     cr_assert_str_eq(err, "server: --port: expected an integer, got \"abc\"\n"
                           "Run server --help to see the options.\n");
 
     char *good[] = {"server", "--port=1", "rest", NULL};
-    cr_assert_eq(run_main(o, good, out, err, sizeof out), 42);
+    cr_assert_eq(run_main(o, good, out, err, sizeof out, false), 42);
     cr_assert_str_eq(out, "returned 2\n");
+
+    /* Help that cannot be written is an error the user is told about. */
+    cr_assert_eq(run_main(o, help, out, err, sizeof out, true), 32);
+    cr_assert_str_eq(err, "server: cannot write the help: No space left on device\n");
     eddy_options_free(o);
 }
 
