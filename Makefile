@@ -34,7 +34,8 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress install \
-        uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures pageserver
+        uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures \
+        pageserver diagrams plots
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
 .SECONDARY:
@@ -199,6 +200,8 @@ help:
 	@echo "make valgrind     the tests under valgrind"
 	@echo "make fuzz         each fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make bench        the instructor benchmarks, CSV + PNG in bench/results/"
+	@echo "make plots        copy the last bench run's plots to docs/plots/ (the book's reference)"
+	@echo "make diagrams     redraw docs/diagrams/*.svg from their .dot and .gp sources"
 	@echo "make lesson N=00  build one lesson; run-lesson N=00 [PROG=x] [ARGS='...']"
 	@echo "make progress     which exercises pass, and the next one's hint"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
@@ -283,6 +286,27 @@ check-aarch64:
 bench: all
 	@scripts/deps.sh core bench
 	@BUILD=$(BUILD) bench/run.sh $(BENCH)
+
+# ---------------------------------------------------------------- pictures
+# docs/diagrams/NAME.dot (Graphviz) and NAME.gp (gnuplot) are the sources of
+# the book's drawings; NAME.svg beside each is the committed rendering.
+# `make diagrams` redraws them all; the same source gives the same bytes, so
+# a redraw after an unchanged checkout shows no diff.
+DIAGRAM_DOT := $(wildcard docs/diagrams/*.dot)
+DIAGRAM_GP  := $(wildcard docs/diagrams/*.gp)
+
+diagrams:
+	@scripts/deps.sh docs
+	@set -e; for f in $(DIAGRAM_DOT); do dot -Tsvg "$$f" -o "$${f%.dot}.svg"; echo "drew $${f%.dot}.svg"; done
+	@set -e; for f in $(DIAGRAM_GP); do \
+	    (cd "$$(dirname "$$f")" && gnuplot -e "set output '$$(basename "$${f%.gp}").svg'" "$$(basename "$$f")"); \
+	    echo "drew $${f%.gp}.svg"; done
+
+# `make plots [BENCH=12]` makes the last `make bench` run's plots the
+# reference ones in docs/plots/, each with the machine, date and command
+# that made it (bench/publish.sh; NOTE='...' adds a line to each caption).
+plots:
+	@bench/publish.sh $(BENCH)
 
 # ---------------------------------------------------------------- install
 install: lib

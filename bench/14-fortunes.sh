@@ -18,7 +18,8 @@
 # symbols: where the time goes.
 #
 # Writes bench/results/14-fortunes.csv (every run), 14-fortunes-summary.csv
-# (medians and the ratio eddy14 / tornado), 14-fortunes-perf.txt.
+# (medians and the ratio eddy14 / tornado), 14-fortunes-perf.txt, and
+# 14-fortunes.png (requests per server-CPU-second, when gnuplot is there).
 #
 #   DURATION=5 RUNS=3 [CELLS="c100 c1000"] [PERF=1] bench/14-fortunes.sh
 set -euo pipefail
@@ -110,6 +111,34 @@ for cell in $CELLS; do
         printf "   %-7s lesson 14 / Tornado: %.1fx per server-CPU-second (target >= 20), %.1fx req/s\n",
             c, p["eddy14"] / p["tornado"], r["eddy14"] / r["tornado"] }' "$summary"
 done
+
+# ------------------------------------------------------------ plot
+# One bar per server in each cell: the medians of requests per
+# server-CPU-second, on a log scale (the two differ by some 20x).
+if command -v gnuplot >/dev/null; then
+    png=$RESULTS/14-fortunes.png
+    awk -F, 'NR > 1 { v[$1, $2] = $4; if (!($1 in s)) { s[$1] = 1; so[++ns] = $1 } if (!($2 in c)) { c[$2] = 1; co[++nc] = $2 } }
+        END { printf "server"; for (j = 1; j <= nc; j++) printf " %s", co[j]; print ""
+              for (i = 1; i <= ns; i++) { printf "%s", so[i]; for (j = 1; j <= nc; j++) printf " %s", v[so[i], co[j]] + 0; print "" } }' \
+        "$summary" >"$tmp/plot.dat"
+    ncols=$(head -1 "$tmp/plot.dat" | wc -w)
+    gnuplot <<EOF
+set terminal pngcairo size 760,450 noenhanced
+set output "$png"
+set title "GET /fortunes: requests per server CPU-second\\n(median of $RUNS x ${DURATION}s, server on one core)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "requests / CPU-second (log scale)"
+set format y "%.1s%c"
+set logscale y
+set yrange [1000:*]
+set key top right
+set grid ytics
+plot for [i=2:$ncols] "$tmp/plot.dat" using i:xtic(1) title columnheader(i)
+EOF
+    echo "plot: $png"
+fi
 
 # ------------------------------------------------------------ where the time goes
 perf_txt=$RESULTS/14-fortunes-perf.txt

@@ -3,9 +3,10 @@
 #
 # The one list of the project's packages, grouped so that each make target
 # pulls only what it uses: `make test` needs "core", `make fuzz` and
-# `make valgrind` add "tools", `make bench` adds "bench".
+# `make valgrind` add "tools", `make bench` adds "bench", `make diagrams`
+# asks for "docs". A package several groups need lists them all: bench,docs.
 #
-#   scripts/deps.sh [group ...]     groups: core tools bench cross all (default: core)
+#   scripts/deps.sh [group ...]     groups: core tools bench cross docs all (default: core)
 #
 # Checks with dpkg-query (fast when everything is there). When something is
 # missing: as root, runs `apt-get update` once and installs it; otherwise
@@ -31,9 +32,10 @@ gcc-aarch64-linux-gnu cross make check-aarch64: the aarch64 context switch, cros
 qemu-user            cross  make check-aarch64: runs it
 libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
-gnuplot-nox          bench  PNG plots of benchmark CSVs
+gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline drawing
 python3-tornado      bench  the Tornado reference server
 nginx-light          bench  the nginx reference server
+graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
 "
 
 groups=("$@")
@@ -42,12 +44,13 @@ groups=("$@")
 wanted=()
 for g in "${groups[@]}"; do
     case "$g" in
-    core | tools | bench | cross | all) ;;
-    *) echo "deps.sh: unknown group '$g' (core, tools, bench, cross, all)" >&2; exit 2 ;;
+    core | tools | bench | cross | docs | all) ;;
+    *) echo "deps.sh: unknown group '$g' (core, tools, bench, cross, docs, all)" >&2; exit 2 ;;
     esac
     while read -r pkg grp _; do
         [ -n "$pkg" ] || continue
-        if [ "$g" = all ] || [ "$g" = "$grp" ]; then wanted+=("$pkg"); fi
+        if [ "$g" = all ]; then wanted+=("$pkg"); continue; fi
+        case ",$grp," in *",$g,"*) wanted+=("$pkg") ;; esac
     done <<<"$PACKAGES"
 done
 
