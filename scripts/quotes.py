@@ -27,9 +27,9 @@ def region(path, name):
     lines = (ROOT / path).read_text().splitlines()
     begin = end = None
     for i, line in enumerate(lines):
-        if re.search(rf"quote:begin {re.escape(name)}\b", line):
+        if re.search(rf"quote:begin {re.escape(name)}(?![\w-])", line):
             begin = i
-        elif re.search(rf"quote:end {re.escape(name)}\b", line) and begin is not None:
+        elif re.search(rf"quote:end {re.escape(name)}(?![\w-])", line) and begin is not None:
             end = i
             break
     if begin is None or end is None:
