@@ -25,8 +25,9 @@ int main(int argc, char **argv)
     eddy_options *opts = eddy_options_new();
     eddy_server_options(opts, &v);
     eddy_options_parse_command_line(opts, argc, argv);
-    if (v.processes != 1 && eddy_fork_processes((int)v.processes) < 0)
-        return 1;
+    int worker = v.processes != 1 ? eddy_fork_processes((int)v.processes) : 0;
+    if (worker < 0) /* the parent once its workers have stopped, or fork failed */
+        return worker == EDDY_FORK_PARENT_DONE ? 0 : 1;
 
     eddy_app *app = eddy_app_new();
     eddy_route(app, "/", &main_handler, NULL);

@@ -92,11 +92,21 @@ void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void
 int eddy_server_connections(const eddy_server *s);
 
 /* eddy_fork_processes - Tornado's fork_processes: fork n workers (0: one
- * per CPU) and return in each its index 0..n-1, to create its loop and
- * server there (with reuse_port). The parent never returns: it restarts
- * a worker that dies of a signal or exits non-zero (at most 100 times
- * in all), forwards SIGTERM/SIGINT to the workers, waits for them and
- * exits 0. Returns -1 if fork fails for the first worker. */
+ * per CPU). In each worker it returns the worker's index 0..n-1: create
+ * the loop and the server there, after the fork (with reuse_port). The
+ * parent stays inside to supervise: it restarts a worker that dies of a
+ * signal or exits non-zero (at most 100 times in all), passes SIGTERM and
+ * SIGINT on to the workers, and once the last one is gone returns
+ * EDDY_FORK_PARENT_DONE; the program then simply ends (it has no loop and
+ * no server in the parent). Returns -1 with errno set, in the parent with
+ * no worker started, if the first fork fails. So:
+ *
+ *     int worker = eddy_fork_processes(n);
+ *     if (worker < 0)                  // the parent, done; or fork failed
+ *         return worker == EDDY_FORK_PARENT_DONE ? 0 : 1;
+ *     ... the worker's loop and server ...
+ */
+enum { EDDY_FORK_PARENT_DONE = -2 };
 int eddy_fork_processes(int n);
 
 /* ------------------------------------------------------------ requests */

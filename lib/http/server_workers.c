@@ -25,55 +25,41 @@ static volatile sig_atomic_t parent_stop_signal;
 
 static void parent_on_signal(int sig) { parent_stop_signal = sig; }
 
-/* start_worker - fork worker i; in the child, returns 0 and never looks
+/* What SIGTERM and SIGINT did before eddy_fork_processes: each worker
+ * starts with it again, and the parent puts it back before returning. */
+static struct sigaction before[2];
+static const int stop_signals[2] = {SIGTERM, SIGINT};
+
+static void restore_signals(void)
+{
+    for (int i = 0; i < 2; i++)
+        sigaction(stop_signals[i], &before[i], NULL);
+}
+
+/* start_worker - fork a worker; in the child, returns 0 and never looks
  * back; in the parent, returns the pid (or -1). */
 static pid_t start_worker(void)
 {
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        restore_signals();
         prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the parent */
+        /* The parent died before prctl took effect: end the way the death
+         * signal would have ended us, without running the program's exit
+         * handlers (they belong to the parent's copy of the program). */
         if (getppid() != parent)
-            _exit(0);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
+            kill(getpid(), SIGKILL);
     }
     return pid;
 }
 
-int eddy_fork_processes(int n)
+/* supervise - the parent's life once the workers run: restart the ones
+ * that crash, pass a stop signal on, wait until every worker is gone. */
+static void supervise(pid_t *pids, int n, int *worker_index)
 {
-    if (n <= 0)
-        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (n <= 0)
-        n = 1;
-    pid_t *pids = calloc((size_t)n, sizeof *pids);
-    if (!pids)
-        return -1;
-    struct sigaction sa = {.sa_handler = parent_on_signal}; /* no SA_RESTART: wait() returns */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    for (int i = 0; i < n; i++) {
-        pid_t pid = start_worker();
-        if (pid == 0) {
-            free(pids);
-            return i;
-        }
-        if (pid < 0) {
-            if (i == 0) {
-                free(pids);
-                return -1;
-            }
-            eddy_error("fork: %s; running %d worker(s) instead of %d", strerror(errno), i, n);
-            n = i;
-            break;
-        }
-        pids[i] = pid;
-    }
-    eddy_info("started %d worker process(es)", n);
-
     int alive = n, restarts = 0;
+    *worker_index = -1;
     while (alive > 0) {
         if (parent_stop_signal) {
             for (int i = 0; i < n; i++)
@@ -108,14 +94,58 @@ int eddy_fork_processes(int n)
         restarts++;
         pid_t again = start_worker();
         if (again == 0) {
-            free(pids);
-            return i;
+            *worker_index = i; /* this is the new worker */
+            return;
         }
         if (again > 0) {
             pids[i] = again;
             alive++;
         }
     }
+}
+
+int eddy_fork_processes(int n)
+{
+    if (n <= 0)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0)
+        n = 1;
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids)
+        return -1;
+    struct sigaction sa = {.sa_handler = parent_on_signal}; /* no SA_RESTART: wait() returns */
+    sigemptyset(&sa.sa_mask);
+    parent_stop_signal = 0;
+    for (int i = 0; i < 2; i++)
+        sigaction(stop_signals[i], &sa, &before[i]);
+    for (int i = 0; i < n; i++) {
+        pid_t pid = start_worker();
+        if (pid == 0) {
+            free(pids);
+            return i;
+        }
+        if (pid < 0) {
+            if (i == 0) {
+                int e = errno;
+                restore_signals();
+                free(pids);
+                errno = e;
+                return -1;
+            }
+            eddy_error("fork: %s; running %d worker(s) instead of %d", strerror(errno), i, n);
+            n = i;
+            break;
+        }
+        pids[i] = pid;
+    }
+    eddy_info("started %d worker process(es)", n);
+
+    int worker;
+    supervise(pids, n, &worker);
     free(pids);
-    exit(0);
+    if (worker >= 0)
+        return worker; /* a restarted worker */
+    restore_signals();
+    eddy_info("every worker has stopped");
+    return EDDY_FORK_PARENT_DONE;
 }

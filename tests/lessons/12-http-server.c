@@ -198,5 +198,7 @@ Test(lesson12, two_processes_serve_one_port_and_stop_on_sigterm, .init = start_t
               server.output);
     cr_assert_eq(count(server.output, "stopped after"), 2, "both workers stop:\n%s",
                  server.output);
+    cr_assert_not_null(strstr(server.output, "every worker has stopped"),
+                       "the parent returns from eddy_fork_processes:\n%s", server.output);
     cr_assert_eq(count(server.output, "listening on http://127.0.0.1:"), 2, "%s", server.output);
 }

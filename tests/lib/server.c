@@ -511,7 +511,11 @@ Test(processes, workers_share_a_port_are_restarted_and_stop_together, .timeout =
     if (parent == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         eddy_log_set_level(EDDY_LOG_ERROR);
-        eddy_fork_processes(2); /* returns only in the workers */
+        int worker = eddy_fork_processes(2);
+        if (worker == EDDY_FORK_PARENT_DONE)
+            _exit(0); /* the supervisor returns once every worker is gone */
+        if (worker < 0 || worker > 1)
+            _exit(4);
         eddy_server_config cfg;
         eddy_server_config_defaults(&cfg);
         cfg.port = port;
