@@ -198,7 +198,10 @@ static int read_in(struct conn *c)
     }
     if (c->in_end == s->in_size) {
         if (c->state == READ_HEAD) { /* a head larger than any allowed */
-            protocol_error(c, 431, "request header fields too large");
+            if (memchr(c->in + c->in_start, '\n', c->in_end - c->in_start))
+                protocol_error(c, 431, "request header fields too large");
+            else
+                protocol_error(c, 414, "request line too long");
             return 0;
         }
         c->read_paused = 1; /* pipelined data waits until the handler is done */
@@ -302,7 +305,7 @@ static int begin_request(struct conn *c, eddy_http_message *head)
     r->headers_sent = r->chunked_out = r->finished = r->close_after = 0;
     r->task = NULL;
     r->ip[0] = '\0';
-    r->is_head = eddy_str_case_eq(head->method, "HEAD");
+    r->is_head = head->method.len == 4 && memcmp(head->method.p, "HEAD", 4) == 0;
     r->close_after = !head->keep_alive || s->stopping;
     if (s->cfg.access_log)
         clock_gettime(CLOCK_MONOTONIC, &r->started);
@@ -393,11 +396,37 @@ static void protocol_error(struct conn *c, int status, const char *reason)
 static void handler_entry(void *arg);
 static void request_done(void *arg);
 
+/* standard_method - one of the methods RFC 9110 and 5789 define, spelled
+ * as they define it (methods are case-sensitive). CONNECT never gets
+ * here: the parser answers it 501. */
+static int standard_method(eddy_str m)
+{
+    switch (m.len) {
+    case 3:
+        return memcmp(m.p, "GET", 3) == 0 || memcmp(m.p, "PUT", 3) == 0;
+    case 4:
+        return memcmp(m.p, "HEAD", 4) == 0 || memcmp(m.p, "POST", 4) == 0;
+    case 5:
+        return memcmp(m.p, "PATCH", 5) == 0 || memcmp(m.p, "TRACE", 5) == 0;
+    case 6:
+        return memcmp(m.p, "DELETE", 6) == 0;
+    case 7:
+        return memcmp(m.p, "OPTIONS", 7) == 0;
+    default:
+        return 0;
+    }
+}
+
 /* start_handler - run the request function; it may finish right here. */
 static void start_handler(struct conn *c)
 {
     eddy_request *r = c->req;
     c->state = IN_HANDLER;
+    if (!c->server->cfg.extension_methods && !standard_method(r->head.method)) {
+        eddy_send_error(r, 501, "unknown method"); /* RFC 9110 9.1 */
+        request_done(r);
+        return;
+    }
     int finished;
     r->task = eddy_task_run(handler_entry, r, request_done, r, &finished);
     if (!r->task && !finished) {

@@ -485,6 +485,25 @@ void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void
     s->error_writer_arg = arg;
 }
 
+/* drop_body_headers - eddy_send_error's rule: the headers that describe
+ * the body being replaced go with it; every other header the handler set
+ * (Allow, WWW-Authenticate, Retry-After, Location, Set-Cookie, ...) was
+ * set on purpose and stays. Content-Range stays on a 416, where it gives
+ * the size of what could not be served. */
+static void drop_body_headers(eddy_request *r, int status)
+{
+    static const char *const body_headers[] = {
+        "Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
+        "Content-Disposition", "Content-Location", "Content-Range", "ETag",
+        "Last-Modified", "Transfer-Encoding",
+    };
+    if (!r->headers.len)
+        return;
+    for (size_t i = 0; i < sizeof body_headers / sizeof body_headers[0]; i++)
+        if (!(status == 416 && strcmp(body_headers[i], "Content-Range") == 0))
+            remove_header(r, body_headers[i]);
+}
+
 void eddy_send_error(eddy_request *r, int status, const char *reason)
 {
     if (r->finished)
@@ -497,7 +516,7 @@ void eddy_send_error(eddy_request *r, int status, const char *reason)
         return;
     }
     eddy_buf_clear(&r->out);
-    eddy_buf_clear(&r->headers);
+    drop_body_headers(r, status);
     r->status = status;
     eddy_server *s = r->conn->server;
     if (s->error_writer)

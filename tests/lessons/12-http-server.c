@@ -3,9 +3,9 @@
  *
  * Each path (/, /echo, /stream, /slow, a 404), keep-alive on one
  * connection, pipelined requests answered in order with a /slow in the
- * middle, a chunked upload, the 405 and 413 limits, the access log and its
- * switch, a graceful stop that lets /slow finish, and --processes 2
- * serving on one port and stopping on SIGTERM.
+ * middle, a chunked upload, the 405, 413, 414 and 501 answers, the access
+ * log and its switch, a graceful stop that lets /slow finish, and
+ * --processes 2 serving on one port and stopping on SIGTERM.
  */
 #include "harness.h"
 
@@ -82,6 +82,25 @@ Test(lesson12, every_path_answers_as_documented)
     r = once("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", "Hello after");
     long long ms = th_now_ms() - t0;
     cr_assert_geq(ms, 900, "/slow answered after %lld ms", ms);
+}
+
+Test(lesson12, unknown_or_lowercase_methods_get_501_and_a_huge_target_414)
+{
+    const char *methods[] = {"get", "FOOBAR"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        char req[256];
+        snprintf(req, sizeof req, "%s / HTTP/1.1\r\nHost: t\r\n\r\n", methods[i]);
+        char *r = once(req, "</html>");
+        cr_assert_eq(strncmp(r, "HTTP/1.1 501 Not Implemented\r\n", 30), 0, "%s:\n%s",
+                     methods[i], r);
+        cr_assert_null(strstr(r, "Hello"), "%s", r);
+    }
+    static char req[24000];
+    size_t n = (size_t)snprintf(req, sizeof req, "GET /");
+    memset(req + n, 'a', 20000);
+    snprintf(req + n + 20000, sizeof req - n - 20000, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    char *r = once(req, "\r\n\r\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 414 URI Too Long\r\n", 27), 0, "%.300s", r);
 }
 
 Test(lesson12, keep_alive_serves_many_requests_on_one_connection)
