@@ -31,12 +31,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void catch_signals(eddy_server *s);
+static void raise_fd_limit(eddy_server *s);
+static void accept_failed(struct evconnlistener *l, void *arg);
+static void accept_again(evutil_socket_t fd, short what, void *arg);
 
 /* ------------------------------------------------------------ config */
 
@@ -96,11 +101,14 @@ eddy_server *eddy_server_new(const eddy_server_config *cfg, eddy_request_fn fn, 
     s->header_tv = event_base_init_common_timeout(s->base, &tv);
     tv = (struct timeval){s->cfg.write_timeout_ms / 1000, (s->cfg.write_timeout_ms % 1000) * 1000};
     s->write_tv = event_base_init_common_timeout(s->base, &tv);
+    evtimer_assign(&s->accept_pause, s->base, accept_again, s);
+    s->reserve_fd = -1;
     return s;
 }
 
 int eddy_server_listen(eddy_server *s)
 {
+    raise_fd_limit(s);
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     socklen_t len;
@@ -141,10 +149,116 @@ int eddy_server_listen(eddy_server *s)
         close(fd);
         return -1;
     }
+    evconnlistener_set_error_cb(s->listener, accept_failed);
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     getsockname(fd, (struct sockaddr *)&ss, &len);
     s->port = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
     catch_signals(s);
     return 0;
+}
+
+/* ------------------------------------------------------------ out of descriptors */
+
+/* Each connection is a file descriptor, and a process has a limit
+ * (ulimit -n). Reaching it, accept() fails with EMFILE while the
+ * connection stays in the backlog, so the listening socket stays readable:
+ * a server that simply retries spins at 100 % CPU and logs the failure in
+ * a loop. Like nginx, this one stops accepting for a moment instead, and
+ * sheds the connection that has waited longest, accepting it with a
+ * descriptor kept in reserve for this and closing it at once, so that its
+ * client is told rather than left hanging. */
+enum {
+    ACCEPT_PAUSE_MS = 100,   /* how long accepting stops after a failure */
+    ACCEPT_REPORT_MS = 1000, /* one log line per this much trouble at most */
+    FD_MARGIN = 32,          /* descriptors besides connections: stdio, loop, pool, files */
+};
+
+/* raise_fd_limit - lift the soft descriptor limit to the hard one when
+ * max_connections would not fit under it, and say so if even the hard
+ * limit is too low. */
+static void raise_fd_limit(eddy_server *s)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)s->cfg.max_connections + FD_MARGIN;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    struct rlimit raised = {rl.rlim_max == RLIM_INFINITY ? want : rl.rlim_max, rl.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+        rl.rlim_cur = raised.rlim_cur;
+    if (rl.rlim_cur < want)
+        eddy_warn("max_connections %d needs about %lu file descriptors, but this process may "
+                  "open %lu (ulimit -n; hard limit %lu): once they are used up, accepting "
+                  "pauses until connections close",
+                  s->cfg.max_connections, (unsigned long)want, (unsigned long)rl.rlim_cur,
+                  (unsigned long)rl.rlim_max);
+}
+
+/* report_due - whether a line about accepting may be logged now: one per
+ * ACCEPT_REPORT_MS at most, whatever the failures and recoveries in
+ * between. When it is, the counters start again. */
+static int report_due(eddy_server *s)
+{
+    struct timeval now;
+    event_base_gettimeofday_cached(s->base, &now);
+    long since = (long)((now.tv_sec - s->accept_reported.tv_sec) * 1000 +
+                        (now.tv_usec - s->accept_reported.tv_usec) / 1000);
+    if (s->accept_reported.tv_sec && since < ACCEPT_REPORT_MS)
+        return 0;
+    s->accept_reported = now;
+    return 1;
+}
+
+/* accept_failed - the listener's accept() failed (libevent retries
+ * EAGAIN and EINTR itself): pause, shed one connection if descriptors
+ * ran out, and report now and then. */
+static void accept_failed(struct evconnlistener *l, void *arg)
+{
+    eddy_server *s = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    evconnlistener_disable(l);
+    s->accept_paused = 1;
+    s->accept_pauses++;
+    if ((err == EMFILE || err == ENFILE) && s->reserve_fd >= 0) {
+        close(s->reserve_fd);
+        int fd = accept4(evconnlistener_get_fd(l), NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            close(fd);
+            s->accept_shed++;
+        }
+        s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (report_due(s)) {
+        eddy_warn("accept: %s (%d connection(s) open): pausing new connections for %d ms at a "
+                  "time; %ld pause(s), %ld waiting connection(s) shed since the last report",
+                  strerror(err), s->connections, ACCEPT_PAUSE_MS, s->accept_pauses,
+                  s->accept_shed);
+        s->accept_pauses = s->accept_shed = 0;
+    }
+    s->accept_trouble = 1;
+    struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+    evtimer_add(&s->accept_pause, &tv);
+}
+
+/* accept_again - the pause is over: listen again, unless max_connections
+ * holds the listener off (then the next close does it). */
+static void accept_again(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    eddy_server *s = arg;
+    s->accept_paused = 0;
+    if (s->listener && !s->listener_paused)
+        evconnlistener_enable(s->listener);
+}
+
+void eddy_server_accepting_again(eddy_server *s)
+{
+    if (!report_due(s))
+        return; /* said soon enough, with the next line */
+    eddy_info("accept: accepting again (%d connection(s) open; %ld pause(s), %ld connection(s) "
+              "shed since the last report)",
+              s->connections, s->accept_pauses, s->accept_shed);
+    s->accept_pauses = s->accept_shed = 0;
+    s->accept_trouble = 0;
 }
 
 int eddy_server_port(const eddy_server *s) { return s->port; }
@@ -176,6 +290,7 @@ void eddy_server_stop(eddy_server *s)
         evconnlistener_free(s->listener);
         s->listener = NULL;
     }
+    event_del(&s->accept_pause);
     for (struct conn *c = s->conns, *next; c; c = next) {
         next = c->next;
         int busy = c->req || (c->out && c->out->len) || (c->in && c->in_end > c->in_start);
@@ -246,6 +361,10 @@ void eddy_server_free(eddy_server *s)
             event_free(s->signals[i]);
     if (s->listener)
         evconnlistener_free(s->listener);
+    s->listener = NULL;
+    event_del(&s->accept_pause);
+    if (s->reserve_fd >= 0)
+        close(s->reserve_fd);
     for (struct conn *c = s->conns, *next; c; c = next) {
         next = c->next;
         eddy_conn_close(c);

@@ -100,6 +100,8 @@ void eddy_conn_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
     (void)l;
     eddy_server *s = arg;
+    if (s->accept_trouble)
+        eddy_server_accepting_again(s); /* server.c: out of descriptors */
     struct conn *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
@@ -606,7 +608,8 @@ void eddy_conn_close(struct conn *c)
     free(c);
     s->connections--;
     if (s->listener_paused && s->listener && s->connections < s->cfg.max_connections) {
-        evconnlistener_enable(s->listener);
+        if (!s->accept_paused) /* out of descriptors: the pause's timer will */
+            evconnlistener_enable(s->listener);
         s->listener_paused = 0;
     }
     if (s->stopping && s->connections == 0) {

@@ -90,6 +90,13 @@ struct eddy_server {
     void *error_writer_arg;
     struct event stop_deadline;
     struct event *signals[2];
+    /* out of descriptors (server.c): accepting paused, a reserve to shed with */
+    int reserve_fd;            /* /dev/null, given up to accept-and-close one client */
+    int accept_paused;         /* the listener is off until accept_pause fires */
+    int accept_trouble;        /* accept failed since it last succeeded */
+    long accept_pauses, accept_shed; /* since the last log line */
+    struct timeval accept_reported;
+    struct event accept_pause;
     const struct timeval *idle_tv, *header_tv, *write_tv; /* libevent common timeouts */
     char error[256];
 };
@@ -102,6 +109,12 @@ enum {
     LINGER_IDLE_MS = 1000,  /* nginx's lingering_timeout, shortened */
     LINGER_TOTAL_MS = 5000, /* nginx's lingering_time, shortened */
 };
+
+/* ------------------------------------------------------------ server.c */
+
+/* eddy_server_accepting_again - the first connection accepted after
+ * accept() failed: say so, with what happened in between. */
+void eddy_server_accepting_again(eddy_server *s);
 
 /* ------------------------------------------------------------ server_conn.c */
 
