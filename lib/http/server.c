@@ -267,48 +267,7 @@ const char *eddy_server_error(const eddy_server *s) { return s->error; }
 
 int eddy_server_connections(const eddy_server *s) { return s->connections; }
 
-static void stop_deadline_passed(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd, (void)what;
-    eddy_server *s = arg;
-    eddy_warn("stop: %d connection(s) still busy after %ld ms, closing them", s->connections,
-              s->cfg.stop_timeout_ms);
-    for (struct conn *c = s->conns, *next; c; c = next) {
-        next = c->next;
-        eddy_conn_close(c);
-    }
-    event_base_loopbreak(s->base);
-}
-
-/* quote:begin stop */
-void eddy_server_stop(eddy_server *s)
-{
-    if (s->stopping)
-        return;
-    s->stopping = 1;
-    if (s->listener) {
-        evconnlistener_free(s->listener);
-        s->listener = NULL;
-    }
-    event_del(&s->accept_pause);
-    for (struct conn *c = s->conns, *next; c; c = next) {
-        next = c->next;
-        int busy = c->req || (c->out && c->out->len) || (c->in && c->in_end > c->in_start);
-        if (!busy)
-            eddy_conn_close(c);
-        else
-            c->closing = c->req == NULL && !(c->in && c->in_end > c->in_start);
-    }
-    if (s->connections == 0) {
-        event_base_loopbreak(s->base);
-        return;
-    }
-    evtimer_assign(&s->stop_deadline, s->base, stop_deadline_passed, s);
-    s->deadline_armed = 1;
-    struct timeval tv = {s->cfg.stop_timeout_ms / 1000, (s->cfg.stop_timeout_ms % 1000) * 1000};
-    evtimer_add(&s->stop_deadline, &tv);
-}
-/* quote:end stop */
+/* ------------------------------------------------------------ running and stopping */
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -351,6 +310,49 @@ int eddy_server_run(eddy_server *s)
     }
     return 0;
 }
+
+static void stop_deadline_passed(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    eddy_server *s = arg;
+    eddy_warn("stop: %d connection(s) still busy after %ld ms, closing them", s->connections,
+              s->cfg.stop_timeout_ms);
+    for (struct conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        eddy_conn_close(c);
+    }
+    event_base_loopbreak(s->base);
+}
+
+/* quote:begin stop */
+void eddy_server_stop(eddy_server *s)
+{
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    if (s->listener) {
+        evconnlistener_free(s->listener);
+        s->listener = NULL;
+    }
+    event_del(&s->accept_pause);
+    for (struct conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        int busy = c->req || (c->out && c->out->len) || (c->in && c->in_end > c->in_start);
+        if (!busy)
+            eddy_conn_close(c);
+        else
+            c->closing = c->req == NULL && !(c->in && c->in_end > c->in_start);
+    }
+    if (s->connections == 0) {
+        event_base_loopbreak(s->base);
+        return;
+    }
+    evtimer_assign(&s->stop_deadline, s->base, stop_deadline_passed, s);
+    s->deadline_armed = 1;
+    struct timeval tv = {s->cfg.stop_timeout_ms / 1000, (s->cfg.stop_timeout_ms % 1000) * 1000};
+    evtimer_add(&s->stop_deadline, &tv);
+}
+/* quote:end stop */
 
 void eddy_server_free(eddy_server *s)
 {
