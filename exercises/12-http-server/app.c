@@ -52,10 +52,10 @@ void app_handle(eddy_request *r, void *arg)
 
 void handle_echo(eddy_request *r)
 {
-    /* TODO: a method other than POST (eddy_request_method, eddy_str_case_eq)
-     * gets status 405 (eddy_response_status) with an "Allow: POST" header
-     * and a short text body. Note that eddy_send_error() would drop the
-     * Allow header: it starts from clean headers.
+    /* TODO: a method other than POST (eddy_request_method, eddy_str_eq:
+     * methods are case-sensitive) gets an "Allow: POST" header
+     * (eddy_response_header) and then eddy_send_error(r, 405, ...), which
+     * keeps it.
      * A POST is answered with its body (eddy_request_body, eddy_write),
      * with the request's Content-Type (eddy_request_header; its value is
      * not NUL-terminated) or "text/plain" when it has none. */

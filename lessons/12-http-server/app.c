@@ -55,13 +55,11 @@ void app_handle(eddy_request *r, void *arg)
 /* quote:begin echo */
 void handle_echo(eddy_request *r)
 {
-    if (!eddy_str_case_eq(eddy_request_method(r), "POST")) {
-        /* 405 must say which methods would work. eddy_send_error()
-         * starts from clean headers, so this one is written by hand. */
-        eddy_response_status(r, 405);
+    if (!eddy_str_eq(eddy_request_method(r), "POST")) {
+        /* A 405 must say which methods would work: eddy_send_error()
+         * keeps the Allow header (it drops only those of a body). */
         eddy_response_header(r, "Allow", "POST");
-        eddy_response_header(r, "Content-Type", "text/plain");
-        eddy_write_str(r, "405 Method Not Allowed: POST a body to /echo\n");
+        eddy_send_error(r, 405, "POST a body to /echo");
         return;
     }
     const eddy_str *type = eddy_request_header(r, "Content-Type");

@@ -127,7 +127,13 @@ int main(int argc, char **argv)
             return 1;
         }
         cfg.reuse_port = 1;
-        worker = eddy_fork_processes((int)opt.processes); /* the parent stays inside */
+        /* The parent stays inside, watching the workers, and returns
+         * EDDY_FORK_PARENT_DONE once they have all stopped. */
+        worker = eddy_fork_processes((int)opt.processes);
+        if (worker == EDDY_FORK_PARENT_DONE) {
+            eddy_options_free(opts);
+            return 0;
+        }
         if (worker < 0) {
             perror("fork");
             return 1;

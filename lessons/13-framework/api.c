@@ -402,7 +402,10 @@ int main(int argc, char **argv)
         eddy_options_free(opts);
         return 2;
     }
-    if (server.processes != 1 && eddy_fork_processes((int)server.processes) < 0) {
+    int worker = server.processes != 1 ? eddy_fork_processes((int)server.processes) : 0;
+    if (worker == EDDY_FORK_PARENT_DONE)
+        return 0; /* the parent, once every worker has stopped */
+    if (worker < 0) {
         perror("fork");
         return 1;
     }

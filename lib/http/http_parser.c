@@ -313,16 +313,21 @@ static ssize_t head_bounds(const char *buf, size_t len, size_t scanned, eddy_htt
     if (from < *skip)
         from = *skip;
     size_t end = find_head_end(buf, len, from);
+    /* The first line before the head as a whole: a request line that is
+     * longer than max_line, or than the whole head may be, is a target too
+     * long to parse (414), not a head with too many fields (431). */
+    size_t line_max = lim->max_line < lim->max_header_bytes ? lim->max_line
+                                                            : lim->max_header_bytes;
+    size_t line_room = len - *skip < line_max + 2 ? len - *skip : line_max + 2;
+    const char *nl = memchr(buf + *skip, '\n', line_room);
+    if (!nl && len - *skip > line_max + 1)
+        return request ? reject(m, 414, "request line too long")
+                       : reject(m, 400, "status line too long");
+
     /* "\n" right at the start of the head (after skipped lines) cannot end it. */
     size_t head_len = end ? end - *skip : len - *skip;
     if (head_len > lim->max_header_bytes + 2)
         return reject(m, 431, "request header fields too large");
-
-    size_t line_room = len - *skip < lim->max_line + 2 ? len - *skip : lim->max_line + 2;
-    const char *nl = memchr(buf + *skip, '\n', line_room);
-    if (!nl && len - *skip > lim->max_line + 1)
-        return request ? reject(m, 414, "request line too long")
-                       : reject(m, 400, "status line too long");
     return (ssize_t)end;
 }
 

@@ -10,10 +10,16 @@
  * chunked request bodies (with "100 Continue"), buffered or streamed
  * responses, HEAD, a cached Date header and an access log are handled
  * here; so are the limits, each with the status a client should see:
- * 400 bad request, 408 too slow, 413 body too large, 414 URI too long,
- * 431 headers too large, 501 unsupported, 505 HTTP version, all followed
- * by closing the connection. Stopping is graceful: stop accepting, let
- * requests in flight finish (up to a deadline), close the idle.
+ * 400 bad request, 408 too slow, 413 body too large, 414 URI too long
+ * (a request line longer than max_line or than the whole head may be),
+ * 431 headers too large, 501 unsupported (a transfer coding, CONNECT),
+ * 505 HTTP version, all followed by closing the connection. Methods are
+ * case-sensitive: one outside the standard set ("get", "FOOBAR") is
+ * answered 501 on a connection that stays open, unless extension_methods
+ * lets it through to the request function. When the process runs out of
+ * file descriptors, accepting pauses for a moment instead of spinning.
+ * Stopping is graceful: stop accepting, let requests in flight finish
+ * (up to a deadline), close the idle.
  */
 #ifndef EDDY_SERVER_H
 #define EDDY_SERVER_H
@@ -51,6 +57,10 @@ typedef struct eddy_server_config {
     size_t gzip_min_bytes;   /* ... and the body is at least this large, default 1024 */
     int handle_signals;      /* stop gracefully on SIGTERM/SIGINT from listen on (default 1;
                                 0 for a server on a thread that does not own the process) */
+    int extension_methods;   /* pass any method to the request function (1), or only
+                                GET HEAD POST PUT DELETE OPTIONS TRACE PATCH and answer
+                                others 501 (0, the default; the framework sets 1 and
+                                answers 405 with Allow itself) */
 } eddy_server_config;
 
 /* eddy_server_config_defaults - fill c with the defaults above. */
@@ -92,11 +102,21 @@ void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void
 int eddy_server_connections(const eddy_server *s);
 
 /* eddy_fork_processes - Tornado's fork_processes: fork n workers (0: one
- * per CPU) and return in each its index 0..n-1, to create its loop and
- * server there (with reuse_port). The parent never returns: it restarts
- * a worker that dies of a signal or exits non-zero (at most 100 times
- * in all), forwards SIGTERM/SIGINT to the workers, waits for them and
- * exits 0. Returns -1 if fork fails for the first worker. */
+ * per CPU). In each worker it returns the worker's index 0..n-1: create
+ * the loop and the server there, after the fork (with reuse_port). The
+ * parent stays inside to supervise: it restarts a worker that dies of a
+ * signal or exits non-zero (at most 100 times in all), passes SIGTERM and
+ * SIGINT on to the workers, and once the last one is gone returns
+ * EDDY_FORK_PARENT_DONE; the program then simply ends (it has no loop and
+ * no server in the parent). Returns -1 with errno set, in the parent with
+ * no worker started, if the first fork fails. So:
+ *
+ *     int worker = eddy_fork_processes(n);
+ *     if (worker < 0)                  // the parent, done; or fork failed
+ *         return worker == EDDY_FORK_PARENT_DONE ? 0 : 1;
+ *     ... the worker's loop and server ...
+ */
+enum { EDDY_FORK_PARENT_DONE = -2 };
 int eddy_fork_processes(int n);
 
 /* ------------------------------------------------------------ requests */
@@ -168,8 +188,17 @@ int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length);
  * request function that returns without finishing is finished for it. */
 void eddy_finish(eddy_request *r);
 
-/* eddy_send_error - a complete error response with a small HTML page
- * (unless headers were already sent: then the connection is closed). */
+/* eddy_send_error - a complete error response: the status, and a page
+ * from the error writer (by default a small HTML page). The body written
+ * so far is dropped, and so are the headers that describe it:
+ * Content-Type, Content-Length, Content-Encoding, Content-Language,
+ * Content-Disposition, Content-Location, Content-Range (except on a 416,
+ * where it gives the size), ETag, Last-Modified and Transfer-Encoding.
+ * Every other header the handler set stays, as it was set on purpose:
+ * Allow on a 405, WWW-Authenticate on a 401, Retry-After on a 503,
+ * Location, Set-Cookie. (Tornado's send_error clears them all, and its
+ * write_error has to set them again.) If the head was already sent it is too late for a status: the
+ * connection is closed, cutting the response short. */
 void eddy_send_error(eddy_request *r, int status, const char *reason);
 
 /* eddy_default_error_page - the small HTML page eddy_send_error writes

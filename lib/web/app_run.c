@@ -50,10 +50,16 @@ static int usage_error(int argc, char **argv, const char *fmt, ...)
 static int serve(eddy_app *app, const eddy_server_option_values *v)
 {
     /* The parent stays inside eddy_fork_processes, looking after the
-     * workers, and exits when they have stopped; each worker returns. */
-    if (v->processes != 1 && eddy_fork_processes((int)v->processes) < 0) {
-        eddy_error("fork: %s", strerror(errno));
-        return 1;
+     * workers, and comes back once they have all stopped; each worker
+     * comes back at once with its index and goes on to serve. */
+    if (v->processes != 1) {
+        int worker = eddy_fork_processes((int)v->processes);
+        if (worker == EDDY_FORK_PARENT_DONE)
+            return 0;
+        if (worker < 0) {
+            eddy_error("fork: %s", strerror(errno));
+            return 1;
+        }
     }
     eddy_server_config cfg;
     eddy_server_config_defaults(&cfg);

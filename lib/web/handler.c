@@ -222,22 +222,24 @@ void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *
     }
 }
 
-/* method_fn - the handler's function for the request's method, or NULL. */
+/* method_fn - the handler's function for the request's method, or NULL.
+ * Methods are case-sensitive (RFC 9110 9.1): "get" is not GET, and is
+ * answered 405 like any other method the handler lacks. */
 static eddy_method_fn method_fn(const eddy_handler *h, eddy_str m)
 {
-    if (eddy_str_case_eq(m, "GET"))
+    if (eddy_str_eq(m, "GET"))
         return h->get;
-    if (eddy_str_case_eq(m, "HEAD"))
+    if (eddy_str_eq(m, "HEAD"))
         return h->head ? h->head : h->get; /* the server drops the body */
-    if (eddy_str_case_eq(m, "POST"))
+    if (eddy_str_eq(m, "POST"))
         return h->post;
-    if (eddy_str_case_eq(m, "PUT"))
+    if (eddy_str_eq(m, "PUT"))
         return h->put;
-    if (eddy_str_case_eq(m, "PATCH"))
+    if (eddy_str_eq(m, "PATCH"))
         return h->patch;
-    if (eddy_str_case_eq(m, "DELETE"))
+    if (eddy_str_eq(m, "DELETE"))
         return h->delete_;
-    if (eddy_str_case_eq(m, "OPTIONS"))
+    if (eddy_str_eq(m, "OPTIONS"))
         return h->options;
     return NULL;
 }
@@ -282,11 +284,9 @@ void eddy_app_request_fn(eddy_request *r, void *arg)
         return;
     }
     eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
-    if (!fn) { /* not eddy_send_error: it would drop the Allow header */
-        eddy_response_status(r, 405);
+    if (!fn) { /* eddy_send_error keeps the Allow header set here */
         allow_header(r, st->handler);
-        eddy_app_error_page(r, 405, NULL, app);
-        eddy_finish(r);
+        eddy_send_error(r, 405, NULL);
         return;
     }
     if (st->handler->prepare)
@@ -302,7 +302,13 @@ void eddy_app_request_fn(eddy_request *r, void *arg)
 
 eddy_server *eddy_app_listen(eddy_app *app, const eddy_server_config *cfg)
 {
-    eddy_server *s = eddy_server_new(cfg, eddy_app_request_fn, app);
+    eddy_server_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        eddy_server_config_defaults(&c);
+    c.extension_methods = 1; /* every method reaches a handler: 405 with Allow */
+    eddy_server *s = eddy_server_new(&c, eddy_app_request_fn, app);
     if (!s) {
         eddy_error("cannot create the server: out of memory");
         return NULL;
@@ -385,7 +391,7 @@ static const char *decode(eddy_req *r, eddy_str s, int plus_is_space)
 
 bool eddy_method_is(const eddy_req *r, const char *m)
 {
-    return eddy_str_case_eq(eddy_request_method(r), m);
+    return eddy_str_eq(eddy_request_method(r), m); /* methods are case-sensitive */
 }
 
 const char *eddy_path(eddy_req *r)

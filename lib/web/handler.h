@@ -141,7 +141,7 @@ long eddy_path_long(eddy_req *r, int i);
 /* eddy_path - the request path, percent-decoded. */
 const char *eddy_path(eddy_req *r);
 
-/* eddy_method_is - the method equals m ("GET", ...). */
+/* eddy_method_is - the method equals m ("GET", ...), case and all. */
 bool eddy_method_is(const eddy_req *r, const char *m);
 
 /* Arguments, as in Tornado: from the query string and, for a form body

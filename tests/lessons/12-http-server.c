@@ -3,15 +3,16 @@
  *
  * Each path (/, /echo, /stream, /slow, a 404), keep-alive on one
  * connection, pipelined requests answered in order with a /slow in the
- * middle, a chunked upload, the 405 and 413 limits, the access log and its
- * switch, a graceful stop that lets /slow finish, and --processes 2
- * serving on one port and stopping on SIGTERM.
+ * middle, a chunked upload, the 405, 413, 414 and 501 answers, the access
+ * log and its switch, a graceful stop that lets /slow finish, and
+ * --processes 2 serving on one port and stopping on SIGTERM.
  */
 #include "harness.h"
 
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -82,6 +83,25 @@ Test(lesson12, every_path_answers_as_documented)
     r = once("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", "Hello after");
     long long ms = th_now_ms() - t0;
     cr_assert_geq(ms, 900, "/slow answered after %lld ms", ms);
+}
+
+Test(lesson12, unknown_or_lowercase_methods_get_501_and_a_huge_target_414)
+{
+    const char *methods[] = {"get", "FOOBAR"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        char req[256];
+        snprintf(req, sizeof req, "%s / HTTP/1.1\r\nHost: t\r\n\r\n", methods[i]);
+        char *r = once(req, "</html>");
+        cr_assert_eq(strncmp(r, "HTTP/1.1 501 Not Implemented\r\n", 30), 0, "%s:\n%s",
+                     methods[i], r);
+        cr_assert_null(strstr(r, "Hello"), "%s", r);
+    }
+    static char req[24000];
+    size_t n = (size_t)snprintf(req, sizeof req, "GET /");
+    memset(req + n, 'a', 20000);
+    snprintf(req + n + 20000, sizeof req - n - 20000, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    char *r = once(req, "\r\n\r\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 414 URI Too Long\r\n", 27), 0, "%.300s", r);
 }
 
 Test(lesson12, keep_alive_serves_many_requests_on_one_connection)
@@ -198,5 +218,87 @@ Test(lesson12, two_processes_serve_one_port_and_stop_on_sigterm, .init = start_t
               server.output);
     cr_assert_eq(count(server.output, "stopped after"), 2, "both workers stop:\n%s",
                  server.output);
+    cr_assert_not_null(strstr(server.output, "every worker has stopped"),
+                       "the parent returns from eddy_fork_processes:\n%s", server.output);
     cr_assert_eq(count(server.output, "listening on http://127.0.0.1:"), 2, "%s", server.output);
 }
+
+/* ------------------------------------------------------------ out of descriptors */
+
+/* cpu_ticks - utime + stime of pid, in clock ticks (/proc/PID/stat). */
+static long long cpu_ticks(pid_t pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = strrchr(text, ')'); /* the command name may hold spaces */
+    cr_assert_not_null(p);
+    unsigned long long utime = 0, stime = 0;
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime */
+    cr_assert_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                        &stime),
+                 2, "%s", text);
+    return (long long)(utime + stime);
+}
+
+Test(lesson12_fds, running_out_of_descriptors_pauses_accepting_instead_of_spinning,
+     .fini = stop_server, .timeout = 60)
+{
+    /* 128 descriptors for the server, 300 connections from here (this
+     * process's own limit is raised for them if it must be). */
+    enum { N = 300 };
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < N + 64 && rl.rlim_max >= N + 64) {
+        rl.rlim_cur = N + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    char *argv[] = {"/usr/bin/prlimit", "--nofile=128:128", (char *)th_path(SERVER), "--port", "0",
+                    "--access-log=false", NULL};
+    cr_assert_eq(th_start_server(&server, argv, 5000), 0, "%s", server.output);
+    cr_assert_not_null(strstr(server.output, "file descriptors"),
+                       "no warning that max_connections does not fit:\n%s", server.output);
+
+    static int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = th_connect(server.port, 2000); /* the kernel completes it into the backlog */
+        cr_assert_geq(fds[i], 0, "connection %d", i);
+    }
+    /* A connection that was accepted is still served. */
+    char buf[4096];
+    ask(fds[0], "GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n", buf, sizeof buf);
+
+    /* Out of descriptors for a second: the server must not spin. (Output is
+     * read meanwhile, so a server logging in a loop cannot block on it.) */
+    th_read_output(&server, "(never printed)", 300);
+    long long t0 = th_now_ms(), c0 = cpu_ticks(server.pid);
+    th_read_output(&server, "(never printed)", 1000);
+    long long ms = th_now_ms() - t0, ticks = cpu_ticks(server.pid) - c0;
+    double share = (double)ticks / (double)sysconf(_SC_CLK_TCK) * 1000.0 / (double)ms;
+    cr_assert_lt(share, 0.3, "the server used %.0f%% of a core while out of descriptors",
+                 share * 100);
+    int lines = count(server.output, "accept");
+    cr_assert_gt(lines, 0, "running out of descriptors was not reported:\n%s", server.output);
+    cr_assert_lt(lines, 10, "%d lines about accept:\n%.2000s", lines, server.output);
+
+    /* Once the others close, a new connection is served. */
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+    int served = 0;
+    for (long long end = th_now_ms() + 10000; !served && th_now_ms() < end;) {
+        int fd = th_connect(server.port, 1000);
+        if (fd < 0)
+            continue;
+        served = th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n") == 0 &&
+                 th_recv_until(fd, buf, sizeof buf, "Hello, world!\n", 1000) >= 0;
+        close(fd);
+    }
+    cr_assert(served, "no connection served once descriptors were free again:\n%.2000s",
+              server.output);
+}
+

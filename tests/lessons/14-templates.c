@@ -271,3 +271,21 @@ Test(lesson14, fortunes_are_sorted_and_escaped)
     }
     has("</table></body></html>");
 }
+
+Test(lesson14, methods_are_case_sensitive_get_in_lowercase_is_405_with_allow)
+{
+    const char *methods[] = {"get", "FOOBAR"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        char req[256];
+        snprintf(req, sizeof req, "%s / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                 methods[i]);
+        int fd = th_connect(server.port, 2000);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(th_send_str(fd, req), 0);
+        cr_assert_geq(th_recv_until(fd, r.raw, sizeof r.raw, NULL, 8000), 0, "%s", methods[i]);
+        close(fd);
+        cr_assert_eq(strncmp(r.raw, "HTTP/1.1 405 Method Not Allowed\r\n", 33), 0, "%s:\n%s",
+                     methods[i], r.raw);
+        has("\r\nAllow: GET, HEAD\r\n");
+    }
+}

@@ -13,12 +13,15 @@
 #include <eddy/eddy.h>
 
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +133,38 @@ Test(app_run, serves_until_sigterm_then_returns_0)
     cr_assert_eq(finish(&p), 0, "%s", p.output);
     cr_assert_not_null(strstr(p.output, "200 GET / (127.0.0.1)"), "the access log is on:\n%s",
                        p.output);
+    th_free(&p);
+}
+
+/* unused_port - a port nobody listens on now (bound, read, released). */
+static int unused_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+Test(app_run, worker_processes_serve_and_the_parent_returns_0_once_they_stop)
+{
+    th_proc p;
+    char port_arg[16];
+    snprintf(port_arg, sizeof port_arg, "%d", unused_port());
+    char *argv[] = {"/some/where/hello", "--processes", "2", "--port", port_arg, NULL};
+    start(&p, argv, false);
+    int port = listening_port(&p);
+    cr_assert_eq(port, atoi(port_arg));
+    for (int i = 0; i < 4; i++) {
+        const char *r = get(port, "/");
+        cr_assert_not_null(strstr(r, "\r\n\r\nHello, world\n"), "%s", r);
+    }
+    cr_assert_eq(kill(p.pid, SIGTERM), 0, "to the parent, which passes it on");
+    cr_assert_eq(finish(&p), 0, "%s", p.output);
+    cr_assert_not_null(strstr(p.output, "started 2 worker process(es)"), "%s", p.output);
+    cr_assert_not_null(strstr(p.output, "every worker has stopped"), "%s", p.output);
     th_free(&p);
 }
 

@@ -179,6 +179,28 @@ Test(handler, unknown_path_is_404_and_wrong_method_405_with_allow)
     cr_assert_null(strstr(r, "Hello"));
 }
 
+Test(handler, methods_are_case_sensitive_unknown_and_lowercase_ones_are_405_with_allow)
+{
+    const char *methods[] = {"get", "FOOBAR", "Get", "head"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        char raw[128];
+        snprintf(raw, sizeof raw, "%s / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                 methods[i]);
+        char *r = ask(raw);
+        assert_has(r, "HTTP/1.1 405 Method Not Allowed");
+        assert_has(r, "\r\nAllow: GET, HEAD\r\n");
+        cr_assert_null(strstr(r, "Hello"), "%s ran the GET handler:\n%s", methods[i], r);
+    }
+}
+
+Test(handler, the_405_page_comes_from_the_handlers_error_writer_with_allow)
+{
+    char *r = ask("POST /fail HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert_has(r, "HTTP/1.1 405 Method Not Allowed");
+    assert_has(r, "\r\nAllow: GET, HEAD\r\n");
+    assert_has(r, "custom 405 (-)\n");
+}
+
 Test(handler, query_and_form_arguments)
 {
     assert_has(get("/args?q=a+b%21&tag=x&tag=y%2Fz"), "q=[a b!] missing=[default] tags=2 [x] [y/z]\n");

@@ -257,6 +257,31 @@ Test(http_request, limits_give_414_and_431)
     cr_assert_eq(msg.error_status, 431);
 }
 
+Test(http_request, a_request_line_longer_than_the_whole_head_is_414_not_431)
+{
+    /* The defaults: an 8 KiB line in a 16 KiB head. A 20 KB target that
+     * arrives at once is over both limits; it is the line that is too long. */
+    static char raw[24000];
+    size_t n = (size_t)snprintf(raw, sizeof raw, "GET /");
+    memset(raw + n, 'a', 20000);
+    n += 20000;
+    cr_assert_eq(eddy_http_parse_request(guarded(raw, n), n, 0, &msg, NULL), EDDY_HTTP_INVALID);
+    cr_assert_eq(msg.error_status, 414, "got %d (%s)", msg.error_status, msg.error_reason);
+    n += (size_t)snprintf(raw + n, sizeof raw - n, " HTTP/1.1\r\nHost: h\r\n\r\n");
+    cr_assert_eq(parse_everywhere(raw, NULL), EDDY_HTTP_INVALID);
+    cr_assert_eq(msg.error_status, 414);
+
+    /* A head limit below the line limit bounds the line too. */
+    eddy_http_limits lim = {.max_line = 8192, .max_headers = 10, .max_header_bytes = 256};
+    snprintf(raw, sizeof raw, "GET /%0300d HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+    cr_assert_eq(parse_everywhere(raw, &lim), EDDY_HTTP_INVALID);
+    cr_assert_eq(msg.error_status, 414);
+    /* while a short line with too many header bytes is still 431 */
+    n = (size_t)snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: h\r\nX-Big: %0300d\r\n\r\n", 0);
+    cr_assert_eq(eddy_http_parse_request(guarded(raw, n), n, 0, &msg, &lim), EDDY_HTTP_INVALID);
+    cr_assert_eq(msg.error_status, 431);
+}
+
 Test(http_request, trickling_head_costs_linear_time)
 {
     /* Byte by byte with `scanned`: each call searches only the new bytes. */

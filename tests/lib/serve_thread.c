@@ -33,6 +33,8 @@ static void on_ctl(evutil_socket_t fd, short what, void *arg)
 static void *serve(void *arg)
 {
     serve_thread *t = arg;
+    if (t->app)
+        t->cfg.extension_methods = 1; /* as eddy_app_listen does */
     eddy_server *s = t->app ? eddy_server_new(&t->cfg, eddy_app_request_fn, t->app)
                             : eddy_server_new(&t->cfg, t->fn, t->arg);
     int port = -1;

@@ -87,6 +87,21 @@ static void handle(eddy_request *r, void *arg)
         }
     } else if (path_is(r, "/missing")) {
         eddy_send_error(r, 404, "no such page");
+    } else if (path_is(r, "/refuse")) {
+        /* headers set on purpose, and a body (with the headers describing
+         * it) that the error replaces */
+        eddy_response_header(r, "Allow", "POST");
+        eddy_response_header(r, "WWW-Authenticate", "Basic realm=\"t\"");
+        eddy_response_header(r, "Retry-After", "120");
+        eddy_response_header(r, "Set-Cookie", "seen=1");
+        eddy_response_header(r, "Content-Type", "application/json");
+        eddy_response_header(r, "Content-Language", "fr");
+        eddy_response_header(r, "Content-Range", "bytes 0-6/99");
+        eddy_response_header(r, "ETag", "\"v1\"");
+        eddy_response_header(r, "Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT");
+        eddy_write_str(r, "partial");
+        eddy_str q = eddy_request_query(r);
+        eddy_send_error(r, q.len ? atoi(q.p) : 405, NULL);
     } else {
         eddy_response_header(r, "Content-Type", "text/plain");
         eddy_write_str(r, "Hello, world!\n");
@@ -248,6 +263,84 @@ Test(server, error_page_from_send_error)
     char *r = exchange("GET /missing HTTP/1.1\r\nHost: t\r\n\r\n", "</html>\n");
     cr_assert_eq(strncmp(r, "HTTP/1.1 404 Not Found\r\n", 24), 0);
     cr_assert_not_null(strstr(r, "404: no such page"));
+}
+
+Test(server, send_error_keeps_headers_set_on_purpose_and_drops_those_of_the_body)
+{
+    char *r = exchange("POST /refuse HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", "</html>\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 405 Method Not Allowed\r\n", 33), 0, "%s", r);
+    const char *kept[] = {"\r\nAllow: POST\r\n", "\r\nWWW-Authenticate: Basic realm=\"t\"\r\n",
+                          "\r\nRetry-After: 120\r\n", "\r\nSet-Cookie: seen=1\r\n"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        cr_assert_not_null(strstr(r, kept[i]), "%s missing:\n%s", kept[i], r);
+    const char *dropped[] = {"application/json", "Content-Language", "Content-Range", "ETag",
+                             "Last-Modified", "partial"};
+    for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
+        cr_assert_null(strstr(r, dropped[i]), "%s kept:\n%s", dropped[i], r);
+    cr_assert_not_null(strstr(r, "\r\nContent-Type: text/html; charset=UTF-8\r\n"), "%s", r);
+    const char *body = strstr(r, "\r\n\r\n") + 4;
+    char length[64];
+    snprintf(length, sizeof length, "\r\nContent-Length: %zu\r\n", strlen(body));
+    cr_assert_not_null(strstr(r, length), "the page's own length:\n%s", r);
+    cr_assert_eq(count(r, "Content-Type:"), 1, "%s", r);
+
+    /* Content-Range stays on a 416 only, where it gives the size */
+    r = exchange("GET /refuse?416 HTTP/1.1\r\nHost: t\r\n\r\n", "</html>\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 416 ", 13), 0, "%s", r);
+    cr_assert_not_null(strstr(r, "\r\nContent-Range: bytes 0-6/99\r\n"), "%s", r);
+    cr_assert_null(strstr(r, "ETag"), "%s", r);
+}
+
+Test(server, methods_are_case_sensitive_and_unknown_ones_get_501)
+{
+    int fd = th_connect(st.port, 2000);
+    char buf[4096];
+    const char *unknown[] = {"get", "FOOBAR", "Get", "post"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        char raw[128];
+        snprintf(raw, sizeof raw, "%s / HTTP/1.1\r\nHost: t\r\n\r\n", unknown[i]);
+        th_send_str(fd, raw);
+        cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "</html>\n", 2000), 0, "%s", unknown[i]);
+        cr_assert_eq(strncmp(buf, "HTTP/1.1 501 Not Implemented\r\n", 30), 0, "%s: %s",
+                     unknown[i], buf);
+        cr_assert_null(strstr(buf, "Hello"), "the request function ran for %s", unknown[i]);
+    }
+    /* the connection stays usable, and a body sent with one is skipped */
+    th_send_str(fd, "FOOBAR /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+                    "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello, world!\n", 2000), 0, "%s", buf);
+    cr_assert_eq(strncmp(buf, "HTTP/1.1 501 ", 13), 0, "%s", buf);
+    close(fd);
+    const char *known[] = {"PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "POST"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        char raw[128];
+        snprintf(raw, sizeof raw, "%s / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+                 known[i]);
+        char *r = exchange(raw, "Hello, world!\n");
+        cr_assert_eq(strncmp(r, "HTTP/1.1 200 ", 13), 0, "%s: %s", known[i], r);
+    }
+}
+
+Test(server, a_target_longer_than_the_head_may_be_is_414)
+{
+    static char raw[24000];
+    size_t n = (size_t)snprintf(raw, sizeof raw, "GET /");
+    memset(raw + n, 'a', 20000); /* over max_line (8 KiB) and max_header_bytes (16 KiB) */
+    snprintf(raw + n + 20000, sizeof raw - n - 20000, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    char *r = exchange(raw, NULL);
+    cr_assert_eq(strncmp(r, "HTTP/1.1 414 URI Too Long\r\n", 27), 0, "%.200s", r);
+}
+
+static void any_method(eddy_server_config *c) { c->extension_methods = 1; }
+static void start_any_method(void) { start(any_method); }
+
+Test(server_any_method, extension_methods_reach_the_request_function, .init = start_any_method,
+     .fini = stop, .timeout = 30)
+{
+    char *r = exchange("FOOBAR / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 200 ", 13), 0, "%s", r);
+    r = exchange("get / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+    cr_assert_eq(strncmp(r, "HTTP/1.1 200 ", 13), 0, "%s", r);
 }
 
 struct refusal {
@@ -511,7 +604,11 @@ Test(processes, workers_share_a_port_are_restarted_and_stop_together, .timeout =
     if (parent == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         eddy_log_set_level(EDDY_LOG_ERROR);
-        eddy_fork_processes(2); /* returns only in the workers */
+        int worker = eddy_fork_processes(2);
+        if (worker == EDDY_FORK_PARENT_DONE)
+            _exit(0); /* the supervisor returns once every worker is gone */
+        if (worker < 0 || worker > 1)
+            _exit(4);
         eddy_server_config cfg;
         eddy_server_config_defaults(&cfg);
         cfg.port = port;
