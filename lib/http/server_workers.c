@@ -21,20 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t parent_stop_signal;
+/* The parent takes SIGTERM, SIGINT and SIGCHLD with sigwaitinfo, blocked
+ * the rest of the time: a flag set by a handler could arrive just before
+ * the parent went to sleep in wait() and be missed until some worker
+ * happened to exit. The mask it had before is what each worker starts
+ * with, and what the parent puts back before returning. */
+static sigset_t supervised, mask_before;
 
-static void parent_on_signal(int sig) { parent_stop_signal = sig; }
-
-/* What SIGTERM and SIGINT did before eddy_fork_processes: each worker
- * starts with it again, and the parent puts it back before returning. */
-static struct sigaction before[2];
-static const int stop_signals[2] = {SIGTERM, SIGINT};
-
-static void restore_signals(void)
-{
-    for (int i = 0; i < 2; i++)
-        sigaction(stop_signals[i], &before[i], NULL);
-}
+static void restore_signals(void) { sigprocmask(SIG_SETMASK, &mask_before, NULL); }
 
 /* start_worker - fork a worker; in the child, returns 0 and never looks
  * back; in the parent, returns the pid (or -1). */
@@ -61,19 +55,20 @@ static void supervise(pid_t *pids, int n, int *worker_index)
     int alive = n, restarts = 0;
     *worker_index = -1;
     while (alive > 0) {
-        if (parent_stop_signal) {
-            for (int i = 0; i < n; i++)
-                if (pids[i] > 0)
-                    kill(pids[i], SIGTERM);
-            parent_stop_signal = 0;
-            restarts = 100; /* from now on, nothing is restarted */
-        }
         int status;
-        pid_t pid = wait(&status);
-        if (pid < 0) {
-            if (errno == EINTR)
-                continue;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno != EINTR)
             break; /* ECHILD: nobody left */
+        if (pid <= 0) {
+            /* Nothing to reap: sleep until a worker exits or we are told to stop. */
+            int sig = sigwaitinfo(&supervised, NULL);
+            if (sig == SIGTERM || sig == SIGINT) {
+                for (int i = 0; i < n; i++)
+                    if (pids[i] > 0)
+                        kill(pids[i], SIGTERM);
+                restarts = 100; /* from now on, nothing is restarted */
+            }
+            continue;
         }
         int i = 0;
         while (i < n && pids[i] != pid)
@@ -113,11 +108,11 @@ int eddy_fork_processes(int n)
     pid_t *pids = calloc((size_t)n, sizeof *pids);
     if (!pids)
         return -1;
-    struct sigaction sa = {.sa_handler = parent_on_signal}; /* no SA_RESTART: wait() returns */
-    sigemptyset(&sa.sa_mask);
-    parent_stop_signal = 0;
-    for (int i = 0; i < 2; i++)
-        sigaction(stop_signals[i], &sa, &before[i]);
+    sigemptyset(&supervised);
+    sigaddset(&supervised, SIGTERM);
+    sigaddset(&supervised, SIGINT);
+    sigaddset(&supervised, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &supervised, &mask_before);
     for (int i = 0; i < n; i++) {
         pid_t pid = start_worker();
         if (pid == 0) {
