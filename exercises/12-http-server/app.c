@@ -26,7 +26,7 @@ static int is(eddy_str path, const char *p)
     return path.len == strlen(p) && memcmp(path.p, p, path.len) == 0;
 }
 
-void app_handle(eddy_request *r, void *arg)
+void app_handle(eddy_req *r, void *arg)
 {
     struct app *a = arg;
     eddy_str path = eddy_request_path(r);
@@ -50,7 +50,7 @@ void app_handle(eddy_request *r, void *arg)
     }
 }
 
-void handle_echo(eddy_request *r)
+void handle_echo(eddy_req *r)
 {
     /* TODO: a method other than POST (eddy_request_method, eddy_str_eq:
      * methods are case-sensitive) gets an "Allow: POST" header
@@ -62,7 +62,7 @@ void handle_echo(eddy_request *r)
     (void)r;
 }
 
-void handle_stream(eddy_request *r, const struct app *a)
+void handle_stream(eddy_req *r, const struct app *a)
 {
     /* TODO: for i in 1..a->stream_pieces, write "piece I of N\n"
      * (eddy_writef) and send it now (eddy_flush: the first flush sends the

@@ -27,7 +27,7 @@ static int is(eddy_str path, const char *p)
 }
 
 /* quote:begin handle */
-void app_handle(eddy_request *r, void *arg)
+void app_handle(eddy_req *r, void *arg)
 {
     struct app *a = arg;
     eddy_str path = eddy_request_path(r);
@@ -53,7 +53,7 @@ void app_handle(eddy_request *r, void *arg)
 /* quote:end handle */
 
 /* quote:begin echo */
-void handle_echo(eddy_request *r)
+void handle_echo(eddy_req *r)
 {
     if (!eddy_str_eq(eddy_request_method(r), "POST")) {
         /* A 405 must say which methods would work: eddy_send_error()
@@ -80,7 +80,7 @@ void handle_echo(eddy_request *r)
 /* quote:end echo */
 
 /* quote:begin stream */
-void handle_stream(eddy_request *r, const struct app *a)
+void handle_stream(eddy_req *r, const struct app *a)
 {
     eddy_response_header(r, "Content-Type", "text/plain");
     for (int i = 1; i <= a->stream_pieces; i++) {

@@ -29,18 +29,18 @@ struct app {
 void app_init(struct app *a);
 
 /* app_handle - the eddy_request_fn: arg is a struct app. */
-void app_handle(eddy_request *r, void *arg);
+void app_handle(eddy_req *r, void *arg);
 
 /* The exercise: */
 
 /* handle_echo - POST /echo answers with the request body as it came
  * (Content-Type copied from the request, or text/plain); any other method
  * gets 405 Method Not Allowed with "Allow: POST". */
-void handle_echo(eddy_request *r);
+void handle_echo(eddy_req *r);
 
 /* handle_stream - a chunked response written in a->stream_pieces pieces,
  * "piece I of N\n", each flushed at once, with a->stream_ms between them.
  * Stops early if the client has gone. */
-void handle_stream(eddy_request *r, const struct app *a);
+void handle_stream(eddy_req *r, const struct app *a);
 
 #endif

@@ -142,7 +142,7 @@ static void notes_get(eddy_req *r)
 /* quote:begin create */
 static void notes_post(eddy_req *r)
 {
-    json_t *json = eddy_json_body(r); /* owned by the request */
+    json_t *json = eddy_require_json_body(r); /* owned by the request */
     if (!json)
         return; /* 400 "invalid JSON body: ..." sent, through json_error */
     note_fields f;
@@ -170,7 +170,7 @@ static void notes_post(eddy_req *r)
 /* find_note - the note the path names; NULL after answering 400 or 404. */
 static note *find_note(eddy_req *r)
 {
-    long id = eddy_path_long(r, 1); /* capture 1 of "/api/notes/([0-9]+)" */
+    long id = eddy_require_path_long(r, 1); /* capture 1 of "/api/notes/([0-9]+)" */
     if (id < 0)
         return NULL; /* not a number that fits: 400 sent */
     note *n = note_store_find(&api_of(r)->notes, id);
@@ -196,7 +196,7 @@ static void note_get(eddy_req *r)
 static void update(eddy_req *r, bool partial)
 {
     note *n = find_note(r);
-    json_t *json = n ? eddy_json_body(r) : NULL;
+    json_t *json = n ? eddy_require_json_body(r) : NULL;
     if (!json)
         return; /* 404 or 400 sent */
     note_fields f;

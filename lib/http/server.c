@@ -380,7 +380,7 @@ void eddy_server_free(eddy_server *s)
         eddy_buf_free(b);
         free(b);
     }
-    for (eddy_request *r = s->free_requests, *next; r; r = next) {
+    for (eddy_req *r = s->free_requests, *next; r; r = next) {
         next = r->next_free;
         eddy_buf_free(&r->body);
         eddy_buf_free(&r->headers);

@@ -34,8 +34,8 @@
 #include <stdint.h>
 
 typedef struct eddy_server eddy_server;
-typedef struct eddy_request eddy_request;
-typedef void (*eddy_request_fn)(eddy_request *r, void *arg);
+typedef struct eddy_req eddy_req;
+typedef void (*eddy_request_fn)(eddy_req *r, void *arg);
 
 typedef struct eddy_server_config {
     const char *address;     /* default "127.0.0.1" */
@@ -95,7 +95,7 @@ void eddy_server_free(eddy_server *s);
 /* eddy_server_set_error_writer - who writes the body of error responses
  * from eddy_send_error: writer(r, status, reason, arg) sets headers and
  * writes the page (the status is set already). Default: a small HTML page. */
-typedef void (*eddy_error_writer)(eddy_request *r, int status, const char *reason, void *arg);
+typedef void (*eddy_error_writer)(eddy_req *r, int status, const char *reason, void *arg);
 void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void *arg);
 
 /* eddy_server_connections - connections open now (for tests and stats). */
@@ -123,48 +123,48 @@ int eddy_fork_processes(int n);
 
 /* Strings from a request point into the connection's buffers and stay
  * valid until the request finishes. */
-const eddy_http_message *eddy_request_head(const eddy_request *r);
-eddy_str eddy_request_method(const eddy_request *r);
-eddy_str eddy_request_path(const eddy_request *r);  /* raw: percent-encoded */
-eddy_str eddy_request_query(const eddy_request *r); /* raw, without '?' */
-const eddy_str *eddy_request_header(const eddy_request *r, const char *name);
-eddy_str eddy_request_body(const eddy_request *r);  /* decoded from chunked if it was */
-const char *eddy_request_remote_ip(const eddy_request *r);
-int eddy_request_is_head(const eddy_request *r);    /* HEAD: the body written is not sent */
+const eddy_http_message *eddy_request_head(const eddy_req *r);
+eddy_str eddy_request_method(const eddy_req *r);
+eddy_str eddy_request_path(const eddy_req *r);  /* raw: percent-encoded */
+eddy_str eddy_request_query(const eddy_req *r); /* raw, without '?' */
+const eddy_str *eddy_request_header(const eddy_req *r, const char *name);
+eddy_str eddy_request_body(const eddy_req *r);  /* decoded from chunked if it was */
+const char *eddy_request_remote_ip(const eddy_req *r);
+int eddy_request_is_head(const eddy_req *r);    /* HEAD: the body written is not sent */
 
 /* eddy_request_arena - the request's arena: memory freed when it finishes. */
-eddy_arena *eddy_request_arena(eddy_request *r);
+eddy_arena *eddy_request_arena(eddy_req *r);
 
 /* eddy_request_set_data / eddy_request_data - one pointer for the layer
  * above (the framework keeps its per-request state here). */
-void eddy_request_set_data(eddy_request *r, void *data);
-void *eddy_request_data(const eddy_request *r);
+void eddy_request_set_data(eddy_req *r, void *data);
+void *eddy_request_data(const eddy_req *r);
 
 /* ------------------------------------------------------------ responses */
 
 /* eddy_response_status - the status code (default 200); before the first flush. */
-int eddy_response_status(eddy_request *r, int status);
+int eddy_response_status(eddy_req *r, int status);
 
 /* eddy_response_header - add a header (set_header replaces one of the
  * same name). Names and values with CR, LF or NUL are refused: -1. */
-int eddy_response_header(eddy_request *r, const char *name, const char *value);
-int eddy_response_set_header(eddy_request *r, const char *name, const char *value);
+int eddy_response_header(eddy_req *r, const char *name, const char *value);
+int eddy_response_set_header(eddy_req *r, const char *name, const char *value);
 
 /* eddy_write - append to the response body (buffered until flush/finish). */
-int eddy_write(eddy_request *r, const void *data, size_t len);
-int eddy_write_str(eddy_request *r, const char *s);
-int eddy_writef(eddy_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int eddy_write(eddy_req *r, const void *data, size_t len);
+int eddy_write_str(eddy_req *r, const char *s);
+int eddy_writef(eddy_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* eddy_response_body - the body buffered so far, for code that writes
  * into it in place (a template renders straight into it, and drops what
  * it wrote if it fails); NULL once the response is finished. */
-eddy_buf *eddy_response_body(eddy_request *r);
+eddy_buf *eddy_response_body(eddy_req *r);
 
 /* eddy_flush - send what is buffered now. The first flush sends the
  * headers, with chunked encoding since the length is not known yet; later
  * writes go out as chunks. In a task, waits while the client is slower
  * than the writes (0, or ECANCELED/EPIPE when the client is gone). */
-int eddy_flush(eddy_request *r);
+int eddy_flush(eddy_req *r);
 
 /* eddy_send_file - the whole response body: length bytes of fd from
  * offset, sent with sendfile(2) so the bytes go from the page cache to the
@@ -181,12 +181,12 @@ int eddy_flush(eddy_request *r);
  * (not in a task), EPIPE/ECANCELED (the client is gone), EIO (the file is
  * shorter than promised); after an error once the head is out the
  * connection is closed, as a short body is all the client can be told. */
-int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length);
+int eddy_send_file(eddy_req *r, int fd, uint64_t offset, uint64_t length);
 
 /* eddy_finish - end the response: with Content-Length if nothing was
  * flushed, else with the last chunk. Finishing twice does nothing; a
  * request function that returns without finishing is finished for it. */
-void eddy_finish(eddy_request *r);
+void eddy_finish(eddy_req *r);
 
 /* eddy_send_error - a complete error response: the status, and a page
  * from the error writer (by default a small HTML page). The body written
@@ -199,15 +199,15 @@ void eddy_finish(eddy_request *r);
  * Location, Set-Cookie. (Tornado's send_error clears them all, and its
  * write_error has to set them again.) If the head was already sent it is too late for a status: the
  * connection is closed, cutting the response short. */
-void eddy_send_error(eddy_request *r, int status, const char *reason);
+void eddy_send_error(eddy_req *r, int status, const char *reason);
 
 /* eddy_default_error_page - the small HTML page eddy_send_error writes
  * when no error writer is set; reason is HTML-escaped. For error writers
  * that want to fall back to it. */
-void eddy_default_error_page(eddy_request *r, int status, const char *reason);
+void eddy_default_error_page(eddy_req *r, int status, const char *reason);
 
 /* eddy_response_finished - finish has been called. */
-int eddy_response_finished(const eddy_request *r);
+int eddy_response_finished(const eddy_req *r);
 
 
 #endif

@@ -65,9 +65,9 @@ static void give_output(eddy_server *s, eddy_buf *b)
     }
 }
 
-static eddy_request *take_request(eddy_server *s)
+static eddy_req *take_request(eddy_server *s)
 {
-    eddy_request *r = s->free_requests;
+    eddy_req *r = s->free_requests;
     if (r) {
         s->free_requests = r->next_free;
         return r;
@@ -75,7 +75,7 @@ static eddy_request *take_request(eddy_server *s)
     return calloc(1, sizeof *r);
 }
 
-static void give_request(eddy_server *s, eddy_request *r)
+static void give_request(eddy_server *s, eddy_req *r)
 {
     eddy_arena_reset(&r->arena);
     r->data = NULL;
@@ -300,7 +300,7 @@ static void process(struct conn *c)
 static int begin_request(struct conn *c, eddy_http_message *head)
 {
     eddy_server *s = c->server;
-    eddy_request *r = c->req;
+    eddy_req *r = c->req;
     r->conn = c;
     r->status = 200;
     r->sent_body = 0;
@@ -331,7 +331,7 @@ static int begin_request(struct conn *c, eddy_http_message *head)
  * body is complete, 0 for more, -1 after a protocol error was queued. */
 static int read_body(struct conn *c)
 {
-    eddy_request *r = c->req;
+    eddy_req *r = c->req;
     size_t avail = c->in_end - c->in_start;
     const char *p = c->in + c->in_start;
     size_t max = c->server->cfg.max_body_bytes;
@@ -422,7 +422,7 @@ static int standard_method(eddy_str m)
 /* start_handler - run the request function; it may finish right here. */
 static void start_handler(struct conn *c)
 {
-    eddy_request *r = c->req;
+    eddy_req *r = c->req;
     c->state = IN_HANDLER;
     if (!c->server->cfg.extension_methods && !standard_method(r->head.method)) {
         eddy_send_error(r, 501, "unknown method"); /* RFC 9110 9.1 */
@@ -439,13 +439,13 @@ static void start_handler(struct conn *c)
 
 static void handler_entry(void *arg)
 {
-    eddy_request *r = arg;
+    eddy_req *r = arg;
     r->conn->server->fn(r, r->conn->server->arg);
 }
 
 static void request_done(void *arg)
 {
-    eddy_request *r = arg;
+    eddy_req *r = arg;
     struct conn *c = r->conn;
     eddy_server *s = c->server;
     if (!r->finished)

@@ -41,14 +41,14 @@ struct conn {
     size_t keep;           /* in[0..keep) holds the running request's head: never moved */
     struct timeval head_started;
     eddy_buf *out;         /* pooled output buffer, NULL while idle */
-    eddy_request *req;     /* the request being read or handled */
+    eddy_req *req;     /* the request being read or handled */
     eddy_server *server;
     struct conn *prev, *next;
     struct sockaddr_in6 peer; /* IPv4 or IPv6 */
 };
 /* quote:end conn */
 
-struct eddy_request {
+struct eddy_req {
     eddy_http_message head;
     struct conn *conn;
     eddy_buf body;
@@ -65,7 +65,7 @@ struct eddy_request {
     void *data;
     struct timespec started; /* for the access log */
     char ip[INET6_ADDRSTRLEN];
-    eddy_request *next_free;
+    eddy_req *next_free;
 };
 
 struct eddy_server {
@@ -84,7 +84,7 @@ struct eddy_server {
     size_t free_input_count;
     eddy_buf **free_outputs;
     size_t free_output_count;
-    eddy_request *free_requests;
+    eddy_req *free_requests;
     size_t in_size;
     eddy_error_writer error_writer;
     void *error_writer_arg;

@@ -27,34 +27,34 @@
 #include <sys/uio.h>
 #include <zlib.h>
 
-static void access_log(eddy_request *r);
+static void access_log(eddy_req *r);
 
 /* ------------------------------------------------------------ the request */
 
-const eddy_http_message *eddy_request_head(const eddy_request *r) { return &r->head; }
-eddy_str eddy_request_method(const eddy_request *r) { return r->head.method; }
-eddy_str eddy_request_path(const eddy_request *r) { return r->head.path; }
-eddy_str eddy_request_query(const eddy_request *r) { return r->head.query; }
-int eddy_request_is_head(const eddy_request *r) { return r->is_head; }
+const eddy_http_message *eddy_request_head(const eddy_req *r) { return &r->head; }
+eddy_str eddy_request_method(const eddy_req *r) { return r->head.method; }
+eddy_str eddy_request_path(const eddy_req *r) { return r->head.path; }
+eddy_str eddy_request_query(const eddy_req *r) { return r->head.query; }
+int eddy_request_is_head(const eddy_req *r) { return r->is_head; }
 
-eddy_arena *eddy_request_arena(eddy_request *r) { return &r->arena; }
-void eddy_request_set_data(eddy_request *r, void *data) { r->data = data; }
-void *eddy_request_data(const eddy_request *r) { return r->data; }
+eddy_arena *eddy_request_arena(eddy_req *r) { return &r->arena; }
+void eddy_request_set_data(eddy_req *r, void *data) { r->data = data; }
+void *eddy_request_data(const eddy_req *r) { return r->data; }
 
-const eddy_str *eddy_request_header(const eddy_request *r, const char *name)
+const eddy_str *eddy_request_header(const eddy_req *r, const char *name)
 {
     return eddy_http_header_get(&r->head, name);
 }
 
-eddy_str eddy_request_body(const eddy_request *r)
+eddy_str eddy_request_body(const eddy_req *r)
 {
     return (eddy_str){r->body.data ? r->body.data : "", r->body.len};
 }
 
-const char *eddy_request_remote_ip(const eddy_request *r)
+const char *eddy_request_remote_ip(const eddy_req *r)
 {
     if (!r->ip[0])
-        eddy_conn_peer_ip(r->conn, ((eddy_request *)r)->ip); /* formatted on first use */
+        eddy_conn_peer_ip(r->conn, ((eddy_req *)r)->ip); /* formatted on first use */
     return r->ip;
 }
 
@@ -71,7 +71,7 @@ static ssize_t header_text_len(const char *s, int is_name)
     return p - s;
 }
 
-int eddy_response_status(eddy_request *r, int status)
+int eddy_response_status(eddy_req *r, int status)
 {
     if (r->headers_sent || status < 100 || status > 999)
         return -1;
@@ -79,7 +79,7 @@ int eddy_response_status(eddy_request *r, int status)
     return 0;
 }
 
-int eddy_response_header(eddy_request *r, const char *name, const char *value)
+int eddy_response_header(eddy_req *r, const char *name, const char *value)
 {
     ssize_t n = header_text_len(name, 1), v = header_text_len(value, 0);
     if (r->headers_sent || n <= 0 || v < 0 ||
@@ -92,7 +92,7 @@ int eddy_response_header(eddy_request *r, const char *name, const char *value)
 }
 
 /* remove_header - drop every "name:" line from the application's headers. */
-static void remove_header(eddy_request *r, const char *name)
+static void remove_header(eddy_req *r, const char *name)
 {
     size_t n = strlen(name), pos = 0;
     eddy_buf *h = &r->headers;
@@ -109,7 +109,7 @@ static void remove_header(eddy_request *r, const char *name)
     }
 }
 
-int eddy_response_set_header(eddy_request *r, const char *name, const char *value)
+int eddy_response_set_header(eddy_req *r, const char *name, const char *value)
 {
     if (r->headers_sent || header_text_len(name, 1) <= 0 || header_text_len(value, 0) < 0)
         return -1;
@@ -119,7 +119,7 @@ int eddy_response_set_header(eddy_request *r, const char *name, const char *valu
 
 /* header_value - the value of a header the application set (leading
  * spaces skipped, up to its CRLF), or NULL. */
-static const char *header_value(const eddy_request *r, const char *name)
+static const char *header_value(const eddy_req *r, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = r->headers.data; p && *p;) {
@@ -135,23 +135,23 @@ static const char *header_value(const eddy_request *r, const char *name)
     return NULL;
 }
 
-static int has_header(const eddy_request *r, const char *name)
+static int has_header(const eddy_req *r, const char *name)
 {
     return header_value(r, name) != NULL;
 }
 
-int eddy_write(eddy_request *r, const void *data, size_t len)
+int eddy_write(eddy_req *r, const void *data, size_t len)
 {
     if (r->finished)
         return -1;
     return eddy_buf_append(&r->out, data, len);
 }
 
-int eddy_write_str(eddy_request *r, const char *s) { return eddy_write(r, s, strlen(s)); }
+int eddy_write_str(eddy_req *r, const char *s) { return eddy_write(r, s, strlen(s)); }
 
-eddy_buf *eddy_response_body(eddy_request *r) { return r->finished ? NULL : &r->out; }
+eddy_buf *eddy_response_body(eddy_req *r) { return r->finished ? NULL : &r->out; }
 
-int eddy_writef(eddy_request *r, const char *fmt, ...)
+int eddy_writef(eddy_req *r, const char *fmt, ...)
 {
     if (r->finished)
         return -1;
@@ -181,7 +181,7 @@ const char *eddy_server_date(struct event_base *base)
 }
 
 /* write_head - status line and headers into the connection's output. */
-static void write_head(eddy_request *r, int chunked, uint64_t length)
+static void write_head(eddy_req *r, int chunked, uint64_t length)
 {
     struct conn *c = r->conn;
     eddy_server *s = c->server;
@@ -234,7 +234,7 @@ static void write_head(eddy_request *r, int chunked, uint64_t length)
 }
 
 /* quote:begin eddy-flush */
-int eddy_flush(eddy_request *r)
+int eddy_flush(eddy_req *r)
 {
     struct conn *c = r->conn;
     if (r->finished || c->dead)
@@ -301,7 +301,7 @@ static int wait_output(struct conn *c)
     return c->dead ? EPIPE : 0;
 }
 
-int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length)
+int eddy_send_file(eddy_req *r, int fd, uint64_t offset, uint64_t length)
 {
     struct conn *c = r->conn;
     if (r->finished || r->headers_sent || r->out.len || offset > (uint64_t)INT64_MAX ||
@@ -367,7 +367,7 @@ int eddy_send_file(eddy_request *r, int fd, uint64_t offset, uint64_t length)
 /* ------------------------------------------------------------ finishing */
 
 /* compressible - a type worth gzipping: text, JSON, JavaScript, XML, SVG. */
-static int compressible(const eddy_request *r)
+static int compressible(const eddy_req *r)
 {
     const char *type = header_value(r, "content-type");
     if (!type)
@@ -378,7 +378,7 @@ static int compressible(const eddy_request *r)
 }
 
 /* accepts_gzip - the client's Accept-Encoding lists gzip (without q=0). */
-static int accepts_gzip(const eddy_request *r)
+static int accepts_gzip(const eddy_req *r)
 {
     const eddy_str *ae = eddy_http_header_get(&r->head, "accept-encoding");
     if (!ae)
@@ -399,7 +399,7 @@ static int accepts_gzip(const eddy_request *r)
 }
 
 /* gzip_body - replace r->out with its gzip encoding; 0, or -1 (left as is). */
-static int gzip_body(eddy_request *r)
+static int gzip_body(eddy_req *r)
 {
     z_stream z = {0};
     if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -427,7 +427,7 @@ static int gzip_body(eddy_request *r)
     return 0;
 }
 
-void eddy_finish(eddy_request *r)
+void eddy_finish(eddy_req *r)
 {
     if (r->finished)
         return;
@@ -458,9 +458,9 @@ void eddy_finish(eddy_request *r)
     access_log(r);
 }
 
-int eddy_response_finished(const eddy_request *r) { return r->finished; }
+int eddy_response_finished(const eddy_req *r) { return r->finished; }
 
-static void access_log(eddy_request *r)
+static void access_log(eddy_req *r)
 {
     struct conn *c = r->conn;
     if (!c->server->cfg.access_log)
@@ -490,7 +490,7 @@ void eddy_server_set_error_writer(eddy_server *s, eddy_error_writer writer, void
  * (Allow, WWW-Authenticate, Retry-After, Location, Set-Cookie, ...) was
  * set on purpose and stays. Content-Range stays on a 416, where it gives
  * the size of what could not be served. */
-static void drop_body_headers(eddy_request *r, int status)
+static void drop_body_headers(eddy_req *r, int status)
 {
     static const char *const body_headers[] = {
         "Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
@@ -504,7 +504,7 @@ static void drop_body_headers(eddy_request *r, int status)
             remove_header(r, body_headers[i]);
 }
 
-void eddy_send_error(eddy_request *r, int status, const char *reason)
+void eddy_send_error(eddy_req *r, int status, const char *reason)
 {
     if (r->finished)
         return;
@@ -526,7 +526,7 @@ void eddy_send_error(eddy_request *r, int status, const char *reason)
     eddy_finish(r);
 }
 
-void eddy_default_error_page(eddy_request *r, int status, const char *reason)
+void eddy_default_error_page(eddy_req *r, int status, const char *reason)
 {
     const char *phrase = eddy_status_reason(status);
     eddy_response_header(r, "Content-Type", "text/html; charset=UTF-8");

@@ -10,7 +10,9 @@
  *
  *     static void topic_get(eddy_req *r)
  *     {
- *         long id = eddy_path_long(r, 1);
+ *         long id = eddy_require_path_long(r, 1);
+ *         if (id < 0)
+ *             return;                  // 400 sent
  *         ...
  *         eddy_send_json(r, topic);
  *     }
@@ -20,8 +22,9 @@
  * No route: 404. A route without the method: 405 with an Allow header.
  * Strings the API hands out live in the request's arena (freed when the
  * request finishes); nothing needs freeing by the handler. Functions that
- * find bad input answer the client themselves (400 with the reason) and
- * return NULL/-1, so the handler only has to return.
+ * judge the client's input and answer it themselves (400 with the reason)
+ * are named eddy_require_*: they return NULL/-1, and the handler only has
+ * to return. Every other getter answers nothing.
  *
  * The response side is the server's (server.h): eddy_write, eddy_writef,
  * eddy_flush, eddy_finish, eddy_response_status, eddy_response_header.
@@ -35,7 +38,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-typedef eddy_request eddy_req;
 typedef struct eddy_app eddy_app;
 
 typedef void (*eddy_method_fn)(eddy_req *r);
@@ -106,7 +108,7 @@ const eddy_handler *eddy_req_handler(const eddy_req *r);
 
 /* eddy_app_request_fn - the server callback: pass it with the app as arg
  * to eddy_server_new, or let eddy_app_listen do it. */
-void eddy_app_request_fn(eddy_request *r, void *app);
+void eddy_app_request_fn(eddy_req *r, void *app);
 
 /* eddy_app_listen - a server for the app with cfg (NULL: defaults),
  * listening; NULL with a logged error. */
@@ -115,7 +117,7 @@ eddy_server *eddy_app_listen(eddy_app *app, const eddy_server_config *cfg);
 /* eddy_app_error_page - the server's error writer for an app (what
  * eddy_app_listen installs): the handler's write_error, else the app's,
  * else the server's default page. */
-void eddy_app_error_page(eddy_request *r, int status, const char *reason, void *app);
+void eddy_app_error_page(eddy_req *r, int status, const char *reason, void *app);
 
 /* The standard server options (--port, --address, --processes,
  * --access-log, limits and timeouts): define them, parse, then apply. */
@@ -131,12 +133,15 @@ void eddy_server_options_apply(const eddy_server_option_values *v, eddy_server_c
 
 /* ------------------------------------------------------------ the request */
 
-/* eddy_path_arg - capture i (1-based) of the route, percent-decoded; NULL
- * if there is no such capture (or it does not decode: 400 sent). */
+/* eddy_path_arg - capture i (1-based) of the route, percent-decoded, or
+ * NULL if the route has no such capture. (A path whose captures do not
+ * decode, or hold an encoded NUL, is answered 400 before the handler
+ * runs.) */
 const char *eddy_path_arg(eddy_req *r, int i);
 
-/* eddy_path_long - capture i as a number; -1 (and 400 sent) if it is not one. */
-long eddy_path_long(eddy_req *r, int i);
+/* eddy_require_path_long - capture i as a number >= 0; -1 after answering
+ * 400 when it is not one. */
+long eddy_require_path_long(eddy_req *r, int i);
 
 /* eddy_path - the request path, percent-decoded. */
 const char *eddy_path(eddy_req *r);
@@ -180,9 +185,9 @@ int eddy_set_cookie(eddy_req *r, const char *name, const char *value,
                     const eddy_cookie_options *opts);
 int eddy_clear_cookie(eddy_req *r, const char *name, const char *path);
 
-/* eddy_json_body - the body parsed as JSON, owned by the request (do not
- * decref); NULL after answering 400 with the parse error. */
-json_t *eddy_json_body(eddy_req *r);
+/* eddy_require_json_body - the body parsed as JSON, owned by the request
+ * (do not decref); NULL after answering 400 with the parse error. */
+json_t *eddy_require_json_body(eddy_req *r);
 
 /* eddy_send_json - write value (and set Content-Type: application/json);
  * steals the reference. */

@@ -216,16 +216,6 @@ static int range_applies(eddy_req *r, const char *etag, time_t mtime)
 
 /* ------------------------------------------------------------ the handler */
 
-/* has_encoded_nul - the raw path holds "%00": refused before decoding, as
- * a decoded NUL would cut the name short ("a.txt%00.png" -> "a.txt"). */
-static int has_encoded_nul(eddy_str path)
-{
-    for (size_t i = 0; i + 2 < path.len; i++)
-        if (path.p[i] == '%' && path.p[i + 1] == '0' && path.p[i + 2] == '0')
-            return 1;
-    return 0;
-}
-
 /* redirect_to_folder - 301 to the path with its trailing slash (and the
  * query kept). Never to "//host" or "/\host", which a browser would take
  * for another site. */
@@ -256,16 +246,12 @@ static void redirect_to_folder(eddy_req *r)
 static void static_get(eddy_req *r)
 {
     const eddy_static *s = (const eddy_static *)eddy_req_handler(r);
-    if (has_encoded_nul(eddy_request_path(r))) {
-        eddy_send_error(r, 403, NULL);
-        return;
-    }
+    /* The capture is decoded already; one holding an encoded NUL, which
+     * would cut the name short ("a.txt%00.png" -> "a.txt"), got 400. */
     const char *rel = eddy_path_arg(r, 1);
     if (!rel) {
-        if (!eddy_response_finished(r)) { /* not a decoding error: no capture */
-            eddy_error("static route for %s has no capture for the file's path", s->root);
-            eddy_send_error(r, 500, NULL);
-        }
+        eddy_error("static route for %s has no capture for the file's path", s->root);
+        eddy_send_error(r, 500, NULL);
         return;
     }
     int status = check_path(s, rel);

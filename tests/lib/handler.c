@@ -23,7 +23,7 @@ static void hello_get(eddy_req *r) { eddy_write_str(r, "Hello, world!\n"); }
 
 static void topic_get(eddy_req *r)
 {
-    long id = eddy_path_long(r, 1);
+    long id = eddy_require_path_long(r, 1);
     if (id < 0)
         return;
     eddy_writef(r, "topic %ld, link %s\n", id, eddy_reverse_url(r, "topic", "99", NULL));
@@ -64,7 +64,7 @@ static void cookie_get(eddy_req *r)
 
 static void json_post(eddy_req *r)
 {
-    json_t *body = eddy_json_body(r);
+    json_t *body = eddy_require_json_body(r);
     if (!body)
         return;
     json_t *name = json_object_get(body, "name");

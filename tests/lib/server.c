@@ -38,13 +38,13 @@ static struct {
     atomic_int finished_sleeps;
 } srv;
 
-static int path_is(eddy_request *r, const char *p)
+static int path_is(eddy_req *r, const char *p)
 {
     eddy_str path = eddy_request_path(r);
     return path.len == strlen(p) && memcmp(path.p, p, path.len) == 0;
 }
 
-static void handle(eddy_request *r, void *arg)
+static void handle(eddy_req *r, void *arg)
 {
     (void)arg;
     if (path_is(r, "/echo")) {
@@ -564,7 +564,7 @@ Test(server, graceful_stop_finishes_requests_in_flight)
 
 /* ------------------------------------------------------------ processes */
 
-static void pid_handler(eddy_request *r, void *arg)
+static void pid_handler(eddy_req *r, void *arg)
 {
     (void)arg;
     eddy_writef(r, "pid=%d\n", (int)getpid());
