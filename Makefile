@@ -104,12 +104,13 @@ lesson-check:
 	@if [ -n "$(PROG)" ] && [ -z "$(filter $(LESSON_DIR)/$(PROG),$(LESSON_PROGS))" ]; then \
 	    echo "lesson $(LESSON_DIR) has no program '$(PROG)'; it has: $(notdir $(LESSON_OWN))"; exit 2; fi
 
-lesson: lesson-check
-	@$(MAKE) --no-print-directory $(LESSON_OWN:%=$(BUILD)/lessons/%)
+# The lesson's programs are prerequisites, not goals of a second make, so
+# run-lesson prints only what the program prints (and the compiler's lines
+# when something had to be built): its output reads as the READMEs show it.
+lesson: lesson-check $(LESSON_OWN:%=$(BUILD)/lessons/%)
 	@echo "built: $(LESSON_OWN:%=$(BUILD)/lessons/%)"
 
-run-lesson: lesson
-	@echo "running: $(BUILD)/lessons/$(LESSON_PICK) $(ARGS)"
+run-lesson: lesson-check $(LESSON_OWN:%=$(BUILD)/lessons/%)
 	@$(BUILD)/lessons/$(LESSON_PICK) $(ARGS)
 
 # ---------------------------------------------------------------- fixtures
