@@ -201,7 +201,7 @@ tests: $(TEST_BINS)
 help:
 	@echo "make              build the library, lessons, tests"
 	@echo "make run          start the demo (lesson 13's REST API until the forum lands)"
-	@echo "make test         every suite, exercises proven both ways, quotes checked"
+	@echo "make test         every suite, exercises proven both ways, README commands run, quotes checked"
 	@echo "make san          the tests under ASan+UBSan (build/san/)"
 	@echo "make valgrind     the tests under valgrind"
 	@echo "make fuzz         each fuzz target for FUZZ_SECONDS (default 60)"

@@ -92,6 +92,7 @@ static double timeval_ms(struct timeval tv)
     return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
 }
 
+/* quote:begin report-totals */
 /* report_totals - the closing lines: what was fetched, how long it took on
  * the clock and on the CPU (user + system, from getrusage), and how often
  * the program woke up to do it. */
@@ -115,6 +116,7 @@ static void report_totals(const struct totals *t)
            t->wakeups, t->wakeups == 1 ? "" : "s", t->wakeup, slept, slept == 1 ? "" : "s",
            preempted, preempted == 1 ? "" : "s");
 }
+/* quote:end report-totals */
 /* quote:end report */
 
 static struct totals t; /* what the callbacks add up, reported at the end */
