@@ -40,7 +40,7 @@ struct fetch {
     size_t head_len;
     bool in_body;
     int status;
-    long body;       /* body bytes received */
+    long body; /* body bytes received */
     double start_ms, ms;
     char error[300]; /* what went wrong, "" if nothing did */
 };

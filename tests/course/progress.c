@@ -42,7 +42,8 @@ static void put(const char *rel, const char *text)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+    for (char *slash = strchr(path + strlen(root) + 1, '/'); slash;
+         slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         cr_assert(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", path, strerror(errno));
         *slash = '/';
@@ -105,7 +106,8 @@ static void setup(void)
     copy("scripts/deps.sh");
     copy("tests/common/harness.c");
     copy("tests/common/harness.h");
-    put("exercises/MANIFEST", "# id\tfiles\n90-solved\tanswer.c\n91-half\tanswer.c\n92-broken\tanswer.c\n");
+    put("exercises/MANIFEST",
+        "# id\tfiles\n90-solved\tanswer.c\n91-half\tanswer.c\n92-broken\tanswer.c\n");
     plant("90-solved", solved);
     plant("91-half", half_done);
     plant("92-broken", broken);
@@ -124,9 +126,25 @@ static void teardown(void)
  * output (free() it). */
 static char *make(const char *a1, const char *a2, const char *a3)
 {
-    char *argv[] = {"/usr/bin/env", "-u", "MAKEFLAGS", "-u", "MAKELEVEL", "-u", "MFLAGS",
-                    "-u", "MAKEOVERRIDES", "-u", "BXFI_MAP", "make", "--no-print-directory", "-C", root,
-                    (char *)a1, (char *)a2, (char *)a3, NULL};
+    char *argv[] = {"/usr/bin/env",
+                    "-u",
+                    "MAKEFLAGS",
+                    "-u",
+                    "MAKELEVEL",
+                    "-u",
+                    "MFLAGS",
+                    "-u",
+                    "MAKEOVERRIDES",
+                    "-u",
+                    "BXFI_MAP",
+                    "make",
+                    "--no-print-directory",
+                    "-C",
+                    root,
+                    (char *)a1,
+                    (char *)a2,
+                    (char *)a3,
+                    NULL};
     char *out = NULL;
     int status = th_run(argv, 120000, &out);
     cr_assert_not_null(out);
@@ -135,7 +153,8 @@ static char *make(const char *a1, const char *a2, const char *a3)
     return out;
 }
 
-#define cr_assert_says(out, text) cr_assert_not_null(strstr(out, text), "no \"%s\" in:\n%s", text, out)
+#define cr_assert_says(out, text)                                                                  \
+    cr_assert_not_null(strstr(out, text), "no \"%s\" in:\n%s", text, out)
 #define cr_assert_silent(out, text) cr_assert_null(strstr(out, text), "\"%s\" in:\n%s", text, out)
 
 Test(progress, tells_solved_half_done_and_not_compiling_apart, .init = setup, .fini = teardown,
@@ -207,7 +226,9 @@ Test(progress, hints_come_one_step_more_each_time, .init = setup, .fini = teardo
     free(out);
 
     out = make("hint", "EX=91", NULL);
-    cr_assert_says(out, "  hint 1 of 2:\n    The first nudge.\n  hint 2 of 2:\n    The second, closer step.\n");
+    cr_assert_says(
+        out,
+        "  hint 1 of 2:\n    The first nudge.\n  hint 2 of 2:\n    The second, closer step.\n");
     cr_assert_says(out, "That was the last step.");
     free(out);
 

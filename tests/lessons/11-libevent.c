@@ -53,8 +53,7 @@ static void stop_server(void)
 Test(lesson11, five_fetches_take_about_one_latency, .init = start_pages, .fini = stop_pages,
      .timeout = 30)
 {
-    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port, "backend ",
-                                           "loop rounds");
+    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port, "backend ", "loop rounds");
 }
 
 Test(lesson11, localhost_resolves_through_evdns_and_failures_say_why, .init = start_pages,
