@@ -167,7 +167,7 @@ focus() {
         first_error "$id" | sed 's/^/    /'
         echo "  (the whole compiler output: $BUILD/progress/$id.log)"
     elif [ "$2" = pass ]; then
-        echo "  all tests pass: $(counts). Well done."
+        echo "  all $(counts | sed 's/.* of \([0-9]*\) tests pass/\1/') tests pass. Well done."
         return 0
     else
         echo "  what fails now ($(counts)):"

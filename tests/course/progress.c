@@ -184,7 +184,7 @@ Test(progress, tells_solved_half_done_and_not_compiling_apart, .init = setup, .f
 
     out = make("progress", "EX=90", NULL);
     cr_assert_says(out, "Exercise 90-solved\n");
-    cr_assert_says(out, "  all tests pass: 2 of 2 tests pass. Well done.\n");
+    cr_assert_says(out, "  all 2 tests pass. Well done.\n");
     free(out);
 }
 
@@ -192,7 +192,7 @@ Test(progress, a_file_broken_after_a_good_build_does_not_compile, .init = setup,
      .timeout = 240)
 {
     char *out = make("progress", "EX=90", NULL);
-    cr_assert_says(out, "all tests pass");
+    cr_assert_says(out, "tests pass. Well done.");
     free(out);
     out = make("progress", "EX=91", NULL);
     cr_assert_says(out, "what fails now (1 of 2 tests pass)");
@@ -213,7 +213,7 @@ Test(progress, a_file_broken_after_a_good_build_does_not_compile, .init = setup,
     /* Mended, it passes again. */
     put("exercises/90-solved/answer.c", solved);
     out = make("progress", "EX=90", NULL);
-    cr_assert_says(out, "all tests pass");
+    cr_assert_says(out, "tests pass. Well done.");
     free(out);
 }
 
