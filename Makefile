@@ -33,7 +33,7 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
-        bench lesson run-lesson check-exercises check-solutions progress install \
+        bench lesson run-lesson check-exercises check-solutions progress hint install \
         uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures \
         pageserver diagrams plots
 .DELETE_ON_ERROR:
@@ -105,12 +105,13 @@ lesson-check:
 	@if [ -n "$(PROG)" ] && [ -z "$(filter $(LESSON_DIR)/$(PROG),$(LESSON_PROGS))" ]; then \
 	    echo "lesson $(LESSON_DIR) has no program '$(PROG)'; it has: $(notdir $(LESSON_OWN))"; exit 2; fi
 
-lesson: lesson-check
-	@$(MAKE) --no-print-directory $(LESSON_OWN:%=$(BUILD)/lessons/%)
+# The lesson's programs are prerequisites, not goals of a second make, so
+# run-lesson prints only what the program prints (and the compiler's lines
+# when something had to be built): its output reads as the READMEs show it.
+lesson: lesson-check $(LESSON_OWN:%=$(BUILD)/lessons/%)
 	@echo "built: $(LESSON_OWN:%=$(BUILD)/lessons/%)"
 
-run-lesson: lesson
-	@echo "running: $(BUILD)/lessons/$(LESSON_PICK) $(ARGS)"
+run-lesson: lesson-check $(LESSON_OWN:%=$(BUILD)/lessons/%)
 	@$(BUILD)/lessons/$(LESSON_PICK) $(ARGS)
 
 # ---------------------------------------------------------------- fixtures
@@ -129,14 +130,17 @@ pageserver: $(BUILD)/fixtures/pageserver
 	@$(BUILD)/fixtures/pageserver $(ARGS)
 
 # ---------------------------------------------------------------- tests/
-# One Criterion binary per area; tests/common/ is linked into each. Tests
+# One Criterion binary per area (lib, lessons, course: the course's own
+# tools such as make progress, forum); tests/common/ is linked into each. Tests
 # find the programs they run through TEST_BUILD_DIR.
 TEST_COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
-TEST_AREAS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/lib/*.c tests/lessons/*.c tests/forum/*.c))))
+TEST_AREAS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/lib/*.c tests/lessons/*.c tests/course/*.c \
+                                                           tests/forum/*.c))))
 TEST_AREAS := $(sort $(TEST_AREAS))
 TEST_BINS  := $(TEST_AREAS:%=$(BUILD)/suites/%)
 
-$(BUILD)/tests/%.o: CFLAGS += -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' -Itests/common
+$(BUILD)/tests/%.o: CFLAGS += -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' -DTEST_SOURCE_DIR='"$(CURDIR)"' \
+                             -Itests/common
 
 define TEST_AREA_RULES
 $(1).test_objs := $$(patsubst %.c,$$(BUILD)/%.o,$$(wildcard tests/$(1)/*.c))
@@ -162,28 +166,31 @@ $$(BUILD)/$(2)/$(2)/$(1)/%.o: $(2)/$(1)/%.c $$(BUILD)/flags
 $$(BUILD)/$(2)/tests/exercises/$(1).o: tests/exercises/$(1).c $$(BUILD)/flags
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS_ALL) -Itests/common -I$(2)/$(1) -DTEST_BUILD_DIR='"$$(abspath $$(BUILD))"' -c $$< -o $$@
-$$(BUILD)/extests/$(2)/$(1): $$(BUILD)/$(2)/tests/exercises/$(1).o $$($$(BUILD)/extests/$(2)/$(1).objs) $$(TEST_COMMON_OBJS)
+$$(BUILD)/extests/$(2)/$(1): $$(BUILD)/$(2)/tests/exercises/$(1).o $$($$(BUILD)/extests/$(2)/$(1).objs) $$(TEST_COMMON_OBJS) \
+        $$(filter %.a,$$(EX_LIBS_$(1)))
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS_ALL) $$^ -o $$@ $$(CRITERION_LIBS) -lpthread $$(EX_LIBS_$(1))
+	$$(CC) $$(LDFLAGS_ALL) $$(filter-out %.a,$$^) -o $$@ $$(CRITERION_LIBS) -lpthread $$(EX_LIBS_$(1))
 endef
 $(foreach t,$(EX_TREES),$(foreach e,$(EXERCISE_IDS),$(eval $(call EXERCISE_RULES,$(e),$(t)))))
 
 EX_BINS := $(foreach t,$(EX_TREES),$(EXERCISE_IDS:%=$(BUILD)/extests/$(t)/%))
 exercise-tests: $(EX_BINS)
 
-# A stub must still compile: a student's half-done file may not, so the
-# exercises/ side builds with -k and a broken build counts as "not done".
+# progress, hint and check-exercises build each exercise on its own (the
+# script calls make once per exercise and first deletes the old test
+# binary, so a file that no longer compiles is never tested through the
+# binary of an earlier version). EX=06 picks one exercise; LEVEL=N a hint step.
 EXERCISE_ENV = BUILD=$(BUILD) EXERCISE_IDS="$(EXERCISE_IDS)"
 
-progress: lib
+progress:
 	@scripts/deps.sh core
-	@$(MAKE) --no-print-directory -k $(TEST_COMMON_OBJS) \
-	    $(EXERCISE_IDS:%=$(BUILD)/extests/exercises/%) >$(BUILD)/progress-build.log 2>&1 || true
-	@$(EXERCISE_ENV) scripts/exercises.sh progress
+	@$(EXERCISE_ENV) MAKE="$(MAKE)" scripts/exercises.sh progress $(EX)
 
-check-exercises: lib
-	@$(MAKE) --no-print-directory -k $(EXERCISE_IDS:%=$(BUILD)/extests/exercises/%) || true
-	@$(EXERCISE_ENV) scripts/exercises.sh check exercises
+hint:
+	@$(EXERCISE_ENV) scripts/exercises.sh hint "$(EX)" "$(LEVEL)"
+
+check-exercises:
+	@$(EXERCISE_ENV) MAKE="$(MAKE)" scripts/exercises.sh check exercises
 
 check-solutions: $(EXERCISE_IDS:%=$(BUILD)/extests/solutions/%) lessons
 	@$(EXERCISE_ENV) scripts/exercises.sh check solutions
@@ -195,7 +202,7 @@ tests: $(TEST_BINS)
 help:
 	@echo "make              build the library, lessons, tests"
 	@echo "make run          start the demo (lesson 13's REST API until the forum lands)"
-	@echo "make test         every suite, exercises proven both ways, quotes checked"
+	@echo "make test         every suite, exercises proven both ways, README commands run, quotes checked"
 	@echo "make san          the tests under ASan+UBSan (build/san/)"
 	@echo "make valgrind     the tests under valgrind"
 	@echo "make fuzz         each fuzz target for FUZZ_SECONDS (default 60)"
@@ -203,7 +210,8 @@ help:
 	@echo "make plots        copy the last bench run's plots to docs/plots/ (the book's reference)"
 	@echo "make diagrams     redraw docs/diagrams/*.svg from their .dot and .gp sources"
 	@echo "make lesson N=00  build one lesson; run-lesson N=00 [PROG=x] [ARGS='...']"
-	@echo "make progress     which exercises pass, and the next one's hint"
+	@echo "make progress     which exercises pass, what fails in the next; EX=06 for one exercise"
+	@echo "make hint EX=06   a hint for exercise 06, one step more each time (LEVEL=N: step N)"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
 	@echo "make check-exercises | check-solutions"
 	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # run-tests.sh - run every suite of `make test` and end with one synthesis line.
 #
-# Runs, in order: each Criterion binary in $TEST_BINS (lib, lessons, forum),
-# the exercise proof (every solution passes, every stub fails), the lib/
-# layering check (scripts/check-layers.py), the install check (make
-# check-install: a program built against the installed library serves)
-# and the course's code quotes check. Each part's own output is shown; the last line adds them up in
+# Runs, in order: each Criterion binary in $TEST_BINS (lib, lessons, course,
+# forum), the exercise proof (every solution passes, every stub fails), the
+# lib/ layering check (scripts/check-layers.py), the install check (make
+# check-install: a program built against the installed library serves),
+# the shell blocks of the READMEs and course.md marked runnable
+# (scripts/run-blocks.py, one test per block) and the course's code quotes
+# check. Each part's own output is shown; the last line adds them up in
 # Criterion's format, and the exit status is non-zero when anything failed. $TEST_WRAPPER (e.g. valgrind) prefixes each binary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +71,18 @@ if MAKEFLAGS=$makeflags make --no-print-directory check-install >"$out" 2>&1; th
     cat "$out"; tested=$((tested + 1)) passing=$((passing + 1))
 else
     cat "$out"; tested=$((tested + 1)) failing=$((failing + 1)); failed_parts+=("install")
+fi
+
+# The READMEs' commands name the default build (make run-lesson, build/...):
+# under make san or valgrind (another BUILD) they would rebuild it there.
+echo "== commands marked runnable in README.md, course.md and the lesson READMEs"
+if [ "${BUILD:-build}" != build ]; then
+    echo "skipped: they run against build/, this run is BUILD=$BUILD"
+elif scripts/run-blocks.py >"$out" 2>&1; then
+    cat "$out"; add_synthesis "$out"
+else
+    cat "$out"; add_synthesis "$out"; failed_parts+=("runnable blocks")
+    grep -qa 'Synthesis:' "$out" || { tested=$((tested + 1)) crashing=$((crashing + 1)); }
 fi
 
 echo "== course.md quotes match their files"

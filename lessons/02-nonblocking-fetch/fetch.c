@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,13 +73,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* cpu_ms - CPU time in a getrusage() result, user + system. */
-static double cpu_ms(const struct rusage *ru)
-{
-    return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
-           (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
 }
 
 /* parse_url - split http://host[:port][/path]; 0, or -1 if it is not one. */
@@ -246,41 +240,62 @@ static int step(struct fetch *f, long long *spins)
 }
 /* quote:end step */
 
-/* report - one line for a finished fetch, numbered n. */
-static void report(int n, const struct fetch *f)
+/* quote:begin report */
+/* The report: the same lines in the same words from every fetcher of the
+ * course (lessons 01-11), so that two runs can be compared line by line. */
+
+/* report_fetch - one line for a finished fetch, numbered n: its status and
+ * body size, or what went wrong (error not NULL); then how long it took. */
+static void report_fetch(int n, const char *url, int status, long long bytes, const char *error,
+                         double ms)
 {
-    if (f->error[0])
-        printf("%3d  %-30s error: %s  %.1f ms\n", n, f->url, f->error, f->ms);
+    if (error)
+        printf("%3d  %-30s error: %s  %.1f ms\n", n, url, error, ms);
     else
-        printf("%3d  %-30s %3d %7lld bytes %7.1f ms\n", n, f->url, f->status, f->bytes, f->ms);
+        printf("%3d  %-30s %3d %7lld bytes %7.1f ms\n", n, url, status, bytes, ms);
 }
 
-/* summary - the total line, and what the times add up to; the exit status. */
-static int summary(const struct fetch *fetches, int count, double wall_ms,
-                   const struct rusage *before, const struct rusage *after, long long spins)
+/* What the closing lines add up. */
+struct totals {
+    int fetches, failed;
+    long long bytes;
+    double wall_ms;      /* from the first fetch started to the last one over */
+    struct rusage start; /* getrusage() before the first fetch started */
+    long long wakeups;   /* times the program came back from waiting */
+    const char *wakeup;  /* what one wake-up is here, e.g. "select calls" */
+};
+
+static double timeval_ms(struct timeval tv)
 {
-    long long bytes = 0;
-    double sum = 0, cpu = cpu_ms(after) - cpu_ms(before);
-    int failed = 0;
-    for (int i = 0; i < count; i++) {
-        bytes += fetches[i].bytes;
-        sum += fetches[i].ms;
-        failed += fetches[i].error[0] != '\0';
-    }
-    printf("%d fetch%s, %lld bytes, %.1f ms total", count, count == 1 ? "" : "es", bytes, wall_ms);
-    if (failed)
-        printf(", %d failed", failed);
-    printf("\nsum of the fetch times %.1f ms; CPU time used %.1f ms (%.0f%% of the wall time)\n",
-           sum, cpu, wall_ms > 0 ? 100 * cpu / wall_ms : 0);
-    /* A voluntary context switch is the process going to sleep (blocked);
-     * an involuntary one is the kernel taking the CPU from a process that
-     * still wanted it. */
-    printf("the process slept %ld times, and was preempted %ld times\n",
-           after->ru_nvcsw - before->ru_nvcsw, after->ru_nivcsw - before->ru_nivcsw);
-    printf("busy loop: %lld calls found nothing to do (EAGAIN, or connect still in progress)\n",
-           spins);
-    return failed ? 1 : 0;
+    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
 }
+
+/* quote:begin report-totals */
+/* report_totals - the closing lines: what was fetched, how long it took on
+ * the clock and on the CPU (user + system, from getrusage), and how often
+ * the program woke up to do it. */
+static void report_totals(const struct totals *t)
+{
+    struct rusage end;
+    getrusage(RUSAGE_SELF, &end);
+    double user = timeval_ms(end.ru_utime) - timeval_ms(t->start.ru_utime);
+    double sys = timeval_ms(end.ru_stime) - timeval_ms(t->start.ru_stime);
+    printf("%d fetch%s, %lld bytes, %.1f ms total", t->fetches, t->fetches == 1 ? "" : "es",
+           t->bytes, t->wall_ms);
+    if (t->failed)
+        printf(", %d failed", t->failed);
+    printf("\nCPU time %.1f ms (user %.1f + system %.1f), %.0f%% of the wall time\n", user + sys,
+           user, sys, t->wall_ms >= 1 ? 100 * (user + sys) / t->wall_ms : 0.0);
+    /* A voluntary context switch is the process going to sleep until
+     * something happens; an involuntary one is the kernel taking the CPU
+     * from a process that still wanted it. */
+    long slept = end.ru_nvcsw - t->start.ru_nvcsw, preempted = end.ru_nivcsw - t->start.ru_nivcsw;
+    printf("%lld wake-up%s (%s); the process slept %ld time%s, was preempted %ld time%s\n",
+           t->wakeups, t->wakeups == 1 ? "" : "s", t->wakeup, slept, slept == 1 ? "" : "s",
+           preempted, preempted == 1 ? "" : "s");
+}
+/* quote:end report-totals */
+/* quote:end report */
 
 int main(int argc, char **argv)
 {
@@ -296,15 +311,15 @@ int main(int argc, char **argv)
     printf("fetching %d URL%s at once, on non-blocking sockets, in a busy loop\n", count,
            count == 1 ? "" : "s");
 
-    struct rusage before, after;
-    getrusage(RUSAGE_SELF, &before);
+    struct totals t = {.fetches = count, .wakeup = "rounds of the busy loop"};
+    getrusage(RUSAGE_SELF, &t.start);
     double start = now_ms();
     long long spins = 0;
     int left = count;
     for (int i = 0; i < count; i++) {
         fetches[i].url = argv[i + 1];
         if (start_fetch(&fetches[i])) { /* over before it began */
-            report(i + 1, &fetches[i]);
+            report_fetch(i + 1, fetches[i].url, 0, 0, fetches[i].error, fetches[i].ms);
             left--;
         }
     }
@@ -313,17 +328,29 @@ int main(int argc, char **argv)
         /* Visit every unfinished fetch and let it do whatever it can
          * without waiting. Nearly every visit finds nothing to do: the
          * loop never sleeps, it asks again at once. That is the spin. */
+        t.wakeups++; /* a round of the loop, though it never slept */
         for (int i = 0; i < count; i++) {
-            if (fetches[i].state != DONE && step(&fetches[i], &spins)) {
-                report(i + 1, &fetches[i]); /* in the order they finish */
+            struct fetch *f = &fetches[i];
+            if (f->state != DONE && step(f, &spins)) { /* in the order they finish */
+                report_fetch(i + 1, f->url, f->status, f->bytes, f->error[0] ? f->error : NULL,
+                             f->ms);
                 left--;
             }
         }
     }
     /* quote:end busy-loop */
-    double wall_ms = now_ms() - start;
-    getrusage(RUSAGE_SELF, &after);
-    int rc = summary(fetches, count, wall_ms, &before, &after, spins);
+    t.wall_ms = now_ms() - start;
+
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+        t.bytes += fetches[i].bytes;
+        t.failed += fetches[i].error[0] != '\0';
+        sum += fetches[i].ms;
+    }
+    report_totals(&t);
+    printf("sum of the fetch times %.1f ms: all at once, the total is about the longest\n", sum);
+    printf("busy loop: %lld calls found nothing to do (EAGAIN, or connect still in progress)\n",
+           spins);
     free(fetches);
-    return rc;
+    return t.failed ? 1 : 0;
 }

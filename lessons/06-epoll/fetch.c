@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +41,7 @@ struct fetch {
     int status;
     long body; /* body bytes received */
     double start_ms, ms;
+    char error[300]; /* what went wrong, "" if nothing did */
 };
 
 static struct {
@@ -52,42 +55,110 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* finish - close the fetch and print its line: the numbers, or why not. */
-static void finish(struct fetch *f, const char *error)
+/* quote:begin report */
+/* The report: the same lines in the same words from every fetcher of the
+ * course (lessons 01-11), so that two runs can be compared line by line. */
+
+/* report_fetch - one line for a finished fetch, numbered n: its status and
+ * body size, or what went wrong (error not NULL); then how long it took. */
+static void report_fetch(int n, const char *url, int status, long long bytes, const char *error,
+                         double ms)
+{
+    if (error)
+        printf("%3d  %-30s error: %s  %.1f ms\n", n, url, error, ms);
+    else
+        printf("%3d  %-30s %3d %7lld bytes %7.1f ms\n", n, url, status, bytes, ms);
+}
+
+/* What the closing lines add up. */
+struct totals {
+    int fetches, failed;
+    long long bytes;
+    double wall_ms;      /* from the first fetch started to the last one over */
+    struct rusage start; /* getrusage() before the first fetch started */
+    long long wakeups;   /* times the program came back from waiting */
+    const char *wakeup;  /* what one wake-up is here, e.g. "select calls" */
+};
+
+static double timeval_ms(struct timeval tv)
+{
+    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
+}
+
+/* quote:begin report-totals */
+/* report_totals - the closing lines: what was fetched, how long it took on
+ * the clock and on the CPU (user + system, from getrusage), and how often
+ * the program woke up to do it. */
+static void report_totals(const struct totals *t)
+{
+    struct rusage end;
+    getrusage(RUSAGE_SELF, &end);
+    double user = timeval_ms(end.ru_utime) - timeval_ms(t->start.ru_utime);
+    double sys = timeval_ms(end.ru_stime) - timeval_ms(t->start.ru_stime);
+    printf("%d fetch%s, %lld bytes, %.1f ms total", t->fetches, t->fetches == 1 ? "" : "es",
+           t->bytes, t->wall_ms);
+    if (t->failed)
+        printf(", %d failed", t->failed);
+    printf("\nCPU time %.1f ms (user %.1f + system %.1f), %.0f%% of the wall time\n", user + sys,
+           user, sys, t->wall_ms >= 1 ? 100 * (user + sys) / t->wall_ms : 0.0);
+    /* A voluntary context switch is the process going to sleep until
+     * something happens; an involuntary one is the kernel taking the CPU
+     * from a process that still wanted it. */
+    long slept = end.ru_nvcsw - t->start.ru_nvcsw, preempted = end.ru_nivcsw - t->start.ru_nivcsw;
+    printf("%lld wake-up%s (%s); the process slept %ld time%s, was preempted %ld time%s\n",
+           t->wakeups, t->wakeups == 1 ? "" : "s", t->wakeup, slept, slept == 1 ? "" : "s",
+           preempted, preempted == 1 ? "" : "s");
+}
+/* quote:end report-totals */
+/* quote:end report */
+
+/* fail - note what went wrong (and strerror(err) if err != 0); returns -1. */
+static int fail(struct fetch *f, const char *what, int err)
+{
+    if (err)
+        snprintf(f->error, sizeof f->error, "%s: %s", what, strerror(err));
+    else
+        snprintf(f->error, sizeof f->error, "%s", what);
+    return -1;
+}
+
+/* finish - close the fetch and print its line: the numbers, or why not
+ * (what failed, and strerror(err) if err != 0; what NULL: nothing new). */
+static void finish(struct fetch *f, const char *what, int err)
 {
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
     f->state = DONE;
     f->ms = now_ms() - f->start_ms;
-    if (!error && !f->in_body)
-        error = "connection closed before a complete response header";
-    if (error) {
+    if (what)
+        fail(f, what, err);
+    else if (!f->error[0] && !f->in_body)
+        fail(f, "connection closed before a complete response header", 0);
+    if (f->error[0])
         f->status = 0;
-        printf("%3d  %s   error: %s (%.1f ms)\n", f->n, f->url, error, f->ms);
-    } else {
-        printf("%3d  %s   %3d %7ld bytes %8.1f ms\n", f->n, f->url, f->status, f->body, f->ms);
-    }
+    report_fetch(f->n, f->url, f->status, f->body, f->error[0] ? f->error : NULL, f->ms);
 }
 
-/* start - parse the URL, resolve it, and begin a non-blocking connect. */
-static const char *start(struct fetch *f)
+/* start - parse the URL, resolve it, and begin a non-blocking connect;
+ * 0, or -1 with the reason in f->error. */
+static int start(struct fetch *f)
 {
     char host[256], port[8] = "80";
     const char *p = f->url, *path;
     if (strncmp(p, "http://", 7) != 0)
-        return "not an http:// URL";
+        return fail(f, "not an http://host[:port]/path URL", 0);
     p += 7;
     size_t hlen = strcspn(p, ":/");
     if (hlen == 0 || hlen >= sizeof host)
-        return "bad host in URL";
+        return fail(f, "not an http://host[:port]/path URL", 0);
     memcpy(host, p, hlen);
     host[hlen] = '\0';
     p += hlen;
     if (*p == ':') {
         size_t plen = strcspn(++p, "/");
         if (plen == 0 || plen >= sizeof port)
-            return "bad port in URL";
+            return fail(f, "not an http://host[:port]/path URL", 0);
         memcpy(port, p, plen);
         port[plen] = '\0';
         p += plen;
@@ -96,17 +167,20 @@ static const char *start(struct fetch *f)
     int len = snprintf(f->req, sizeof f->req,
                        "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
     if (len < 0 || (size_t)len >= sizeof f->req)
-        return "URL too long";
+        return fail(f, "URL too long", 0);
     f->req_len = (size_t)len;
 
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
     int err = getaddrinfo(host, port, &hints, &ai);
-    if (err)
-        return gai_strerror(err);
+    if (err) {
+        char what[300];
+        snprintf(what, sizeof what, "cannot resolve %s: %s", host, gai_strerror(err));
+        return fail(f, what, 0);
+    }
     f->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (f->fd < 0) {
         freeaddrinfo(ai);
-        return strerror(errno);
+        return fail(f, "socket", errno);
     }
     /* quote:begin connect */
     /* A non-blocking connect returns at once with EINPROGRESS; the socket
@@ -115,9 +189,9 @@ static const char *start(struct fetch *f)
     int r = connect(f->fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(ai);
     if (r < 0 && errno != EINPROGRESS)
-        return strerror(errno);
+        return fail(f, "connect", errno);
     f->state = CONNECTING;
-    return NULL;
+    return 0;
     /* quote:end connect */
 }
 
@@ -129,7 +203,7 @@ static void on_writable(struct fetch *f)
         socklen_t len = sizeof err;
         getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err) {
-            finish(f, strerror(err));
+            finish(f, "connect", err);
             return;
         }
         f->state = SENDING;
@@ -141,7 +215,7 @@ static void on_writable(struct fetch *f)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return; /* the rest when the socket is writable again */
         if (n < 0) {
-            finish(f, strerror(errno));
+            finish(f, "send", errno);
             return;
         }
         f->req_off += (size_t)n;
@@ -157,11 +231,11 @@ static void on_readable(struct fetch *f)
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         return;
     if (n < 0) {
-        finish(f, strerror(errno));
+        finish(f, "recv", errno);
         return;
     }
     if (n == 0) { /* Connection: close: the end of the body */
-        finish(f, NULL);
+        finish(f, NULL, 0);
         return;
     }
     size_t used = 0;
@@ -176,11 +250,11 @@ static void on_readable(struct fetch *f)
         char *end = strstr(f->head, "\r\n\r\n");
         if (!end) {
             if (f->head_len == sizeof f->head - 1)
-                finish(f, "response header too long");
+                finish(f, "response header too long", 0);
             return;
         }
         if (sscanf(f->head, "HTTP/%*d.%*d %d", &f->status) != 1) {
-            finish(f, "not an HTTP response");
+            finish(f, "not an HTTP/1.x response", 0);
             return;
         }
         f->in_body = true;
@@ -206,6 +280,10 @@ int main(int argc, char **argv)
     struct fetch *fs = calloc((size_t)count, sizeof *fs);
     if (!fs)
         return 1;
+    printf("fetching %d URL%s at once, on non-blocking sockets, with epoll\n", count,
+           count == 1 ? "" : "s");
+    struct totals t = {.fetches = count, .wakeup = "epoll_wait calls"};
+    getrusage(RUSAGE_SELF, &t.start);
     int epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) {
         perror("epoll_create1");
@@ -219,12 +297,11 @@ int main(int argc, char **argv)
         f->url = argv[first + i];
         f->fd = -1;
         f->start_ms = t0;
-        const char *err = start(f);
         struct epoll_event e = {.events = EPOLLOUT, .data.ptr = f}; /* wait for the connect */
-        if (!err && epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd, &e) < 0)
-            err = strerror(errno);
-        if (err)
-            finish(f, err);
+        if (start(f) < 0)
+            finish(f, NULL, 0); /* f->error says why */
+        else if (epoll_ctl(epfd, EPOLL_CTL_ADD, f->fd, &e) < 0)
+            finish(f, "epoll_ctl", errno);
         else
             pending++;
     }
@@ -245,7 +322,7 @@ int main(int argc, char **argv)
         stats.ready += ready;
         for (int i = 0; ready == 0 && i < count; i++) /* the --timeout is up */
             if (fs[i].state != DONE) {
-                finish(&fs[i], "timed out");
+                finish(&fs[i], "timed out", 0);
                 pending--;
             }
         for (int k = 0; k < ready; k++) {
@@ -255,7 +332,7 @@ int main(int argc, char **argv)
                 on_writable(f); /* a failed connect shows as EPOLLERR: SO_ERROR says why */
                 struct epoll_event e = {.events = EPOLLIN, .data.ptr = f};
                 if (f->state == RECEIVING && epoll_ctl(epfd, EPOLL_CTL_MOD, f->fd, &e) < 0)
-                    finish(f, strerror(errno)); /* request sent: now wait for the answer */
+                    finish(f, "epoll_ctl", errno); /* request sent: now wait for the answer */
             } else if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
                 on_readable(f);
             }
@@ -266,19 +343,16 @@ int main(int argc, char **argv)
     close(epfd);
     /* quote:end fetch-loop */
 
-    long bytes = 0;
-    int failed = 0;
+    t.wall_ms = now_ms() - t0;
+    t.wakeups = stats.calls;
     for (int i = 0; i < count; i++) {
-        bytes += fs[i].body;
-        failed += fs[i].status == 0;
+        t.bytes += fs[i].body;
+        t.failed += fs[i].error[0] != '\0';
     }
-    printf("%d fetches, %ld bytes, %.1f ms total", count, bytes, now_ms() - t0);
-    if (failed)
-        printf(" (%d failed)", failed);
-    printf("\n");
+    report_totals(&t);
     printf("epoll: %ld calls, %.1f fds registered and %.2f ready per call\n", stats.calls,
            stats.calls ? (double)stats.scanned / stats.calls : 0.0,
            stats.calls ? (double)stats.ready / stats.calls : 0.0);
     free(fs);
-    return failed ? 1 : 0;
+    return t.failed ? 1 : 0;
 }

@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 enum { HEAD_MAX = 8192 };
@@ -60,8 +62,68 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* finish - free what the fetch holds and print its line: the numbers, or why not. */
-static void finish(struct fetch *f, const char *error)
+/* quote:begin report */
+/* The report: the same lines in the same words from every fetcher of the
+ * course (lessons 01-11), so that two runs can be compared line by line. */
+
+/* report_fetch - one line for a finished fetch, numbered n: its status and
+ * body size, or what went wrong (error not NULL); then how long it took. */
+static void report_fetch(int n, const char *url, int status, long long bytes, const char *error,
+                         double ms)
+{
+    if (error)
+        printf("%3d  %-30s error: %s  %.1f ms\n", n, url, error, ms);
+    else
+        printf("%3d  %-30s %3d %7lld bytes %7.1f ms\n", n, url, status, bytes, ms);
+}
+
+/* What the closing lines add up. */
+struct totals {
+    int fetches, failed;
+    long long bytes;
+    double wall_ms;      /* from the first fetch started to the last one over */
+    struct rusage start; /* getrusage() before the first fetch started */
+    long long wakeups;   /* times the program came back from waiting */
+    const char *wakeup;  /* what one wake-up is here, e.g. "select calls" */
+};
+
+static double timeval_ms(struct timeval tv)
+{
+    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
+}
+
+/* quote:begin report-totals */
+/* report_totals - the closing lines: what was fetched, how long it took on
+ * the clock and on the CPU (user + system, from getrusage), and how often
+ * the program woke up to do it. */
+static void report_totals(const struct totals *t)
+{
+    struct rusage end;
+    getrusage(RUSAGE_SELF, &end);
+    double user = timeval_ms(end.ru_utime) - timeval_ms(t->start.ru_utime);
+    double sys = timeval_ms(end.ru_stime) - timeval_ms(t->start.ru_stime);
+    printf("%d fetch%s, %lld bytes, %.1f ms total", t->fetches, t->fetches == 1 ? "" : "es",
+           t->bytes, t->wall_ms);
+    if (t->failed)
+        printf(", %d failed", t->failed);
+    printf("\nCPU time %.1f ms (user %.1f + system %.1f), %.0f%% of the wall time\n", user + sys,
+           user, sys, t->wall_ms >= 1 ? 100 * (user + sys) / t->wall_ms : 0.0);
+    /* A voluntary context switch is the process going to sleep until
+     * something happens; an involuntary one is the kernel taking the CPU
+     * from a process that still wanted it. */
+    long slept = end.ru_nvcsw - t->start.ru_nvcsw, preempted = end.ru_nivcsw - t->start.ru_nivcsw;
+    printf("%lld wake-up%s (%s); the process slept %ld time%s, was preempted %ld time%s\n",
+           t->wakeups, t->wakeups == 1 ? "" : "s", t->wakeup, slept, slept == 1 ? "" : "s",
+           preempted, preempted == 1 ? "" : "s");
+}
+/* quote:end report-totals */
+/* quote:end report */
+
+static struct totals t; /* what the callbacks add up, reported at the end */
+
+/* finish - free what the fetch holds and print its line: the numbers, or
+ * why not (what failed, and why if not NULL; what NULL: nothing did). */
+static void finish(struct fetch *f, const char *what, const char *why)
 {
     if (f->bev)
         bufferevent_free(f->bev); /* also closes the socket */
@@ -71,16 +133,18 @@ static void finish(struct fetch *f, const char *error)
     f->addrs = f->next_addr = NULL;
     f->done = true;
     double ms = now_ms() - f->start_ms;
-    if (!error && !f->in_body)
-        error = "connection closed before a complete response header";
-    if (error) {
+    if (!what && !f->in_body)
+        what = "connection closed before a complete response header";
+    char error[300];
+    snprintf(error, sizeof error, "%s%s%s", what ? what : "", why ? ": " : "", why ? why : "");
+    if (what) {
         f->status = 0;
-        printf("%3d  %s   error: %s (%.1f ms)\n", f->n, f->url, error, ms);
+        t.failed++;
     } else {
-        printf("%3d  %s   %3d %7ld bytes %8.1f ms\n", f->n, f->url, f->status, f->body, ms);
+        t.bytes += f->body;
     }
-    if (--left == 0)
-        event_base_loopexit(base, NULL); /* evdns keeps events of its own: say we are done */
+    report_fetch(f->n, f->url, f->status, f->body, what ? error : NULL, ms);
+    left--; /* at 0, main stops running the loop (evdns keeps events of its own) */
 }
 
 /* parse_url - split http://host[:port]/path and build the request. */
@@ -88,11 +152,11 @@ static const char *parse_url(struct fetch *f)
 {
     const char *p = f->url;
     if (strncmp(p, "http://", 7) != 0)
-        return "not an http:// URL";
+        return "not an http://host[:port]/path URL";
     p += 7;
     size_t hlen = strcspn(p, ":/");
     if (hlen == 0 || hlen >= sizeof f->host)
-        return "bad host in URL";
+        return "not an http://host[:port]/path URL";
     memcpy(f->host, p, hlen);
     f->host[hlen] = '\0';
     p += hlen;
@@ -100,7 +164,7 @@ static const char *parse_url(struct fetch *f)
     if (*p == ':') {
         size_t plen = strcspn(++p, "/");
         if (plen == 0 || plen >= sizeof f->port)
-            return "bad port in URL";
+            return "not an http://host[:port]/path URL";
         memcpy(f->port, p, plen);
         f->port[plen] = '\0';
         p += plen;
@@ -122,14 +186,14 @@ static void on_event(struct bufferevent *bev, short what, void *arg);
  * and goes out when the connection is up. */
 static void try_connect(struct fetch *f)
 {
-    const char *error = "no address";
+    const char *why = "no address";
     while (f->next_addr) {
         struct evutil_addrinfo *ai = f->next_addr;
         f->next_addr = ai->ai_next;
         f->connected = false;
         f->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
         if (!f->bev) {
-            error = "out of memory";
+            why = "out of memory";
             break;
         }
         bufferevent_setcb(f->bev, on_read, NULL, on_event, f);
@@ -139,11 +203,11 @@ static void try_connect(struct fetch *f)
             bufferevent_enable(f->bev, EV_READ);
             return; /* on_event says how the connect went */
         }
-        error = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
         bufferevent_free(f->bev);
         f->bev = NULL;
     }
-    finish(f, error);
+    finish(f, "connect", why);
 }
 
 /* on_resolved - evdns has an answer (or an error) for f's host. */
@@ -152,7 +216,9 @@ static void on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
     struct fetch *f = arg;
     f->dns_ms = now_ms() - f->start_ms;
     if (err) {
-        finish(f, evutil_gai_strerror(err));
+        char what[300];
+        snprintf(what, sizeof what, "cannot resolve %s", f->host);
+        finish(f, what, evutil_gai_strerror(err));
         return;
     }
     f->addrs = f->next_addr = ai; /* ours to free, with evutil_freeaddrinfo */
@@ -171,13 +237,13 @@ static void on_read(struct bufferevent *bev, void *arg)
         struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
         if (end.pos < 0) {
             if (evbuffer_get_length(in) > HEAD_MAX)
-                finish(f, "response header too long");
+                finish(f, "response header too long", NULL);
             return; /* the rest of the header is on its way */
         }
         char line[64] = "";
         evbuffer_copyout(in, line, sizeof line - 1);
         if (sscanf(line, "HTTP/%*d.%*d %d", &f->status) != 1) {
-            finish(f, "not an HTTP response");
+            finish(f, "not an HTTP/1.x response", NULL);
             return;
         }
         evbuffer_drain(in, (size_t)end.pos + 4);
@@ -195,9 +261,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED) {
         f->connected = true;
     } else if (what & BEV_EVENT_EOF) {
-        finish(f, NULL); /* Connection: close: the end of the body */
+        finish(f, NULL, NULL); /* Connection: close: the end of the body */
     } else if (what & BEV_EVENT_TIMEOUT) {
-        finish(f, "timed out");
+        finish(f, "timed out", NULL);
     } else if (what & BEV_EVENT_ERROR) {
         int err = EVUTIL_SOCKET_ERROR();
         const char *why = err ? evutil_socket_error_to_string(err) : "connection failed";
@@ -206,7 +272,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
             f->bev = NULL;
             try_connect(f);
         } else {
-            finish(f, why);
+            finish(f, f->connected ? "recv" : "connect", why);
         }
     }
 }
@@ -249,6 +315,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "fetch: cannot set up the event base or evdns\n");
         return 1;
     }
+    printf("fetching %d URL%s at once, on libevent (%s)\n", count, count == 1 ? "" : "s",
+           event_base_get_method(base));
+    t.fetches = count;
+    t.wakeup = "loop rounds";
+    getrusage(RUSAGE_SELF, &t.start);
 
     /* quote:begin start */
     double t0 = now_ms();
@@ -260,7 +331,7 @@ int main(int argc, char **argv)
         f->start_ms = t0;
         const char *err = parse_url(f);
         if (err) {
-            finish(f, err);
+            finish(f, err, NULL);
             continue;
         }
         struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -268,25 +339,21 @@ int main(int argc, char **argv)
          * this call; others when the DNS server replies, from the loop. */
         evdns_getaddrinfo(dns, f->host, f->port, &hints, on_resolved, f);
     }
-    if (left > 0)
-        event_base_dispatch(base); /* every lookup, connect, read and write happens in here */
+    /* Every lookup, connect, read and write happens in here: one round of
+     * libevent's loop (wait, then run the callbacks) per call. */
+    while (left > 0 && event_base_loop(base, EVLOOP_ONCE) == 0)
+        t.wakeups++;
     /* quote:end start */
+    t.wall_ms = now_ms() - t0;
 
-    long bytes = 0;
-    int failed = 0;
     double dns_max = 0;
-    for (int i = 0; i < count; i++) {
-        bytes += fs[i].body;
-        failed += fs[i].status == 0;
+    for (int i = 0; i < count; i++)
         dns_max = fs[i].dns_ms > dns_max ? fs[i].dns_ms : dns_max;
-    }
-    printf("%d fetches, %ld bytes, %.1f ms total", count, bytes, now_ms() - t0);
-    if (failed)
-        printf(" (%d failed)", failed);
-    printf("\nlibevent %s, backend %s; names looked up by evdns, slowest in %.1f ms\n",
+    report_totals(&t);
+    printf("libevent %s, backend %s; names looked up by evdns, slowest in %.1f ms\n",
            event_get_version(), event_base_get_method(base), dns_max);
     evdns_base_free(dns, 0);
     event_base_free(base);
     free(fs);
-    return failed ? 1 : 0;
+    return t.failed ? 1 : 0;
 }

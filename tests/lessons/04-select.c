@@ -44,7 +44,7 @@ static void stop_server(void)
 Test(lesson04, five_fetches_take_about_one_latency, .init = start_pages, .fini = stop_pages,
      .timeout = 30)
 {
-    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port, "select: ");
+    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port, "select: ", "select calls");
 }
 
 Test(lesson04, a_failed_fetch_says_why_and_the_others_go_on, .init = start_pages,

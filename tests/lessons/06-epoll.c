@@ -42,7 +42,8 @@ static void stop_server(void)
 Test(lesson06, five_fetches_take_about_one_latency, .init = start_pages, .fini = stop_pages,
      .timeout = 30)
 {
-    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port, "epoll: ");
+    fc_five_fetches_take_about_one_latency(LESSON "fetch", pages.port,
+                                           "epoll: ", "epoll_wait calls");
 }
 
 Test(lesson06, a_failed_fetch_says_why_and_the_others_go_on, .init = start_pages,

@@ -3,6 +3,7 @@
  * tasks (against a pageserver the harness starts), the switch benchmark,
  * and a coroutine stack overflow stopped by the guard page.
  */
+#include "fetch_checks.h"
 #include "harness.h"
 
 #include <criterion/criterion.h>
@@ -190,6 +191,9 @@ Test(lesson10, fetch_runs_the_tasks_concurrently, .init = start_slow_pages, .fin
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fetch failed:\n%s", out);
     cr_assert_eq(count_lines_with(out, " 200    1024 bytes "), 5, "output:\n%s", out);
     cr_assert_not_null(strstr(out, "5 fetches, 5120 bytes, "), "output:\n%s", out);
+    struct fc_totals t;
+    fc_check_totals(out, "loop rounds", &t);
+    cr_assert(t.wakeups >= 1 && t.wakeups <= 50, "%lld rounds for 5 fetches:\n%s", t.wakeups, out);
     cr_assert_lt(ms, 700 + th_slack_ms(), "5 concurrent fetches of 200 ms took %lld ms", ms);
     free(out);
 }

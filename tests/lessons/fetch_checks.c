@@ -71,7 +71,52 @@ double fc_total_ms(const char *out, int *fetches, long long *bytes)
     return -1;
 }
 
-char *fc_three_pages(const char *prog, int port, double *ms, long long *wall_ms)
+int fc_totals(const char *out, struct fc_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    t->ms = fc_total_ms(out, &t->fetches, &t->bytes);
+    if (t->ms < 0)
+        return -1;
+    const char *total = strstr(out, " ms total");
+    const char *eol = strchr(total, '\n');
+    const char *failed = strstr(total, ", ");
+    if (failed && failed < eol && sscanf(failed, ", %d failed", &t->failed) != 1)
+        return -1;
+    if (!eol)
+        return -1;
+    int percent;
+    if (sscanf(eol + 1, "CPU time %lf ms (user %lf + system %lf), %d%% of the wall time",
+               &t->cpu_ms, &t->user_ms, &t->sys_ms, &percent) != 4)
+        return -1;
+    const char *next = strchr(eol + 1, '\n');
+    if (!next || sscanf(next + 1, "%lld wake-up", &t->wakeups) != 1)
+        return -1;
+    const char *open = strchr(next + 1, '('), *close = open ? strchr(open, ')') : NULL;
+    const char *end = strchr(next + 1, '\n');
+    if (!close || (end && close > end) || close - open - 1 >= (long)sizeof t->wakeup)
+        return -1;
+    snprintf(t->wakeup, sizeof t->wakeup, "%.*s", (int)(close - open - 1), open + 1);
+    /* "1 time," or "2 times,": %*[s,] takes either ending. */
+    if (sscanf(close, "); the process slept %ld time%*[s,] was preempted %ld time", &t->slept,
+               &t->preempted) != 2)
+        return -1;
+    return 0;
+}
+
+void fc_check_totals(const char *out, const char *wakeup, struct fc_totals *t)
+{
+    cr_assert_eq(fc_totals(out, t), 0, "want the three closing lines (totals, CPU, wake-ups):\n%s",
+                 out);
+    cr_assert_str_eq(t->wakeup, wakeup, "wake-ups counted as what?\n%s", out);
+    cr_assert(t->cpu_ms >= 0 && t->user_ms >= 0 && t->sys_ms >= 0, "output:\n%s", out);
+    /* The three are printed rounded to 0.1 ms each. */
+    double diff = t->cpu_ms - t->user_ms - t->sys_ms;
+    cr_assert(diff > -0.15 && diff < 0.15, "CPU time is not user + system:\n%s", out);
+    cr_assert(t->slept >= 0 && t->preempted >= 0, "output:\n%s", out);
+}
+
+char *fc_three_pages(const char *prog, int port, const char *wakeup, struct fc_totals *t,
+                     long long *wall_ms)
 {
     char *urls[] = {fc_url(port, "a"), fc_url(port, "b"), fc_url(port, "c")};
     int status;
@@ -83,11 +128,10 @@ char *fc_three_pages(const char *prog, int port, double *ms, long long *wall_ms)
         cr_assert_not_null(strstr(line, urls[i - 1]), "line %d: %s", i, line);
         cr_assert_not_null(strstr(line, " 200   10240 bytes "), "line %d: %s", i, line);
     }
-    int n;
-    long long bytes;
-    *ms = fc_total_ms(out, &n, &bytes);
-    cr_assert_eq(n, 3, "no total line for 3 fetches in:\n%s", out);
-    cr_assert_eq(bytes, 3 * 10240, "total bytes %lld in:\n%s", bytes, out);
+    fc_check_totals(out, wakeup, t);
+    cr_assert_eq(t->fetches, 3, "no total line for 3 fetches in:\n%s", out);
+    cr_assert_eq(t->bytes, 3 * 10240, "total bytes %lld in:\n%s", t->bytes, out);
+    cr_assert_eq(t->failed, 0, "output:\n%s", out);
     return out;
 }
 
@@ -141,7 +185,8 @@ void fc_reports_status_and_body_size(const char *prog, int port, const char *lin
     free(out);
 }
 
-void fc_five_fetches_take_about_one_latency(const char *prog, int port, const char *says)
+void fc_five_fetches_take_about_one_latency(const char *prog, int port, const char *says,
+                                            const char *wakeup)
 {
     char *argv[] = {(char *)th_path(prog),
                     fc_url(port, "a"),
@@ -159,6 +204,13 @@ void fc_five_fetches_take_about_one_latency(const char *prog, int port, const ch
     cr_assert_eq(hc_count(out, "200   10240 bytes"), 5, "output:\n%s", out);
     cr_assert_not_null(strstr(out, "5 fetches, 51200 bytes"), "output:\n%s", out);
     cr_assert_not_null(strstr(out, says), "output:\n%s", out);
+    struct fc_totals t;
+    fc_check_totals(out, wakeup, &t);
+    /* Asleep until something is ready: a few wake-ups for five fetches
+     * (connected, sent, answered), where lesson 02's busy loop makes
+     * thousands. */
+    cr_assert(t.wakeups >= 1 && t.wakeups <= 50, "%lld wake-ups for 5 fetches:\n%s", t.wakeups,
+              out);
     free(out);
 }
 
@@ -169,10 +221,14 @@ void fc_a_failed_fetch_says_why(const char *prog, int port)
     char *out = NULL;
     int status = th_run(argv, 10000, &out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "output:\n%s", out);
-    cr_assert_not_null(strstr(out, "  2  http://127.0.0.1:1/refused   error: "), "output:\n%s",
-                       out);
+    char line[512];
+    cr_assert_not_null(fc_fetch_line(out, 2, line, sizeof line), "no line 2 in:\n%s", out);
+    cr_assert_not_null(strstr(line, "http://127.0.0.1:1/refused"), "line 2: %s", line);
+    cr_assert_not_null(strstr(line, " error: connect: Connection refused  "), "line 2: %s", line);
     cr_assert_not_null(strstr(out, "200   10240 bytes"), "output:\n%s", out);
     cr_assert_not_null(strstr(out, " 404 "), "output:\n%s", out);
-    cr_assert(strstr(out, "3 fetches, ") && strstr(out, "(1 failed)"), "output:\n%s", out);
+    struct fc_totals t;
+    cr_assert_eq(fc_totals(out, &t), 0, "output:\n%s", out);
+    cr_assert(t.fetches == 3 && t.failed == 1, "want 3 fetches, 1 failed:\n%s", out);
     free(out);
 }
