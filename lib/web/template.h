@@ -118,10 +118,24 @@ int eddy_template_helper(eddy_template_loader *l, const char *name, eddy_templat
 int eddy_template_global(eddy_template_loader *l, const char *name, eddy_template_global_fn fn);
 int eddy_template_module(eddy_template_loader *l, const char *name, eddy_template_module_fn fn);
 
-/* eddy_template_set_max_iterations - loop iterations one render may run
- * (default ten million): a runaway template fails instead of holding the
- * loop. */
+/* eddy_template_set_max_iterations - rounds of for and while loops one
+ * render may run (default ten million): a runaway template fails with
+ * "more than N loop iterations in one render" instead of holding the
+ * event loop, and every connection with it. */
 void eddy_template_set_max_iterations(eddy_template_loader *l, unsigned long n);
+
+/* Defaults for every template, as Tornado's Loader(autoescape=...,
+ * whitespace=...) sets them; a file's own {% autoescape %} and
+ * {% whitespace %} still win. Templates compiled before are compiled
+ * again on their next use. 0, or -1 with errno EBUSY during a render.
+ *
+ * eddy_template_set_autoescape - the helper {{ }} goes through (default
+ * "xhtml_escape"), or NULL for none; ENOMEM.
+ * eddy_template_set_whitespace - "all", "single" or "oneline", or NULL
+ * for the default by name (single for .html and .js, else all); EINVAL
+ * for another mode. */
+int eddy_template_set_autoescape(eddy_template_loader *l, const char *helper);
+int eddy_template_set_whitespace(eddy_template_loader *l, const char *mode);
 
 /* eddy_template_loader_debug - it was made in debug mode. */
 bool eddy_template_loader_debug(const eddy_template_loader *l);
@@ -159,6 +173,26 @@ eddy_template_loader *eddy_template_ctx_loader(const eddy_template_ctx *t);
 /* eddy_template_fail - the reason a helper, global or module failed. */
 void eddy_template_fail(eddy_template_ctx *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* eddy_template_kwarg - the keyword argument name of the call being
+ * made ({{ url_escape(s, plus=False) }}, {% module Entry(e, full=True) %}),
+ * borrowed; NULL when the call has none of that name. A keyword argument
+ * the helper or module never asks for fails the call ("unexpected keyword
+ * argument"), as in Python. */
+json_t *eddy_template_kwarg(eddy_template_ctx *t, const char *name);
+
+/* eddy_template_kwargs - every keyword argument of the call as a new
+ * object (all count as asked for); NULL when out of memory. */
+json_t *eddy_template_kwargs(eddy_template_ctx *t);
+
+/* eddy_template_params - the call bound to the parameters named in
+ * names (separated by spaces; the first required of them must be given)
+ * as Python binds f(s, plus=False): out[i] is the i-th positional
+ * argument, else the keyword argument of that name, else NULL (borrowed).
+ * 0, or -1 after eddy_template_fail() for too many arguments, one given
+ * twice or a required one missing. */
+int eddy_template_params(eddy_template_ctx *t, size_t argc, json_t *const *argv, const char *names,
+                         size_t required, json_t **out);
 
 /* eddy_template_write - append raw HTML to the output (modules). */
 int eddy_template_write(eddy_template_ctx *t, const char *s, size_t len);

@@ -15,28 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ numbers as text */
-
-/* tpl_format_real - the shortest text that reads back as d, laid out as
- * Python's repr: fixed from 1e-4 to 1e16, else with an exponent. */
-void tpl_format_real(char *dst, size_t cap, double d)
-{
-    int prec = 1;
-    for (; prec < 17; prec++) {
-        snprintf(dst, cap, "%.*e", prec - 1, d);
-        if (strtod(dst, NULL) == d)
-            break;
-    }
-    snprintf(dst, cap, "%.*e", prec - 1, d);
-    int exp = atoi(strchr(dst, 'e') + 1);
-    if (exp >= -4 && exp < 16) {
-        int decimals = prec - 1 - exp;
-        snprintf(dst, cap, "%.*f", decimals > 0 ? decimals : 0, d);
-        if (!strchr(dst, '.'))
-            strncat(dst, ".0", cap - strlen(dst) - 1);
-    }
-}
-
 /* ------------------------------------------------------------ evaluation */
 
 const char *tpl_type_name(const json_t *v)
@@ -63,8 +41,14 @@ const char *tpl_type_name(const json_t *v)
 json_t *tpl_call_helper(eddy_template_ctx *t, const char *name, size_t off,
                         eddy_template_helper_fn fn, size_t argc, json_t *const *argv)
 {
+    struct kwarg *kw = t->kw;
+    size_t nkw = t->nkw;
+    t->kw = NULL;
+    t->nkw = 0;
     t->reason[0] = '\0';
     json_t *v = fn(t, argc, argv);
+    t->kw = kw;
+    t->nkw = nkw;
     if (!v && !t->failed)
         tpl_rt_error(t, off, "%s(): %s", name, t->reason[0] ? t->reason : "failed");
     return v;
@@ -90,16 +74,57 @@ static json_t *eval_name(eddy_template_ctx *t, const struct expr *e)
     return NULL;
 }
 
-/* tpl_eval_args - each argument evaluated into argv; -1 (argv released) on error. */
-int tpl_eval_args(eddy_template_ctx *t, const struct expr *e, json_t **argv)
+int tpl_call_begin(eddy_template_ctx *t, const struct expr *e, struct call *c)
 {
-    for (size_t i = 0; i < e->nargs; i++)
-        if (!(argv[i] = tpl_eval(t, e->args[i]))) {
-            while (i--)
-                json_decref(argv[i]);
-            return -1;
-        }
+    size_t nkw = e->nkw;
+    c->argc = e->nargs - nkw;
+    c->argv = e->nargs <= 8 ? c->small : malloc(e->nargs * sizeof *c->argv);
+    c->kw = nkw <= 4 ? c->kwsmall : malloc(nkw * sizeof *c->kw);
+    if (!c->argv || !c->kw) {
+        if (c->argv != c->small)
+            free(c->argv);
+        if (c->kw != c->kwsmall)
+            free(c->kw);
+        tpl_fatal(t, e->off, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < e->nargs; i++) {
+        if ((c->argv[i] = tpl_eval(t, e->args[i])))
+            continue;
+        while (i--) /* an argument failed: nothing offered, nothing held */
+            json_decref(c->argv[i]);
+        if (c->argv != c->small)
+            free(c->argv);
+        if (c->kw != c->kwsmall)
+            free(c->kw);
+        return -1;
+    }
+    for (size_t i = 0; i < nkw; i++)
+        c->kw[i] = (struct kwarg){e->kwnames[i], c->argv[c->argc + i], false};
+    c->outer_kw = t->kw;
+    c->outer_nkw = t->nkw;
+    t->kw = c->kw;
+    t->nkw = nkw;
     return 0;
+}
+
+bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok,
+                  const char *what)
+{
+    t->kw = c->outer_kw;
+    t->nkw = c->outer_nkw;
+    for (size_t i = 0; i < e->nkw && ok; i++)
+        if (!c->kw[i].used) {
+            tpl_rt_error(t, e->off, "%s: unexpected keyword argument \"%s\"", what, c->kw[i].name);
+            ok = false;
+        }
+    for (size_t i = 0; i < e->nargs; i++)
+        json_decref(c->argv[i]);
+    if (c->argv != c->small)
+        free(c->argv);
+    if (c->kw != c->kwsmall)
+        free(c->kw);
+    return ok;
 }
 
 static json_t *eval_call(eddy_template_ctx *t, const struct expr *e)
@@ -110,19 +135,19 @@ static json_t *eval_call(eddy_template_ctx *t, const struct expr *e)
         tpl_rt_error(t, e->off, "unknown helper \"%s\"", e->name);
         return NULL;
     }
-    json_t *small[8], **argv = e->nargs <= 8 ? small : malloc(e->nargs * sizeof *argv);
-    if (!argv) {
-        tpl_fatal(t, e->off, "out of memory");
+    struct call c;
+    if (tpl_call_begin(t, e, &c) < 0)
         return NULL;
+    t->reason[0] = '\0';
+    json_t *v = h(t, c.argc, c.argv);
+    char what[80];
+    snprintf(what, sizeof what, "%.60s()", e->name);
+    if (!v && !t->failed)
+        tpl_rt_error(t, e->off, "%s: %s", what, t->reason[0] ? t->reason : "failed");
+    if (!tpl_call_end(t, e, &c, v != NULL, what)) {
+        json_decref(v);
+        v = NULL;
     }
-    json_t *v = NULL;
-    if (tpl_eval_args(t, e, argv) == 0) {
-        v = tpl_call_helper(t, e->name, e->off, h, e->nargs, argv);
-        for (size_t i = 0; i < e->nargs; i++)
-            json_decref(argv[i]);
-    }
-    if (argv != small)
-        free(argv);
     return v;
 }
 

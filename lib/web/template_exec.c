@@ -74,6 +74,8 @@ static int out_fail(eddy_template_ctx *t)
 /* ------------------------------------------------------------ execution */
 
 static int exec_list(eddy_template_ctx *t, const struct node *n);
+static int exec_while(eddy_template_ctx *t, const struct node *n);
+static int exec_try(eddy_template_ctx *t, const struct node *n);
 
 /* stopped - what a failed evaluation means for the node: FLOW_STOP when
  * the render must end, else FLOW_NEXT (the node renders nothing). */
@@ -82,14 +84,25 @@ static int stopped(const eddy_template_ctx *t)
     return t->failed ? FLOW_STOP : FLOW_NEXT;
 }
 
-static int enter(eddy_template_ctx *t, const struct node *n, const char *what)
+/* enter - into another body from n: a block, an include, a module; with
+ * via, n is a place an error's message names (another file). */
+static int enter(eddy_template_ctx *t, const struct node *n, const char *what, bool via)
 {
     if (t->depth >= MAX_DEPTH) {
         tpl_fatal(t, n->off, "%s nested too deeply (a cycle?)", what);
         return -1;
     }
     t->depth++;
+    if (via)
+        t->via[t->nvia++] = (struct via){n->tpl, n->off};
     return 0;
+}
+
+static void leave(eddy_template_ctx *t, bool via)
+{
+    t->depth--;
+    if (via)
+        t->nvia--;
 }
 
 /* load_from - template name, used at off of the current template; a
@@ -108,6 +121,7 @@ static struct tpl *load_from(eddy_template_ctx *t, const char *name, size_t off)
             tpl_fatal(t, off, "%s", msg);
         }
         t->failed = true;
+        t->raised = false;
     }
     return tp;
 }
@@ -228,13 +242,90 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
         if (rc == FLOW_CONTINUE)
             rc = FLOW_NEXT;
     }
-    if (rc == FLOW_BREAK)
-        rc = FLOW_NEXT;
     /* The loop variables keep their last value, as in Python; loop does not. */
     if (n->uses_loop)
         restore(t, "loop", oldloop);
     json_decref(seq);
-    return rc;
+    if (rc == FLOW_BREAK)
+        return FLOW_NEXT;
+    return rc == FLOW_NEXT && n->else_body ? exec_list(t, n->else_body) : rc;
+}
+
+/* condition - whether e holds: 1, 0, or -1 when it cannot be computed. */
+static int condition(eddy_template_ctx *t, const struct expr *e)
+{
+    json_t *v = peek(t, e);
+    if (v)
+        return truthy(v);
+    if (!(v = tpl_eval(t, e)))
+        return -1;
+    bool yes = truthy(v);
+    json_decref(v);
+    return yes;
+}
+
+static int exec_while(eddy_template_ctx *t, const struct node *n)
+{
+    int rc = FLOW_NEXT;
+    for (;;) {
+        t->cur = n->tpl;
+        int yes = condition(t, n->e);
+        if (yes < 0)
+            return stopped(t);
+        if (!yes)
+            break;
+        /* Our loop runs on the server's thread: a condition that never
+         * turns false must fail the page, not hold every connection. */
+        if (++t->iterations > t->l->max_iterations) {
+            tpl_fatal(t, n->off, "more than %lu loop iterations in one render",
+                      t->l->max_iterations);
+            return FLOW_STOP;
+        }
+        rc = exec_list(t, n->body);
+        if (rc == FLOW_BREAK)
+            return FLOW_NEXT;
+        if (rc != FLOW_NEXT && rc != FLOW_CONTINUE)
+            return rc;
+    }
+    return n->else_body ? exec_list(t, n->else_body) : FLOW_NEXT;
+}
+
+/* exec_try - Python's try: an error raised in the body (tpl_rt_error
+ * while catching) runs the except clause; else runs when the body ended
+ * without an error, break or continue; finally runs in every case but a
+ * fatal error, and an error pending across it is raised again after. */
+static int exec_try(eddy_template_ctx *t, const struct node *n)
+{
+    if (n->catches)
+        t->catching++;
+    int rc = exec_list(t, n->body);
+    if (n->catches)
+        t->catching--;
+    if (rc == FLOW_STOP && t->raised && n->catches) {
+        t->failed = t->raised = false;
+        if (n->var1 && bind(t, n, n->var1, json_string(t->exc)) < 0)
+            return FLOW_STOP;
+        rc = exec_list(t, n->except_body);
+        if (n->var1) /* unbound after the clause, as in Python */
+            local_del(t, n->var1);
+    } else if (rc == FLOW_NEXT && n->else_body) {
+        rc = exec_list(t, n->else_body);
+    }
+    if (!n->finally_body || (rc == FLOW_STOP && !t->raised))
+        return rc;
+    char *pending = NULL; /* the message of an error on its way out */
+    if (rc == FLOW_STOP && !(pending = strdup(t->exc))) {
+        tpl_fatal(t, n->off, "out of memory");
+        return FLOW_STOP;
+    }
+    t->failed = t->raised = false;
+    int f = exec_list(t, n->finally_body);
+    if (f == FLOW_NEXT && pending) {
+        snprintf(t->exc, sizeof t->exc, "%s", pending);
+        t->failed = t->raised = true;
+    }
+    free(pending);
+    return f == FLOW_NEXT ? rc : f;
 }
 
 static int exec_module(eddy_template_ctx *t, const struct node *n)
@@ -248,35 +339,23 @@ static int exec_module(eddy_template_ctx *t, const struct node *n)
         tpl_rt_error(t, call->off, "unknown module \"%s\"", call->name);
         return stopped(t);
     }
-    json_t *small[8], **argv = call->nargs <= 8 ? small : malloc(call->nargs * sizeof *argv);
-    if (!argv) {
-        tpl_fatal(t, n->off, "out of memory");
-        return FLOW_STOP;
-    }
-    int rc = FLOW_NEXT;
-    if (tpl_eval_args(t, call, argv) < 0) {
-        rc = stopped(t);
-        goto out;
-    }
-    if (enter(t, n, "modules") < 0) {
-        rc = FLOW_STOP;
-    } else {
+    struct call c;
+    if (tpl_call_begin(t, call, &c) < 0)
+        return stopped(t);
+    int r = -1;
+    if (enter(t, n, "modules", true) == 0) {
         t->reason[0] = '\0';
-        int r = m->module(t, call->nargs, argv);
+        r = m->module(t, c.argc, c.argv);
         t->cur = n->tpl;
-        t->depth--;
+        leave(t, true);
         if (r < 0 && !t->failed)
             tpl_rt_error(t, call->off, "module %s: %s", call->name,
                          t->reason[0] ? t->reason : "failed");
-        if (r < 0)
-            rc = stopped(t);
     }
-    for (size_t i = 0; i < call->nargs; i++)
-        json_decref(argv[i]);
-out:
-    if (argv != small)
-        free(argv);
-    return rc;
+    char what[80];
+    snprintf(what, sizeof what, "module %.60s", call->name);
+    tpl_call_end(t, call, &c, r == 0 && !t->failed, what);
+    return t->failed || r < 0 ? stopped(t) : FLOW_NEXT; /* a part it rendered may have failed */
 }
 
 static int exec_apply(eddy_template_ctx *t, const struct node *n)
@@ -289,8 +368,13 @@ static int exec_apply(eddy_template_ctx *t, const struct node *n)
     }
     size_t mark = t->out->len;
     int rc = exec_list(t, n->body);
-    if (rc == FLOW_STOP)
+    if (rc == FLOW_STOP) {
+        /* As in Tornado, where the block is a function of its own: what
+         * it wrote is lost with the error a try then catches. */
+        if (t->raised)
+            eddy_buf_truncate(t->out, mark);
         return rc;
+    }
     json_t *s = json_stringn_nocheck(t->out->data ? t->out->data + mark : "", t->out->len - mark);
     eddy_buf_truncate(t->out, mark);
     if (!s) {
@@ -329,16 +413,9 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
             if (!b->e)
                 return exec_list(t, b->body);
             t->cur = b->tpl;
-            json_t *v = peek(t, b->e);
-            bool yes;
-            if (v) {
-                yes = truthy(v);
-            } else if ((v = tpl_eval(t, b->e))) {
-                yes = truthy(v);
-                json_decref(v);
-            } else {
+            int yes = condition(t, b->e);
+            if (yes < 0)
                 return stopped(t);
-            }
             if (yes)
                 return exec_list(t, b->body);
         }
@@ -353,18 +430,19 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
     }
     case N_BLOCK: {
         const struct node *b = find_block(t, n);
-        if (enter(t, n, "blocks") < 0)
+        bool via = b->tpl != n->tpl;
+        if (enter(t, n, "blocks", via) < 0)
             return FLOW_STOP;
         int rc = exec_list(t, b->body);
-        t->depth--;
+        leave(t, via);
         return rc;
     }
     case N_INCLUDE: {
-        if (enter(t, n, "includes") < 0)
+        if (enter(t, n, "includes", true) < 0)
             return FLOW_STOP;
         struct tpl *inc = load_from(t, n->text, n->off);
         int rc = inc ? exec_list(t, inc->body) : FLOW_STOP;
-        t->depth--;
+        leave(t, true);
         return rc;
     }
     case N_MODULE:
@@ -375,6 +453,10 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
         return FLOW_BREAK;
     case N_CONTINUE:
         return FLOW_CONTINUE;
+    case N_WHILE:
+        return exec_while(t, n);
+    case N_TRY:
+        return exec_try(t, n);
     }
     return FLOW_NEXT;
 }
@@ -419,6 +501,8 @@ static int add_block(eddy_template_ctx *t, const struct node *n, size_t *cap)
 static int find_blocks(eddy_template_ctx *t, const struct node *n, size_t *cap, int depth)
 {
     for (; n; n = n->next) {
+        if (n->kind == N_TEXT || n->kind == N_EXPR || n->kind == N_RAW)
+            continue; /* most nodes: nothing under them */
         t->cur = n->tpl;
         if (n->kind == N_BLOCK && add_block(t, n, cap) < 0) {
             tpl_fatal(t, n->off, "out of memory");
@@ -436,7 +520,11 @@ static int find_blocks(eddy_template_ctx *t, const struct node *n, size_t *cap, 
                 return -1;
         }
         for (const struct node *b = n; b; b = b->kind == N_IF ? b->orelse : NULL)
-            if (find_blocks(t, b->body, cap, depth) < 0)
+            if (b->body && find_blocks(t, b->body, cap, depth) < 0)
+                return -1;
+        const struct node *clauses[] = {n->else_body, n->except_body, n->finally_body};
+        for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++)
+            if (clauses[i] && find_blocks(t, clauses[i], cap, depth) < 0)
                 return -1;
     }
     return 0;

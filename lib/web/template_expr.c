@@ -21,10 +21,12 @@ int tpl_perr(struct parser *p, size_t off, const char *fmt, ...)
 {
     if (p->failed)
         return -1;
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    tpl_format_error(p->err, p->errcap, p->tp, off, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    tpl_format_error(p->err, p->errcap, p->tp, off, msg);
     p->failed = true;
     return -1;
 }
@@ -205,6 +207,25 @@ static json_t *string_lit(struct parser *p, size_t start, size_t len)
 
 static struct expr *parse_or(struct lexer *x);
 
+/* keyword_name - the name of a keyword argument at x (name=, not name==):
+ * the name, the lexer past the '='; NULL, the lexer untouched, when x is
+ * no keyword argument. */
+static const char *keyword_name(struct lexer *x)
+{
+    if (x->tok != T_NAME)
+        return NULL;
+    struct lexer save = *x;
+    tpl_lex(x);
+    if (!op_is(x, "=")) {
+        *x = save;
+        return NULL;
+    }
+    tpl_lex(x);
+    return tpl_pstrndup(x->p, x->p->s + save.start, save.tlen);
+}
+
+/* parse_args - the items of a list, or the arguments of a call (keyword
+ * arguments after the positional ones, each name once, as in Python). */
 static struct expr *parse_args(struct lexer *x, struct expr *e, const char *close)
 {
     struct parser *p = x->p;
@@ -214,12 +235,28 @@ static struct expr *parse_args(struct lexer *x, struct expr *e, const char *clos
         if (e->nargs == cap) {
             size_t ncap = cap ? cap * 2 : 4;
             struct expr **a = tpl_palloc(p, ncap * sizeof *a);
-            if (!a)
+            const char **k = e->kind == X_CALL ? tpl_palloc(p, ncap * sizeof *k) : NULL;
+            if (!a || (e->kind == X_CALL && !k))
                 return NULL;
             if (e->nargs)
                 memcpy(a, e->args, e->nargs * sizeof *a);
+            if (e->nkw)
+                memcpy(k, e->kwnames, e->nkw * sizeof *k);
             e->args = a;
+            e->kwnames = k;
             cap = ncap;
+        }
+        size_t at = x->start;
+        const char *kw = e->kind == X_CALL ? keyword_name(x) : NULL;
+        if (p->failed)
+            return NULL;
+        if (kw) {
+            for (size_t i = 0; i < e->nkw; i++)
+                if (strcmp(e->kwnames[i], kw) == 0)
+                    return tpl_perr(p, at, "keyword argument \"%s\" repeated", kw), NULL;
+            e->kwnames[e->nkw++] = kw;
+        } else if (e->nkw) {
+            return tpl_perr(p, at, "positional argument after a keyword argument"), NULL;
         }
         struct expr *arg = parse_or(x);
         if (!arg)

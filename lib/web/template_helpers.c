@@ -1,7 +1,12 @@
 /*
  * template_helpers - the helpers every loader has, as Tornado's template
  * namespace has them: escape (xhtml_escape), url_escape, json_encode,
- * squeeze, linkify, datetime; and Python's len and range.
+ * squeeze, linkify (template_linkify.c), datetime; Python's len and
+ * range; and the UI module Template.
+ *
+ * Tornado's helpers take their arguments as Python binds them, by
+ * position or by keyword (url_escape(s, plus=False)); so do these,
+ * through eddy_template_params.
  */
 #include "template_internal.h"
 
@@ -48,25 +53,28 @@ static json_t *text_result(eddy_template_ctx *t, eddy_buf *b, int rc)
 
 static json_t *h_escape(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    if (!nargs_ok(t, argc, 1, 1))
+    json_t *value;
+    if (eddy_template_params(t, argc, argv, "value", 1, &value) < 0)
         return NULL;
     eddy_buf b = EDDY_BUF_INIT, s = EDDY_BUF_INIT;
-    int rc = as_text(t, &s, argv[0]);
+    int rc = as_text(t, &s, value);
     if (rc == 0 && eddy_xhtml_escape_to(&b, s.data ? s.data : "", s.len) < 0)
         rc = -1;
     eddy_buf_free(&s);
     return text_result(t, &b, rc);
 }
 
+/* url_escape(value, plus=True): urllib's quote_plus, or with plus=False
+ * its quote, which keeps '/' (a path stays a path). */
 static json_t *h_url_escape(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    if (!nargs_ok(t, argc, 1, 2))
+    json_t *p[2];
+    if (eddy_template_params(t, argc, argv, "value plus", 1, p) < 0)
         return NULL;
     eddy_buf b = EDDY_BUF_INIT, s = EDDY_BUF_INIT;
-    int rc = as_text(t, &s, argv[0]);
-    bool plus = argc < 2 || truthy(argv[1]);
-    if (rc == 0 &&
-        eddy_url_escape_to(&b, s.data ? s.data : "", s.len, plus ? EDDY_URL_PLUS : 0) < 0)
+    int rc = as_text(t, &s, p[0]);
+    unsigned flags = !p[1] || truthy(p[1]) ? EDDY_URL_PLUS : EDDY_URL_KEEP_SLASH;
+    if (rc == 0 && eddy_url_escape_to(&b, s.data ? s.data : "", s.len, flags) < 0)
         rc = -1;
     eddy_buf_free(&s);
     return text_result(t, &b, rc);
@@ -74,23 +82,37 @@ static json_t *h_url_escape(eddy_template_ctx *t, size_t argc, json_t *const *ar
 
 static json_t *h_json_encode(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    if (!nargs_ok(t, argc, 1, 1))
+    json_t *value;
+    if (eddy_template_params(t, argc, argv, "value", 1, &value) < 0)
         return NULL;
     eddy_buf b = EDDY_BUF_INIT;
-    return text_result(t, &b, eddy_json_encode_to(&b, argv[0]));
+    int rc = eddy_json_encode_to(&b, value);
+    if (rc < 0) {
+        eddy_template_fail(t, "cannot encode %s (not UTF-8, or nested too deeply)",
+                           tpl_type_name(value));
+        return NULL;
+    }
+    return text_result(t, &b, rc);
 }
 
-/* squeeze - runs of whitespace and control bytes to one space, trimmed. */
+/* squeeze - runs of control bytes and spaces to one space, and no space
+ * at either end (Python's strip: Unicode spaces too). */
 static json_t *h_squeeze(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    if (!nargs_ok(t, argc, 1, 1))
+    json_t *value;
+    if (eddy_template_params(t, argc, argv, "value", 1, &value) < 0)
         return NULL;
     eddy_buf s = EDDY_BUF_INIT, b = EDDY_BUF_INIT;
-    int rc = as_text(t, &s, argv[0]);
+    int rc = as_text(t, &s, value);
     bool gap = false;
     for (size_t i = 0; i < s.len && rc == 0; i++) {
         if ((unsigned char)s.data[i] <= 0x20) {
             gap = true;
+            continue;
+        }
+        size_t sp = b.len ? 0 : tpl_space_len(s.data + i, s.len - i);
+        if (sp) { /* leading */
+            i += sp - 1;
             continue;
         }
         if (gap && b.len)
@@ -99,88 +121,20 @@ static json_t *h_squeeze(eddy_template_ctx *t, size_t argc, json_t *const *argv)
         if (rc == 0)
             rc = eddy_buf_append_char(&b, s.data[i]);
     }
+    /* trailing Unicode spaces (the ASCII ones never got in) */
+    for (bool again = true; again && rc == 0;) {
+        again = false;
+        for (size_t k = 1; k <= 3 && k <= b.len; k++)
+            if (tpl_space_len(b.data + b.len - k, k) == k) {
+                eddy_buf_truncate(&b, b.len - k);
+                while (b.len && b.data[b.len - 1] == ' ')
+                    eddy_buf_truncate(&b, b.len - 1);
+                again = true;
+                break;
+            }
+    }
     eddy_buf_free(&s);
     return text_result(t, &b, rc);
-}
-
-/* url_end - where a URL starting at s[i] ends in escaped text, as
- * Tornado's linkify finds it: no spaces, & only as &amp; or &quot;,
- * parentheses only in balanced pairs, and no punctuation at the end. */
-static size_t url_end(const char *s, size_t n, size_t i)
-{
-    size_t end = i, good = i;
-    while (end < n) {
-        char c = s[end];
-        if (is_space(c))
-            break;
-        if (c == '&') {
-            if (n - end >= 5 && memcmp(s + end, "&amp;", 5) == 0)
-                end += 5;
-            else if (n - end >= 6 && memcmp(s + end, "&quot;", 6) == 0)
-                end += 6;
-            else
-                break;
-            continue;
-        }
-        if (c == '(') {
-            size_t j = end + 1;
-            while (j < n && s[j] != ')' && s[j] != '(' && s[j] != '&' && !is_space(s[j]))
-                j++;
-            if (j >= n || s[j] != ')')
-                break;
-            end = good = j + 1;
-            continue;
-        }
-        if (c == ')')
-            break;
-        end++;
-        if (!strchr("!\"#$%'*+,.:;<=>?@[]^`{|}~", c))
-            good = end;
-    }
-    return good;
-}
-
-static json_t *h_linkify(eddy_template_ctx *t, size_t argc, json_t *const *argv)
-{
-    if (!nargs_ok(t, argc, 1, 2))
-        return NULL;
-    bool nofollow = argc > 1 && truthy(argv[1]);
-    eddy_buf raw = EDDY_BUF_INIT, esc = EDDY_BUF_INIT, b = EDDY_BUF_INIT;
-    int rc = as_text(t, &raw, argv[0]);
-    if (rc == 0)
-        rc = eddy_xhtml_escape_to(&esc, raw.data ? raw.data : "", raw.len);
-    eddy_buf_free(&raw);
-    const char *s = esc.data ? esc.data : "";
-    size_t n = esc.len, from = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        bool boundary = i == 0 || !is_ident(s[i - 1]);
-        size_t skip = 0;
-        if (!boundary)
-            continue;
-        if (n - i >= 7 && memcmp(s + i, "http://", 7) == 0)
-            skip = 7;
-        else if (n - i >= 8 && memcmp(s + i, "https://", 8) == 0)
-            skip = 8;
-        else if (n - i >= 4 && memcmp(s + i, "www.", 4) == 0)
-            skip = 4;
-        if (!skip)
-            continue;
-        size_t end = url_end(s, n, i + skip);
-        if (end == i + skip)
-            continue;
-        rc = eddy_buf_append(&b, s + from, i - from) | eddy_buf_append_str(&b, "<a href=\"") |
-             (skip == 4 ? eddy_buf_append_str(&b, "http://") : 0) |
-             eddy_buf_append(&b, s + i, end - i) | eddy_buf_append_char(&b, '"') |
-             (nofollow ? eddy_buf_append_str(&b, " rel=\"nofollow\"") : 0) |
-             eddy_buf_append_char(&b, '>') | eddy_buf_append(&b, s + i, end - i) |
-             eddy_buf_append_str(&b, "</a>");
-        from = end;
-        i = end - 1;
-    }
-    if (rc == 0)
-        rc = eddy_buf_append(&b, s + from, n - from);
-    eddy_buf_free(&esc);
-    return text_result(t, &b, rc < 0 ? -1 : 0);
 }
 
 /* datetime - a Unix time as text in UTC: datetime(ts[, "%Y-%m-%d"]). */
@@ -274,6 +228,24 @@ static json_t *h_range(eddy_template_ctx *t, size_t argc, json_t *const *argv)
     return v;
 }
 
+/* Template(name, **names) - Tornado's built-in UI module: another
+ * template rendered with the keyword arguments as its only names. */
+static int m_template(eddy_template_ctx *t, size_t argc, json_t *const *argv)
+{
+    if (argc != 1 || !json_is_string(argv[0])) {
+        eddy_template_fail(t, "takes a template name, then names=values");
+        return -1;
+    }
+    json_t *ctx = eddy_template_kwargs(t);
+    if (!ctx) {
+        eddy_template_fail(t, "out of memory");
+        return -1;
+    }
+    int rc = eddy_template_render_part(t, json_string_value(argv[0]), ctx);
+    json_decref(ctx);
+    return rc;
+}
+
 int tpl_add_builtins(eddy_template_loader *l)
 {
     static const struct {
@@ -282,12 +254,12 @@ int tpl_add_builtins(eddy_template_loader *l)
     } builtins[] = {
         {"escape", h_escape},         {"xhtml_escape", h_escape},
         {"url_escape", h_url_escape}, {"json_encode", h_json_encode},
-        {"squeeze", h_squeeze},       {"linkify", h_linkify},
+        {"squeeze", h_squeeze},       {"linkify", tpl_linkify},
         {"datetime", h_datetime},     {"len", h_len},
         {"range", h_range},
     };
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (eddy_template_helper(l, builtins[i].name, builtins[i].fn) < 0)
             return -1;
-    return 0;
+    return eddy_template_module(l, "Template", m_template);
 }

@@ -72,8 +72,10 @@ struct expr {
     const char *name; /* X_NAME, the key of X_ATTR, the helper of X_CALL */
     size_t namelen;   /* strlen(name), so that lookups need not count it */
     struct expr *a, *b;
-    struct expr **args; /* X_CALL, X_LIST */
+    struct expr **args; /* X_CALL, X_LIST; a call's keyword arguments come last */
     size_t nargs;
+    const char **kwnames; /* X_CALL: the names of its last nkw arguments */
+    size_t nkw;
 };
 
 enum nkind {
@@ -88,7 +90,9 @@ enum nkind {
     N_MODULE,
     N_APPLY,
     N_BREAK,
-    N_CONTINUE
+    N_CONTINUE,
+    N_WHILE,
+    N_TRY
 };
 
 struct tpl;
@@ -101,10 +105,14 @@ struct node {
     const char *text; /* N_TEXT; the name of a block, include or apply helper */
     size_t len;
     struct expr *e;          /* the expression, condition (NULL: else), sequence or call */
-    const char *var1, *var2; /* N_SET's name; N_FOR's targets */
+    const char *var1, *var2; /* N_SET's name; N_FOR's targets; N_TRY's "except ... as" name */
     bool uses_loop;          /* N_FOR: its body may read "loop" (else it is not built) */
+    bool catches;            /* N_TRY: it has an except clause */
     struct node *body;
-    struct node *orelse; /* N_IF: the next branch */
+    struct node *orelse;      /* N_IF: the next branch */
+    struct node *else_body;   /* N_FOR, N_WHILE, N_TRY: the else clause */
+    struct node *except_body; /* N_TRY */
+    struct node *finally_body;
 };
 
 struct tpl {
@@ -142,6 +150,8 @@ struct eddy_template_loader {
     struct tpl *retired; /* replaced while a render may still use them */
     int active;          /* renders in progress */
     unsigned long max_iterations;
+    char *autoescape; /* every file's until its {% autoescape %}; NULL: none */
+    int whitespace;   /* every file's: 0 all, 1 single, 2 oneline; -1: by its name */
     char error[4096];
 };
 
@@ -162,6 +172,20 @@ struct binding {
     json_t *v;        /* owned */
 };
 
+/* A keyword argument of the call being made, as the callee asks for it. */
+struct kwarg {
+    const char *name;
+    json_t *v; /* borrowed from the call */
+    bool used;
+};
+
+/* A place a render went into another template from: an include, a block
+ * of another file, a module's call. */
+struct via {
+    const struct tpl *tpl;
+    size_t off;
+};
+
 struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
@@ -174,10 +198,17 @@ struct eddy_template_ctx {
     struct assets *assets;
     const struct tpl *cur; /* the template being rendered, for errors */
     int depth;
-    int levels;  /* bodies being executed inside one another */
-    bool failed; /* a fatal error: stop */
+    int levels;   /* bodies being executed inside one another */
+    bool failed;  /* an error: stop (the try catching it clears it) */
+    bool raised;  /* the error is one a try catches */
+    int catching; /* try blocks with an except clause being executed */
     unsigned long iterations;
+    struct via via[MAX_DEPTH];
+    int nvia;
+    struct kwarg *kw; /* of the helper or module being called */
+    size_t nkw;
     char reason[512]; /* from eddy_template_fail */
+    char exc[512];    /* the raised error's message, for "except Exception as e" */
 };
 
 /* ------------------------------------------------------------ the parser */
@@ -194,6 +225,17 @@ struct parser {
     int nesting;        /* block tags inside block tags */
     int nodes;          /* of the expression being parsed */
     unsigned loop_refs; /* names "loop", includes and blocks seen: may read "loop" */
+};
+
+/* How a body ended: at the end of the file, at {% end %}, or at a clause
+ * of the block holding it ({% else %}, {% elif %}, {% except %},
+ * {% finally %}), whose suffix the block then reads. */
+enum term { END_EOF, END_END, END_ELSE, END_ELIF, END_EXCEPT, END_FINALLY };
+
+struct ending {
+    enum term term;
+    size_t off;          /* the tag's operator */
+    size_t sfx, sfx_end; /* its suffix */
 };
 
 /* --- expressions: a lexer over [pos, end) of the source */
@@ -232,18 +274,13 @@ enum { FLOW_NEXT = 0, FLOW_BREAK = 1, FLOW_CONTINUE = 2, FLOW_STOP = -1 };
 
 /* ------------------------------------------------------------ shared functions */
 
-/* template_loader.c: errors */
-void tpl_format_error(char *dst, size_t cap, const struct tpl *tp, size_t off, const char *fmt,
-                      va_list ap);
+/* template_loader.c: messages */
+/* tpl_format_error - "name:line:col: msg", then the line and a caret under
+ * off, into dst. */
+void tpl_format_error(char *dst, size_t cap, const struct tpl *tp, size_t off, const char *msg);
+int tpl_line_of(const struct tpl *tp, size_t off);
 void tpl_loader_fail(eddy_template_loader *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* tpl_rt_error - a runtime error at off of the current template: fatal in
- * debug mode, logged in production (the caller renders nothing). */
-void tpl_rt_error(eddy_template_ctx *t, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* tpl_fatal - an error that stops the render in every mode. */
-void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* template_loader.c: the cache and the names */
 char *tpl_resolve_name(const char *parent, const char *name, size_t len);
@@ -262,22 +299,79 @@ int tpl_unexpected(struct lexer *x);
 struct expr *tpl_parse_expr(struct parser *p, size_t start, size_t end);
 
 /* template_parse.c */
-int tpl_compile(struct tpl *tp, char *err, size_t errcap);
+/* tpl_compile - tp->src into tp->body, with the loader's defaults; -1
+ * with the message in l->error. */
+int tpl_compile(struct tpl *tp, const eddy_template_loader *l, char *err, size_t errcap);
+/* tpl_space_len - the length of the space character at s[0..n) as
+ * Python's str.isspace and \s know them (ASCII's, \x1c-\x1f, U+0085,
+ * U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
+ * or 0. */
+size_t tpl_space_len(const char *s, size_t n);
+/* tpl_parse_body - nodes into *out up to the end of input or a tag that
+ * ends the body (end or a clause, which goes to *end); in_block names the
+ * tag whose body it is (NULL at the top), in_loop whether break and
+ * continue may appear. */
+int tpl_parse_body(struct parser *p, const char *in_block, bool in_loop, struct node **out,
+                   struct ending *end);
+struct node *tpl_new_node(struct parser *p, enum nkind k, size_t off);
+
+/* template_control.c: the tags that hold bodies and clauses; the node is
+ * made, [sa, sb) is the tag's suffix. 0, or -1 after tpl_perr. */
+int tpl_parse_if(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_for(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_while(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_try(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
 
 /* template_eval.c */
-void tpl_format_real(char *dst, size_t cap, double d);
 const char *tpl_type_name(const json_t *v);
 json_t *tpl_eval(eddy_template_ctx *t, const struct expr *e);
-int tpl_eval_args(eddy_template_ctx *t, const struct expr *e, json_t **argv);
+/* tpl_call_helper - fn(argv) without keyword arguments (autoescape, apply,
+ * static_url for a module's file), a failure named after the helper. */
 json_t *tpl_call_helper(eddy_template_ctx *t, const char *name, size_t off,
                         eddy_template_helper_fn fn, size_t argc, json_t *const *argv);
+
+/* A call expression's arguments, evaluated: positional ones in argv, the
+ * keyword ones offered through eddy_template_kwarg while the callee runs. */
+struct call {
+    json_t *small[8], **argv;
+    size_t argc; /* positional */
+    struct kwarg kwsmall[4], *kw;
+    struct kwarg *outer_kw; /* the enclosing call's, restored after */
+    size_t outer_nkw;
+};
+/* tpl_call_begin - evaluate e's arguments into c and offer the keyword
+ * ones; 0, or -1 (nothing held) after an error. */
+int tpl_call_begin(eddy_template_ctx *t, const struct expr *e, struct call *c);
+/* tpl_call_end - after the callee ran (ok: it succeeded): a keyword it
+ * never asked for is an error of the call (what names it); the arguments
+ * released. Returns ok, or false after that error. */
+bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok,
+                  const char *what);
+
+/* template_render.c: a render's errors */
+/* tpl_rt_error - an error at off of the current template that a program
+ * can make at run time (an unknown name, a helper failing): inside a try
+ * with an except clause it is raised (the try catches it); else it fails
+ * the render in debug mode and is logged in production, where the caller
+ * renders nothing. */
+void tpl_rt_error(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* tpl_fatal - an error that stops the render in every mode and that no
+ * try catches (out of memory, a limit, a template that cannot load). */
+void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* tpl_add_via - " (via a.html:3, base.html:1)" after the first line of
+ * the message in dst: the includes, blocks and modules the current
+ * template was reached through, innermost first (Tornado's form). */
+void tpl_add_via(const eddy_template_ctx *t, char *dst, size_t cap);
 
 /* template_exec.c */
 int tpl_render_chain(eddy_template_ctx *t, const char *name);
 void tpl_locals_free(eddy_template_ctx *t);
 
-/* template_helpers.c */
+/* template_helpers.c, template_linkify.c */
 int tpl_add_builtins(eddy_template_loader *l);
+json_t *tpl_linkify(eddy_template_ctx *t, size_t argc, json_t *const *argv);
 
 /* ------------------------------------------------------------ inline: the hot path */
 
@@ -381,7 +475,7 @@ static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
         break;
     }
     case JSON_REAL:
-        tpl_format_real(num, sizeof num, json_real_value(v));
+        eddy_real_text(num, sizeof num, json_real_value(v));
         n = strlen(num);
         break;
     case JSON_TRUE:

@@ -45,12 +45,16 @@ static void locate(const char *src, size_t len, size_t off, int *line, int *col,
     *le = end;
 }
 
-/* tpl_format_error - "name:line:col: message", the line and a caret under off. */
-void tpl_format_error(char *dst, size_t cap, const struct tpl *tp, size_t off, const char *fmt,
-                      va_list ap)
+int tpl_line_of(const struct tpl *tp, size_t off)
 {
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int line, col;
+    size_t ls, le;
+    locate(tp->src, tp->srclen, off, &line, &col, &ls, &le);
+    return line;
+}
+
+void tpl_format_error(char *dst, size_t cap, const struct tpl *tp, size_t off, const char *msg)
+{
     if (!tp || !tp->src) {
         snprintf(dst, cap, "%s", msg);
         return;
@@ -92,30 +96,6 @@ void tpl_loader_fail(eddy_template_loader *l, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(l->error, sizeof l->error, fmt, ap);
     va_end(ap);
-}
-
-/* tpl_rt_error - a runtime error at off of the current template: fatal in
- * debug mode, logged in production (the caller renders nothing). */
-void tpl_rt_error(eddy_template_ctx *t, size_t off, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tpl_format_error(t->l->error, sizeof t->l->error, t->cur, off, fmt, ap);
-    va_end(ap);
-    if (t->l->debug)
-        t->failed = true;
-    else
-        eddy_error("template: %s", t->l->error);
-}
-
-/* tpl_fatal - an error that stops the render in every mode. */
-void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    tpl_format_error(t->l->error, sizeof t->l->error, t->cur, off, fmt, ap);
-    va_end(ap);
-    t->failed = true;
 }
 
 /* ------------------------------------------------------------ names of other templates */
@@ -313,7 +293,7 @@ struct tpl *tpl_load(eddy_template_loader *l, const char *name)
 {
     struct tpl *tp = *find_slot(l, name);
     if (tp && (tp->from_memory || !l->debug || unchanged(l, tp))) {
-        if (!tp->compiled && tpl_compile(tp, l->error, sizeof l->error) < 0)
+        if (!tp->compiled && tpl_compile(tp, l, l->error, sizeof l->error) < 0)
             return NULL;
         return tp;
     }
@@ -327,7 +307,7 @@ struct tpl *tpl_load(eddy_template_loader *l, const char *name)
         tpl_loader_fail(l, "out of memory");
         return NULL;
     }
-    if (read_source(l, name, fresh) < 0 || tpl_compile(fresh, l->error, sizeof l->error) < 0 ||
+    if (read_source(l, name, fresh) < 0 || tpl_compile(fresh, l, l->error, sizeof l->error) < 0 ||
         insert(l, fresh) < 0) {
         free_template(fresh);
         return NULL;
@@ -374,6 +354,51 @@ bool eddy_template_loader_debug(const eddy_template_loader *l)
 void eddy_template_set_max_iterations(eddy_template_loader *l, unsigned long n)
 {
     l->max_iterations = n;
+}
+
+/* forget_compiled - every tree dropped, to be compiled again on its next
+ * use with the loader's new defaults (the sources are kept). */
+static void forget_compiled(eddy_template_loader *l)
+{
+    for (size_t i = 0; i < l->nbuckets; i++)
+        for (struct tpl *tp = l->buckets[i]; tp; tp = tp->next) {
+            json_decref(tp->consts);
+            tp->consts = NULL;
+            eddy_arena_free(&tp->arena);
+            tp->body = NULL;
+            tp->extends = NULL;
+            tp->compiled = false;
+        }
+}
+
+int eddy_template_set_autoescape(eddy_template_loader *l, const char *helper)
+{
+    char *copy = helper ? strdup(helper) : NULL;
+    if (l->active || (helper && !copy)) {
+        free(copy);
+        errno = l->active ? EBUSY : ENOMEM;
+        return -1;
+    }
+    free(l->autoescape);
+    l->autoescape = copy;
+    forget_compiled(l);
+    return 0;
+}
+
+int eddy_template_set_whitespace(eddy_template_loader *l, const char *mode)
+{
+    static const char *const modes[] = {"all", "single", "oneline"};
+    int m = -1;
+    for (int i = 0; mode && i < 3; i++)
+        if (strcmp(mode, modes[i]) == 0)
+            m = i;
+    if (l->active || (mode && m < 0)) {
+        errno = l->active ? EBUSY : EINVAL;
+        return -1;
+    }
+    l->whitespace = m;
+    forget_compiled(l);
+    return 0;
 }
 
 /* ------------------------------------------------------------ names */
@@ -457,6 +482,9 @@ eddy_template_loader *eddy_template_loader_new(const char *root_dir, bool debug)
         return NULL;
     l->debug = debug;
     l->max_iterations = 10000000;
+    l->whitespace = -1;
+    if (!(l->autoescape = strdup("xhtml_escape")))
+        goto fail;
     l->nbuckets = 16;
     if (!(l->buckets = calloc(l->nbuckets, sizeof *l->buckets)))
         goto fail;
@@ -492,6 +520,7 @@ void eddy_template_loader_free(eddy_template_loader *l)
     for (size_t i = 0; i < l->nnames; i++)
         free(l->names[i].name);
     free(l->names);
+    free(l->autoescape);
     free(l->buckets);
     free(l->root);
     free(l);

@@ -11,7 +11,62 @@
 
 /* --- text */
 
-/* add_text - a text node for [start, end), filtered by the whitespace mode. */
+size_t tpl_space_len(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return (s[0] >= 0x09 && s[0] <= 0x0D) || (s[0] >= 0x1C && s[0] <= 0x20);
+    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0x85 || s[1] == 0xA0))
+        return 2;
+    if (n < 3)
+        return 0;
+    unsigned cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+    bool three = (s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80;
+    if (three && (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+                  cp == 0x202F || cp == 0x205F || cp == 0x3000))
+        return 3;
+    return 0;
+}
+
+/* filter - s[0..n) into buf by Tornado's whitespace mode (1 single, 2
+ * oneline): in single, a run of spaces holding a newline becomes one
+ * newline, else its runs of blanks (space, tab) become one space; in
+ * oneline every run becomes one space. Python's spaces, Unicode ones too. */
+static size_t filter(char *buf, const char *s, size_t n, int mode)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = tpl_space_len(s + i, n - i);
+        if (!k) {
+            buf[o++] = s[i++];
+            continue;
+        }
+        size_t j = i;
+        bool newline = false;
+        for (; (k = tpl_space_len(s + j, n - j)); j += k)
+            newline |= s[j] == '\n';
+        if (mode == 2 || newline) {
+            buf[o++] = mode == 2 ? ' ' : '\n';
+        } else { /* single: blanks collapse, other spaces stay */
+            for (size_t x = i; x < j;) {
+                if (s[x] == ' ' || s[x] == '\t') {
+                    buf[o++] = ' ';
+                    while (x < j && (s[x] == ' ' || s[x] == '\t'))
+                        x++;
+                } else {
+                    buf[o++] = s[x++];
+                }
+            }
+        }
+        i = j;
+    }
+    return o;
+}
+
+/* add_text - a text node for [start, end), filtered by the whitespace
+ * mode; like Tornado, a text holding "<pre>" is left as it is. */
 static int add_text(struct parser *p, struct node ***tail, size_t start, size_t end)
 {
     if (end <= start)
@@ -21,41 +76,11 @@ static int add_text(struct parser *p, struct node ***tail, size_t start, size_t 
     char *buf = tpl_palloc(p, n + 1);
     if (!buf)
         return -1;
-    size_t o = 0;
-    if (p->whitespace == 0) {
+    size_t o = n;
+    if (p->whitespace == 0 || memmem(s, n, "<pre>", 5))
         memcpy(buf, s, n);
-        o = n;
-    } else {
-        for (size_t i = 0; i < n;) {
-            if (!is_space(s[i])) {
-                buf[o++] = s[i++];
-                continue;
-            }
-            size_t j = i;
-            bool newline = false, only_blanks = true;
-            while (j < n && is_space(s[j])) {
-                newline |= s[j] == '\n';
-                only_blanks &= s[j] == ' ' || s[j] == '\t';
-                j++;
-            }
-            if (p->whitespace == 2 || (newline ? false : only_blanks)) {
-                buf[o++] = ' ';
-            } else if (newline) {
-                buf[o++] = '\n';
-            } else { /* single: blanks collapse, other spaces (\r \f \v) stay */
-                for (size_t k = i; k < j;) {
-                    if (s[k] == ' ' || s[k] == '\t') {
-                        buf[o++] = ' ';
-                        while (k < j && (s[k] == ' ' || s[k] == '\t'))
-                            k++;
-                    } else {
-                        buf[o++] = s[k++];
-                    }
-                }
-            }
-            i = j;
-        }
-    }
+    else
+        o = filter(buf, s, n, p->whitespace);
     if (o == 0)
         return 0;
     struct node *nd = tpl_palloc(p, sizeof *nd);
@@ -73,20 +98,10 @@ static int add_text(struct parser *p, struct node ***tail, size_t start, size_t 
 
 /* --- tags */
 
-enum term { END_EOF, END_END, END_ELSE, END_ELIF };
-
-struct ending {
-    enum term term;
-    size_t off;          /* the tag's operator */
-    size_t sfx, sfx_end; /* its suffix */
-};
-
-static int parse_body(struct parser *p, const char *in_block, bool in_loop, struct node **out,
-                      struct ending *end);
 static int parse_body_at(struct parser *p, const char *in_block, bool in_loop, struct node **tail,
                          struct ending *end);
 
-static struct node *new_node(struct parser *p, enum nkind k, size_t off)
+struct node *tpl_new_node(struct parser *p, enum nkind k, size_t off)
 {
     struct node *n = tpl_palloc(p, sizeof *n);
     if (n) {
@@ -141,75 +156,16 @@ static char *quoted_name(struct parser *p, size_t a, size_t b, const char *tag, 
     return c;
 }
 
-static int parse_if(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop)
+/* in_block_is - the block being parsed is one of names (" if for "). */
+static bool in_block_is(const char *in_block, const char *names)
 {
-    struct node *branch = n;
-    bool seen_else = false;
-    for (;;) {
-        if (!seen_else && sa == sb)
-            return tpl_perr(p, branch->off, "\"%s\" needs a condition",
-                            branch == n ? "if" : "elif");
-        if (!seen_else && !(branch->e = tpl_parse_expr(p, sa, sb)))
-            return -1;
-        struct ending end;
-        if (parse_body(p, "if", in_loop, &branch->body, &end) < 0)
-            return -1;
-        if (end.term == END_EOF)
-            return tpl_perr(p, n->off, "missing {%% end %%} for \"if\"");
-        if (end.term == END_END)
-            return 0;
-        if (seen_else)
-            return tpl_perr(p, end.off, "\"%s\" after \"else\"",
-                            end.term == END_ELSE ? "else" : "elif");
-        struct node *next = new_node(p, N_IF, end.off);
-        if (!next)
-            return -1;
-        branch->orelse = next;
-        branch = next;
-        if (end.term == END_ELSE) {
-            if (end.sfx != end.sfx_end)
-                return tpl_perr(p, end.sfx, "\"else\" takes nothing");
-            seen_else = true;
-        }
-        sa = end.sfx;
-        sb = end.sfx_end;
-    }
-}
-
-static int parse_for(struct parser *p, struct node *n, size_t sa, size_t sb)
-{
-    struct lexer x = {.p = p, .pos = sa, .end = sb};
-    tpl_lex(&x);
-    if (x.tok != T_NAME)
-        return tpl_perr(p, sa, "\"for\" needs \"name in expression\"");
-    if (!(n->var1 = tpl_pstrndup(p, p->s + x.start, x.tlen)))
-        return -1;
-    tpl_lex(&x);
-    if (op_is(&x, ",")) {
-        tpl_lex(&x);
-        if (x.tok != T_NAME)
-            return tpl_unexpected(&x);
-        if (!(n->var2 = tpl_pstrndup(p, p->s + x.start, x.tlen)))
-            return -1;
-        tpl_lex(&x);
-    }
-    if (!word_is(&x, "in"))
-        return tpl_perr(p, x.start, "\"for\" needs \"name in expression\"");
-    if (!(n->e = tpl_parse_expr(p, x.pos, sb)))
-        return -1;
-    struct ending end;
-    unsigned refs = p->loop_refs;
-    if (parse_body(p, "for", true, &n->body, &end) < 0)
-        return -1;
-    /* An included file or a child's block may read "loop" too: only a
-     * body that can reach no other template is known not to. */
-    n->uses_loop = p->loop_refs != refs;
-    if (end.term == END_EOF)
-        return tpl_perr(p, n->off, "missing {%% end %%} for \"for\"");
-    if (end.term != END_END)
-        return tpl_perr(p, end.off, "\"%s\" outside an if block",
-                        end.term == END_ELSE ? "else" : "elif");
-    return 0;
+    if (!in_block)
+        return false;
+    size_t n = strlen(in_block);
+    for (const char *w = strstr(names, in_block); w; w = strstr(w + 1, in_block))
+        if (w[-1] == ' ' && w[n] == ' ')
+            return true;
+    return false;
 }
 
 /* parse_tag - the {% %} whose contents are [a, b); 1 if it ends the body. */
@@ -224,15 +180,28 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
     trim(s, &sa, &sb);
     size_t olen = ob - a;
 #define OP(name) (olen == sizeof(name) - 1 && memcmp(s + a, name, olen) == 0)
-    if (OP("end") || OP("else") || OP("elif")) {
-        enum term t = OP("end") ? END_END : OP("else") ? END_ELSE : END_ELIF;
-        if (t == END_END && !in_block)
+    static const struct {
+        const char *name;
+        enum term term;
+        const char *parents; /* the blocks it may be a clause of */
+        const char *where;   /* the same, for the error */
+    } clauses[] = {
+        {"end", END_END, NULL, NULL},
+        {"else", END_ELSE, " if for while try ", "an if, for, while or try block"},
+        {"elif", END_ELIF, " if ", "an if block"},
+        {"except", END_EXCEPT, " try ", "a try block"},
+        {"finally", END_FINALLY, " try ", "a try block"},
+    };
+    for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++) {
+        if (olen != strlen(clauses[i].name) || memcmp(s + a, clauses[i].name, olen) != 0)
+            continue;
+        if (clauses[i].term == END_END && !in_block)
             return tpl_perr(p, a, "\"end\" without a block to end");
-        if (t != END_END && (!in_block || strcmp(in_block, "if") != 0))
-            return tpl_perr(p, a, "\"%.*s\" outside an if block", (int)olen, s + a);
-        if (t == END_END && sa != sb)
+        if (clauses[i].term == END_END && sa != sb)
             return tpl_perr(p, sa, "\"end\" takes nothing");
-        *end = (struct ending){t, a, sa, sb};
+        if (clauses[i].parents && !in_block_is(in_block, clauses[i].parents))
+            return tpl_perr(p, a, "\"%s\" outside %s", clauses[i].name, clauses[i].where);
+        *end = (struct ending){clauses[i].term, a, sa, sb};
         return 1;
     }
     if (OP("comment"))
@@ -287,10 +256,17 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
         kind = N_BREAK;
     else if (OP("continue"))
         kind = N_CONTINUE;
+    else if (OP("while"))
+        kind = N_WHILE;
+    else if (OP("try"))
+        kind = N_TRY;
+    else if (OP("import") || OP("from"))
+        return tpl_perr(p, a, "\"%.*s\" is Python's: register a helper from C instead", (int)olen,
+                        s + a);
     else
         return tpl_perr(p, a, "unknown tag \"%.*s\"", (int)(olen > 40 ? 40 : olen), s + a);
 #undef OP
-    struct node *n = new_node(p, kind, a);
+    struct node *n = tpl_new_node(p, kind, a);
     if (!n)
         return -1;
     if (kind == N_INCLUDE || kind == N_BLOCK)
@@ -325,10 +301,16 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
             return tpl_perr(p, sa, "\"module\" needs a call such as Entry(post)");
         break;
     case N_IF:
-        rc = parse_if(p, n, sa, sb, in_loop);
+        rc = tpl_parse_if(p, n, sa, sb, in_loop);
         break;
     case N_FOR:
-        rc = parse_for(p, n, sa, sb);
+        rc = tpl_parse_for(p, n, sa, sb, in_loop);
+        break;
+    case N_WHILE:
+        rc = tpl_parse_while(p, n, sa, sb, in_loop);
+        break;
+    case N_TRY:
+        rc = tpl_parse_try(p, n, sa, sb, in_loop);
         break;
     case N_BLOCK:
     case N_APPLY: {
@@ -339,7 +321,7 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
         if (!(n->text = tpl_pstrndup(p, s + sa, sb - sa)))
             return -1;
         struct ending e;
-        if (parse_body(p, tag, false, &n->body, &e) < 0)
+        if (tpl_parse_body(p, tag, false, &n->body, &e) < 0)
             return -1;
         if (e.term == END_EOF)
             return tpl_perr(p, a, "missing {%% end %%} for \"%s\"", tag);
@@ -348,7 +330,7 @@ static int parse_tag(struct parser *p, size_t a, size_t b, const char *in_block,
     case N_BREAK:
     case N_CONTINUE:
         if (!in_loop)
-            return tpl_perr(p, a, "\"%s\" outside a for loop",
+            return tpl_perr(p, a, "\"%s\" outside a for or while loop",
                             kind == N_BREAK ? "break" : "continue");
         if (sa != sb)
             return tpl_perr(p, sa, "\"%s\" takes nothing", kind == N_BREAK ? "break" : "continue");
@@ -389,10 +371,8 @@ static size_t find_close(const struct parser *p, size_t from, char a, char b)
     return p->len;
 }
 
-/* parse_body - nodes up to the end of input or a tag that ends the body
- * (end, else, elif; which one goes to *end). */
-static int parse_body(struct parser *p, const char *in_block, bool in_loop, struct node **out,
-                      struct ending *end)
+int tpl_parse_body(struct parser *p, const char *in_block, bool in_loop, struct node **out,
+                   struct ending *end)
 {
     struct node **tail = out;
     *out = NULL;
@@ -436,7 +416,7 @@ static int parse_body_at(struct parser *p, const char *in_block, bool in_loop, s
         if (kind == '{') {
             if (a == b)
                 return tpl_perr(p, open, "empty expression");
-            struct node *n = new_node(p, N_EXPR, a);
+            struct node *n = tpl_new_node(p, N_EXPR, a);
             if (!n || !(n->e = tpl_parse_expr(p, a, b)))
                 return -1;
             *tail = n;
@@ -451,19 +431,20 @@ static int parse_body_at(struct parser *p, const char *in_block, bool in_loop, s
     }
 }
 
-/* tpl_compile - parse tp->src into tp->body; -1 with the message in err. */
-int tpl_compile(struct tpl *tp, char *err, size_t errcap)
+int tpl_compile(struct tpl *tp, const eddy_template_loader *l, char *err, size_t errcap)
 {
     struct parser p = {.tp = tp, .s = tp->src, .len = tp->srclen, .err = err, .errcap = errcap};
     size_t nl = strlen(tp->name);
     bool html = (nl >= 5 && strcmp(tp->name + nl - 5, ".html") == 0) ||
                 (nl >= 3 && strcmp(tp->name + nl - 3, ".js") == 0);
-    p.whitespace = html ? 1 : 0;
-    tp->autoescape = "xhtml_escape";
+    p.whitespace = l->whitespace >= 0 ? l->whitespace : html ? 1 : 0;
+    tp->autoescape = NULL;
+    if (l->autoescape && !(tp->autoescape = tpl_pstrndup(&p, l->autoescape, strlen(l->autoescape))))
+        return -1;
     if (!(tp->consts = json_array()))
         return tpl_perr(&p, 0, "out of memory");
     struct ending end;
-    if (parse_body(&p, NULL, false, &tp->body, &end) < 0) {
+    if (tpl_parse_body(&p, NULL, false, &tp->body, &end) < 0) {
         /* Forget the half-built tree: a template from memory is compiled
          * again (and fails again) on its next use. */
         json_decref(tp->consts);

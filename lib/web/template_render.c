@@ -5,10 +5,78 @@
  */
 #include "template_internal.h"
 
+#include <eddy/base/log.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ------------------------------------------------------------ a render's errors */
+
+void tpl_add_via(const eddy_template_ctx *t, char *dst, size_t cap)
+{
+    if (!t->nvia)
+        return;
+    char via[512];
+    size_t n = 0;
+    for (int i = t->nvia; i-- > 0 && n < sizeof via;) {
+        const struct via *v = &t->via[i];
+        int w = snprintf(via + n, sizeof via - n, "%s%s:%d", i == t->nvia - 1 ? " (via " : ", ",
+                         v->tpl->name, tpl_line_of(v->tpl, v->off));
+        if (w < 0)
+            return;
+        n += (size_t)w;
+    }
+    if (n + 1 >= sizeof via)
+        return; /* too long to be of use */
+    via[n++] = ')';
+    via[n] = '\0';
+    size_t len = strlen(dst), at = strcspn(dst, "\n");
+    if (len + n + 1 > cap)
+        return;
+    memmove(dst + at + n, dst + at, len - at + 1);
+    memcpy(dst + at, via, n);
+}
+
+static void report(eddy_template_ctx *t, size_t off, const char *msg)
+{
+    tpl_format_error(t->l->error, sizeof t->l->error, t->cur, off, msg);
+    tpl_add_via(t, t->l->error, sizeof t->l->error);
+}
+
+void tpl_rt_error(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (t->catching) {
+        size_t n = strnlen(msg, sizeof t->exc - 1);
+        memcpy(t->exc, msg, n);
+        t->exc[n] = '\0';
+        t->failed = t->raised = true;
+        return;
+    }
+    report(t, off, msg);
+    if (t->l->debug)
+        t->failed = true;
+    else
+        eddy_error("template: %s", t->l->error);
+}
+
+void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    report(t, off, msg);
+    t->failed = true;
+    t->raised = false;
+}
 
 /* ------------------------------------------------------------ modules' resources */
 
@@ -186,10 +254,15 @@ int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ct
     part.nblocks = 0;
     part.locals = NULL;
     part.nlocals = part.caplocals = 0;
+    part.kw = NULL;
+    part.nkw = 0;
     int rc = -1;
     if (tpl_render_chain(&part, resolved) == 0 && !part.failed)
         rc = 0;
     t->failed = part.failed; /* then the part's message (file, line, caret) stands */
+    t->raised = part.raised;
+    if (part.raised)
+        memcpy(t->exc, part.exc, sizeof t->exc);
     t->iterations = part.iterations;
     tpl_locals_free(&part);
     free(part.blocks);
@@ -214,6 +287,59 @@ void eddy_template_fail(eddy_template_ctx *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(t->reason, sizeof t->reason, fmt, ap);
     va_end(ap);
+}
+
+json_t *eddy_template_kwarg(eddy_template_ctx *t, const char *name)
+{
+    for (size_t i = 0; i < t->nkw; i++)
+        if (strcmp(t->kw[i].name, name) == 0) {
+            t->kw[i].used = true;
+            return t->kw[i].v;
+        }
+    return NULL;
+}
+
+int eddy_template_params(eddy_template_ctx *t, size_t argc, json_t *const *argv, const char *names,
+                         size_t required, json_t **out)
+{
+    size_t k = 0;
+    for (const char *w = names; *w; k++) {
+        size_t len = strcspn(w, " ");
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), w);
+        json_t *kw = eddy_template_kwarg(t, name);
+        if (k < argc && kw) {
+            eddy_template_fail(t, "got two values for \"%s\"", name);
+            return -1;
+        }
+        out[k] = k < argc ? argv[k] : kw;
+        if (!out[k] && k < required) {
+            eddy_template_fail(t, "missing \"%s\"", name);
+            return -1;
+        }
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    if (argc > k) {
+        eddy_template_fail(t, "takes at most %zu argument%s (%zu given)", k, k == 1 ? "" : "s",
+                           argc);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *eddy_template_kwargs(eddy_template_ctx *t)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < t->nkw; i++) {
+        t->kw[i].used = true;
+        if (json_object_set(o, t->kw[i].name, t->kw[i].v) < 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
 }
 
 int eddy_template_write(eddy_template_ctx *t, const char *s, size_t len)
