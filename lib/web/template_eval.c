@@ -108,14 +108,14 @@ int tpl_call_begin(eddy_template_ctx *t, const struct expr *e, struct call *c)
     return 0;
 }
 
-bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok,
-                  const char *what)
+bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok, bool module)
 {
     t->kw = c->outer_kw;
     t->nkw = c->outer_nkw;
     for (size_t i = 0; i < e->nkw && ok; i++)
         if (!c->kw[i].used) {
-            tpl_rt_error(t, e->off, "%s: unexpected keyword argument \"%s\"", what, c->kw[i].name);
+            tpl_rt_error(t, e->off, "%s%s%s: unexpected keyword argument \"%s\"",
+                         module ? "module " : "", e->name, module ? "" : "()", c->kw[i].name);
             ok = false;
         }
     for (size_t i = 0; i < e->nargs; i++)
@@ -140,11 +140,9 @@ static json_t *eval_call(eddy_template_ctx *t, const struct expr *e)
         return NULL;
     t->reason[0] = '\0';
     json_t *v = h(t, c.argc, c.argv);
-    char what[80];
-    snprintf(what, sizeof what, "%.60s()", e->name);
     if (!v && !t->failed)
-        tpl_rt_error(t, e->off, "%s: %s", what, t->reason[0] ? t->reason : "failed");
-    if (!tpl_call_end(t, e, &c, v != NULL, what)) {
+        tpl_rt_error(t, e->off, "%s(): %s", e->name, t->reason[0] ? t->reason : "failed");
+    if (!tpl_call_end(t, e, &c, v != NULL, false)) {
         json_decref(v);
         v = NULL;
     }

@@ -303,7 +303,7 @@ static int exec_try(eddy_template_ctx *t, const struct node *n)
         t->catching--;
     if (rc == FLOW_STOP && t->raised && n->catches) {
         t->failed = t->raised = false;
-        if (n->var1 && bind(t, n, n->var1, json_string(t->exc)) < 0)
+        if (n->var1 && bind(t, n, n->var1, json_stringn_nocheck(t->exc, strlen(t->exc))) < 0)
             return FLOW_STOP;
         rc = exec_list(t, n->except_body);
         if (n->var1) /* unbound after the clause, as in Python */
@@ -352,9 +352,7 @@ static int exec_module(eddy_template_ctx *t, const struct node *n)
             tpl_rt_error(t, call->off, "module %s: %s", call->name,
                          t->reason[0] ? t->reason : "failed");
     }
-    char what[80];
-    snprintf(what, sizeof what, "module %.60s", call->name);
-    tpl_call_end(t, call, &c, r == 0 && !t->failed, what);
+    tpl_call_end(t, call, &c, r == 0 && !t->failed, true);
     return t->failed || r < 0 ? stopped(t) : FLOW_NEXT; /* a part it rendered may have failed */
 }
 

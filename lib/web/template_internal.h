@@ -342,11 +342,10 @@ struct call {
 /* tpl_call_begin - evaluate e's arguments into c and offer the keyword
  * ones; 0, or -1 (nothing held) after an error. */
 int tpl_call_begin(eddy_template_ctx *t, const struct expr *e, struct call *c);
-/* tpl_call_end - after the callee ran (ok: it succeeded): a keyword it
- * never asked for is an error of the call (what names it); the arguments
- * released. Returns ok, or false after that error. */
-bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok,
-                  const char *what);
+/* tpl_call_end - after the callee (a helper, or a module) ran (ok: it
+ * succeeded): a keyword it never asked for is an error of the call; the
+ * arguments released. Returns ok, or false after that error. */
+bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok, bool module);
 
 /* template_render.c: a render's errors */
 /* tpl_rt_error - an error at off of the current template that a program

@@ -571,8 +571,10 @@ Test(template_tornado, helpers_and_modules_receive_keyword_arguments)
     const char *bad = "{% module Box('x', size=2) %}";
     eddy_template_add(l, "bad.html", bad, strlen(bad));
     eddy_buf out = EDDY_BUF_INIT;
-    cr_assert_eq(eddy_template_render(l, "p.html", parse_json("{\"src\":1}"), NULL, &out), 0, "%s",
+    json_t *ctx = parse_json("{\"src\":1}");
+    cr_assert_eq(eddy_template_render(l, "p.html", ctx, NULL, &out), 0, "%s",
                  eddy_template_loader_error(l));
+    json_decref(ctx);
     /* Template's names are its keyword arguments only, as in Tornado */
     cr_expect_str_eq(out.data, "Hello, Ann|Hi, Bo|Yo, Cy|<div class=\"wide\">x</div>|"
                                "<div class=\"box\">y</div>|2:&lt;b&gt;!");
@@ -631,6 +633,22 @@ Test(template_tornado, runtime_errors_name_the_include_chain)
     cr_expect_eq(eddy_template_render(l, "solo.html", NULL, NULL, &out), -1);
     cr_expect_str_eq(eddy_template_loader_error(l),
                      "solo.html:2:4: unknown name \"nope\"\n    {{ nope }}{% end %}\n       ^");
+    eddy_buf_free(&out);
+    eddy_template_loader_free(l);
+}
+
+Test(template_tornado, a_try_catches_an_error_in_a_modules_fragment)
+{
+    eddy_template_loader *l = eddy_template_loader_new(NULL, true);
+    const char *page = "a{% try %}{% module Template('part.html', x=1) %}"
+                       "{% except Exception as e %}[{{ e }}]{% end %}b";
+    const char *part = "{{ x }}{{ nope }}";
+    eddy_template_add(l, "page.html", page, strlen(page));
+    eddy_template_add(l, "part.html", part, strlen(part));
+    eddy_buf out = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_template_render(l, "page.html", NULL, NULL, &out), 0, "%s",
+                 eddy_template_loader_error(l));
+    cr_expect_str_eq(out.data, "a1[unknown name &quot;nope&quot;]b");
     eddy_buf_free(&out);
     eddy_template_loader_free(l);
 }
