@@ -11,7 +11,6 @@
  */
 #include "harness.h"
 
-#include <eddy/base/log.h>
 #include <eddy/web/template.h>
 
 #include <criterion/criterion.h>
