@@ -3,7 +3,9 @@
  */
 #include <eddy/base/escape.h>
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,36 +64,159 @@ int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
     return eddy_buf_append(out, s + from, len - from);
 }
 
+/* ------------------------------------------------------------ JSON */
+
+void eddy_real_text(char *dst, size_t cap, double d)
+{
+    /* The fewest significant digits that read back as d (as repr does),
+     * then Python's layout: fixed from 1e-4 up to 1e16, else exponent. */
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(dst, cap, "%.*e", prec - 1, d);
+        if (strtod(dst, NULL) == d)
+            break;
+    }
+    snprintf(dst, cap, "%.*e", prec - 1, d);
+    int exp = atoi(strchr(dst, 'e') + 1);
+    if (exp >= -4 && exp < 16) {
+        int decimals = prec - 1 - exp;
+        snprintf(dst, cap, "%.*f", decimals > 0 ? decimals : 0, d);
+        if (!strchr(dst, '.'))
+            strncat(dst, ".0", cap - strlen(dst) - 1);
+    }
+}
+
+/* utf8_next - the code point at s[*i] (advancing *i), or -1 when the
+ * bytes there are not UTF-8 (overlong, a surrogate, past U+10FFFF). */
+static long utf8_next(const unsigned char *s, size_t len, size_t *i)
+{
+    unsigned char c = s[*i];
+    int n = c < 0x80                ? 0
+            : c >= 0xC2 && c < 0xE0 ? 1
+            : c >= 0xE0 && c < 0xF0 ? 2
+            : c >= 0xF0 && c < 0xF5 ? 3
+                                    : -1;
+    if (n < 0 || *i + (size_t)n >= len)
+        return -1;
+    long cp = n == 0 ? c : c & (0x3F >> n);
+    for (int k = 1; k <= n; k++) {
+        unsigned char b = s[*i + (size_t)k];
+        if ((b & 0xC0) != 0x80)
+            return -1;
+        cp = cp << 6 | (b & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *i += (size_t)n + 1;
+    return cp;
+}
+
+static int json_string_to(eddy_buf *out, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (eddy_buf_append_char(out, '"') < 0)
+        return -1;
+    size_t from = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' &&
+            !(c == '/' && i > 0 && s[i - 1] == '<') &&
+            !(c == '<' && len - i >= 4 && memcmp(s + i, "<!--", 4) == 0)) {
+            i++;
+            continue;
+        }
+        size_t at = i;
+        long cp = utf8_next(s, len, &i);
+        if (cp < 0 || eddy_buf_append(out, s + from, at - from) < 0)
+            return -1;
+        from = i;
+        char esc[16];
+        const char *rep = esc;
+        if (cp == '"')
+            rep = "\\\"";
+        else if (cp == '\\')
+            rep = "\\\\";
+        else if (cp == '/')
+            rep = "\\/"; /* after '<': "</script>" cannot end the script */
+        else if (cp == '\n')
+            rep = "\\n";
+        else if (cp == '\r')
+            rep = "\\r";
+        else if (cp == '\t')
+            rep = "\\t";
+        else if (cp == '\b')
+            rep = "\\b";
+        else if (cp == '\f')
+            rep = "\\f";
+        else if (cp < 0x10000)
+            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+        else /* a surrogate pair, as Python writes it */
+            snprintf(esc, sizeof esc, "\\u%04x\\u%04x",
+                     (unsigned)(0xD800 + ((cp - 0x10000) >> 10)) & 0xFFFFu,
+                     (unsigned)(0xDC00 + ((cp - 0x10000) & 0x3FF)) & 0xFFFFu);
+        if (eddy_buf_append_str(out, rep) < 0)
+            return -1;
+    }
+    if (eddy_buf_append(out, s + from, len - from) < 0)
+        return -1;
+    return eddy_buf_append_char(out, '"');
+}
+
+/* json_to - v at depth; deeper than JSON_MAX_DEPTH fails (a cycle, or a
+ * stack a coroutine cannot afford). */
+static int json_to(eddy_buf *out, const json_t *v, int depth)
+{
+    enum { JSON_MAX_DEPTH = 200 };
+    char num[64];
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return eddy_buf_append_str(out, "null");
+    case JSON_TRUE:
+        return eddy_buf_append_str(out, "true");
+    case JSON_FALSE:
+        return eddy_buf_append_str(out, "false");
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return eddy_buf_append_str(out, num);
+    case JSON_REAL:
+        eddy_real_text(num, sizeof num, json_real_value(v));
+        return eddy_buf_append_str(out, num);
+    case JSON_STRING:
+        return json_string_to(out, json_string_value(v), json_string_length(v));
+    case JSON_ARRAY:
+        if (depth >= JSON_MAX_DEPTH || eddy_buf_append_char(out, '[') < 0)
+            return -1;
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if ((i && eddy_buf_append(out, ", ", 2) < 0) ||
+                json_to(out, json_array_get(v, i), depth + 1) < 0)
+                return -1;
+        return eddy_buf_append_char(out, ']');
+    case JSON_OBJECT: {
+        if (depth >= JSON_MAX_DEPTH || eddy_buf_append_char(out, '{') < 0)
+            return -1;
+        bool first = true;
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            const char *k = json_object_iter_key(it);
+            if ((!first && eddy_buf_append(out, ", ", 2) < 0) ||
+                json_string_to(out, k, json_object_iter_key_len(it)) < 0 ||
+                eddy_buf_append(out, ": ", 2) < 0 ||
+                json_to(out, json_object_iter_value(it), depth + 1) < 0)
+                return -1;
+            first = false;
+        }
+        return eddy_buf_append_char(out, '}');
+    }
+    }
+    return -1;
+}
+
 int eddy_json_encode_to(eddy_buf *out, const json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!s)
-        return -1;
-    int rc = 0;
-    size_t from = 0, len = strlen(s);
-    for (size_t i = 0; i < len && rc == 0; i++) {
-        const char *rep = NULL;
-        size_t skip = 1;
-        if (s[i] == '<')
-            rep = "\\u003c";
-        else if (s[i] == '>')
-            rep = "\\u003e";
-        else if (s[i] == '&')
-            rep = "\\u0026";
-        else if ((unsigned char)s[i] == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
-                 ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-            rep = (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"; /* line breaks to JS */
-            skip = 3;
-        }
-        if (!rep)
-            continue;
-        if (eddy_buf_append(out, s + from, i - from) < 0 || eddy_buf_append_str(out, rep) < 0)
-            rc = -1;
-        from = i + skip;
-        i += skip - 1;
-    }
-    if (rc == 0)
-        rc = eddy_buf_append(out, s + from, len - from);
-    free(s);
-    return rc;
+    size_t mark = out->len;
+    if (json_to(out, v, 0) == 0)
+        return 0;
+    eddy_buf_truncate(out, mark);
+    return -1;
 }

@@ -1,5 +1,5 @@
 /*
- * escape - text made safe for where it goes: HTML and JSON inside HTML.
+ * escape - text made safe for where it goes: HTML, and JSON inside HTML.
  *
  * Templates escape every value they print, error pages escape the reason
  * (which often quotes what the client sent), and later forms and the
@@ -19,9 +19,21 @@
  * when out cannot grow. */
 int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len);
 
-/* eddy_json_encode_to - append v as compact JSON that is safe inside a
- * <script> element: < > & and U+2028/U+2029 are written as \u escapes. 0,
- * or -1 when v cannot be encoded or out cannot grow. */
+/* eddy_json_encode_to - append v as JSON the way Tornado's json_encode
+ * writes it (Python's json.dumps, then "</" as "<\/"): ", " and ": "
+ * between items, characters outside printable ASCII as \u escapes (U+2028
+ * and U+2029 among them; beyond U+FFFF as a surrogate pair), reals as
+ * Python's repr. So a value is safe inside a <script> element: no "</"
+ * can close it. One difference, on purpose: "<!--" is written "\u003c!--",
+ * since after it a "<script" in the text would keep the element open past
+ * its "</script>"; the JSON still decodes to the same value. 0, or -1 (out
+ * unchanged) when a string is not UTF-8, v nests more than 200 deep or out
+ * cannot grow. */
 int eddy_json_encode_to(eddy_buf *out, const json_t *v);
+
+/* eddy_real_text - d as Python's repr writes it (and json.dumps): the
+ * fewest digits that read back as d, fixed notation from 1e-4 up to 1e16
+ * ("0.1", "2.0", "1e-05", "1e+16"). dst holds 32 bytes or more. */
+void eddy_real_text(char *dst, size_t cap, double d);
 
 #endif

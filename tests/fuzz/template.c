@@ -4,8 +4,10 @@
  * The input is split at its first NUL: the first part is the page, the
  * rest is both "base.html" (for extends) and "part.html" (for include and
  * for the module M, which renders it as its fragment and declares CSS and
- * JS). The first byte picks debug or production mode and whether the
- * page is .html (whitespace single) or .txt. The page is rendered twice
+ * JS; its keyword arguments become the fragment's names). The first byte
+ * picks debug or production mode, whether the page is .html (whitespace
+ * single) or .txt, and the loader's defaults (no autoescape, whitespace
+ * oneline). The helper echo(x[, k=]) returns x. The page is rendered twice
  * with a context holding every kind of value. Besides what ASan and UBSan
  * catch: a render either succeeds or fails with a message; a syntax error
  * message has its caret line; the second render (from the cache) gives
@@ -22,7 +24,9 @@ static int module_m(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
     eddy_template_css_file(t, "m.css");
     eddy_template_js(t, "m();");
-    json_t *ctx = json_object();
+    json_t *ctx = eddy_template_kwargs(t);
+    if (!ctx)
+        return -1;
     if (argc)
         json_object_set(ctx, "arg", argv[0]);
     int rc = eddy_template_render_part(t, "part.html", ctx);
@@ -32,11 +36,10 @@ static int module_m(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 
 static json_t *echo(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    if (argc != 1) {
-        eddy_template_fail(t, "one argument");
+    json_t *p[2];
+    if (eddy_template_params(t, argc, argv, "x k", 1, p) < 0)
         return NULL;
-    }
-    return json_incref(argv[0]);
+    return json_incref(p[1] ? p[1] : p[0]);
 }
 
 static int render(eddy_template_loader *l, const char *name, json_t *ctx, eddy_buf *out)
@@ -66,6 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!l)
         return 0;
     eddy_template_set_max_iterations(l, 2000);
+    if ((flags & 4 && eddy_template_set_autoescape(l, NULL) < 0) ||
+        (flags & 8 && eddy_template_set_whitespace(l, "oneline") < 0))
+        abort();
     eddy_template_module(l, "M", module_m);
     eddy_template_helper(l, "echo", echo);
     if (eddy_template_add(l, page, src, page_len) < 0 ||

@@ -1,0 +1,502 @@
+/*
+ * template_internal - what the files of the template engine share; only
+ * lib/web/template_*.c include it.
+ *
+ * The engine is split by job: template_expr.c parses expressions,
+ * template_parse.c compiles a file's tags into a tree, template_loader.c
+ * finds, reads and caches templates and keeps the loader's names,
+ * template_eval.c computes the value of an expression, template_exec.c
+ * walks a tree (inheritance included), template_render.c runs a render
+ * and gives helpers and modules their API, template_helpers.c holds the
+ * built-in helpers. A template's source is parsed once into a list of
+ * nodes (text, an expression, an if with its branches, a for, ...) whose
+ * strings and expression trees live in the template's arena.
+ *
+ * The few functions every {{ }} goes through (peek, local_get,
+ * write_value, truthy) are static inline here, so that the file walking
+ * the tree can inline them as it did when the engine was one file. Other
+ * shared functions carry the tpl_ prefix: the library is a static
+ * archive, and a program linking it may have its own eval or lookup.
+ */
+#ifndef EDDY_TEMPLATE_INTERNAL_H
+#define EDDY_TEMPLATE_INTERNAL_H
+
+#include <eddy/web/template.h>
+
+#include <eddy/base/arena.h>
+#include <eddy/base/buf.h>
+#include <eddy/base/escape.h>
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum {
+    MAX_DEPTH = 32,       /* extends, include, block and module nesting */
+    MAX_EXPR_DEPTH = 64,  /* parentheses and operators in one expression */
+    MAX_NESTING = 100,    /* if, for, block, apply inside one another */
+    MAX_EXPR_NODES = 200, /* operators and operands in one expression */
+    MAX_LEVELS = 160,     /* nested bodies in one render, across files */
+    SHOWN_LINE_MAX = 240  /* bytes of the offending line an error shows */
+};
+
+/* ------------------------------------------------------------ the trees */
+
+enum xkind { X_LIT, X_NAME, X_ATTR, X_INDEX, X_CALL, X_LIST, X_NOT, X_NEG, X_AND, X_OR, X_BIN };
+enum xop {
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_IN,
+    OP_NOTIN,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_MOD
+};
+
+struct expr {
+    enum xkind kind;
+    enum xop op;
+    size_t off;       /* where it starts in the source, for errors */
+    json_t *lit;      /* X_LIT, owned by the template's consts */
+    const char *name; /* X_NAME, the key of X_ATTR, the helper of X_CALL */
+    size_t namelen;   /* strlen(name), so that lookups need not count it */
+    struct expr *a, *b;
+    struct expr **args; /* X_CALL, X_LIST; a call's keyword arguments come last */
+    size_t nargs;
+    const char **kwnames; /* X_CALL: the names of its last nkw arguments */
+    size_t nkw;
+};
+
+enum nkind {
+    N_TEXT,
+    N_EXPR,
+    N_RAW,
+    N_IF,
+    N_FOR,
+    N_SET,
+    N_BLOCK,
+    N_INCLUDE,
+    N_MODULE,
+    N_APPLY,
+    N_BREAK,
+    N_CONTINUE,
+    N_WHILE,
+    N_TRY
+};
+
+struct tpl;
+
+struct node {
+    enum nkind kind;
+    size_t off;
+    struct tpl *tpl; /* the template it belongs to: errors, autoescape */
+    struct node *next;
+    const char *text; /* N_TEXT; the name of a block, include or apply helper */
+    size_t len;
+    struct expr *e;          /* the expression, condition (NULL: else), sequence or call */
+    const char *var1, *var2; /* N_SET's name; N_FOR's targets; N_TRY's "except ... as" name */
+    bool uses_loop;          /* N_FOR: its body may read "loop" (else it is not built) */
+    bool catches;            /* N_TRY: it has an except clause */
+    struct node *body;
+    struct node *orelse;      /* N_IF: the next branch */
+    struct node *else_body;   /* N_FOR, N_WHILE, N_TRY: the else clause */
+    struct node *except_body; /* N_TRY */
+    struct node *finally_body;
+};
+
+struct tpl {
+    char *name;
+    char *src; /* the source, kept for error messages */
+    size_t srclen;
+    bool from_memory;
+    bool compiled;
+    struct timespec mtime; /* of the file compiled (debug reloads) */
+    off_t size;
+    eddy_arena arena;
+    json_t *consts; /* literals of the expressions */
+    struct node *body;
+    const char *extends; /* resolved name of the parent, or NULL */
+    size_t extends_off;
+    const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
+    bool escape_html;       /* autoescape is the built-in HTML escape */
+    struct tpl *next;       /* hash chain, or the retired list */
+};
+
+struct named {
+    char *name;
+    eddy_template_helper_fn helper;
+    eddy_template_global_fn global;
+    eddy_template_module_fn module;
+};
+
+struct eddy_template_loader {
+    char *root; /* real path, or NULL */
+    bool debug;
+    struct tpl **buckets;
+    size_t nbuckets, count;
+    struct named *names;
+    size_t nnames, capnames;
+    struct tpl *retired; /* replaced while a render may still use them */
+    int active;          /* renders in progress */
+    unsigned long max_iterations;
+    char *autoescape; /* every file's until its {% autoescape %}; NULL: none */
+    int whitespace;   /* every file's: 0 all, 1 single, 2 oneline; -1: by its name */
+    char error[4096];
+};
+
+struct block_entry {
+    const char *name;
+    const struct node *n;
+};
+
+struct assets {
+    char **items[4]; /* css files, js files, css text, js text */
+    size_t count[4];
+};
+
+/* A render's own names ({% set %}, loop variables) are few: an array
+ * searched by name costs less than a hash table built for every render. */
+struct binding {
+    const char *name; /* from a compiled tree, which outlives the render */
+    json_t *v;        /* owned */
+};
+
+/* A keyword argument of the call being made, as the callee asks for it. */
+struct kwarg {
+    const char *name;
+    json_t *v; /* borrowed from the call */
+    bool used;
+};
+
+/* A place a render went into another template from: an include, a block
+ * of another file, a module's call. */
+struct via {
+    const struct tpl *tpl;
+    size_t off;
+};
+
+struct eddy_template_ctx {
+    eddy_template_loader *l;
+    const eddy_template_env *env;
+    eddy_buf *out;
+    json_t *ctx; /* borrowed */
+    struct binding *locals;
+    size_t nlocals, caplocals;
+    struct block_entry *blocks;
+    size_t nblocks;
+    struct assets *assets;
+    const struct tpl *cur; /* the template being rendered, for errors */
+    int depth;
+    int levels;   /* bodies being executed inside one another */
+    bool failed;  /* an error: stop (the try catching it clears it) */
+    bool raised;  /* the error is one a try catches */
+    int catching; /* try blocks with an except clause being executed */
+    unsigned long iterations;
+    struct via via[MAX_DEPTH];
+    int nvia;
+    struct kwarg *kw; /* of the helper or module being called */
+    size_t nkw;
+    char reason[512]; /* from eddy_template_fail */
+    char exc[512];    /* the raised error's message, for "except Exception as e" */
+};
+
+/* ------------------------------------------------------------ the parser */
+
+struct parser {
+    struct tpl *tp;
+    const char *s;
+    size_t len, pos;
+    int whitespace; /* 0 all, 1 single, 2 oneline */
+    char *err;
+    size_t errcap;
+    bool failed;
+    int depth;          /* expression nesting */
+    int nesting;        /* block tags inside block tags */
+    int nodes;          /* of the expression being parsed */
+    unsigned loop_refs; /* names "loop", includes and blocks seen: may read "loop" */
+};
+
+/* How a body ended: at the end of the file, at {% end %}, or at a clause
+ * of the block holding it ({% else %}, {% elif %}, {% except %},
+ * {% finally %}), whose suffix the block then reads. */
+enum term { END_EOF, END_END, END_ELSE, END_ELIF, END_EXCEPT, END_FINALLY };
+
+struct ending {
+    enum term term;
+    size_t off;          /* the tag's operator */
+    size_t sfx, sfx_end; /* its suffix */
+};
+
+/* --- expressions: a lexer over [pos, end) of the source */
+
+enum tok { T_END, T_NAME, T_INT, T_REAL, T_STR, T_OP, T_BAD };
+
+struct lexer {
+    struct parser *p;
+    size_t pos, end;
+    enum tok tok;
+    size_t start, tlen; /* the current token's span */
+    json_int_t ival;
+    double rval;
+};
+
+static inline bool tok_is(const struct lexer *x, enum tok k, const char *text)
+{
+    size_t n = strlen(text);
+    return x->tok == k && x->tlen == n && memcmp(x->p->s + x->start, text, n) == 0;
+}
+
+static inline bool op_is(const struct lexer *x, const char *op)
+{
+    return tok_is(x, T_OP, op);
+}
+static inline bool word_is(const struct lexer *x, const char *w)
+{
+    return tok_is(x, T_NAME, w);
+}
+
+/* ------------------------------------------------------------ execution */
+
+/* What executing a node tells the list it is in: go on, leave the loop,
+ * go to the loop's next round, or stop the render (an error). */
+enum { FLOW_NEXT = 0, FLOW_BREAK = 1, FLOW_CONTINUE = 2, FLOW_STOP = -1 };
+
+/* ------------------------------------------------------------ shared functions */
+
+/* template_loader.c: messages */
+/* tpl_format_error - "name:line:col: msg", then the line and a caret under
+ * off, into dst. */
+void tpl_format_error(char *dst, size_t cap, const struct tpl *tp, size_t off, const char *msg);
+int tpl_line_of(const struct tpl *tp, size_t off);
+void tpl_loader_fail(eddy_template_loader *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* template_loader.c: the cache and the names */
+char *tpl_resolve_name(const char *parent, const char *name, size_t len);
+struct tpl *tpl_load(eddy_template_loader *l, const char *name);
+void tpl_free_retired(eddy_template_loader *l);
+bool tpl_lookup(eddy_template_ctx *t, const char *name, bool want_helper,
+                eddy_template_helper_fn *h, eddy_template_global_fn *g);
+
+/* template_expr.c */
+int tpl_perr(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void *tpl_palloc(struct parser *p, size_t n);
+char *tpl_pstrndup(struct parser *p, const char *s, size_t n);
+void tpl_lex(struct lexer *x);
+int tpl_unexpected(struct lexer *x);
+struct expr *tpl_parse_expr(struct parser *p, size_t start, size_t end);
+
+/* template_parse.c */
+/* tpl_compile - tp->src into tp->body, with the loader's defaults; -1
+ * with the message in l->error. */
+int tpl_compile(struct tpl *tp, const eddy_template_loader *l, char *err, size_t errcap);
+/* tpl_space_len - the length of the space character at s[0..n) as
+ * Python's str.isspace and \s know them (ASCII's, \x1c-\x1f, U+0085,
+ * U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000),
+ * or 0. */
+size_t tpl_space_len(const char *s, size_t n);
+/* tpl_parse_body - nodes into *out up to the end of input or a tag that
+ * ends the body (end or a clause, which goes to *end); in_block names the
+ * tag whose body it is (NULL at the top), in_loop whether break and
+ * continue may appear. */
+int tpl_parse_body(struct parser *p, const char *in_block, bool in_loop, struct node **out,
+                   struct ending *end);
+struct node *tpl_new_node(struct parser *p, enum nkind k, size_t off);
+
+/* template_control.c: the tags that hold bodies and clauses; the node is
+ * made, [sa, sb) is the tag's suffix. 0, or -1 after tpl_perr. */
+int tpl_parse_if(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_for(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_while(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+int tpl_parse_try(struct parser *p, struct node *n, size_t sa, size_t sb, bool in_loop);
+
+/* template_eval.c */
+const char *tpl_type_name(const json_t *v);
+json_t *tpl_eval(eddy_template_ctx *t, const struct expr *e);
+/* tpl_call_helper - fn(argv) without keyword arguments (autoescape, apply,
+ * static_url for a module's file), a failure named after the helper. */
+json_t *tpl_call_helper(eddy_template_ctx *t, const char *name, size_t off,
+                        eddy_template_helper_fn fn, size_t argc, json_t *const *argv);
+
+/* A call expression's arguments, evaluated: positional ones in argv, the
+ * keyword ones offered through eddy_template_kwarg while the callee runs. */
+struct call {
+    json_t *small[8], **argv;
+    size_t argc; /* positional */
+    struct kwarg kwsmall[4], *kw;
+    struct kwarg *outer_kw; /* the enclosing call's, restored after */
+    size_t outer_nkw;
+};
+/* tpl_call_begin - evaluate e's arguments into c and offer the keyword
+ * ones; 0, or -1 (nothing held) after an error. */
+int tpl_call_begin(eddy_template_ctx *t, const struct expr *e, struct call *c);
+/* tpl_call_end - after the callee (a helper, or a module) ran (ok: it
+ * succeeded): a keyword it never asked for is an error of the call; the
+ * arguments released. Returns ok, or false after that error. */
+bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bool ok, bool module);
+
+/* template_render.c: a render's errors */
+/* tpl_rt_error - an error at off of the current template that a program
+ * can make at run time (an unknown name, a helper failing): inside a try
+ * with an except clause it is raised (the try catches it); else it fails
+ * the render in debug mode and is logged in production, where the caller
+ * renders nothing. */
+void tpl_rt_error(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* tpl_fatal - an error that stops the render in every mode and that no
+ * try catches (out of memory, a limit, a template that cannot load). */
+void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* tpl_add_via - " (via a.html:3, base.html:1)" after the first line of
+ * the message in dst: the includes, blocks and modules the current
+ * template was reached through, innermost first (Tornado's form). */
+void tpl_add_via(const eddy_template_ctx *t, char *dst, size_t cap);
+
+/* template_exec.c */
+int tpl_render_chain(eddy_template_ctx *t, const char *name);
+void tpl_locals_free(eddy_template_ctx *t);
+
+/* template_helpers.c, template_linkify.c */
+int tpl_add_builtins(eddy_template_loader *l);
+json_t *tpl_linkify(eddy_template_ctx *t, size_t argc, json_t *const *argv);
+
+/* ------------------------------------------------------------ inline: the hot path */
+
+static inline bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+static inline bool is_ident_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static inline bool is_ident(char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* same_name - a == b for the short names templates use, without a call
+ * into libc for each (a loop body looks its variable up on every row). */
+static inline bool same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static inline json_t *local_get(const eddy_template_ctx *t, const char *name)
+{
+    for (size_t i = t->nlocals; i-- > 0;)
+        if (same_name(t->locals[i].name, name))
+            return t->locals[i].v;
+    return NULL;
+}
+
+/* peek - the value of a name or a path through objects (post.author.name),
+ * which most {{ }} are, without taking a reference: NULL when e is
+ * anything else, or when eval must say why it fails or call a global. */
+static inline json_t *peek(const eddy_template_ctx *t, const struct expr *e)
+{
+    json_t *v;
+    switch (e->kind) {
+    case X_LIT:
+        return e->lit;
+    case X_NAME:
+        v = local_get(t, e->name);
+        return v || !t->ctx ? v : json_object_getn(t->ctx, e->name, e->namelen);
+    case X_ATTR:
+        if (!(v = peek(t, e->a)))
+            return NULL;
+        if (json_is_object(v)) {
+            json_t *field = json_object_getn(v, e->name, e->namelen);
+            return field ? field : json_null();
+        }
+        return json_is_null(v) ? v : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static inline bool truthy(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return json_string_length(v) > 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0.0;
+    case JSON_TRUE:
+        return true;
+    case JSON_ARRAY:
+        return json_array_size(v) > 0;
+    case JSON_OBJECT:
+        return json_object_size(v) > 0;
+    default:
+        return false;
+    }
+}
+
+/* write_value - v as text: escaped (&<>"') or not. */
+static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
+{
+    char num[64];
+    const char *s = num;
+    size_t n;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        s = json_string_value(v);
+        n = json_string_length(v);
+        break;
+    case JSON_INTEGER: { /* by hand: snprintf is most of a short {{ id }} */
+        json_int_t i = json_integer_value(v);
+        unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+        char *p = num + sizeof num;
+        do
+            *--p = (char)('0' + m % 10);
+        while (m /= 10);
+        if (i < 0)
+            *--p = '-';
+        s = p;
+        n = (size_t)(num + sizeof num - p);
+        break;
+    }
+    case JSON_REAL:
+        eddy_real_text(num, sizeof num, json_real_value(v));
+        n = strlen(num);
+        break;
+    case JSON_TRUE:
+        s = "true";
+        n = 4;
+        break;
+    case JSON_FALSE:
+        s = "false";
+        n = 5;
+        break;
+    case JSON_NULL:
+        return 0;
+    default: {
+        char *j = json_dumps(v, JSON_COMPACT);
+        if (!j)
+            return -1;
+        int rc = escape ? eddy_xhtml_escape_to(out, j, strlen(j)) : eddy_buf_append_str(out, j);
+        free(j);
+        return rc;
+    }
+    }
+    return escape ? eddy_xhtml_escape_to(out, s, n) : eddy_buf_append(out, s, n);
+}
+
+#endif
