@@ -1,7 +1,7 @@
 /*
  * render - templates as responses; see render.h.
  *
- * The engine (template.c) knows nothing of requests: a render gets the
+ * The engine (template*.c) knows nothing of requests: a render gets the
  * request as its user pointer and a table of default names that read it.
  * A page renders straight into the response body, which is still only
  * buffered: module CSS and JS can be put in once all of the page is

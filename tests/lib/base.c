@@ -1,7 +1,7 @@
 /*
  * Tests for the ground floor's shared helpers that have no suite of their
  * own: URL escaping modes, HTTP dates both ways, byte-span comparisons.
- * (HTML escaping is tested at every offset in template.c, Range and
+ * (HTML escaping is tested at every offset in template_pages.c, Range and
  * If-None-Match through static files in static.c, URL decoding in
  * http_parser.c.)
  */
