@@ -158,9 +158,8 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (what & EV_WRITE) {
-        eddy_conn_flush(c);
-        if (c->dead || c->closing)
-            return;
+        if (eddy_conn_flush(c) < 0 || c->closing)
+            return; /* closed (and maybe freed), or on its way out */
         if (!c->out && !c->req) { /* caught up: take the pipelined requests waiting */
             process(c);
             eddy_conn_flush(c);
@@ -482,11 +481,11 @@ void eddy_conn_peer_ip(const struct conn *c, char out[INET6_ADDRSTRLEN])
 
 /* quote:begin flush-out */
 /* eddy_conn_flush - write what the output holds; arm for the rest. */
-void eddy_conn_flush(struct conn *c)
+int eddy_conn_flush(struct conn *c)
 {
     eddy_server *s = c->server;
     if (c->dead)
-        return;
+        return -1;
     while (c->out && c->out->len) {
         ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL);
         if (n > 0) {
@@ -505,8 +504,8 @@ void eddy_conn_flush(struct conn *c)
         c->out = NULL;
     }
     if (c->dead) {
-        eddy_conn_close(c);
-        return;
+        eddy_conn_close(c); /* may free c: the caller must not look at it again */
+        return -1;
     }
     if (c->closing && !c->out && !(c->req && c->req->task)) {
         /* Closing with unread input would make the kernel answer it with a
@@ -515,7 +514,7 @@ void eddy_conn_flush(struct conn *c)
          * a moment, then close — nginx's lingering close. */
         if (c->lingering || shutdown(c->fd, SHUT_WR) < 0) {
             eddy_conn_close(c);
-            return;
+            return -1;
         }
         c->lingering = 1;
         event_base_gettimeofday_cached(s->base, &c->head_started);
@@ -524,13 +523,14 @@ void eddy_conn_flush(struct conn *c)
             c->req = NULL;
         }
         arm(c);
-        return;
+        return 0;
     }
     if (!c->out && s->stopping && !c->req && !(c->in && c->in_end > c->in_start)) {
         eddy_conn_close(c); /* stopping: an idle connection goes now */
-        return;
+        return -1;
     }
     arm(c);
+    return 0;
 }
 /* quote:end flush-out */
 

@@ -123,8 +123,9 @@ void eddy_conn_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                       int len, void *arg);
 
 /* eddy_conn_flush - write what c's output holds, then close it or arm it
- * for what it waits for next. */
-void eddy_conn_flush(struct conn *c);
+ * for what it waits for next. 0, or -1 when c was closed: unless a task
+ * holds its request, c is freed then and must not be touched again. */
+int eddy_conn_flush(struct conn *c);
 
 /* eddy_conn_close - close c now (or, while its request's task runs,
  * cancel the task and close when it ends). */

@@ -85,6 +85,13 @@ static void handle(eddy_req *r, void *arg)
                 return;
             }
         }
+    } else if (path_is(r, "/buffered")) {
+        /* 4 MiB written at once and left for the loop to send after the
+         * handler has returned */
+        static char block[1 << 16];
+        memset(block, 'b', sizeof block);
+        for (int i = 0; i < 64; i++)
+            eddy_write(r, block, sizeof block);
     } else if (path_is(r, "/missing")) {
         eddy_send_error(r, 404, "no such page");
     } else if (path_is(r, "/refuse")) {
@@ -459,6 +466,35 @@ Test(server, client_leaving_mid_body_or_mid_handler_costs_nothing)
     for (int i = 0; i < 50 && srv.cancelled == 0; i++)
         usleep(20 * 1000);
     cr_assert_eq(srv.cancelled, 1, "the waiting handler was not told the client left");
+    exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+}
+
+/* hang_up_mid_response - ask for path, read a little of the answer, and
+ * reset the connection while the server still has much to write. */
+static void hang_up_mid_response(const char *path)
+{
+    char req[128], buf[4096];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+    int fd = th_connect(st.port, 2000);
+    cr_assert_geq(fd, 0);
+    th_send_str(fd, req);
+    cr_assert_gt(recv(fd, buf, sizeof buf, 0), 0, "no answer to %s", path);
+    usleep(50 * 1000); /* the server is now waiting for us to read more */
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd);
+}
+
+Test(server, a_client_that_hangs_up_mid_response_leaves_the_server_well)
+{
+    /* Once with the body left to the loop after the handler returned, once
+     * while the handler streams it: the write that fails must not touch
+     * the connection it has just closed (ASan watches this test). */
+    for (int i = 0; i < 3; i++) {
+        hang_up_mid_response("/buffered");
+        hang_up_mid_response("/huge");
+    }
+    usleep(100 * 1000);
     exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
 }
 
