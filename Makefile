@@ -26,7 +26,7 @@ CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
                -I$(BUILD)/include -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       := libevent zlib jansson libcrypto
+PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
 EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
