@@ -121,6 +121,12 @@ $(BUILD)/fixtures/%: $(BUILD)/tests/fixtures/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $< -o $@ -lpthread
 
+# crawlsite (lesson 15's crawl site) runs on libeddy's server: a thousand
+# slow pages at once are sleeping tasks, not threads.
+$(BUILD)/fixtures/crawlsite: $(BUILD)/tests/fixtures/crawlsite.o $(BUILD)/lib/libeddy.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< -o $@ $(EDDY_LIBS)
+
 fixtures: $(FIXTURE_BINS)
 
 # make pageserver ARGS='--delay 100ms --size 10k'
