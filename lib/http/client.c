@@ -419,7 +419,7 @@ static int on_head(void *owner, const eddy_http_message *head)
         else if (call->redirects >= call->max_redirects)
             call->redirect_error = "too many redirects";
         else if (eddy_url_resolve(call->url, strlen(call->url), loc->p, loc->len, &to) < 0 || !to.data)
-            call->redirect_error = "malformed Location in a redirect";
+            call->redirect_error = "malformed Location in a redirect"; /* EPROTO, not ELOOP */
         else
             call->redirect_to = eddy_buf_detach(&to, NULL);
         eddy_buf_free(&to);
@@ -484,9 +484,10 @@ static void response_done(eddy_http_call *call)
     call->reader_ready = 0;
     if (call->redirect_error) {
         char text[120];
-        snprintf(text, sizeof text, "%s (after %d)", call->redirect_error, call->redirects);
+        int malformed = strncmp(call->redirect_error, "malformed", 9) == 0;
+        snprintf(text, sizeof text, "%s (after %d redirects)", call->redirect_error, call->redirects);
         eddy_http_response_free(resp);
-        finish(call, NULL, ELOOP, text);
+        finish(call, NULL, malformed ? EPROTO : ELOOP, text);
     } else if (call->redirect_to) {
         eddy_http_response_free(resp);
         follow(call, status);
