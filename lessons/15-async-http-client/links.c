@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* quote:begin extract-links */
 int extract_links(const char *page_url, const char *html, size_t len,
                   void (*found)(const char *url, void *arg), void *arg)
 {
@@ -77,4 +76,3 @@ oom:
     eddy_buf_free(&norm);
     return -1;
 }
-/* quote:end extract-links */

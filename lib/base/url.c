@@ -278,6 +278,7 @@ int eddy_url_resolve(const char *base, size_t base_len, const char *ref, size_t 
     rc |= eddy_buf_append_char(out, ':');
     if (auth_from->authority.p)
         rc |= append_span(out, "//", auth_from->authority);
+    size_t path_at = out->len;
     if (rc == 0) {
         if (auth_from == &r) {
             rc = remove_dots(out, r.path.p, r.path.len);
@@ -290,6 +291,14 @@ int eddy_url_resolve(const char *base, size_t base_len, const char *ref, size_t 
         } else {
             rc = merge_paths(out, &b, r.path);
         }
+    }
+    /* Without an authority, a path that came out as "//x" would read as
+     * one: keep it a path with "/." in front (as browsers do). */
+    if (rc == 0 && !auth_from->authority.p && out->len - path_at >= 2 &&
+        memcmp(out->data + path_at, "//", 2) == 0 && (rc = eddy_buf_reserve(out, 2)) == 0) {
+        memmove(out->data + path_at + 2, out->data + path_at, out->len - path_at + 1);
+        memcpy(out->data + path_at, "/.", 2);
+        out->len += 2;
     }
     if (rc == 0)
         rc = append_span(out, "?", query_from->query);

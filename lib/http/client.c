@@ -747,6 +747,7 @@ static void resolve_future(eddy_http_response *resp, void *arg)
     eddy_future_resolve(arg, 0, resp);
 }
 
+/* quote:begin eddy-http-fetch */
 int eddy_http_fetch(eddy_http_client *c, const eddy_http_request *req, eddy_http_response **resp)
 {
     *resp = NULL;
@@ -777,3 +778,4 @@ int eddy_http_fetch(eddy_http_client *c, const eddy_http_request *req, eddy_http
     eddy_future_release(f);
     return rc;
 }
+/* quote:end eddy-http-fetch */

@@ -91,6 +91,8 @@ Test(url_resolve, the_examples_of_rfc_3986)
                          cases[i][0]);
     cr_expect_str_eq(resolved("http://h", "x"), "http://h/x", "a base without a path");
     cr_expect_str_eq(resolved("not absolute", "x"), "(error)");
+    /* a path that would come out as "//g" with no authority stays a path */
+    cr_expect_str_eq(resolved("x:/a/b", "..//g"), "x:/.//g");
 }
 
 static const char *normal(const char *s)
