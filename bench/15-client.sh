@@ -156,8 +156,8 @@ for n in $CELLS; do
             fi
             reqs=$(field requests "$line"); errs=$(field errors "$line"); wall=$(field wall "$line")
             cpu=$(field cpu "$line"); mem=$(field bytes_per_request_in_flight "$line")
-            per=$(awk -v r="${reqs:-0}" -v c="${cpu:-0}" 'BEGIN { printf "%.0f", c > 0 ? r / c : 0 }')
-            rps=$(awk -v r="${reqs:-0}" -v w="${wall:-0}" 'BEGIN { printf "%.0f", w > 0 ? r / w : 0 }')
+            per=$(awk -v r="${reqs:-0}" -v c="${cpu:-0}" 'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')
+            rps=$(awk -v r="${reqs:-0}" -v w="${wall:-0}" 'BEGIN { printf "%.0f", (w > 0 ? r / w : 0) }')
             load=$(cut -d' ' -f1 /proc/loadavg)
             printf '%-13s %5s %3s %9s %6s %8s %9s %12s %10s %10s  %s\n' "$c" "$n" "$run" "${reqs:-0}" "${errs:-0}" "${wall:-0}" "${cpu:-0}" "$per" "$rps" "${mem:-0}" "$load"
             echo "$c,$n,$run,${reqs:-0},${errs:-0},${wall:-0},${cpu:-0},$per,$rps,${mem:-0},$load" >>"$csv"

@@ -26,7 +26,7 @@ int extract_links(const char *page_url, const char *html, size_t len,
     const char *end = html + len;
     for (const char *p = html; p + 5 < end; p++) {
         /* an attribute called href: after a space inside a tag */
-        if (strncasecmp(p, "href", 4) != 0 || p == html || !isspace((unsigned char)p[-1]))
+        if ((*p | 0x20) != 'h' || strncasecmp(p, "href", 4) != 0 || p == html || !isspace((unsigned char)p[-1]))
             continue;
         const char *v = p + 4;
         while (v < end && isspace((unsigned char)*v))
