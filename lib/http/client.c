@@ -15,7 +15,8 @@
  *
  * Every way a fetch can end goes through finish(), which stops its
  * timers, closes or returns its connection, gives back its slot and
- * starts the next queued fetch.
+ * starts the next queued fetch. What a fetch is made of (the copied
+ * request, its target, the head it writes) is client_request.c's.
  */
 #include "client_internal.h"
 
@@ -30,15 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <openssl/ssl.h>
 #include <time.h>
-
-enum {
-    DEFAULT_TIMEOUT_MS = 20000, /* Tornado's connect_timeout and request_timeout */
-    DEFAULT_MAX_REDIRECTS = 5,
-};
-#define DEFAULT_MAX_BODY (100ull * 1024 * 1024)
 
 double client_now_ms(void)
 {
@@ -101,8 +95,6 @@ eddy_http_client *eddy_http_client_new(const eddy_http_client_config *cfg)
     return c;
 }
 
-static void call_free(eddy_http_call *call);
-
 void eddy_http_client_free(eddy_http_client *c)
 {
     if (!c)
@@ -163,73 +155,6 @@ static void list_remove(eddy_http_call **head, eddy_http_call **tail, eddy_http_
     call->q_next = call->q_prev = NULL;
 }
 
-/* ------------------------------------------------------------ where a fetch goes */
-
-/* set_target - aim call at url: parse it, and note the host, port and the
- * key of its connection pool. NULL, or why it cannot be fetched. */
-static const char *set_target(eddy_http_call *call, const char *url)
-{
-    free(call->url);
-    free(call->host);
-    free(call->host_key);
-    call->host = call->host_key = NULL;
-    if (!(call->url = strdup(url)))
-        return "out of memory";
-    eddy_url *u = &call->parts;
-    if (eddy_url_parse(call->url, strlen(call->url), u) < 0)
-        return "malformed URL";
-    if (eddy_str_case_eq(u->scheme, "https"))
-        call->https = 1;
-    else if (eddy_str_case_eq(u->scheme, "http"))
-        call->https = 0;
-    else
-        return u->scheme.p ? "unsupported URL scheme (http and https only)"
-                           : "not an absolute URL (http://host/...)";
-    if (!u->host.p || u->host.len == 0)
-        return "URL without a host";
-    int port = u->port_number >= 0 ? u->port_number : (call->https ? 443 : 80);
-    if (port == 0)
-        return "URL with port 0";
-    snprintf(call->port, sizeof call->port, "%d", port);
-    call->host = strndup(u->host.p, u->host.len);
-    if (!call->host)
-        return "out of memory";
-    for (char *p = call->host; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    size_t n = strlen(call->host) + 24;
-    if (!(call->host_key = malloc(n)))
-        return "out of memory";
-    snprintf(call->host_key, n, "%s://%s%s%s:%d", call->https ? "https" : "http",
-             u->host_is_ipv6 ? "[" : "", call->host, u->host_is_ipv6 ? "]" : "", port);
-    return NULL;
-}
-
-/* remember_url - add url (normalised) to the fetch's chain; 1 if it was
- * there already (a loop), 0, or -1 on ENOMEM. */
-static int remember_url(eddy_http_call *call, const char *url)
-{
-    eddy_buf n = EDDY_BUF_INIT;
-    if (eddy_url_normalize(url, strlen(url), &n) < 0 || !n.data) {
-        eddy_buf_free(&n);
-        return -1;
-    }
-    for (int i = 0; i <= call->redirects && call->visited && call->visited[i]; i++) {
-        if (strcmp(call->visited[i], n.data) == 0) {
-            eddy_buf_free(&n);
-            return 1;
-        }
-    }
-    char **v = realloc(call->visited, (size_t)(call->redirects + 2) * sizeof *v);
-    if (!v) {
-        eddy_buf_free(&n);
-        return -1;
-    }
-    call->visited = v;
-    v[call->redirects] = eddy_buf_detach(&n, NULL);
-    v[call->redirects + 1] = NULL;
-    return 0;
-}
-
 /* ------------------------------------------------------------ ending a fetch */
 
 static void on_deliver(evutil_socket_t fd, short what, void *arg);
@@ -288,7 +213,7 @@ static void on_deliver(evutil_socket_t fd, short what, void *arg)
     call->result = NULL;
     eddy_http_done_fn done = call->done;
     void *done_arg = call->done_arg;
-    call_free(call); /* before done: done may free the client */
+    client_call_free(call); /* before done: done may free the client */
     done(resp, done_arg);
 }
 
@@ -318,66 +243,6 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ sending */
 
-static int is_idempotent(const char *m)
-{
-    static const char *const safe[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
-    for (size_t i = 0; i < sizeof safe / sizeof *safe; i++)
-        if (strcmp(m, safe[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* has_header - the caller gave a header called name. */
-static int has_header(const eddy_http_call *call, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < call->header_count; i++)
-        if (strncasecmp(call->headers[i], name, n) == 0 && call->headers[i][n] == ':')
-            return 1;
-    return 0;
-}
-
-/* write_head - the request head into out. */
-static int write_head(eddy_http_call *call, eddy_buf *out)
-{
-    const eddy_url *u = &call->parts;
-    int rc = eddy_buf_printf(out, "%s ", call->method);
-    rc |= u->path.len ? eddy_buf_append(out, u->path.p, u->path.len) : eddy_buf_append_char(out, '/');
-    if (u->query.p)
-        rc |= eddy_buf_append_char(out, '?') | eddy_buf_append(out, u->query.p, u->query.len);
-    int port = atoi(call->port);
-    int default_port = port == (call->https ? 443 : 80);
-    rc |= eddy_buf_printf(out, " HTTP/1.1\r\nHost: %s%s%s", u->host_is_ipv6 ? "[" : "", call->host,
-                          u->host_is_ipv6 ? "]" : "");
-    if (!default_port)
-        rc |= eddy_buf_printf(out, ":%d", port);
-    rc |= eddy_buf_append_str(out, "\r\n");
-    if (call->client->user_agent[0] && !has_header(call, "user-agent"))
-        rc |= eddy_buf_printf(out, "User-Agent: %s\r\n", call->client->user_agent);
-    if (call->decompress && !has_header(call, "accept-encoding"))
-        rc |= eddy_buf_append_str(out, "Accept-Encoding: gzip\r\n");
-    int same_origin = strcmp(call->host_key, call->origin_key) == 0;
-    for (size_t i = 0; i < call->header_count; i++) {
-        const char *h = call->headers[i];
-        /* Credentials are for the host they were given for, not for
-         * wherever a redirect points. */
-        if (!same_origin && (strncasecmp(h, "authorization:", 14) == 0 ||
-                             strncasecmp(h, "cookie:", 7) == 0))
-            continue;
-        rc |= eddy_buf_printf(out, "%s\r\n", h);
-    }
-    if (call->body) {
-        if (!has_header(call, "content-type"))
-            rc |= eddy_buf_printf(out, "Content-Type: %s\r\n", call->content_type);
-        rc |= eddy_buf_printf(out, "Content-Length: %zu\r\n", call->body_len);
-    } else if (!strcmp(call->method, "POST") || !strcmp(call->method, "PUT") ||
-               !strcmp(call->method, "PATCH")) {
-        rc |= eddy_buf_append_str(out, "Content-Length: 0\r\n");
-    }
-    rc |= eddy_buf_append_str(out, "\r\n");
-    return rc;
-}
-
 void client_call_connecting(eddy_http_call *call)
 {
     struct timeval tv = {call->connect_timeout_ms / 1000, (call->connect_timeout_ms % 1000) * 1000};
@@ -390,7 +255,7 @@ void client_call_connected(eddy_http_call *call)
     eddy_buf *out = &call->client->scratch;
     eddy_buf_clear(out);
     call->reused = call->conn->requests > 0;
-    if (write_head(call, out) < 0 || (call->body && eddy_buf_append(out, call->body, call->body_len) < 0) ||
+    if (client_call_write_head(call, out) < 0 || (call->body && eddy_buf_append(out, call->body, call->body_len) < 0) ||
         client_conn_send(call->conn, out->data, out->len) < 0) {
         finish(call, NULL, ENOMEM, "out of memory for the request");
         return;
@@ -440,7 +305,7 @@ static void follow(eddy_http_call *call, int status)
     char *to = call->redirect_to;
     call->redirect_to = NULL;
     call->redirects++;
-    int loop = remember_url(call, to);
+    int loop = client_call_remember_url(call, to);
     if (loop != 0) {
         free(to);
         finish(call, NULL, loop < 0 ? EPROTO : ELOOP,
@@ -461,7 +326,7 @@ static void follow(eddy_http_call *call, int status)
         call->body = NULL;
         call->body_len = 0;
     }
-    const char *why = set_target(call, to);
+    const char *why = client_call_set_target(call, to);
     free(to);
     if (why) {
         finish(call, NULL, EINVAL, why);
@@ -530,7 +395,7 @@ void client_call_closed(eddy_http_call *call, int error, const char *text)
     /* A pooled connection the server had closed meanwhile: nothing came
      * back. Try once more on a new one, if repeating is harmless. */
     if (call->reused && call->reader.bytes_in == 0 && call->reader.state == READ_HEAD &&
-        !call->retried && is_idempotent(call->method)) {
+        !call->retried && client_method_idempotent(call->method)) {
         call->conn = NULL;
         conn->call = NULL;
         client_conn_close(conn);
@@ -588,127 +453,18 @@ void client_dispatch(eddy_http_client *c)
     }
 }
 
-/* copy_body - the request's body in whichever form it was given. */
-static const char *copy_body(eddy_http_call *call, const eddy_http_request *req)
-{
-    const char *type = req->content_type ? req->content_type : "application/octet-stream";
-    if (req->form) {
-        eddy_buf b = EDDY_BUF_INIT;
-        for (size_t i = 0; req->form[i] && req->form[i + 1]; i += 2) {
-            if ((i && eddy_buf_append_char(&b, '&') < 0) ||
-                eddy_url_escape_to(&b, req->form[i], strlen(req->form[i]), EDDY_URL_PLUS) < 0 ||
-                eddy_buf_append_char(&b, '=') < 0 ||
-                eddy_url_escape_to(&b, req->form[i + 1], strlen(req->form[i + 1]), EDDY_URL_PLUS) < 0) {
-                eddy_buf_free(&b);
-                return "out of memory";
-            }
-        }
-        call->body = eddy_buf_detach(&b, &call->body_len);
-        type = "application/x-www-form-urlencoded";
-    } else if (req->json) {
-        call->body = json_dumps(req->json, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!call->body)
-            return "cannot serialise the JSON body";
-        call->body_len = strlen(call->body);
-        type = "application/json";
-    } else if (req->body) {
-        call->body = malloc(req->body_len ? req->body_len : 1);
-        if (!call->body)
-            return "out of memory";
-        memcpy(call->body, req->body, req->body_len);
-        call->body_len = req->body_len;
-    }
-    if (call->body && !(call->content_type = strdup(type)))
-        return "out of memory";
-    return NULL;
-}
-
-/* call_new - the fetch, with everything copied from req; *why says what
- * makes it impossible (it then ends with that error at once). */
-static eddy_http_call *call_new(eddy_http_client *c, const eddy_http_request *req, const char **why)
-{
-    eddy_http_call *call = calloc(1, sizeof *call);
-    if (!call)
-        return NULL;
-    call->client = c;
-    call->t_start = client_now_ms();
-    evtimer_assign(&call->request_timer, c->base, on_request_timeout, call);
-    evtimer_assign(&call->connect_timer, c->base, on_connect_timeout, call);
-    event_assign(&call->deliver, c->base, -1, 0, on_deliver, call);
-    call->connect_timeout_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : DEFAULT_TIMEOUT_MS;
-    call->request_timeout_ms = req->request_timeout_ms > 0 ? req->request_timeout_ms : DEFAULT_TIMEOUT_MS;
-    call->follow = !req->no_follow;
-    call->max_redirects = req->max_redirects < 0 ? -1
-                          : req->max_redirects ? req->max_redirects
-                                               : DEFAULT_MAX_REDIRECTS;
-    call->decompress = !req->no_decompress;
-    call->max_body = req->max_body_bytes ? req->max_body_bytes : DEFAULT_MAX_BODY;
-    call->header_cb = req->header_cb;
-    call->body_cb = req->body_cb;
-    call->cb_arg = req->cb_arg;
-    *why = copy_body(call, req);
-    const char *method = req->method ? req->method : call->body ? "POST" : "GET";
-    if (!(call->method = strdup(method)) && !*why)
-        *why = "out of memory";
-    for (size_t i = 0; req->headers && req->headers[i]; i++)
-        call->header_count++;
-    if (call->header_count && !*why) {
-        call->headers = calloc(call->header_count, sizeof *call->headers);
-        for (size_t i = 0; call->headers && i < call->header_count; i++) {
-            const char *h = req->headers[i];
-            /* A line break would start a header the caller did not write. */
-            if (strpbrk(h, "\r\n") || !strchr(h, ':'))
-                *why = "malformed request header (want \"Name: value\")";
-            if (!(call->headers[i] = strdup(h)))
-                *why = "out of memory";
-        }
-        if (!call->headers)
-            *why = "out of memory";
-    }
-    if (!*why && strpbrk(method, " \r\n\t"))
-        *why = "malformed method";
-    if (!*why)
-        *why = set_target(call, req->url ? req->url : "");
-    if (!*why) {
-        call->origin_key = strdup(call->host_key);
-        int r = remember_url(call, call->url);
-        if (!call->origin_key || r < 0)
-            *why = r < 0 ? "malformed URL" : "out of memory";
-    }
-    return call;
-}
-
-static void call_free(eddy_http_call *call)
-{
-    event_del(&call->request_timer);
-    event_del(&call->connect_timer);
-    event_del(&call->deliver);
-    free(call->method);
-    for (size_t i = 0; call->headers && i < call->header_count; i++)
-        free(call->headers[i]);
-    free(call->headers);
-    free(call->body);
-    free(call->content_type);
-    free(call->url);
-    free(call->host);
-    free(call->host_key);
-    free(call->origin_key);
-    free(call->redirect_to);
-    for (int i = 0; call->visited && call->visited[i]; i++)
-        free(call->visited[i]);
-    free(call->visited);
-    free(call);
-}
-
 eddy_http_call *eddy_http_fetch_cb(eddy_http_client *c, const eddy_http_request *req,
                                    eddy_http_done_fn done, void *arg)
 {
     const char *why = NULL;
-    eddy_http_call *call = call_new(c, req, &why);
+    eddy_http_call *call = client_call_new(c, req, &why);
     if (!call) {
         errno = ENOMEM;
         return NULL;
     }
+    evtimer_assign(&call->request_timer, c->base, on_request_timeout, call);
+    evtimer_assign(&call->connect_timer, c->base, on_connect_timeout, call);
+    event_assign(&call->deliver, c->base, -1, 0, on_deliver, call);
     call->done = done;
     call->done_arg = arg;
     if (why) {
@@ -730,14 +486,14 @@ void eddy_http_call_cancel(eddy_http_call *call)
     if (call->delivering) {
         list_remove(&c->delivering, NULL, call);
         eddy_http_response_free(call->result);
-        call_free(call);
+        client_call_free(call);
         return;
     }
     finish(call, NULL, ECANCELED, "cancelled");
     /* finish queued the delivery: take it back, nobody is to be called */
     list_remove(&c->delivering, NULL, call);
     eddy_http_response_free(call->result);
-    call_free(call);
+    client_call_free(call);
 }
 
 /* ------------------------------------------------------------ from a task */

@@ -1,8 +1,9 @@
 /*
  * client_internal - what the client's files share (client.h is the API).
  *
- *   client.c           the client, the queue of fetches, requests, redirects,
- *                      and the two ways to wait (a task or a callback)
+ *   client.c           the client, the queue of fetches, redirects, and the
+ *                      two ways to wait (a task or a callback)
+ *   client_request.c   a fetch's copy of the request, its target, the head it writes
  *   client_conn.c      connections: evdns lookups, connect, TLS, the keep-alive pool
  *   client_response.c  reading one response: head, framing, gzip, limits
  *
@@ -205,6 +206,27 @@ void client_pool_free(eddy_http_client *c);
 /* client_tls_ctx - the client's TLS context, made on first use; NULL with
  * c->error set. */
 SSL_CTX *client_tls_ctx(eddy_http_client *c);
+
+/* client_request.c: a fetch and what it sends. */
+
+/* client_call_new - a fetch with req copied and defaults filled in
+ * (timers not yet assigned); *why is set when it cannot be fetched (it
+ * then ends at once with that error). NULL on ENOMEM. */
+eddy_http_call *client_call_new(eddy_http_client *c, const eddy_http_request *req, const char **why);
+void client_call_free(eddy_http_call *call);
+
+/* client_call_set_target - aim call at url; NULL, or why it cannot be fetched. */
+const char *client_call_set_target(eddy_http_call *call, const char *url);
+
+/* client_call_remember_url - add url to the chain of this fetch; 1 if it
+ * was there (a loop), 0, or -1 when it cannot be normalised or on ENOMEM. */
+int client_call_remember_url(eddy_http_call *call, const char *url);
+
+/* client_call_write_head - the request head into out; 0 or -1. */
+int client_call_write_head(eddy_http_call *call, eddy_buf *out);
+
+/* client_method_idempotent - repeating it is harmless (RFC 9110 9.2.2). */
+int client_method_idempotent(const char *method);
 
 /* Called by the connection layer. */
 void client_call_connecting(eddy_http_call *call);
