@@ -26,7 +26,7 @@ CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
                -I$(BUILD)/include -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       := libevent zlib jansson libcrypto
+PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
 EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
@@ -122,6 +122,12 @@ FIXTURE_BINS := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(wildcard tes
 $(BUILD)/fixtures/%: $(BUILD)/tests/fixtures/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $< -o $@ -lpthread
+
+# crawlsite (lesson 15's crawl site) runs on libeddy's server: a thousand
+# slow pages at once are sleeping tasks, not threads.
+$(BUILD)/fixtures/crawlsite: $(BUILD)/tests/fixtures/crawlsite.o $(BUILD)/lib/libeddy.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $< -o $@ $(EDDY_LIBS)
 
 fixtures: $(FIXTURE_BINS)
 

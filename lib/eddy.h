@@ -17,6 +17,7 @@
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>
+#include <eddy/http/client.h>
 #include <eddy/http/http_parser.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>

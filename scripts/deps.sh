@@ -25,6 +25,9 @@ libssl-dev           core   TLS, SHA-1/HMAC, scrypt, secure random
 libsqlite3-dev       core   the embedded default database
 libjansson-dev       core   JSON bodies, template contexts
 python3              core   scripts: the course quote check
+openssl              core   the client's TLS tests make a throwaway CA with it
+nginx-light          core   a real server the client is tested against (and the nginx reference server)
+python3-tornado      core   Tornado, a real server the client is tested against (and the reference server)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
@@ -33,9 +36,9 @@ qemu-user            cross  make check-aarch64: runs it
 libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline drawing
-python3-tornado      bench  the Tornado reference server
-nginx-light          bench  the nginx reference server
 graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
+libcurl4-openssl-dev bench  libcurl's multi interface, the C client the HTTP client is compared with
+python3-pycurl       bench  Tornado's curl_httpclient, in the client benchmark
 "
 
 groups=("$@")

@@ -1,0 +1,1 @@
+../../lessons/15-async-http-client/links.h
