@@ -23,12 +23,14 @@ CFLAGS_WARN := -Wall -Wextra -Wpedantic -Werror
 OPTFLAGS    ?= -O2 -g
 SANFLAGS    ?=
 CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
-               -I$(BUILD)/include -MMD -MP
+               -I$(BUILD)/include $(EDDY_PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       := libevent zlib jansson libcrypto
+PKGS_LIB       := libevent zlib jansson libcrypto sqlite3 libmariadb
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
+# MariaDB Connector/C keeps its headers in a folder of their own.
+EDDY_PKG_CFLAGS := $(shell pkg-config --cflags libmariadb 2>/dev/null)
 EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 
 .DEFAULT_GOAL := all

@@ -22,6 +22,8 @@ zlib1g-dev           core   gzip responses, WebSocket permessage-deflate
 libcriterion-dev     core   the test framework
 libssl-dev           core   TLS, SHA-1/HMAC, scrypt, secure random
 libsqlite3-dev       core   the embedded default database
+libmariadb-dev       core   MariaDB Connector/C: the server database's non-blocking client
+mariadb-server       core   the private mariadbd the database tests start (scripts/mariadb.sh)
 libjansson-dev       core   JSON bodies, template contexts
 python3              core   scripts: the course quote check
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
@@ -33,6 +35,7 @@ libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench  PNG plots of benchmark CSVs
 python3-tornado      bench  the Tornado reference server
+python3-aiomysql     bench  Tornado's MariaDB twin in bench/16-db.sh
 nginx-light          bench  the nginx reference server
 "
 
