@@ -9,7 +9,8 @@
 # The server listens on 127.0.0.1 only, on PORT or a free port (kept in
 # DIR/port, so a restart comes back on the same one), with its socket, pid
 # file and log in DIR, and holds a database "eddy_test" that user "eddy"
-# (password "eddy") may do anything in: the URL is
+# (password "eddy") may do anything in, as in any database named eddy_*:
+# the URL is
 # mysql://eddy:eddy@127.0.0.1:PORT/eddy_test. It never touches the
 # machine's own MariaDB (no config file is read: --no-defaults).
 #
@@ -74,10 +75,13 @@ start() {
         exit 1
     fi
     if [ ! -e "$dir/ready" ]; then
-        mariadb --no-defaults -uroot --socket="$dir/sock" -e "
-            CREATE DATABASE IF NOT EXISTS eddy_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-            CREATE USER IF NOT EXISTS 'eddy'@'127.0.0.1' IDENTIFIED BY 'eddy';
-            GRANT ALL ON eddy_test.* TO 'eddy'@'127.0.0.1';"
+        # eddy may also make databases named eddy_*: a test suite gives each
+        # test one of its own, so tests running side by side never meet.
+        mariadb --no-defaults -uroot --socket="$dir/sock" <<'SQL'
+CREATE DATABASE IF NOT EXISTS eddy_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE USER IF NOT EXISTS 'eddy'@'127.0.0.1' IDENTIFIED BY 'eddy';
+GRANT ALL ON `eddy\_%`.* TO 'eddy'@'127.0.0.1';
+SQL
         touch "$dir/ready"
     fi
     if [ -n "${EDDY_MARIADB_WATCH:-}" ]; then

@@ -198,6 +198,11 @@ int64_t eddy_db_last_id(const eddy_db_result *res);
 int eddy_db_errcode(const eddy_db_result *res);
 const char *eddy_db_errmsg(const eddy_db_result *res);
 
+/* eddy_db_result_new_error - a result holding only an error, for a layer
+ * above (the ORM) that refuses a query before the database sees it; NULL
+ * when out of memory. */
+eddy_db_result *eddy_db_result_new_error(int code, const char *message);
+
 /* ------------------------------------------------------------ as JSON */
 
 /* eddy_db_value_json - a value as JSON: numbers, strings, null; a

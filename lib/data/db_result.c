@@ -143,6 +143,14 @@ const char *db_result_bytes(eddy_db_result *res, const void *p, size_t len)
     return eddy_arena_strndup(&res->arena, p, len);
 }
 
+eddy_db_result *eddy_db_result_new_error(int code, const char *message)
+{
+    eddy_db_result *res = calloc(1, sizeof *res);
+    if (res)
+        db_result_error(res, 0, code, "%s", message);
+    return res;
+}
+
 /* ------------------------------------------------------------ reading a result */
 
 void eddy_db_result_free(eddy_db_result *res)

@@ -120,6 +120,40 @@ const char *mariadb_url(const char **why)
     return NULL;
 }
 
+const char *mariadb_database(const char *name, const char **why)
+{
+    static char url[512];
+    const char *base = mariadb_url(why);
+    if (!base)
+        return NULL;
+    char user[64], password[64], host[64];
+    int port;
+    if (sscanf(base, "mysql://%63[^:]:%63[^@]@%63[^:]:%d/", user, password, host, &port) != 4) {
+        *why = "EDDY_TEST_MYSQL_URL is not mysql://user:password@host:port/name";
+        return NULL;
+    }
+    char db[65], sql[256], portarg[32], userarg[80], passarg[80];
+    snprintf(db, sizeof db, "eddy_%s", name);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s`", db, db);
+    snprintf(portarg, sizeof portarg, "--port=%d", port);
+    snprintf(userarg, sizeof userarg, "--user=%s", user);
+    snprintf(passarg, sizeof passarg, "--password=%s", password);
+    char *argv[] = {"/usr/bin/mariadb", "--no-defaults", "--protocol=tcp", "--host", host, portarg,
+                    userarg, passarg, "-e", sql, NULL};
+    char *out = NULL;
+    int status = th_run(argv, 20000, &out);
+    if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        static char reason[512];
+        snprintf(reason, sizeof reason, "cannot make database %s: %s", db, out ? out : "");
+        free(out);
+        *why = reason;
+        return NULL;
+    }
+    free(out);
+    snprintf(url, sizeof url, "mysql://%s:%s@%s:%d/%s", user, password, host, port, db);
+    return url;
+}
+
 const char *mariadb_private_start(const char *dir, const char **why)
 {
     static char answer[1024];

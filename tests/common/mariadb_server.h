@@ -24,6 +24,12 @@ void mariadb_suite_stop(void);
  * there is none (for cr_skip_test). */
 const char *mariadb_url(const char **why);
 
+/* mariadb_database - the URL (static buffer) of an empty database
+ * eddy_NAME on the test server, dropped and made again; NULL with *why
+ * when there is no server or it refused. Tests that run side by side
+ * each take their own. */
+const char *mariadb_database(const char *name, const char **why);
+
 /* mariadb_private_start - start (or restart) a server with its data in
  * dir; its URL (static buffer), or NULL with *why. */
 const char *mariadb_private_start(const char *dir, const char **why);

@@ -51,10 +51,10 @@ void db_run_sqlite(db_check_fn check, const eddy_db_options *o)
     rmdir(dir);
 }
 
-void db_run_mariadb(db_check_fn check, const eddy_db_options *o)
+void db_run_mariadb(db_check_fn check, const eddy_db_options *o, const char *name)
 {
     const char *why = NULL;
-    const char *url = mariadb_url(&why);
+    const char *url = mariadb_database(name, &why);
     if (!url)
         cr_skip_test("MariaDB: %s", why);
     run_check(url, check, o);

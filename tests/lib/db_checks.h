@@ -7,8 +7,8 @@
  *     DB_TEST_OPTS(name, .max_connections = 2)   the same with pool options
  *
  * A check runs inside a task on the test's loop, so it may wait; SQLite
- * gets a new file in a temporary folder, MariaDB the private server
- * (mariadb_server.h) and tables the check drops first.
+ * gets a new file in a temporary folder, MariaDB a new database named
+ * after the check on the private server (mariadb_server.h).
  */
 #ifndef TEST_DB_CHECKS_H
 #define TEST_DB_CHECKS_H
@@ -24,7 +24,7 @@ typedef void (*db_check_fn)(eddy_db *db);
 /* db_run_sqlite / db_run_mariadb - open a pool, run check in a task,
  * close everything (MariaDB: skip the test when there is no server). */
 void db_run_sqlite(db_check_fn check, const eddy_db_options *o);
-void db_run_mariadb(db_check_fn check, const eddy_db_options *o);
+void db_run_mariadb(db_check_fn check, const eddy_db_options *o, const char *name);
 
 #define DB_CHECK(name) static void name##_check(eddy_db *db)
 #define DB_TEST_OPTS(name, ...)                                                                    \
@@ -36,7 +36,7 @@ void db_run_mariadb(db_check_fn check, const eddy_db_options *o);
     Test(db_mariadb, name, .timeout = 60)                                                          \
     {                                                                                              \
         eddy_db_options o_ = {__VA_ARGS__};                                                        \
-        db_run_mariadb(name##_check, &o_);                                                         \
+        db_run_mariadb(name##_check, &o_, #name);                                                         \
     }
 #define DB_TEST(name) DB_TEST_OPTS(name, .max_connections = 0)
 
