@@ -25,5 +25,8 @@
 #include <eddy/web/static.h>
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
+#include <eddy/data/db.h>
+#include <eddy/data/orm.h>
+#include <eddy/web/app_db.h>
 
 #endif
