@@ -269,9 +269,9 @@ int main(int argc, char **argv)
     eddy_server *srv = eddy_app_listen(app, &cfg);
     if (!srv)
         return 1;
+    printf("listening on http://%s:%d/\n", cfg.address, eddy_server_port(srv));
     printf("messages in %s (%s)%s\n", eddy_db_url_redacted(db), eddy_db_dialect(db),
            blocking ? ", --blocking-db: every query stalls the server" : "");
-    printf("listening on http://%s:%d/\n", cfg.address, eddy_server_port(srv));
     int rc = eddy_server_run(srv);
     eddy_server_free(srv);
     eddy_app_free(app); /* closes the database */
