@@ -36,7 +36,8 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress install \
-        uninstall clean format deps quotes check-aarch64 lesson-check fixtures pageserver
+        uninstall clean format deps quotes check-aarch64 lesson-check fixtures pageserver \
+        db-up db-down
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
 .SECONDARY:
@@ -204,6 +205,7 @@ help:
 	@echo "make lesson N=00  build one lesson; run-lesson N=00 [PROG=x] [ARGS='...']"
 	@echo "make progress     which exercises pass, and the next one's hint"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
+	@echo "make db-up        a private MariaDB for lessons 16-17's --db; make db-down stops it"
 	@echo "make check-exercises | check-solutions"
 	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
@@ -242,6 +244,19 @@ valgrind: deps
 	    TEST_WRAPPER='valgrind -q --trace-children=yes --trace-children-skip=/usr/*,/bin/* \
 	    --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/sanitizers/valgrind.supp' test-run
+
+# ---------------------------------------------------------------- MariaDB to try
+# A private mariadbd on 127.0.0.1 and a free port, its data in
+# $(BUILD)/mariadb (kept between db-down and db-up, gone with make clean):
+# what the tests start for themselves, for a student to try lesson 16 on.
+db-up: deps
+	@scripts/mariadb.sh start $(BUILD)/mariadb >/dev/null
+	@url=$$(scripts/mariadb.sh url $(BUILD)/mariadb); echo "MariaDB is up: $$url"; \
+	    echo "try: make run-lesson N=16 ARGS='--db $$url'"
+
+db-down:
+	@scripts/mariadb.sh stop $(BUILD)/mariadb
+	@echo "MariaDB stopped (its data stays in $(BUILD)/mariadb until make clean)"
 
 # ---------------------------------------------------------------- fuzz
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs

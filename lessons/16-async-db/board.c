@@ -12,6 +12,7 @@
  *   GET  /api/messages      the latest messages as JSON (?limit=1..100)
  *   POST /api/messages      add one from JSON {name, email, message}: 201
  *   GET  /api/slow?seconds=S  a query that takes S seconds (SELECT sleep(S))
+ *   GET  /ping              "pong", touching no database: is the server itself alive?
  *
  * --blocking-db makes the database calls wait the way a blocking driver
  * does - on the loop thread - so the lesson can show what that costs:
@@ -164,7 +165,13 @@ static void slow_get(eddy_req *r)
 }
 /* quote:end slow */
 
+static void ping_get(eddy_req *r)
+{
+    eddy_write_str(r, "pong\n");
+}
+
 static const eddy_handler home = {.get = home_get, .post = home_post};
+static const eddy_handler ping = {.get = ping_get};
 static const eddy_handler api_messages = {.get = api_list, .post = api_post};
 static const eddy_handler slow = {.get = slow_get};
 
@@ -261,7 +268,8 @@ int main(int argc, char **argv)
     if (!tl || !app || eddy_app_set_templates(app, tl) < 0 || eddy_app_set_db(app, db) < 0 ||
         eddy_route(app, "/", &home, "home") < 0 ||
         eddy_route(app, "/api/messages", &api_messages, "messages") < 0 ||
-        eddy_route(app, "/api/slow", &slow, "slow") < 0)
+        eddy_route(app, "/api/slow", &slow, "slow") < 0 ||
+        eddy_route(app, "/ping", &ping, "ping") < 0)
         return 1;
     eddy_server_config cfg;
     eddy_server_config_defaults(&cfg);
