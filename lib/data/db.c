@@ -283,6 +283,7 @@ static void release(db_conn *c)
     l->idle = c;
 }
 
+/* quote:begin acquire */
 /* acquire - a connection of line cls for this task; a wait (0 or an
  * errno value, the reason on res). */
 static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
@@ -349,6 +350,7 @@ static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
         /* handed a free slot: go round and open a connection */
     }
 }
+/* quote:end acquire */
 
 /* held_by_task - the connection this task's transaction holds, or NULL. */
 static db_conn *held_by_task(eddy_db *db)

@@ -101,6 +101,7 @@ const eddy_db_options *db_options_of(const eddy_db *db);
 
 /* ------------------------------------------------------------ the driver */
 
+/* quote:begin driver */
 typedef struct db_driver {
     const char *name;      /* "sqlite", "mysql": eddy_db_dialect */
     const char *begin_sql; /* what starts a transaction */
@@ -128,6 +129,7 @@ typedef struct db_driver {
     /* stmt_free - close one cached statement. */
     void (*stmt_free)(void *stmt);
 } db_driver;
+/* quote:end driver */
 
 extern const db_driver db_sqlite_driver;
 extern const db_driver db_mariadb_driver;

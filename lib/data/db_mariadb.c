@@ -35,6 +35,7 @@
 
 /* ------------------------------------------------------------ waiting */
 
+/* quote:begin wait */
 /* wait_for - wait for what the connector's status asks; the status to
  * continue with, or -errno (ECANCELED: the task was cancelled, and the
  * connection is left mid-call: c is marked broken). */
@@ -81,6 +82,8 @@ static int wait_for(db_conn *c, int status)
         status_ = (cont);                                                                          \
     }
 
+/* quote:end wait */
+
 /* is_connection_error - an error after which the connection is useless:
  * the client library's own (2000-2999: lost, gone, out of sync) or the
  * server going down or killing the connection. */
@@ -102,6 +105,7 @@ static int fail(db_conn *c, eddy_db_result *res, unsigned code, const char *msg)
 
 /* ------------------------------------------------------------ connecting */
 
+/* quote:begin connect */
 static int mdb_connect(db_conn *c, eddy_db_result *res)
 {
     const db_target *t = db_target_of(c->db);
@@ -127,6 +131,7 @@ static int mdb_connect(db_conn *c, eddy_db_result *res)
         return db_result_error(res, ECONNREFUSED, (int)mysql_errno(m), "%s", mysql_error(m));
     return 0;
 }
+/* quote:end connect */
 
 static bool mdb_alive(db_conn *c)
 {

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+/* quote:begin run-job */
 /* run_job - where a call into SQLite runs: the thread pool, or (the
  * blocking demonstration) right here on the loop thread. */
 static int run_job(eddy_db *db, void (*fn)(void *), void *arg)
@@ -40,6 +41,7 @@ static int run_job(eddy_db *db, void (*fn)(void *), void *arg)
     }
     return eddy_run_blocking(fn, arg);
 }
+/* quote:end run-job */
 
 /* sleep_fn - SQL sleep(seconds): holds the connection that long, like
  * MariaDB's SLEEP(); returns 0. */
