@@ -242,50 +242,58 @@ int main(int argc, char **argv)
     eddy_options_parse_command_line(opts, argc, argv);
     /* quote:end options */
 
+    int status = 1;
+    eddy_db *db = NULL;
+    eddy_template_loader *tl = NULL;
+    eddy_app *app = NULL;
+    eddy_server *srv = NULL;
     char templates[PATH_MAX + 32];
     if (!find_templates(root, templates, sizeof templates)) {
         fprintf(stderr, "board: no templates/ folder found (try --root)\n");
-        return 1;
+        goto out;
     }
     eddy_thread_pool_set_size((int)threads);
     /* quote:begin open */
-    eddy_db *db = eddy_db_open(url, &(eddy_db_options){.max_connections = (int)pool,
-                                                       .blocking = blocking});
+    db = eddy_db_open(url, &(eddy_db_options){.max_connections = (int)pool, .blocking = blocking});
     if (!db)
-        return 1; /* the reason is logged */
+        goto out; /* the reason is logged */
     struct setup s = {db, 0};
     eddy_task_spawn(setup_task, &s); /* a query waits, so it runs in a task */
     eddy_loop_run();
     if (s.rc) {
         fprintf(stderr, "board: cannot create the message table in %s\n", eddy_db_url_redacted(db));
-        eddy_db_close(db);
-        return 1;
+        goto out;
     }
     /* quote:end open */
 
-    eddy_template_loader *tl = eddy_template_loader_new(templates, false);
-    eddy_app *app = eddy_app_new();
-    if (!tl || !app || eddy_app_set_templates(app, tl) < 0 || eddy_app_set_db(app, db) < 0 ||
-        eddy_route(app, "/", &home, "home") < 0 ||
+    tl = eddy_template_loader_new(templates, false);
+    app = eddy_app_new();
+    if (!tl || !app || eddy_app_set_templates(app, tl) < 0 || eddy_app_set_db(app, db) < 0)
+        goto out;
+    db = NULL; /* the app closes it */
+    if (eddy_route(app, "/", &home, "home") < 0 ||
         eddy_route(app, "/api/messages", &api_messages, "messages") < 0 ||
         eddy_route(app, "/api/slow", &slow, "slow") < 0 ||
         eddy_route(app, "/ping", &ping, "ping") < 0)
-        return 1;
+        goto out;
     eddy_server_config cfg;
     eddy_server_config_defaults(&cfg);
     eddy_server_options_apply(&server, &cfg);
-    eddy_server *srv = eddy_app_listen(app, &cfg);
+    srv = eddy_app_listen(app, &cfg);
     if (!srv)
-        return 1;
+        goto out;
     printf("listening on http://%s:%d/\n", cfg.address, eddy_server_port(srv));
-    printf("messages in %s (%s)%s\n", eddy_db_url_redacted(db), eddy_db_dialect(db),
+    printf("messages in %s (%s)%s\n", eddy_db_url_redacted(eddy_app_db(app)),
+           eddy_db_dialect(eddy_app_db(app)),
            blocking ? ", --blocking-db: every query stalls the server" : "");
-    int rc = eddy_server_run(srv);
+    status = eddy_server_run(srv) < 0;
+out:
     eddy_server_free(srv);
-    eddy_app_free(app); /* closes the database */
+    eddy_app_free(app); /* closes the database it holds */
+    eddy_db_close(db);  /* or this one, when it never got there */
     eddy_template_loader_free(tl);
     eddy_thread_pool_shutdown();
     eddy_loop_free();
     eddy_options_free(opts);
-    return rc < 0;
+    return status;
 }

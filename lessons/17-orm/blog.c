@@ -290,9 +290,12 @@ int main(int argc, char **argv)
     eddy_options_define_logging(opts);
     eddy_options_parse_command_line(opts, argc, argv);
 
+    int status = 1;
+    eddy_app *app = NULL;
+    eddy_server *srv = NULL;
     eddy_db *db = eddy_db_open(url, &(eddy_db_options){.max_connections = (int)pool});
     if (!db)
-        return 1;
+        goto out;
     if (show_sql) {
         const eddy_model *models[] = {&blog_user, &blog_post, &blog_comment};
         for (int i = 0; i < 3; i++) {
@@ -301,40 +304,44 @@ int main(int argc, char **argv)
             printf("%s;\n\n", sql.data);
             eddy_buf_free(&sql);
         }
-        eddy_db_close(db);
-        eddy_options_free(opts);
-        return 0;
+        status = 0;
+        goto out;
     }
     struct setup s = {db, seed, 0};
     eddy_task_spawn(setup_task, &s);
     eddy_loop_run();
     if (s.rc) {
         fprintf(stderr, "blog: cannot set up the tables in %s\n", eddy_db_url_redacted(db));
-        eddy_db_close(db);
-        return 1;
+        goto out;
     }
 
-    eddy_app *app = eddy_app_new();
-    if (!app || eddy_app_set_db(app, db) < 0 || eddy_route(app, "/api/posts", &posts, "posts") < 0 ||
+    app = eddy_app_new();
+    if (!app || eddy_app_set_db(app, db) < 0)
+        goto out;
+    db = NULL; /* the app closes it */
+    if (eddy_route(app, "/api/posts", &posts, "posts") < 0 ||
         eddy_route(app, "/api/posts/([0-9]+)", &one_post, "post") < 0 ||
         eddy_route(app, "/api/posts/([0-9]+)/comments", &comments, "comments") < 0 ||
         eddy_route(app, "/api/users", &users, "users") < 0 ||
         eddy_route(app, "/api/users/([0-9]+)", &one_user, "user") < 0)
-        return 1;
+        goto out;
     eddy_app_error_writer(app, json_error);
     eddy_server_config cfg;
     eddy_server_config_defaults(&cfg);
     eddy_server_options_apply(&server, &cfg);
-    eddy_server *srv = eddy_app_listen(app, &cfg);
+    srv = eddy_app_listen(app, &cfg);
     if (!srv)
-        return 1;
+        goto out;
     printf("listening on http://%s:%d/\n", cfg.address, eddy_server_port(srv));
-    printf("blog in %s (%s)\n", eddy_db_url_redacted(db), eddy_db_dialect(db));
-    int rc = eddy_server_run(srv);
+    printf("blog in %s (%s)\n", eddy_db_url_redacted(eddy_app_db(app)),
+           eddy_db_dialect(eddy_app_db(app)));
+    status = eddy_server_run(srv) < 0;
+out:
     eddy_server_free(srv);
-    eddy_app_free(app);
+    eddy_app_free(app); /* closes the database it holds */
+    eddy_db_close(db);  /* or this one, when it never got there */
     eddy_thread_pool_shutdown();
     eddy_loop_free();
     eddy_options_free(opts);
-    return rc < 0;
+    return status;
 }

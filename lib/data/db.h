@@ -145,6 +145,7 @@ const char *eddy_db_url_redacted(const eddy_db *db);
  * wait for the outcome; *out gets the result (rows, or the affected rows
  * and last insert id), or the error's details; free it with
  * eddy_db_result_free. 0 or an errno value (see the top of this file).
+ * MariaDB takes at most 64 parameters in one statement (EINVAL beyond).
  * Inside eddy_db_transaction the statement runs on the transaction's
  * connection. */
 int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy_db_value *params,
