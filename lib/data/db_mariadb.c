@@ -265,22 +265,21 @@ static struct stmt *prepare(db_conn *c, const char *sql, size_t len, eddy_db_res
 
 static void to_mysql_time(int64_t us, MYSQL_TIME *t)
 {
-    char text[32];
-    eddy_db_format_time(us, ' ', text); /* YYYY-MM-DD HH:MM:SS[.ffffff] */
-    memset(t, 0, sizeof *t);
-    sscanf(text, "%4u-%2u-%2u %2u:%2u:%2u.%6lu", &t->year, &t->month, &t->day, &t->hour,
-           &t->minute, &t->second, &t->second_part);
-    t->time_type = MYSQL_TIMESTAMP_DATETIME;
+    db_civil c;
+    db_civil_from_us(us, &c);
+    *t = (MYSQL_TIME){.year = (unsigned)c.year, .month = (unsigned)c.month, .day = (unsigned)c.day,
+                      .hour = (unsigned)c.hour, .minute = (unsigned)c.minute,
+                      .second = (unsigned)c.second, .second_part = (unsigned long)c.micro,
+                      .time_type = MYSQL_TIMESTAMP_DATETIME};
 }
 
 static int64_t from_mysql_time(const MYSQL_TIME *t)
 {
-    char text[40];
-    snprintf(text, sizeof text, "%04u-%02u-%02u %02u:%02u:%02u.%06lu", t->year, t->month, t->day,
-             t->hour, t->minute, t->second, t->second_part);
-    int64_t us = 0;
-    eddy_db_parse_time(text, strlen(text), &us);
-    return us;
+    db_civil c = {(int)t->year, (int)t->month, (int)t->day, (int)t->hour, (int)t->minute,
+                  (int)t->second, (long)t->second_part};
+    if (c.month == 0) /* a zero date: 0000-00-00 */
+        c.month = c.day = 1;
+    return db_us_from_civil(&c);
 }
 
 /* Where one parameter's binding lives until the statement has run:

@@ -30,22 +30,73 @@ int64_t eddy_db_now(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void eddy_db_format_time(int64_t us, char sep, char out[32])
+/* days_from_civil / civil_from_days - the proleptic Gregorian calendar
+ * as arithmetic on days since 1970-01-01, in eras of 400 years (146097
+ * days) that start on 1 March, so the leap day is the era year's last.
+ * Dates are formatted and parsed for every row a query returns: no
+ * gmtime_r, timegm or printf here, which cost more than the rest of the
+ * row together. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;        /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+void db_civil_from_us(int64_t us, db_civil *c)
 {
     int64_t secs = us / 1000000, frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-        secs--;
+    if (frac < 0)
+        frac += 1000000, secs--;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0)
+        rem += 86400, days--;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    c->year = (int)(yoe + era * 400 + (c->month <= 2));
+    c->hour = (int)(rem / 3600), c->minute = (int)(rem / 60 % 60), c->second = (int)(rem % 60);
+    c->micro = (long)frac;
+}
+
+int64_t db_us_from_civil(const db_civil *c)
+{
+    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) * 60000000 +
+           (int64_t)c->second * 1000000 + c->micro;
+}
+
+/* put - n digits of v at p, zero-padded. */
+static char *put(char *p, long v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+void eddy_db_format_time(int64_t us, char sep, char out[32])
+{
+    db_civil c;
+    db_civil_from_us(us, &c);
+    char *p = out;
+    if (c.year < 0 || c.year > 9999) { /* outside what DATETIME holds: clamp, visibly */
+        c = (db_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
     }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int n = snprintf(out, 32, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    if (frac && n > 0 && n < 24)
-        n += snprintf(out + n, (size_t)(32 - n), ".%06d", (int)frac);
-    if (sep == 'T' && n > 0 && n < 31)
-        snprintf(out + n, (size_t)(32 - n), "Z");
+    p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', p = put(p, c.day, 2);
+    *p++ = sep;
+    p = put(p, c.hour, 2), *p++ = ':', p = put(p, c.minute, 2), *p++ = ':', p = put(p, c.second, 2);
+    if (c.micro)
+        *p++ = '.', p = put(p, c.micro, 6);
+    if (sep == 'T')
+        *p++ = 'Z';
+    *p = '\0';
 }
 
 /* digits - n decimal digits at s as a number, or -1. */
@@ -64,29 +115,25 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
 {
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    struct tm tm = {0};
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = 0, mi = 0, se = 0;
-    long frac = 0;
+    db_civil c = {digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), 0, 0, 0, 0};
     size_t i = 10;
     if (len > 10) {
         if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
             return -1;
-        h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+        c.hour = digits(s + 11, 2), c.minute = digits(s + 14, 2), c.second = digits(s + 17, 2);
         i = 19;
         if (i < len && s[i] == '.') {
             long scale = 100000;
             for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
-                frac += scale > 0 ? (s[i] - '0') * scale : 0;
+                c.micro += scale > 0 ? (s[i] - '0') * scale : 0;
         }
         if (i < len && s[i] == 'Z')
             i++;
     }
-    if (i != len || y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || se < 0 || se > 60)
+    if (i != len || c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 || c.day > 31 ||
+        c.hour < 0 || c.hour > 23 || c.minute < 0 || c.minute > 59 || c.second < 0 || c.second > 60)
         return -1;
-    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
-    tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = se;
-    *us = (int64_t)timegm(&tm) * 1000000 + frac;
+    *us = db_us_from_civil(&c);
     return 0;
 }
 

@@ -305,5 +305,18 @@ Test(db_url, times_format_and_parse_both_ways)
     cr_assert_eq(us, 1795000000000000);
     cr_assert_eq(eddy_db_parse_time("2026-11-18", 10, &us), 0);
     cr_assert_eq(eddy_db_parse_time("yesterday", 9, &us), -1);
+    /* The calendar's corners: a leap day, the last microsecond of a
+     * century year that is not leap, and a second before 1970. */
+    const char *corners[] = {"2024-02-29T23:59:59.999999Z", "2100-02-28T23:59:59.999999Z",
+                             "2000-02-29T12:00:00Z", "1969-12-31T23:59:59Z"};
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(eddy_db_parse_time(corners[i], strlen(corners[i]), &us), 0, "%s", corners[i]);
+        eddy_db_format_time(us, 'T', out);
+        cr_assert_str_eq(out, corners[i]);
+    }
+    cr_assert_eq(eddy_db_parse_time("1969-12-31T23:59:59Z", 20, &us), 0);
+    cr_assert_eq(us, -1000000);
+    eddy_db_format_time(4102444799999999, ' ', out); /* 2099-12-31 23:59:59.999999 */
+    cr_assert_str_eq(out, "2099-12-31 23:59:59.999999");
     cr_assert_eq(eddy_db_parse_time("2026-13-01 00:00:00", 19, &us), -1);
 }
