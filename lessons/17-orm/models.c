@@ -12,7 +12,7 @@ static const eddy_field user_fields[] = {
     {"email", EDDY_FIELD_TEXT, .max_length = 100},
     {"password_hash", EDDY_FIELD_TEXT, .max_length = 200, .flags = EDDY_FIELD_HIDDEN},
     {"joined", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NOW},
-    {NULL}};
+    {.name = NULL}};
 const eddy_model blog_user = {"user", user_fields};
 
 static const eddy_field post_fields[] = {
@@ -22,7 +22,7 @@ static const eddy_field post_fields[] = {
     {"body", EDDY_FIELD_TEXT, .max_length = 0}, /* no limit */
     {"comments", EDDY_FIELD_INT, .default_value = "0"},
     {"created", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NOW | EDDY_FIELD_INDEX},
-    {NULL}};
+    {.name = NULL}};
 const eddy_model blog_post = {"post", post_fields};
 
 static const eddy_field comment_fields[] = {
@@ -32,7 +32,7 @@ static const eddy_field comment_fields[] = {
      .on_delete = EDDY_ON_DELETE_CASCADE},
     {"text", EDDY_FIELD_TEXT, .max_length = 1000},
     {"created", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NOW},
-    {NULL}};
+    {.name = NULL}};
 const eddy_model blog_comment = {"comment", comment_fields};
 /* quote:end models */
 

@@ -12,14 +12,14 @@
  *         {"name", EDDY_FIELD_TEXT, .max_length = 40, .flags = EDDY_FIELD_UNIQUE},
  *         {"password_hash", EDDY_FIELD_TEXT, .max_length = 200, .flags = EDDY_FIELD_HIDDEN},
  *         {"created", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NOW},
- *         {NULL}};
+ *         {.name = NULL}};
  *     static const eddy_model user_model = {"user", user_fields};
  *     static const eddy_field post_fields[] = {
  *         {"author", EDDY_FIELD_FOREIGN_KEY, .references = &user_model,
  *          .on_delete = EDDY_ON_DELETE_CASCADE},
  *         {"title", EDDY_FIELD_TEXT, .max_length = 200},
  *         {"comments", EDDY_FIELD_INT, .default_value = "0"},
- *         {NULL}};
+ *         {.name = NULL}};
  *
  * eddy_orm_create_tables writes CREATE TABLE IF NOT EXISTS and the
  * indexes in each dialect, parents before children. Queries are built

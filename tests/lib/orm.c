@@ -21,7 +21,7 @@ static const eddy_field user_fields[] = {
     {"password_hash", EDDY_FIELD_TEXT, .max_length = 200, .flags = EDDY_FIELD_HIDDEN},
     {"admin", EDDY_FIELD_BOOL, .default_value = "0"},
     {"joined", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NOW},
-    {NULL}};
+    {.name = NULL}};
 static const eddy_model user_m = {"user", user_fields};
 
 static const eddy_field post_fields[] = {
@@ -30,7 +30,7 @@ static const eddy_field post_fields[] = {
     {"body", EDDY_FIELD_TEXT, .max_length = 0}, /* unbounded */
     {"comments", EDDY_FIELD_INT, .default_value = "0"},
     {"score", EDDY_FIELD_DOUBLE, .default_value = "1.5"},
-    {NULL}};
+    {.name = NULL}};
 static const eddy_model post_m = {"post", post_fields};
 
 static const eddy_field comment_fields[] = {
@@ -38,7 +38,7 @@ static const eddy_field comment_fields[] = {
     {"author", EDDY_FIELD_FOREIGN_KEY, .references = &user_m, .flags = EDDY_FIELD_NULL,
      .on_delete = EDDY_ON_DELETE_SET_NULL},
     {"text", EDDY_FIELD_TEXT, .max_length = 1000},
-    {NULL}};
+    {.name = NULL}};
 static const eddy_model comment_m = {"comment", comment_fields};
 
 /* Children first: create_tables must put the parents first itself. */
@@ -299,7 +299,7 @@ DB_CHECK(mistakes_are_named_and_nothing_runs)
     cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM post"), 3);
 
     static const eddy_field bad_fields[] = {{"text", EDDY_FIELD_TEXT, .flags = EDDY_FIELD_UNIQUE},
-                                            {NULL}};
+                                            {.name = NULL}};
     static const eddy_model bad = {"bad", bad_fields};
     const eddy_model *one[] = {&bad};
     cr_assert_eq(eddy_orm_create_tables(db, one, 1), EINVAL, "an index on unbounded text");
