@@ -193,6 +193,7 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
         err = errno ? errno : EIO;
         goto fail;
     }
+    db_pools_open(+1);
     return db;
 fail:
     if (err == EINVAL)
@@ -231,6 +232,7 @@ void eddy_db_close(eddy_db *db)
     free(db->redacted);
     free(db->held);
     free(db);
+    db_pools_open(-1); /* the last one gives back the results kept for reuse */
 }
 
 /* ------------------------------------------------------------ the lines */
@@ -384,7 +386,7 @@ static int run_on(db_conn *c, const char *sql, const eddy_db_value *params, size
 int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy_db_value *params,
                   size_t n)
 {
-    eddy_db_result *res = calloc(1, sizeof *res);
+    eddy_db_result *res = db_result_new();
     *out = res;
     if (!res)
         return ENOMEM;

@@ -25,6 +25,14 @@ struct eddy_db_result {
     eddy_arena arena;   /* column names, text and blobs */
 };
 
+/* db_result_new - an empty result (reusing one freed on this thread);
+ * NULL when out of memory. db_result_drain_spares - free the ones kept. */
+eddy_db_result *db_result_new(void);
+void db_result_drain_spares(void);
+
+/* db_pools_open - count pools opened (+1) and closed (-1) on this thread. */
+void db_pools_open(int change);
+
 /* db_result_error - record an error on res; returns rc, so a driver
  * writes `return db_result_error(res, EIO, code, "...%s", msg);`. */
 int db_result_error(eddy_db_result *res, int rc, int code, const char *fmt, ...)
