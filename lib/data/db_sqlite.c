@@ -190,7 +190,9 @@ static bool is_time_column(sqlite3_stmt *st, int col)
     return decl && (strcasestr(decl, "DATE") || strcasestr(decl, "TIME"));
 }
 
-static int read_row(sqlite3_stmt *st, eddy_db_result *res)
+/* read_row - one row into res; time_cols[i] says column i is declared
+ * a date or time (looked up once per query, not per value). */
+static int read_row(sqlite3_stmt *st, eddy_db_result *res, const bool *time_cols)
 {
     eddy_db_value *row = db_result_row(res);
     if (!row)
@@ -211,7 +213,7 @@ static int read_row(sqlite3_stmt *st, eddy_db_result *res)
             const void *p = blob ? sqlite3_column_blob(st, col) : sqlite3_column_text(st, col);
             size_t len = (size_t)sqlite3_column_bytes(st, col);
             int64_t us;
-            if (!blob && is_time_column(st, col) && eddy_db_parse_time(p, len, &us) == 0) {
+            if (!blob && time_cols[i] && eddy_db_parse_time(p, len, &us) == 0) {
                 *v = EDDY_DB_TIME(us);
                 break;
             }
@@ -265,13 +267,17 @@ static void run_work(void *arg)
     int ncols = sqlite3_column_count(st);
     if (rc == SQLITE_OK && db_result_columns(res, (size_t)ncols) != 0)
         rc = SQLITE_NOMEM;
+    bool *time_cols = ncols ? eddy_arena_alloc(&res->arena, (size_t)ncols * sizeof *time_cols) : NULL;
+    if (ncols && !time_cols)
+        rc = SQLITE_NOMEM;
     for (int i = 0; rc == SQLITE_OK && i < ncols; i++) {
         const char *name = sqlite3_column_name(st, i);
+        time_cols[i] = is_time_column(st, i);
         if (db_result_column_name(res, (size_t)i, name, name ? strlen(name) : 0) != 0)
             rc = SQLITE_NOMEM;
     }
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        rc = read_row(st, res) ? SQLITE_NOMEM : SQLITE_OK;
+        rc = read_row(st, res, time_cols) ? SQLITE_NOMEM : SQLITE_OK;
     if (rc == SQLITE_DONE) {
         res->affected = sqlite3_changes64(h);
         res->last_id = sqlite3_last_insert_rowid(h);
