@@ -15,7 +15,7 @@
 #include <eddy/eddy.h>
 
 enum {
-    BOARD_NAME_MAX = 50,      /* characters, not bytes */
+    BOARD_NAME_MAX = 50, /* characters, not bytes */
     BOARD_EMAIL_MAX = 100,
     BOARD_MESSAGE_MAX = 1000,
 };

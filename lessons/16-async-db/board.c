@@ -75,9 +75,10 @@ static void home_post(eddy_req *r)
     json_t *errors = json_object();
     if (board_check(&f, errors) < 0) { /* the page again, with what to fix */
         eddy_response_status(r, 400);
-        show_page(r, json_pack("{s:s?,s:s?,s:s?}", "name", f.name, "email", f.email, "message",
-                               f.message),
-                  errors);
+        show_page(
+            r,
+            json_pack("{s:s?,s:s?,s:s?}", "name", f.name, "email", f.email, "message", f.message),
+            errors);
         return;
     }
     json_decref(errors);
@@ -237,7 +238,8 @@ int main(int argc, char **argv)
     eddy_option_range(opts, "threads", 1, 256);
     eddy_option_bool(opts, "blocking-db", &blocking, false,
                      "do it wrong: wait for the database on the loop thread");
-    eddy_option_string(opts, "root", &root, NULL, "folder holding templates/ (default: the lesson's)");
+    eddy_option_string(opts, "root", &root, NULL,
+                       "folder holding templates/ (default: the lesson's)");
     eddy_options_define_logging(opts);
     eddy_options_parse_command_line(opts, argc, argv);
     /* quote:end options */

@@ -53,7 +53,8 @@ static int int_arg(eddy_req *r, const char *name, long def, long min, long max, 
 static void posts_get(eddy_req *r)
 {
     long limit, offset;
-    if (int_arg(r, "limit", 20, 1, 100, &limit) < 0 || int_arg(r, "offset", 0, 0, 1L << 40, &offset) < 0)
+    if (int_arg(r, "limit", 20, 1, 100, &limit) < 0 ||
+        int_arg(r, "offset", 0, 0, 1L << 40, &offset) < 0)
         return;
     eddy_db *db = eddy_req_db(r);
     eddy_db_result *res;
@@ -181,7 +182,8 @@ static void comments_post(eddy_req *r)
     int64_t id;
     int rc = blog_add_comment(eddy_req_db(r), post, json_integer_value(author), text, &id);
     if (rc == ENOENT || rc == EIO) {
-        eddy_send_error(r, rc == ENOENT ? 404 : 400, rc == ENOENT ? "no such post" : "no such author");
+        eddy_send_error(r, rc == ENOENT ? 404 : 400,
+                        rc == ENOENT ? "no such post" : "no such author");
         return;
     }
     if (rc) {
@@ -210,7 +212,8 @@ static void users_get(eddy_req *r)
     json_t *users = eddy_orm_rows_json(&blog_user, res, NULL); /* no password_hash: hidden */
     for (size_t i = 0; i < eddy_db_rows(res) && rc == 0; i++) {
         eddy_query *theirs = eddy_orm_select(&blog_post);
-        eddy_orm_where(theirs, eddy_orm_eq(theirs, "author", EDDY_DB_INT(eddy_db_int(res, i, "id"))));
+        eddy_orm_where(theirs,
+                       eddy_orm_eq(theirs, "author", EDDY_DB_INT(eddy_db_int(res, i, "id"))));
         int64_t n = 0;
         rc = eddy_orm_count(db, theirs, &n);
         eddy_query_free(theirs);

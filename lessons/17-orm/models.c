@@ -26,8 +26,7 @@ static const eddy_field post_fields[] = {
 const eddy_model blog_post = {"post", post_fields};
 
 static const eddy_field comment_fields[] = {
-    {"post", EDDY_FIELD_FOREIGN_KEY, .references = &blog_post,
-     .on_delete = EDDY_ON_DELETE_CASCADE},
+    {"post", EDDY_FIELD_FOREIGN_KEY, .references = &blog_post, .on_delete = EDDY_ON_DELETE_CASCADE},
     {"author", EDDY_FIELD_FOREIGN_KEY, .references = &blog_user,
      .on_delete = EDDY_ON_DELETE_CASCADE},
     {"text", EDDY_FIELD_TEXT, .max_length = 1000},

@@ -75,18 +75,19 @@ typedef enum eddy_db_type {
  * owns; text is UTF-8 and may hold NUL bytes only as a blob. */
 typedef struct eddy_db_value {
     eddy_db_type type;
-    int64_t i; /* INTEGER, DATETIME */
-    double d;  /* DOUBLE */
+    int64_t i;     /* INTEGER, DATETIME */
+    double d;      /* DOUBLE */
     const char *p; /* TEXT (NUL-terminated in a result), BLOB */
     size_t len;
 } eddy_db_value;
 
-#define EDDY_DB_NULLV ((eddy_db_value){.type = EDDY_DB_NULL})
-#define EDDY_DB_INT(v) ((eddy_db_value){.type = EDDY_DB_INTEGER, .i = (int64_t)(v)})
-#define EDDY_DB_REAL(v) ((eddy_db_value){.type = EDDY_DB_DOUBLE, .d = (double)(v)})
-#define EDDY_DB_STR(s) ((eddy_db_value){.type = EDDY_DB_TEXT, .p = (s), .len = eddy_db_strlen(s)})
+#define EDDY_DB_NULLV      ((eddy_db_value){.type = EDDY_DB_NULL})
+#define EDDY_DB_INT(v)     ((eddy_db_value){.type = EDDY_DB_INTEGER, .i = (int64_t)(v)})
+#define EDDY_DB_REAL(v)    ((eddy_db_value){.type = EDDY_DB_DOUBLE, .d = (double)(v)})
+#define EDDY_DB_STR(s)     ((eddy_db_value){.type = EDDY_DB_TEXT, .p = (s), .len = eddy_db_strlen(s)})
 #define EDDY_DB_STRN(s, n) ((eddy_db_value){.type = EDDY_DB_TEXT, .p = (s), .len = (n)})
-#define EDDY_DB_BYTES(b, n) ((eddy_db_value){.type = EDDY_DB_BLOB, .p = (const char *)(b), .len = (n)})
+#define EDDY_DB_BYTES(b, n)                                                                        \
+    ((eddy_db_value){.type = EDDY_DB_BLOB, .p = (const char *)(b), .len = (n)})
 #define EDDY_DB_TIME(us) ((eddy_db_value){.type = EDDY_DB_DATETIME, .i = (int64_t)(us)})
 
 /* EDDY_DB_PARAMS(v, ...) - the two arguments (array, count) the query

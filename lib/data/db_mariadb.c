@@ -48,8 +48,10 @@ static int wait_for(db_conn *c, int status)
                  ((status & MYSQL_WAIT_WRITE) ? EDDY_WAIT_WRITE : 0);
     int rc;
     if (db_options_of(c->db)->blocking) { /* the demonstration: the loop thread waits here */
-        struct pollfd p = {fd, (short)(((events & EDDY_WAIT_READ) ? POLLIN : 0) |
-                                       ((events & EDDY_WAIT_WRITE) ? POLLOUT : 0)), 0};
+        struct pollfd p = {fd,
+                           (short)(((events & EDDY_WAIT_READ) ? POLLIN : 0) |
+                                   ((events & EDDY_WAIT_WRITE) ? POLLOUT : 0)),
+                           0};
         int n;
         while ((n = poll(&p, 1, (int)timeout)) < 0 && errno == EINTR)
             ;
@@ -206,15 +208,22 @@ static int bind_columns(struct stmt *s)
         b->error = &col->error;
         b->length = &col->length;
         switch (f[i].type) {
-        case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG:
-        case MYSQL_TYPE_LONGLONG: case MYSQL_TYPE_INT24: case MYSQL_TYPE_YEAR:
+        case MYSQL_TYPE_TINY:
+        case MYSQL_TYPE_SHORT:
+        case MYSQL_TYPE_LONG:
+        case MYSQL_TYPE_LONGLONG:
+        case MYSQL_TYPE_INT24:
+        case MYSQL_TYPE_YEAR:
         case MYSQL_TYPE_NULL:
             b->buffer_type = MYSQL_TYPE_LONGLONG, b->buffer = &col->i, col->type = EDDY_DB_INTEGER;
             break;
-        case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
+        case MYSQL_TYPE_FLOAT:
+        case MYSQL_TYPE_DOUBLE:
             b->buffer_type = MYSQL_TYPE_DOUBLE, b->buffer = &col->d, col->type = EDDY_DB_DOUBLE;
             break;
-        case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP: case MYSQL_TYPE_DATE:
+        case MYSQL_TYPE_DATETIME:
+        case MYSQL_TYPE_TIMESTAMP:
+        case MYSQL_TYPE_DATE:
             b->buffer_type = MYSQL_TYPE_DATETIME, b->buffer = &col->t, col->type = EDDY_DB_DATETIME;
             break;
         default: /* strings, blobs, decimals: as bytes (63 is the binary character set) */
@@ -267,16 +276,20 @@ static void to_mysql_time(int64_t us, MYSQL_TIME *t)
 {
     db_civil c;
     db_civil_from_us(us, &c);
-    *t = (MYSQL_TIME){.year = (unsigned)c.year, .month = (unsigned)c.month, .day = (unsigned)c.day,
-                      .hour = (unsigned)c.hour, .minute = (unsigned)c.minute,
-                      .second = (unsigned)c.second, .second_part = (unsigned long)c.micro,
+    *t = (MYSQL_TIME){.year = (unsigned)c.year,
+                      .month = (unsigned)c.month,
+                      .day = (unsigned)c.day,
+                      .hour = (unsigned)c.hour,
+                      .minute = (unsigned)c.minute,
+                      .second = (unsigned)c.second,
+                      .second_part = (unsigned long)c.micro,
                       .time_type = MYSQL_TIMESTAMP_DATETIME};
 }
 
 static int64_t from_mysql_time(const MYSQL_TIME *t)
 {
-    db_civil c = {(int)t->year, (int)t->month, (int)t->day, (int)t->hour, (int)t->minute,
-                  (int)t->second, (long)t->second_part};
+    db_civil c = {(int)t->year,   (int)t->month,  (int)t->day,         (int)t->hour,
+                  (int)t->minute, (int)t->second, (long)t->second_part};
     if (c.month == 0) /* a zero date: 0000-00-00 */
         c.month = c.day = 1;
     return db_us_from_civil(&c);
@@ -355,7 +368,8 @@ static int read_rows(struct stmt *s, eddy_db_result *res)
                 v->len = col->length;
             } else { /* longer than the landing place: fetch it again, whole */
                 char *big = eddy_arena_alloc(&res->arena, col->length + 1);
-                MYSQL_BIND b = {.buffer_type = s->out[i].buffer_type, .buffer = big,
+                MYSQL_BIND b = {.buffer_type = s->out[i].buffer_type,
+                                .buffer = big,
                                 .buffer_length = col->length};
                 if (!big || mysql_stmt_fetch_column(s->st, &b, i, 0))
                     return big ? EIO : ENOMEM;
@@ -369,8 +383,8 @@ static int read_rows(struct stmt *s, eddy_db_result *res)
     return rc == MYSQL_NO_DATA ? 0 : EIO;
 }
 
-static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params,
-                       size_t n, eddy_db_result *res)
+static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params, size_t n,
+                   eddy_db_result *res)
 {
     int rc = 0, ret = 0, err = 0;
     struct stmt *s = prepare(c, sql, len, res, &rc);
@@ -384,7 +398,8 @@ static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value 
     struct param_space ps[n ? n : 1];
     if (bind_params(s, params, n, ps) < 0)
         return fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st));
-    AWAIT(c, err, mysql_stmt_execute_start(&ret, s->st), mysql_stmt_execute_cont(&ret, s->st, ready_));
+    AWAIT(c, err, mysql_stmt_execute_start(&ret, s->st),
+          mysql_stmt_execute_cont(&ret, s->st, ready_));
     if (err)
         return db_result_error(res, err, 0, "cancelled");
     if (ret) {
@@ -410,7 +425,8 @@ static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value 
     AWAIT(c, err, mysql_stmt_free_result_start(&freed, s->st),
           mysql_stmt_free_result_cont(&freed, s->st, ready_));
     if (rc)
-        return db_result_error(res, rc, 0, "%s", rc == ENOMEM ? "out of memory" : mysql_stmt_error(s->st));
+        return db_result_error(res, rc, 0, "%s",
+                               rc == ENOMEM ? "out of memory" : mysql_stmt_error(s->st));
     return err ? db_result_error(res, err, 0, "cancelled") : 0;
 }
 

@@ -40,9 +40,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                /* [0, 399] */
+    int64_t yoe = y - era * 400;                                  /* [0, 399] */
     int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;        /* [0, 146096] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -69,7 +69,8 @@ void db_civil_from_us(int64_t us, db_civil *c)
 
 int64_t db_us_from_civil(const db_civil *c)
 {
-    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) * 60000000 +
+    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) *
+               60000000 +
            (int64_t)c->second * 1000000 + c->micro;
 }
 

@@ -267,7 +267,8 @@ static void run_work(void *arg)
     int ncols = sqlite3_column_count(st);
     if (rc == SQLITE_OK && db_result_columns(res, (size_t)ncols) != 0)
         rc = SQLITE_NOMEM;
-    bool *time_cols = ncols ? eddy_arena_alloc(&res->arena, (size_t)ncols * sizeof *time_cols) : NULL;
+    bool *time_cols =
+        ncols ? eddy_arena_alloc(&res->arena, (size_t)ncols * sizeof *time_cols) : NULL;
     if (ncols && !time_cols)
         rc = SQLITE_NOMEM;
     for (int i = 0; rc == SQLITE_OK && i < ncols; i++) {
@@ -283,8 +284,8 @@ static void run_work(void *arg)
         res->last_id = sqlite3_last_insert_rowid(h);
         j->rc = 0;
     } else {
-        j->rc = db_result_error(res, rc == SQLITE_NOMEM ? ENOMEM : EIO, rc, "%s",
-                                sqlite3_errmsg(h));
+        j->rc =
+            db_result_error(res, rc == SQLITE_NOMEM ? ENOMEM : EIO, rc, "%s", sqlite3_errmsg(h));
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st); /* the parameters pointed at the caller's bytes */

@@ -91,8 +91,8 @@ static bool resolve(eddy_query *q, const char *name, struct colref *out)
                 strncmp(q->joins[i].fk->name, name, (size_t)(dot - name)) == 0)
                 out->join = i;
         if (out->join < 0) {
-            orm_fail(q, "%s: no join on %.*s (call eddy_orm_join first)", name,
-                     (int)(dot - name), name);
+            orm_fail(q, "%s: no join on %.*s (call eddy_orm_join first)", name, (int)(dot - name),
+                     name);
             return false;
         }
         m = q->joins[out->join].model;
@@ -163,13 +163,34 @@ static eddy_cond *compare(eddy_query *q, enum cond_op op, const char *field, edd
     return c;
 }
 
-eddy_cond *eddy_orm_eq(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_EQ, f, v); }
-eddy_cond *eddy_orm_ne(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_NE, f, v); }
-eddy_cond *eddy_orm_lt(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_LT, f, v); }
-eddy_cond *eddy_orm_le(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_LE, f, v); }
-eddy_cond *eddy_orm_gt(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_GT, f, v); }
-eddy_cond *eddy_orm_ge(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_GE, f, v); }
-eddy_cond *eddy_orm_like(eddy_query *q, const char *f, eddy_db_value v) { return compare(q, C_LIKE, f, v); }
+eddy_cond *eddy_orm_eq(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_EQ, f, v);
+}
+eddy_cond *eddy_orm_ne(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_NE, f, v);
+}
+eddy_cond *eddy_orm_lt(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_LT, f, v);
+}
+eddy_cond *eddy_orm_le(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_LE, f, v);
+}
+eddy_cond *eddy_orm_gt(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_GT, f, v);
+}
+eddy_cond *eddy_orm_ge(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_GE, f, v);
+}
+eddy_cond *eddy_orm_like(eddy_query *q, const char *f, eddy_db_value v)
+{
+    return compare(q, C_LIKE, f, v);
+}
 
 eddy_cond *eddy_orm_is_null(eddy_query *q, const char *field)
 {
@@ -188,9 +209,18 @@ static eddy_cond *combine(eddy_query *q, enum cond_op op, eddy_cond *a, eddy_con
     return c;
 }
 
-eddy_cond *eddy_orm_and(eddy_query *q, eddy_cond *a, eddy_cond *b) { return combine(q, C_AND, a, b); }
-eddy_cond *eddy_orm_or(eddy_query *q, eddy_cond *a, eddy_cond *b) { return combine(q, C_OR, a, b); }
-eddy_cond *eddy_orm_not(eddy_query *q, eddy_cond *a) { return combine(q, C_NOT, a, NULL); }
+eddy_cond *eddy_orm_and(eddy_query *q, eddy_cond *a, eddy_cond *b)
+{
+    return combine(q, C_AND, a, b);
+}
+eddy_cond *eddy_orm_or(eddy_query *q, eddy_cond *a, eddy_cond *b)
+{
+    return combine(q, C_OR, a, b);
+}
+eddy_cond *eddy_orm_not(eddy_query *q, eddy_cond *a)
+{
+    return combine(q, C_NOT, a, NULL);
+}
 
 void eddy_orm_where(eddy_query *q, eddy_cond *c)
 {
@@ -215,7 +245,7 @@ void eddy_orm_limit(eddy_query *q, int64_t limit, int64_t offset)
 {
     if (limit < 0 || offset < 0) {
         orm_fail(q, "limit %lld offset %lld: both must be >= 0", (long long)limit,
-            (long long)offset);
+                 (long long)offset);
         return;
     }
     q->has_limit = true;
@@ -340,7 +370,8 @@ int eddy_orm_insert(eddy_db *db, const eddy_model *m, const eddy_orm_value *valu
         eddy_buf_printf(&cols, "%s`%s`", st.nparams ? ", " : "", orm_column(f, name, sizeof name));
         st.params[st.nparams++] = v;
     }
-    eddy_buf_printf(&st.sql, "INSERT INTO `%s` (%s) VALUES (", m->table, cols.data ? cols.data : "");
+    eddy_buf_printf(&st.sql, "INSERT INTO `%s` (%s) VALUES (", m->table,
+                    cols.data ? cols.data : "");
     for (size_t i = 0; i < st.nparams; i++)
         eddy_buf_append_str(&st.sql, i ? ", ?" : "?");
     if (eddy_buf_append_char(&st.sql, ')') < 0)

@@ -54,7 +54,7 @@ typedef enum eddy_field_type {
     EDDY_FIELD_INT,
     EDDY_FIELD_BOOL,
     EDDY_FIELD_DOUBLE,
-    EDDY_FIELD_TEXT,     /* VARCHAR(max_length), or unbounded text when max_length is 0 */
+    EDDY_FIELD_TEXT, /* VARCHAR(max_length), or unbounded text when max_length is 0 */
     EDDY_FIELD_BLOB,
     EDDY_FIELD_DATETIME, /* microseconds since 1970 UTC, as EDDY_DB_TIME */
     EDDY_FIELD_FOREIGN_KEY,
@@ -79,10 +79,10 @@ typedef struct eddy_model eddy_model;
 typedef struct eddy_field {
     const char *name; /* NULL ends a model's list */
     eddy_field_type type;
-    unsigned flags;            /* EDDY_FIELD_... */
-    int max_length;            /* TEXT: characters at most (enforced by both databases) */
-    const char *default_value; /* used by eddy_orm_insert when the field is not given,
-                                  read as the field's type: "0", "1.5", "draft" */
+    unsigned flags;               /* EDDY_FIELD_... */
+    int max_length;               /* TEXT: characters at most (enforced by both databases) */
+    const char *default_value;    /* used by eddy_orm_insert when the field is not given,
+                                     read as the field's type: "0", "1.5", "draft" */
     const eddy_model *references; /* FOREIGN_KEY: the parent model */
     eddy_on_delete on_delete;
 } eddy_field;

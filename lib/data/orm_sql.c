@@ -217,20 +217,24 @@ static int check_model(const eddy_model *m, eddy_buf *why)
     for (const eddy_field *f = m->fields; f->name; f++) {
         if (f->type == EDDY_FIELD_TEXT && f->max_length <= 0 &&
             (f->flags & (EDDY_FIELD_UNIQUE | EDDY_FIELD_INDEX)))
-            return eddy_buf_printf(why, "%s.%s: an indexed text field needs a max_length",
-                                   m->table, f->name), -1;
+            return eddy_buf_printf(why, "%s.%s: an indexed text field needs a max_length", m->table,
+                                   f->name),
+                   -1;
         if (f->type == EDDY_FIELD_FOREIGN_KEY && !f->references)
             return eddy_buf_printf(why, "%s.%s: a foreign key needs .references", m->table,
-                                   f->name), -1;
+                                   f->name),
+                   -1;
         if (f->on_delete == EDDY_ON_DELETE_SET_NULL && !(f->flags & EDDY_FIELD_NULL))
-            return eddy_buf_printf(why, "%s.%s: ON DELETE SET NULL needs EDDY_FIELD_NULL",
-                                   m->table, f->name), -1;
+            return eddy_buf_printf(why, "%s.%s: ON DELETE SET NULL needs EDDY_FIELD_NULL", m->table,
+                                   f->name),
+                   -1;
         if (f->default_value && f->type != EDDY_FIELD_TEXT) {
             char *end;
             strtod(f->default_value, &end);
             if (end == f->default_value || *end)
-                return eddy_buf_printf(why, "%s.%s: default %s is not a number", m->table,
-                                       f->name, f->default_value), -1;
+                return eddy_buf_printf(why, "%s.%s: default %s is not a number", m->table, f->name,
+                                       f->default_value),
+                       -1;
         }
     }
     return 0;
@@ -272,8 +276,8 @@ int eddy_orm_create_sql(const eddy_model *m, const char *dialect, eddy_buf *out)
             !(f->flags & EDDY_FIELD_UNIQUE))
             eddy_buf_printf(out, ",\n  KEY `%s_%s` (`%s`)", m->table, col, col);
         if (f->type == EDDY_FIELD_FOREIGN_KEY)
-            eddy_buf_printf(out, ",\n  FOREIGN KEY (`%s`) REFERENCES `%s` (`id`) ON DELETE %s",
-                            col, f->references->table, on_delete[f->on_delete]);
+            eddy_buf_printf(out, ",\n  FOREIGN KEY (`%s`) REFERENCES `%s` (`id`) ON DELETE %s", col,
+                            f->references->table, on_delete[f->on_delete]);
     }
     eddy_buf_append_str(out, mysql ? "\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
                                    : "\n)");

@@ -138,8 +138,17 @@ const char *mariadb_database(const char *name, const char **why)
     snprintf(portarg, sizeof portarg, "--port=%d", port);
     snprintf(userarg, sizeof userarg, "--user=%s", user);
     snprintf(passarg, sizeof passarg, "--password=%s", password);
-    char *argv[] = {"/usr/bin/mariadb", "--no-defaults", "--protocol=tcp", "--host", host, portarg,
-                    userarg, passarg, "-e", sql, NULL};
+    char *argv[] = {"/usr/bin/mariadb",
+                    "--no-defaults",
+                    "--protocol=tcp",
+                    "--host",
+                    host,
+                    portarg,
+                    userarg,
+                    passarg,
+                    "-e",
+                    sql,
+                    NULL};
     char *out = NULL;
     int status = th_run(argv, 20000, &out);
     if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -21,8 +21,8 @@ static json_t *checked(const char *name, const char *email, const char *message,
     json_t *errors = json_object();
     int rc = board_check(&f, errors);
     char *text = json_dumps(errors, JSON_SORT_KEYS);
-    cr_assert_eq(rc, want, "board_check(%s, %s, %s) returned %d, errors %s", name, email,
-                 message, rc, text);
+    cr_assert_eq(rc, want, "board_check(%s, %s, %s) returned %d, errors %s", name, email, message,
+                 rc, text);
     free(text);
     return errors;
 }
@@ -73,8 +73,14 @@ Test(ex16, lengths_count_characters, .timeout = 5)
 
 Test(ex16, addresses_must_look_like_addresses, .timeout = 5)
 {
-    const char *bad[] = {"ann", "ann@", "@example.com", "ann@example", "ann@example.",
-                         "a b@example.com", "ann@@example.com", "ann@.com"};
+    const char *bad[] = {"ann",
+                         "ann@",
+                         "@example.com",
+                         "ann@example",
+                         "ann@example.",
+                         "a b@example.com",
+                         "ann@@example.com",
+                         "ann@.com"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         refused("Ann", bad[i], "hi", "email", "does not look like an email address");
     json_decref(checked("Ann", "ann.b+board@mail.example.com", "hi", 0));

@@ -98,8 +98,8 @@ static struct resp *http(const char *method, const char *path, const char *type,
     int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n", method,
                      path);
     if (type)
-        n += snprintf(req + n, sizeof req - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                      type, strlen(body));
+        n += snprintf(req + n, sizeof req - (size_t)n,
+                      "Content-Type: %s\r\nContent-Length: %zu\r\n", type, strlen(body));
     snprintf(req + n, sizeof req - (size_t)n, "\r\n%s", body ? body : "");
     r.status = -1;
     r.raw[0] = '\0';
@@ -149,9 +149,10 @@ BOTH(the_form_posts_redirects_and_shows_the_message_escaped)
     start_board(NULL);
     expect(http("GET", "/", NULL, NULL), 200, "<h1>Message board</h1>");
     cr_assert_null(strstr(r.body, "<li>"), "no messages yet:\n%s", r.body);
-    expect(http("POST", "/", FORM,
-                "name=Ann&email=ann%40example.com&message=Hello+%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
-           303, "\r\nLocation: /\r\n");
+    expect(
+        http("POST", "/", FORM,
+             "name=Ann&email=ann%40example.com&message=Hello+%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+        303, "\r\nLocation: /\r\n");
     expect(http("GET", "/", NULL, NULL), 200, "<li><b>Ann</b> <time>");
     cr_assert_not_null(strstr(r.body, "<br>Hello &lt;script&gt;alert(1)&lt;/script&gt;</li>"),
                        "the message is text, not markup:\n%s", r.body);
@@ -164,7 +165,8 @@ BOTH(validation_errors_show_on_the_page_and_nothing_is_stored)
     expect(http("POST", "/", FORM, "name=+&email=not-an-email&message=kept+text"), 400,
            "<span class=\"error\">Please give your name</span>");
     cr_assert_not_null(strstr(r.body, "That does not look like an email address"), "%s", r.body);
-    cr_assert_not_null(strstr(r.body, "value=\"not-an-email\""), "what was typed stays:\n%s", r.body);
+    cr_assert_not_null(strstr(r.body, "value=\"not-an-email\""), "what was typed stays:\n%s",
+                       r.body);
     cr_assert_not_null(strstr(r.body, ">kept text</textarea>"), "%s", r.body);
     expect(http("POST", "/", FORM, "email=a%40b.c"), 400, "Please write a message");
     expect(http("GET", "/api/messages", NULL, NULL), 200, "{\"messages\":[]}");
@@ -195,8 +197,9 @@ BOTH(the_json_api_adds_and_lists_newest_first)
 BOTH(hostile_values_are_stored_as_data)
 {
     start_board(NULL);
-    const char *hostile = "{\"name\":\"Robert'); DROP TABLE message;--\",\"email\":\"x@y.z\","
-                          "\"message\":\"it's \\\"quoted\\\" \\\\ \\u00e9 \\ud83d\\ude00 ' OR '1'='1\"}";
+    const char *hostile =
+        "{\"name\":\"Robert'); DROP TABLE message;--\",\"email\":\"x@y.z\","
+        "\"message\":\"it's \\\"quoted\\\" \\\\ \\u00e9 \\ud83d\\ude00 ' OR '1'='1\"}";
     expect(http("POST", "/api/messages", JSON, hostile), 201, "{\"id\":1}");
     expect(http("GET", "/api/messages", NULL, NULL), 200,
            "\"name\":\"Robert'); DROP TABLE message;--\",\"message\":\"it's \\\"quoted\\\" \\\\ "
@@ -246,7 +249,8 @@ BOTH(blocking_db_holds_up_everybody)
 {
     start_board("--blocking-db");
     long long ms = page_ms_during_slow_query();
-    cr_assert_geq(ms, 600, "with --blocking-db the page should wait for the slow query (%lld ms)", ms);
+    cr_assert_geq(ms, 600, "with --blocking-db the page should wait for the slow query (%lld ms)",
+                  ms);
 }
 
 /* ------------------------------------------------------------ kill -9 */
@@ -265,7 +269,8 @@ static void *write_load(void *arg)
     struct writer *w = arg;
     for (int i = 0; !w->stop && w->nacked < 4096; i++) {
         char body[256], req[512], buf[2048];
-        snprintf(body, sizeof body, "{\"name\":\"w\",\"email\":\"w@x.y\",\"message\":\"write %d\"}", i);
+        snprintf(body, sizeof body, "{\"name\":\"w\",\"email\":\"w@x.y\",\"message\":\"write %d\"}",
+                 i);
         snprintf(req, sizeof req,
                  "POST /api/messages HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
                  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",

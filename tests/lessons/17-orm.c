@@ -80,8 +80,9 @@ static void http(const char *method, const char *path, const char *json)
 static void the_api_on(void)
 {
     start_blog();
-    expect("GET", "/api/posts", NULL, 200,
-           "{\"posts\":[{\"id\":3,\"author\":{\"id\":1,\"name\":\"ann\"},\"title\":\"Rows to JSON\"");
+    expect(
+        "GET", "/api/posts", NULL, 200,
+        "{\"posts\":[{\"id\":3,\"author\":{\"id\":1,\"name\":\"ann\"},\"title\":\"Rows to JSON\"");
     cr_assert_not_null(strstr(body, "\"total\":3}"), "%s", body);
     cr_assert_null(strstr(body, "password"), "no password hash: %s", body);
     cr_assert_null(strstr(body, "@example.com"), "no email in a post's author: %s", body);
@@ -89,9 +90,12 @@ static void the_api_on(void)
     cr_assert_null(strstr(body, "\"id\":2,"), "one post: %s", body);
 
     /* A comment raises the count; a refused one raises nothing. */
-    expect("POST", "/api/posts/2/comments", "{\"author\":1,\"text\":\"agreed\"}", 201, "{\"id\":2}");
-    expect("POST", "/api/posts/2/comments", "{\"author\":99,\"text\":\"who?\"}", 400, "no such author");
-    expect("POST", "/api/posts/77/comments", "{\"author\":1,\"text\":\"where?\"}", 404, "no such post");
+    expect("POST", "/api/posts/2/comments", "{\"author\":1,\"text\":\"agreed\"}", 201,
+           "{\"id\":2}");
+    expect("POST", "/api/posts/2/comments", "{\"author\":99,\"text\":\"who?\"}", 400,
+           "no such author");
+    expect("POST", "/api/posts/77/comments", "{\"author\":1,\"text\":\"where?\"}", 404,
+           "no such post");
     expect("GET", "/api/posts/2", NULL, 200, "\"comments\":1,");
     cr_assert_not_null(strstr(body, "\"comment_list\":[{\"id\":2,\"post\":2,\"author\":{\"id\":1,"
                                     "\"name\":\"ann\"},\"text\":\"agreed\""),
@@ -104,10 +108,11 @@ static void the_api_on(void)
     expect("GET", "/api/users/2", NULL, 200, "\"email\":\"bob@example.com\"");
     expect("GET", "/api/users/9", NULL, 404, "no such user");
 
-    expect("POST", "/api/posts", "{\"author\":2,\"title\":\"New\",\"body\":\"it's \\\"quoted\\\"\"}", 201,
-           "{\"id\":4}");
+    expect("POST", "/api/posts",
+           "{\"author\":2,\"title\":\"New\",\"body\":\"it's \\\"quoted\\\"\"}", 201, "{\"id\":4}");
     expect("GET", "/api/posts/4", NULL, 200, "\"body\":\"it's \\\"quoted\\\"\"");
-    expect("POST", "/api/posts", "{\"author\":5,\"title\":\"x\",\"body\":\"\"}", 400, "no such author");
+    expect("POST", "/api/posts", "{\"author\":5,\"title\":\"x\",\"body\":\"\"}", 400,
+           "no such author");
 
     expect("DELETE", "/api/posts/1", NULL, 204, "");
     expect("GET", "/api/posts/1", NULL, 404, "no such post");
@@ -144,10 +149,13 @@ Test(lesson17_cli, show_sql_prints_each_dialect, .timeout = 10)
     char *argv[] = {(char *)th_path(BLOG), "--db", "sqlite::memory:", "--show-sql", NULL};
     int st = th_run(argv, 5000, &out);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d:\n%s", st, out);
-    cr_assert_not_null(strstr(out, "CREATE TABLE IF NOT EXISTS `comment` (\n  `id` INTEGER PRIMARY KEY AUTOINCREMENT"),
-                       "%s", out);
-    cr_assert_not_null(strstr(out, "FOREIGN KEY (`post_id`) REFERENCES `post` (`id`) ON DELETE CASCADE"),
-                       "%s", out);
+    cr_assert_not_null(
+        strstr(out,
+               "CREATE TABLE IF NOT EXISTS `comment` (\n  `id` INTEGER PRIMARY KEY AUTOINCREMENT"),
+        "%s", out);
+    cr_assert_not_null(
+        strstr(out, "FOREIGN KEY (`post_id`) REFERENCES `post` (`id`) ON DELETE CASCADE"), "%s",
+        out);
     free(out);
     char *my[] = {(char *)th_path(BLOG), "--db", "mysql://u:p@127.0.0.1:1/x", "--show-sql", NULL};
     st = th_run(my, 5000, &out);

@@ -62,8 +62,9 @@ void db_run_mariadb(db_check_fn check, const eddy_db_options *o, const char *nam
 
 const char *db_id_column(eddy_db *db)
 {
-    return strcmp(eddy_db_dialect(db), "sqlite") == 0 ? "id INTEGER PRIMARY KEY AUTOINCREMENT"
-                                                      : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+    return strcmp(eddy_db_dialect(db), "sqlite") == 0
+               ? "id INTEGER PRIMARY KEY AUTOINCREMENT"
+               : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
 }
 
 void db_do(eddy_db *db, const char *sql)

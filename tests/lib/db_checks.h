@@ -36,7 +36,7 @@ void db_run_mariadb(db_check_fn check, const eddy_db_options *o, const char *nam
     Test(db_mariadb, name, .timeout = 60)                                                          \
     {                                                                                              \
         eddy_db_options o_ = {__VA_ARGS__};                                                        \
-        db_run_mariadb(name##_check, &o_, #name);                                                         \
+        db_run_mariadb(name##_check, &o_, #name);                                                  \
     }
 #define DB_TEST(name) DB_TEST_OPTS(name, .max_connections = 0)
 

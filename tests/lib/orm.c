@@ -120,15 +120,17 @@ DB_CHECK(insert_get_and_defaults)
 
     /* A unique field refuses a second "ann"; a too-long name is refused by both databases. */
     int64_t id;
-    cr_assert_eq(eddy_orm_insert(db, &user_m, (eddy_orm_value[]){{"name", EDDY_DB_STR("ann")},
-                                                                  {"password_hash", EDDY_DB_STR("x")}},
+    cr_assert_eq(eddy_orm_insert(db, &user_m,
+                                 (eddy_orm_value[]){{"name", EDDY_DB_STR("ann")},
+                                                    {"password_hash", EDDY_DB_STR("x")}},
                                  2, &id),
                  EIO);
     char long_name[64];
     memset(long_name, 'n', 41);
     long_name[41] = '\0';
-    cr_assert_eq(eddy_orm_insert(db, &user_m, (eddy_orm_value[]){{"name", EDDY_DB_STR(long_name)},
-                                                                  {"password_hash", EDDY_DB_STR("x")}},
+    cr_assert_eq(eddy_orm_insert(db, &user_m,
+                                 (eddy_orm_value[]){{"name", EDDY_DB_STR(long_name)},
+                                                    {"password_hash", EDDY_DB_STR("x")}},
                                  2, &id),
                  EIO, "max_length 40 holds in both databases");
     cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM user"), 2);
@@ -192,10 +194,10 @@ DB_CHECK(joins_read_the_parent_and_nest_in_json)
     cr_assert_eq(eddy_orm_run(db, q, &res), 0, "%s", eddy_db_errmsg(res));
     cr_assert_eq(eddy_db_rows(res), 2);
     cr_assert_str_eq(eddy_db_text(res, 0, "author.name"), "ann");
-    char *s = dump(eddy_orm_row_json(&post_m, res, 0,
-                                     &(eddy_json_options){.recurse = true,
-                                                          .exclude = (const char *[]){"author.joined",
-                                                                                      "body", NULL}}));
+    char *s = dump(eddy_orm_row_json(
+        &post_m, res, 0,
+        &(eddy_json_options){.recurse = true,
+                             .exclude = (const char *[]){"author.joined", "body", NULL}}));
     cr_assert_str_eq(s, "{\"author\":{\"admin\":false,\"email\":null,\"id\":1,\"name\":\"ann\"},"
                         "\"comments\":0,\"id\":1,\"score\":1.5,\"title\":\"first\"}");
     free(s);
@@ -310,18 +312,21 @@ Test(orm_sql, create_table_speaks_each_dialect)
 {
     eddy_buf b = EDDY_BUF_INIT;
     cr_assert_eq(eddy_orm_create_sql(&post_m, "mysql", &b), 0);
-    cr_assert_not_null(strstr(b.data, "`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"), "%s", b.data);
+    cr_assert_not_null(strstr(b.data, "`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"), "%s",
+                       b.data);
     cr_assert_not_null(strstr(b.data, "`author_id` BIGINT NOT NULL"), "%s", b.data);
     cr_assert_not_null(strstr(b.data, "`body` LONGTEXT NOT NULL"), "%s", b.data);
-    cr_assert_not_null(strstr(b.data, "FOREIGN KEY (`author_id`) REFERENCES `user` (`id`) ON DELETE CASCADE"),
-                       "%s", b.data);
+    cr_assert_not_null(
+        strstr(b.data, "FOREIGN KEY (`author_id`) REFERENCES `user` (`id`) ON DELETE CASCADE"),
+        "%s", b.data);
     cr_assert_not_null(strstr(b.data, "KEY `post_title` (`title`)"), "%s", b.data);
     eddy_buf_clear(&b);
     cr_assert_eq(eddy_orm_create_sql(&post_m, "sqlite", &b), 0);
     cr_assert_not_null(strstr(b.data, "`id` INTEGER PRIMARY KEY AUTOINCREMENT"), "%s", b.data);
     cr_assert_not_null(strstr(b.data, "CHECK (length(`title`) <= 200)"), "%s", b.data);
-    cr_assert_not_null(strstr(b.data, "CREATE INDEX IF NOT EXISTS `post_author_id` ON `post` (`author_id`)"),
-                       "%s", b.data);
+    cr_assert_not_null(
+        strstr(b.data, "CREATE INDEX IF NOT EXISTS `post_author_id` ON `post` (`author_id`)"), "%s",
+        b.data);
     eddy_buf_free(&b);
 
     eddy_query *q = eddy_orm_select(&post_m);
@@ -329,9 +334,10 @@ Test(orm_sql, create_table_speaks_each_dialect)
     eddy_orm_where(q, eddy_orm_gt(q, "comments", EDDY_DB_INT(3)));
     eddy_orm_limit(q, 10, 0);
     cr_assert_eq(eddy_orm_sql(q, "sqlite", &b), 0);
-    cr_assert_not_null(strstr(b.data, "FROM `post` AS `t` JOIN `user` AS `j0` ON `j0`.`id` = `t`.`author_id` "
-                                      "WHERE `t`.`comments` > ? LIMIT ? OFFSET ?"),
-                       "%s", b.data);
+    cr_assert_not_null(
+        strstr(b.data, "FROM `post` AS `t` JOIN `user` AS `j0` ON `j0`.`id` = `t`.`author_id` "
+                       "WHERE `t`.`comments` > ? LIMIT ? OFFSET ?"),
+        "%s", b.data);
     eddy_buf_free(&b);
     eddy_query_free(q);
 }
