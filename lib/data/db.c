@@ -444,10 +444,12 @@ static int tx_statement(db_conn *c, const char *sql)
     return rc;
 }
 
-int eddy_db_transaction(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg)
+int eddy_db_begin(eddy_db *db)
 {
-    if (held_by_task(db) || !eddy_task_current())
-        return held_by_task(db) ? EINVAL : EPERM;
+    if (!eddy_task_current())
+        return EPERM;
+    if (held_by_task(db))
+        return EINVAL; /* transactions do not nest */
     eddy_db_result res = {0};
     db_conn *c;
     int rc = acquire(db, DB_WRITER, &c, &res);
@@ -464,17 +466,48 @@ int eddy_db_transaction(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *ar
     }
     c->holder = eddy_task_current();
     db->held[db->nheld++] = c;
-    rc = fn(db, arg);
-    for (int i = 0; i < db->nheld; i++) /* the transaction is over for fn's queries */
+    return 0;
+}
+
+/* end_transaction - COMMIT (or ROLLBACK) the task's transaction, roll
+ * back a failed commit, and give the connection back. */
+static int end_transaction(eddy_db *db, bool commit)
+{
+    db_conn *c = held_by_task(db);
+    if (!c)
+        return EINVAL; /* no transaction in this task */
+    for (int i = 0; i < db->nheld; i++)
         if (db->held[i] == c) {
             db->held[i] = db->held[--db->nheld];
             break;
         }
     c->holder = NULL;
-    if (rc == 0)
-        rc = tx_statement(c, "COMMIT");
+    int rc = commit ? tx_statement(c, "COMMIT") : ECANCELED;
     if (rc != 0 && !c->broken && tx_statement(c, "ROLLBACK") != 0)
         c->broken = true; /* a connection stuck in a transaction is no use to anyone */
     release(c);
-    return rc;
+    return commit ? rc : 0;
+}
+
+int eddy_db_commit(eddy_db *db)
+{
+    return end_transaction(db, true);
+}
+
+int eddy_db_rollback(eddy_db *db)
+{
+    return end_transaction(db, false);
+}
+
+int eddy_db_transaction(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg)
+{
+    int rc = eddy_db_begin(db);
+    if (rc)
+        return rc;
+    rc = fn(db, arg);
+    if (rc) {
+        eddy_db_rollback(db);
+        return rc;
+    }
+    return eddy_db_commit(db);
 }

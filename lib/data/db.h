@@ -159,6 +159,16 @@ int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy
 int eddy_db_exec(eddy_db *db, const char *sql, const eddy_db_value *params, size_t n,
                  int64_t *affected, int64_t *last_id);
 
+/* eddy_db_begin - start a transaction in this task: one connection is
+ * held for it, and every query this task makes on db runs on it until
+ * eddy_db_commit or eddy_db_rollback, which give it back (a commit that
+ * fails is rolled back). Every begin needs one of the two, on every path:
+ * eddy_db_transaction below does that for you. EINVAL for a second begin
+ * in the same task (they do not nest), or an end without a begin. */
+int eddy_db_begin(eddy_db *db);
+int eddy_db_commit(eddy_db *db);
+int eddy_db_rollback(eddy_db *db);
+
 /* eddy_db_transaction - run fn(db, arg) inside one transaction: BEGIN,
  * then fn, whose queries on db all run on the transaction's connection;
  * COMMIT if fn returned 0, else ROLLBACK. Returns fn's value when it was

@@ -236,6 +236,46 @@ DB_CHECK(a_transaction_commits_or_rolls_back_as_a_whole)
 }
 DB_TEST(a_transaction_commits_or_rolls_back_as_a_whole)
 
+DB_CHECK(begin_commit_and_rollback_by_hand)
+{
+    db_do(db, "DROP TABLE IF EXISTS tx2");
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE TABLE tx2 (%s, v BIGINT)", db_id_column(db));
+    db_do(db, sql);
+    cr_assert_eq(eddy_db_commit(db), EINVAL, "no transaction to end");
+    cr_assert_eq(eddy_db_begin(db), 0);
+    cr_assert_eq(eddy_db_begin(db), EINVAL, "transactions do not nest");
+    db_do(db, "INSERT INTO tx2 (v) VALUES (1)");
+    cr_assert_eq(eddy_db_rollback(db), 0);
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM tx2"), 0, "rolled back");
+    cr_assert_eq(eddy_db_begin(db), 0);
+    db_do(db, "INSERT INTO tx2 (v) VALUES (2)");
+    cr_assert_eq(eddy_db_commit(db), 0);
+    cr_assert_eq(db_count(db, "SELECT v FROM tx2"), 2, "committed");
+}
+DB_TEST(begin_commit_and_rollback_by_hand)
+
+/* On MariaDB the statement cache can be watched: the server counts the
+ * statements a session prepared. Five runs of one query prepare it once. */
+DB_CHECK(a_statement_is_prepared_once_per_connection)
+{
+    if (strcmp(eddy_db_dialect(db), "mysql") != 0)
+        return; /* SQLite's cache is the same code, but nothing outside shows it */
+    const char *status = "SHOW SESSION STATUS LIKE 'Com_stmt_prepare'";
+    eddy_db_result *res;
+    cr_assert_eq(eddy_db_query(db, &res, status, NULL, 0), 0, "%s", eddy_db_errmsg(res));
+    int64_t before = strtoll(eddy_db_text(res, 0, "Value"), NULL, 10);
+    eddy_db_result_free(res);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(db_count(db, "SELECT 40 + 2"), 42);
+    cr_assert_eq(eddy_db_query(db, &res, status, NULL, 0), 0, "%s", eddy_db_errmsg(res));
+    int64_t after = strtoll(eddy_db_text(res, 0, "Value"), NULL, 10);
+    eddy_db_result_free(res);
+    cr_assert_eq(after - before, 1, "prepared %lld times for five runs",
+                 (long long)(after - before));
+}
+DB_TEST_OPTS(a_statement_is_prepared_once_per_connection, .max_connections = 1)
+
 /* ------------------------------------------------------------ the pool */
 
 DB_CHECK(the_pool_runs_queries_side_by_side_and_queues_the_rest)
