@@ -262,7 +262,8 @@ db-down:
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs
 # (optional) lists the project sources it links, one per line.
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
-FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$(BUILD)/include
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$(BUILD)/include \
+               $(EDDY_PKG_CFLAGS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
