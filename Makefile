@@ -23,19 +23,21 @@ CFLAGS_WARN := -Wall -Wextra -Wpedantic -Werror
 OPTFLAGS    ?= -O2 -g
 SANFLAGS    ?=
 CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
-               -I$(BUILD)/include -MMD -MP
+               -I$(BUILD)/include $(EDDY_PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl
+PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl sqlite3 libmariadb
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
+# MariaDB Connector/C keeps its headers in a folder of their own.
+EDDY_PKG_CFLAGS := $(shell pkg-config --cflags libmariadb 2>/dev/null)
 EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 
 .DEFAULT_GOAL := all
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress hint install \
         uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures \
-        pageserver diagrams plots
+        pageserver diagrams plots db-up db-down
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
 .SECONDARY:
@@ -219,6 +221,7 @@ help:
 	@echo "make progress     which exercises pass, what fails in the next; EX=06 for one exercise"
 	@echo "make hint EX=06   a hint for exercise 06, one step more each time (LEVEL=N: step N)"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
+	@echo "make db-up        a private MariaDB for lessons 16-17's --db; make db-down stops it"
 	@echo "make check-exercises | check-solutions"
 	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
@@ -259,11 +262,25 @@ valgrind: deps
 	    --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/sanitizers/valgrind.supp' test-run
 
+# ---------------------------------------------------------------- MariaDB to try
+# A private mariadbd on 127.0.0.1 and a free port, its data in
+# $(BUILD)/mariadb (kept between db-down and db-up, gone with make clean):
+# what the tests start for themselves, for a student to try lesson 16 on.
+db-up: deps
+	@scripts/mariadb.sh start $(BUILD)/mariadb >/dev/null
+	@url=$$(scripts/mariadb.sh url $(BUILD)/mariadb); echo "MariaDB is up: $$url"; \
+	    echo "try: make run-lesson N=16 ARGS='--db $$url'"
+
+db-down:
+	@scripts/mariadb.sh stop $(BUILD)/mariadb
+	@echo "MariaDB stopped (its data stays in $(BUILD)/mariadb until make clean)"
+
 # ---------------------------------------------------------------- fuzz
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs
 # (optional) lists the project sources it links, one per line.
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/*.c)))
-FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$(BUILD)/include
+FUZZ_CFLAGS := $(CFLAGS_STD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$(BUILD)/include \
+               $(EDDY_PKG_CFLAGS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)

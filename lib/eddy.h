@@ -27,5 +27,8 @@
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
 #include <eddy/web/app_run.h>
+#include <eddy/data/db.h>
+#include <eddy/data/orm.h>
+#include <eddy/web/app_db.h>
 
 #endif

@@ -23,6 +23,8 @@ zlib1g-dev           core   gzip responses, WebSocket permessage-deflate
 libcriterion-dev     core   the test framework
 libssl-dev           core   TLS, SHA-1/HMAC, scrypt, secure random
 libsqlite3-dev       core   the embedded default database
+libmariadb-dev       core   MariaDB Connector/C: the server database's non-blocking client
+mariadb-server       core   the private mariadbd the database tests start (scripts/mariadb.sh)
 libjansson-dev       core   JSON bodies, template contexts
 python3              core   scripts: the course quote check
 openssl              core   the client's TLS tests make a throwaway CA with it
@@ -39,6 +41,7 @@ gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline
 graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
 libcurl4-openssl-dev bench  libcurl's multi interface, the C client the HTTP client is compared with
 python3-pycurl       bench  Tornado's curl_httpclient, in the client benchmark
+python3-aiomysql     bench  Tornado's MariaDB twin in bench/16-db.sh
 "
 
 groups=("$@")

@@ -1,0 +1,496 @@
+/*
+ * db_result - what a query hands back, and the small things both drivers
+ * need: values and date-times, the result's rows, the statement cache.
+ *
+ * A result is one malloc'ed array of values, row after row, plus an
+ * arena for column names, text and blobs: freeing it is two frees and
+ * the arena's chunks, however many rows it held.
+ */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------ values and time */
+
+size_t eddy_db_strlen(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+int64_t eddy_db_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* days_from_civil / civil_from_days - the proleptic Gregorian calendar
+ * as arithmetic on days since 1970-01-01, in eras of 400 years (146097
+ * days) that start on 1 March, so the leap day is the era year's last.
+ * Dates are formatted and parsed for every row a query returns: no
+ * gmtime_r, timegm or printf here, which cost more than the rest of the
+ * row together. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                  /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+void db_civil_from_us(int64_t us, db_civil *c)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0)
+        frac += 1000000, secs--;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0)
+        rem += 86400, days--;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    c->year = (int)(yoe + era * 400 + (c->month <= 2));
+    c->hour = (int)(rem / 3600), c->minute = (int)(rem / 60 % 60), c->second = (int)(rem % 60);
+    c->micro = (long)frac;
+}
+
+int64_t db_us_from_civil(const db_civil *c)
+{
+    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) *
+               60000000 +
+           (int64_t)c->second * 1000000 + c->micro;
+}
+
+/* put - n digits of v at p, zero-padded. */
+static char *put(char *p, long v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+void eddy_db_format_time(int64_t us, char sep, char out[32])
+{
+    db_civil c;
+    db_civil_from_us(us, &c);
+    char *p = out;
+    if (c.year < 0 || c.year > 9999) { /* outside what DATETIME holds: clamp, visibly */
+        c = (db_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
+    }
+    p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', p = put(p, c.day, 2);
+    *p++ = sep;
+    p = put(p, c.hour, 2), *p++ = ':', p = put(p, c.minute, 2), *p++ = ':', p = put(p, c.second, 2);
+    if (c.micro)
+        *p++ = '.', p = put(p, c.micro, 6);
+    if (sep == 'T')
+        *p++ = 'Z';
+    *p = '\0';
+}
+
+/* digits - n decimal digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
+{
+    if (len < 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    db_civil c = {digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), 0, 0, 0, 0};
+    size_t i = 10;
+    if (len > 10) {
+        if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
+            return -1;
+        c.hour = digits(s + 11, 2), c.minute = digits(s + 14, 2), c.second = digits(s + 17, 2);
+        i = 19;
+        if (i < len && s[i] == '.') {
+            long scale = 100000;
+            for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+                c.micro += scale > 0 ? (s[i] - '0') * scale : 0;
+        }
+        if (i < len && s[i] == 'Z')
+            i++;
+    }
+    if (i != len || c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 || c.day > 31 ||
+        c.hour < 0 || c.hour > 23 || c.minute < 0 || c.minute > 59 || c.second < 0 || c.second > 60)
+        return -1;
+    *us = db_us_from_civil(&c);
+    return 0;
+}
+
+/* ------------------------------------------------------------ building a result */
+
+int db_result_error(eddy_db_result *res, int rc, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    res->errcode = code;
+    res->errmsg = eddy_arena_strndup(&res->arena, msg, strlen(msg));
+    if (!res->errmsg)
+        res->errmsg = "out of memory";
+    return rc;
+}
+
+int db_result_columns(eddy_db_result *res, size_t ncols)
+{
+    res->ncols = ncols;
+    res->names = ncols ? eddy_arena_alloc(&res->arena, ncols * sizeof *res->names) : NULL;
+    return ncols && !res->names ? ENOMEM : 0;
+}
+
+int db_result_column_name(eddy_db_result *res, size_t col, const char *name, size_t len)
+{
+    res->names[col] = eddy_arena_strndup(&res->arena, name ? name : "", name ? len : 0);
+    return res->names[col] ? 0 : ENOMEM;
+}
+
+eddy_db_value *db_result_row(eddy_db_result *res)
+{
+    size_t need = (res->nrows + 1) * res->ncols;
+    if (need > res->cap_cells) {
+        size_t cap = res->cap_cells ? res->cap_cells * 2 : res->ncols * 16;
+        while (cap < need)
+            cap *= 2;
+        eddy_db_value *cells = realloc(res->cells, cap * sizeof *cells);
+        if (!cells)
+            return NULL;
+        res->cells = cells;
+        res->cap_cells = cap;
+    }
+    eddy_db_value *row = res->cells + res->nrows * res->ncols;
+    memset(row, 0, res->ncols * sizeof *row); /* EDDY_DB_NULL is 0 */
+    res->nrows++;
+    return row;
+}
+
+const char *db_result_bytes(eddy_db_result *res, const void *p, size_t len)
+{
+    return eddy_arena_strndup(&res->arena, p, len);
+}
+
+/* Freed results kept for the next query on this thread: a result's
+ * first arena chunk and its array of values are a few kilobytes each,
+ * and allocating blocks that size between the small ones of a request
+ * makes malloc consolidate its free lists every time (the board's
+ * profile showed it). Kept only while a pool is open on the thread:
+ * closing the last one gives them back. */
+enum { SPARE_RESULTS = 8, SPARE_CELLS_MAX = 4096 };
+static _Thread_local eddy_db_result *spare[SPARE_RESULTS];
+static _Thread_local int nspare;
+static _Thread_local int open_pools; /* none open: nothing is kept */
+
+void db_pools_open(int change)
+{
+    open_pools += change;
+    if (open_pools <= 0)
+        db_result_drain_spares();
+}
+
+eddy_db_result *db_result_new(void)
+{
+    if (nspare) {
+        eddy_db_result *res = spare[--nspare];
+        eddy_arena arena = res->arena;
+        eddy_db_value *cells = res->cells;
+        size_t cap = res->cap_cells;
+        memset(res, 0, sizeof *res);
+        res->arena = arena, res->cells = cells, res->cap_cells = cap;
+        return res;
+    }
+    return calloc(1, sizeof(eddy_db_result));
+}
+
+void db_result_drain_spares(void)
+{
+    while (nspare) {
+        eddy_db_result *res = spare[--nspare];
+        free(res->cells);
+        eddy_arena_free(&res->arena);
+        free(res);
+    }
+}
+
+eddy_db_result *eddy_db_result_new_error(int code, const char *message)
+{
+    eddy_db_result *res = db_result_new();
+    if (res)
+        db_result_error(res, 0, code, "%s", message);
+    return res;
+}
+
+/* ------------------------------------------------------------ reading a result */
+
+void eddy_db_result_free(eddy_db_result *res)
+{
+    if (!res)
+        return;
+    if (open_pools > 0 && nspare < SPARE_RESULTS && res->cap_cells <= SPARE_CELLS_MAX) {
+        eddy_arena_reset(&res->arena); /* keeps its first chunk */
+        spare[nspare++] = res;
+        return;
+    }
+    free(res->cells);
+    eddy_arena_free(&res->arena);
+    free(res);
+}
+
+size_t eddy_db_rows(const eddy_db_result *res)
+{
+    return res ? res->nrows : 0;
+}
+
+size_t eddy_db_columns(const eddy_db_result *res)
+{
+    return res ? res->ncols : 0;
+}
+
+const char *eddy_db_column_name(const eddy_db_result *res, size_t col)
+{
+    return res && col < res->ncols ? res->names[col] : NULL;
+}
+
+int eddy_db_column_index(const eddy_db_result *res, const char *name)
+{
+    for (size_t i = 0; res && i < res->ncols; i++)
+        if (strcmp(res->names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const eddy_db_value null_value = {.type = EDDY_DB_NULL};
+
+const eddy_db_value *eddy_db_value_at(const eddy_db_result *res, size_t row, size_t col)
+{
+    if (!res || row >= res->nrows || col >= res->ncols)
+        return &null_value;
+    return &res->cells[row * res->ncols + col];
+}
+
+const eddy_db_value *eddy_db_value_of(const eddy_db_result *res, size_t row, const char *name)
+{
+    int col = eddy_db_column_index(res, name);
+    return col < 0 ? &null_value : eddy_db_value_at(res, row, (size_t)col);
+}
+
+int64_t eddy_db_int(const eddy_db_result *res, size_t row, const char *name)
+{
+    const eddy_db_value *v = eddy_db_value_of(res, row, name);
+    switch (v->type) {
+    case EDDY_DB_INTEGER:
+    case EDDY_DB_DATETIME:
+        return v->i;
+    case EDDY_DB_DOUBLE:
+        return (int64_t)v->d;
+    case EDDY_DB_TEXT:
+        return strtoll(v->p, NULL, 10);
+    default:
+        return 0;
+    }
+}
+
+double eddy_db_double(const eddy_db_result *res, size_t row, const char *name)
+{
+    const eddy_db_value *v = eddy_db_value_of(res, row, name);
+    switch (v->type) {
+    case EDDY_DB_INTEGER:
+        return (double)v->i;
+    case EDDY_DB_DOUBLE:
+        return v->d;
+    case EDDY_DB_TEXT:
+        return strtod(v->p, NULL);
+    default:
+        return 0;
+    }
+}
+
+const char *eddy_db_text(const eddy_db_result *res, size_t row, const char *name)
+{
+    const eddy_db_value *v = eddy_db_value_of(res, row, name);
+    return v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
+}
+
+bool eddy_db_is_null(const eddy_db_result *res, size_t row, const char *name)
+{
+    return eddy_db_value_of(res, row, name)->type == EDDY_DB_NULL;
+}
+
+int64_t eddy_db_affected(const eddy_db_result *res)
+{
+    return res ? res->affected : 0;
+}
+
+int64_t eddy_db_last_id(const eddy_db_result *res)
+{
+    return res ? res->last_id : 0;
+}
+
+int eddy_db_errcode(const eddy_db_result *res)
+{
+    return res ? res->errcode : 0;
+}
+
+const char *eddy_db_errmsg(const eddy_db_result *res)
+{
+    if (!res)
+        return "out of memory";
+    return res->errmsg ? res->errmsg : "";
+}
+
+/* ------------------------------------------------------------ as JSON */
+
+/* base64 - blobs in JSON, which has no bytes. */
+static json_t *base64(const char *p, size_t len)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = 4 * ((len + 2) / 3);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned char)p[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned char)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= (unsigned char)p[i + 2];
+        out[o++] = abc[v >> 18 & 63];
+        out[o++] = abc[v >> 12 & 63];
+        out[o++] = i + 1 < len ? abc[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < len ? abc[v & 63] : '=';
+    }
+    json_t *j = json_stringn(out, o);
+    free(out);
+    return j;
+}
+
+json_t *eddy_db_value_json(const eddy_db_value *v)
+{
+    char when[32];
+    switch (v->type) {
+    case EDDY_DB_INTEGER:
+        return json_integer(v->i);
+    case EDDY_DB_DOUBLE:
+        return json_real(v->d);
+    case EDDY_DB_TEXT: {
+        json_t *s = json_stringn(v->p, v->len);
+        return s ? s : base64(v->p, v->len); /* not UTF-8: keep the bytes */
+    }
+    case EDDY_DB_BLOB:
+        return base64(v->p, v->len);
+    case EDDY_DB_DATETIME:
+        eddy_db_format_time(v->i, 'T', when);
+        return json_string(when);
+    default:
+        return json_null();
+    }
+}
+
+json_t *eddy_db_row_json(const eddy_db_result *res, size_t row)
+{
+    json_t *o = json_object();
+    for (size_t c = 0; o && c < eddy_db_columns(res); c++)
+        json_object_set_new(o, res->names[c], eddy_db_value_json(eddy_db_value_at(res, row, c)));
+    return o;
+}
+
+json_t *eddy_db_rows_json(const eddy_db_result *res)
+{
+    json_t *a = json_array();
+    for (size_t r = 0; a && r < eddy_db_rows(res); r++)
+        json_array_append_new(a, eddy_db_row_json(res, r));
+    return a;
+}
+
+/* ------------------------------------------------------------ statement cache */
+
+/* fnv1a - the SQL's hash, so most lookups compare one number. */
+static uint64_t fnv1a(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h;
+}
+
+static struct db_cached *cache_lookup(db_conn *c, const char *sql, size_t len, uint64_t h)
+{
+    for (int i = 0; i < c->cache.count; i++) {
+        struct db_cached *e = &c->cache.e[i];
+        if (e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+void *db_cache_find(db_conn *c, const char *sql, size_t len)
+{
+    struct db_cached *e = cache_lookup(c, sql, len, fnv1a(sql, len));
+    if (!e)
+        return NULL;
+    e->used = ++c->cache.clock;
+    return e->stmt;
+}
+
+int db_cache_add(db_conn *c, const char *sql, size_t len, void *stmt)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, sql, len);
+    copy[len] = '\0';
+    struct db_cached *e;
+    if (c->cache.count < DB_STMT_CACHE) {
+        e = &c->cache.e[c->cache.count++];
+    } else { /* full: the least recently used goes */
+        e = &c->cache.e[0];
+        for (int i = 1; i < DB_STMT_CACHE; i++)
+            if (c->cache.e[i].used < e->used)
+                e = &c->cache.e[i];
+        db_driver_of(c->db)->stmt_free(e->stmt);
+        free(e->sql);
+    }
+    *e = (struct db_cached){fnv1a(sql, len), ++c->cache.clock, copy, len, stmt};
+    return 0;
+}
+
+void db_cache_drop(db_conn *c, const char *sql, size_t len)
+{
+    struct db_cached *e = cache_lookup(c, sql, len, fnv1a(sql, len));
+    if (!e)
+        return;
+    db_driver_of(c->db)->stmt_free(e->stmt);
+    free(e->sql);
+    *e = c->cache.e[--c->cache.count];
+}
+
+void db_cache_clear(db_conn *c)
+{
+    for (int i = 0; i < c->cache.count; i++) {
+        db_driver_of(c->db)->stmt_free(c->cache.e[i].stmt);
+        free(c->cache.e[i].sql);
+    }
+    c->cache.count = 0;
+}

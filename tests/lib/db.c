@@ -1,0 +1,362 @@
+/*
+ * Tests of lib/data/db: one suite, run against both drivers.
+ *
+ * Every check is written once, as a function of an open pool, and
+ * DB_TEST runs it twice: on SQLite (a new file per test) and on MariaDB
+ * (the private mariadbd the PRE_ALL hook started; when there is none,
+ * those tests skip, saying why). The checks look at what a program
+ * sees: rows read back, values byte for byte, errors with the server's
+ * code and message, how long concurrent queries take, and that the loop
+ * keeps running while a query waits.
+ */
+#include "db_checks.h"
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    (void)set;
+    mariadb_suite_start("lib db");
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    (void)stats;
+    mariadb_suite_stop();
+}
+
+/* ------------------------------------------------------------ values */
+
+DB_CHECK(typed_columns_come_back_typed)
+{
+    db_do(db, "DROP TABLE IF EXISTS typed");
+    char create[256];
+    snprintf(create, sizeof create,
+             "CREATE TABLE typed (%s, n BIGINT, x DOUBLE, s LONGTEXT, b LONGBLOB, t DATETIME(6))",
+             db_id_column(db));
+    db_do(db, create);
+    int64_t when = 1795000000123456; /* 2026-11-18 ... .123456 UTC */
+    eddy_db_result *res;
+    int rc = eddy_db_query(db, &res, "INSERT INTO typed (n, x, s, b, t) VALUES (?, ?, ?, ?, ?)",
+                           EDDY_DB_PARAMS(EDDY_DB_INT(-42), EDDY_DB_REAL(2.5), EDDY_DB_STR("text"),
+                                          EDDY_DB_BYTES("a\0b", 3), EDDY_DB_TIME(when)));
+    cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(res));
+    cr_assert_eq(eddy_db_affected(res), 1);
+    cr_assert_eq(eddy_db_last_id(res), 1);
+    eddy_db_result_free(res);
+    db_do(db, "INSERT INTO typed (n) VALUES (NULL)");
+
+    rc = eddy_db_query(db, &res, "SELECT id, n, x, s, b, t FROM typed ORDER BY id", NULL, 0);
+    cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(res));
+    cr_assert_eq(eddy_db_rows(res), 2);
+    cr_assert_eq(eddy_db_columns(res), 6);
+    cr_assert_str_eq(eddy_db_column_name(res, 3), "s");
+    cr_assert_eq(eddy_db_column_index(res, "t"), 5);
+    cr_assert_eq(eddy_db_column_index(res, "nope"), -1);
+    cr_assert_eq(eddy_db_value_of(res, 0, "n")->type, EDDY_DB_INTEGER);
+    cr_assert_eq(eddy_db_int(res, 0, "n"), -42);
+    cr_assert_eq(eddy_db_value_of(res, 0, "x")->type, EDDY_DB_DOUBLE);
+    cr_assert_float_eq(eddy_db_double(res, 0, "x"), 2.5, 1e-9);
+    cr_assert_eq(eddy_db_value_of(res, 0, "s")->type, EDDY_DB_TEXT);
+    cr_assert_str_eq(eddy_db_text(res, 0, "s"), "text");
+    const eddy_db_value *b = eddy_db_value_of(res, 0, "b");
+    cr_assert_eq(b->type, EDDY_DB_BLOB);
+    cr_assert(b->len == 3 && memcmp(b->p, "a\0b", 3) == 0, "the blob kept its NUL");
+    const eddy_db_value *t = eddy_db_value_of(res, 0, "t");
+    cr_assert_eq(t->type, EDDY_DB_DATETIME);
+    cr_assert_eq(t->i, when, "microseconds kept: %lld", (long long)t->i);
+    for (int c = 1; c < 6; c++)
+        cr_assert_eq(eddy_db_value_at(res, 1, (size_t)c)->type, EDDY_DB_NULL, "column %d", c);
+    cr_assert(eddy_db_is_null(res, 1, "s"));
+    cr_assert_null(eddy_db_text(res, 1, "s"));
+    cr_assert_eq(eddy_db_int(res, 1, "n"), 0, "NULL reads as the default");
+
+    json_t *row = eddy_db_row_json(res, 0);
+    char *text = json_dumps(row, JSON_SORT_KEYS | JSON_COMPACT);
+    cr_assert_str_eq(text, "{\"b\":\"YQBi\",\"id\":1,\"n\":-42,\"s\":\"text\","
+                           "\"t\":\"2026-11-18T11:06:40.123456Z\",\"x\":2.5}");
+    free(text);
+    json_decref(row);
+    eddy_db_result_free(res);
+}
+DB_TEST(typed_columns_come_back_typed)
+
+DB_CHECK(hostile_values_round_trip_and_injection_stays_data)
+{
+    db_do(db, "DROP TABLE IF EXISTS hostile");
+    char create[256];
+    snprintf(create, sizeof create, "CREATE TABLE hostile (%s, s LONGTEXT, b LONGBLOB)",
+             db_id_column(db));
+    db_do(db, create);
+    size_t big_len = 1024 * 1024;
+    char *big = malloc(big_len + 1);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (char)('a' + i % 26);
+    big[big_len] = '\0';
+    char *bytes = malloc(256);
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (char)i; /* every byte, NUL first */
+    const char *texts[] = {
+        "it's \"quoted\" `back` \\slash\\",
+        "'; DROP TABLE hostile; --",
+        "' OR '1'='1",
+        "\xf0\x9f\x98\x80 emoji \xe4\xb8\xad\xe6\x96\x87 \xc3\xa9",
+        "",
+        big,
+    };
+    size_t n = sizeof texts / sizeof texts[0];
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = 0;
+        int rc = eddy_db_exec(db, "INSERT INTO hostile (s, b) VALUES (?, ?)",
+                              EDDY_DB_PARAMS(EDDY_DB_STR(texts[i]), EDDY_DB_BYTES(bytes, 256)),
+                              NULL, &id);
+        cr_assert_eq(rc, 0, "insert %zu", i);
+        cr_assert_eq(id, (int64_t)i + 1);
+    }
+    eddy_db_result *res;
+    for (size_t i = 0; i < n; i++) {
+        int rc = eddy_db_query(db, &res, "SELECT s, b FROM hostile WHERE s = ?",
+                               EDDY_DB_PARAMS(EDDY_DB_STR(texts[i])));
+        cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(res));
+        cr_assert_eq(eddy_db_rows(res), 1, "value %zu found by itself", i);
+        const eddy_db_value *s = eddy_db_value_of(res, 0, "s");
+        cr_assert_eq(s->len, strlen(texts[i]));
+        cr_assert(memcmp(s->p, texts[i], s->len) == 0, "value %zu came back changed", i);
+        const eddy_db_value *b = eddy_db_value_of(res, 0, "b");
+        cr_assert(b->len == 256 && memcmp(b->p, bytes, 256) == 0, "the bytes came back changed");
+        eddy_db_result_free(res);
+    }
+    /* The injection attempts were data: the table is there, with all its rows. */
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM hostile"), (int64_t)n);
+    int rc = eddy_db_query(db, &res, "SELECT id FROM hostile WHERE s = ?",
+                           EDDY_DB_PARAMS(EDDY_DB_STR("nothing' OR '1'='1")));
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(eddy_db_rows(res), 0, "a quote in a value does not widen the WHERE");
+    eddy_db_result_free(res);
+    free(big);
+    free(bytes);
+}
+DB_TEST(hostile_values_round_trip_and_injection_stays_data)
+
+/* ------------------------------------------------------------ errors */
+
+DB_CHECK(errors_carry_the_servers_code_and_message)
+{
+    db_do(db, "DROP TABLE IF EXISTS uniq");
+    char create[256];
+    snprintf(create, sizeof create, "CREATE TABLE uniq (%s, name VARCHAR(20) NOT NULL UNIQUE)",
+             db_id_column(db));
+    db_do(db, create);
+    bool sqlite = strcmp(eddy_db_dialect(db), "sqlite") == 0;
+    eddy_db_result *res;
+    int rc = eddy_db_query(db, &res, "SELEC nonsense", NULL, 0);
+    cr_assert_eq(rc, EIO);
+    cr_assert_eq(eddy_db_errcode(res), sqlite ? 1 : 1064, "code %d", eddy_db_errcode(res));
+    cr_assert_not_null(strstr(eddy_db_errmsg(res), sqlite ? "syntax error" : "SQL syntax"), "%s",
+                       eddy_db_errmsg(res));
+    eddy_db_result_free(res);
+
+    db_do(db, "INSERT INTO uniq (name) VALUES ('ann')");
+    rc = eddy_db_query(db, &res, "INSERT INTO uniq (name) VALUES (?)",
+                       EDDY_DB_PARAMS(EDDY_DB_STR("ann")));
+    cr_assert_eq(rc, EIO);
+    cr_assert_eq(eddy_db_errcode(res), sqlite ? 2067 : 1062, "code %d", eddy_db_errcode(res));
+    cr_assert_not_null(strstr(eddy_db_errmsg(res), sqlite ? "UNIQUE" : "Duplicate"), "%s",
+                       eddy_db_errmsg(res));
+    eddy_db_result_free(res);
+
+    rc = eddy_db_query(db, &res, "SELECT ? + ?", EDDY_DB_PARAMS(EDDY_DB_INT(1)));
+    cr_assert_eq(rc, EINVAL, "two marks, one value");
+    cr_assert_not_null(strstr(eddy_db_errmsg(res), "2 parameters, 1 given"), "%s",
+                       eddy_db_errmsg(res));
+    eddy_db_result_free(res);
+
+    /* The connection that saw the errors still works. */
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM uniq"), 1);
+}
+DB_TEST(errors_carry_the_servers_code_and_message)
+
+DB_CHECK(foreign_keys_are_enforced)
+{
+    db_do(db, "DROP TABLE IF EXISTS fk_child");
+    db_do(db, "DROP TABLE IF EXISTS fk_parent");
+    char sql[512];
+    snprintf(sql, sizeof sql, "CREATE TABLE fk_parent (%s)", db_id_column(db));
+    db_do(db, sql);
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE fk_child (%s, parent_id BIGINT NOT NULL, "
+             "FOREIGN KEY (parent_id) REFERENCES fk_parent (id) ON DELETE CASCADE)",
+             db_id_column(db));
+    db_do(db, sql);
+    db_do(db, "INSERT INTO fk_parent (id) VALUES (1)");
+    db_do(db, "INSERT INTO fk_child (parent_id) VALUES (1)");
+    eddy_db_result *res;
+    int rc = eddy_db_query(db, &res, "INSERT INTO fk_child (parent_id) VALUES (?)",
+                           EDDY_DB_PARAMS(EDDY_DB_INT(99)));
+    cr_assert_eq(rc, EIO, "a child of no parent is refused");
+    cr_assert_not_null(strcasestr(eddy_db_errmsg(res), "foreign key"), "%s", eddy_db_errmsg(res));
+    eddy_db_result_free(res);
+    db_do(db, "DELETE FROM fk_parent WHERE id = 1");
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM fk_child"), 0, "ON DELETE CASCADE");
+}
+DB_TEST(foreign_keys_are_enforced)
+
+/* ------------------------------------------------------------ transactions */
+
+static int add_two_then(eddy_db *db, void *arg)
+{
+    int fail_after = *(int *)arg;
+    if (eddy_db_exec(db, "INSERT INTO tx (v) VALUES (?)", EDDY_DB_PARAMS(EDDY_DB_INT(1)), NULL,
+                     NULL))
+        return -1;
+    if (eddy_db_exec(db, "INSERT INTO tx (v) VALUES (?)", EDDY_DB_PARAMS(EDDY_DB_INT(2)), NULL,
+                     NULL))
+        return -1;
+    /* Inside, the transaction sees its own rows. */
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM tx"), fail_after ? 4 : 2);
+    return fail_after ? EIO : 0;
+}
+
+DB_CHECK(a_transaction_commits_or_rolls_back_as_a_whole)
+{
+    db_do(db, "DROP TABLE IF EXISTS tx");
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE TABLE tx (%s, v BIGINT)", db_id_column(db));
+    db_do(db, sql);
+    int fail = 0;
+    cr_assert_eq(eddy_db_transaction(db, add_two_then, &fail), 0);
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM tx"), 2, "committed");
+    fail = 1;
+    cr_assert_eq(eddy_db_transaction(db, add_two_then, &fail), EIO, "fn's error comes back");
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM tx"), 2, "rolled back: neither row is there");
+}
+DB_TEST(a_transaction_commits_or_rolls_back_as_a_whole)
+
+DB_CHECK(begin_commit_and_rollback_by_hand)
+{
+    db_do(db, "DROP TABLE IF EXISTS tx2");
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE TABLE tx2 (%s, v BIGINT)", db_id_column(db));
+    db_do(db, sql);
+    cr_assert_eq(eddy_db_commit(db), EINVAL, "no transaction to end");
+    cr_assert_eq(eddy_db_begin(db), 0);
+    cr_assert_eq(eddy_db_begin(db), EINVAL, "transactions do not nest");
+    db_do(db, "INSERT INTO tx2 (v) VALUES (1)");
+    cr_assert_eq(eddy_db_rollback(db), 0);
+    cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM tx2"), 0, "rolled back");
+    cr_assert_eq(eddy_db_begin(db), 0);
+    db_do(db, "INSERT INTO tx2 (v) VALUES (2)");
+    cr_assert_eq(eddy_db_commit(db), 0);
+    cr_assert_eq(db_count(db, "SELECT v FROM tx2"), 2, "committed");
+}
+DB_TEST(begin_commit_and_rollback_by_hand)
+
+/* On MariaDB the statement cache can be watched: the server counts the
+ * statements a session prepared. Five runs of one query prepare it once. */
+DB_CHECK(a_statement_is_prepared_once_per_connection)
+{
+    if (strcmp(eddy_db_dialect(db), "mysql") != 0)
+        return; /* SQLite's cache is the same code, but nothing outside shows it */
+    const char *status = "SHOW SESSION STATUS LIKE 'Com_stmt_prepare'";
+    eddy_db_result *res;
+    cr_assert_eq(eddy_db_query(db, &res, status, NULL, 0), 0, "%s", eddy_db_errmsg(res));
+    int64_t before = strtoll(eddy_db_text(res, 0, "Value"), NULL, 10);
+    eddy_db_result_free(res);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(db_count(db, "SELECT 40 + 2"), 42);
+    cr_assert_eq(eddy_db_query(db, &res, status, NULL, 0), 0, "%s", eddy_db_errmsg(res));
+    int64_t after = strtoll(eddy_db_text(res, 0, "Value"), NULL, 10);
+    eddy_db_result_free(res);
+    cr_assert_eq(after - before, 1, "prepared %lld times for five runs",
+                 (long long)(after - before));
+}
+DB_TEST_OPTS(a_statement_is_prepared_once_per_connection, .max_connections = 1)
+
+/* ------------------------------------------------------------ the pool */
+
+DB_CHECK(the_pool_runs_queries_side_by_side_and_queues_the_rest)
+{
+    /* Pool of 2 (SQLite: 2 readers), 6 queries of 150 ms: 3 rounds. */
+    long long ms = db_concurrent_sleeps(db, 6, 0.15);
+    cr_assert_geq(ms, 440, "6 queries on 2 connections cannot take %lld ms", ms);
+    cr_assert_lt(ms, 900 + th_slack_ms(), "6 x 150 ms on 2 connections took %lld ms", ms);
+}
+DB_TEST_OPTS(the_pool_runs_queries_side_by_side_and_queues_the_rest, .max_connections = 2)
+
+DB_CHECK(a_task_waits_no_longer_than_the_acquire_timeout)
+{
+    db_check_acquire_timeout(db);
+}
+DB_TEST_OPTS(a_task_waits_no_longer_than_the_acquire_timeout, .max_connections = 1,
+             .acquire_timeout_ms = 100)
+
+DB_CHECK(the_loop_keeps_running_while_a_query_waits)
+{
+    long long late = db_timer_lateness_during_slow_query(db, 0.4);
+    cr_assert_lt(late, 100 + th_slack_ms(), "a 50 ms timer fired %lld ms late", late);
+}
+DB_TEST(the_loop_keeps_running_while_a_query_waits)
+
+DB_CHECK(the_blocking_mode_stalls_the_loop)
+{
+    long long late = db_timer_lateness_during_slow_query(db, 0.4);
+    cr_assert_geq(late, 250, "blocking: the 50 ms timer should wait for the query (%lld ms)", late);
+}
+DB_TEST_OPTS(the_blocking_mode_stalls_the_loop, .blocking = true)
+
+/* ------------------------------------------------------------ URLs */
+
+Test(db_url, bad_urls_are_refused_with_errno)
+{
+    errno = 0;
+    cr_assert_null(eddy_db_open("postgres://x/y", NULL));
+    cr_assert_eq(errno, EPROTONOSUPPORT);
+    cr_assert_null(eddy_db_open("mysql://user@host:99999/db", NULL));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(eddy_db_open("mysql://user@host:3306", NULL), "no database name");
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(eddy_db_open("sqlite:///no/such/folder/x.db", NULL));
+    eddy_db *db = eddy_db_open("mysql://ann:s%40cret@127.0.0.1/forum", NULL);
+    cr_assert_not_null(db, "opening a MariaDB pool connects to nothing yet");
+    cr_assert_str_eq(eddy_db_url_redacted(db), "mysql://ann:***@127.0.0.1/forum");
+    cr_assert_str_eq(eddy_db_dialect(db), "mysql");
+    eddy_db_close(db);
+    db = eddy_db_open("sqlite::memory:", NULL);
+    cr_assert_not_null(db);
+    cr_assert_str_eq(eddy_db_dialect(db), "sqlite");
+    eddy_db_close(db);
+}
+
+Test(db_url, times_format_and_parse_both_ways)
+{
+    char out[32];
+    eddy_db_format_time(0, 'T', out);
+    cr_assert_str_eq(out, "1970-01-01T00:00:00Z");
+    eddy_db_format_time(1795000000123456, ' ', out);
+    cr_assert_str_eq(out, "2026-11-18 11:06:40.123456");
+    int64_t us;
+    cr_assert_eq(eddy_db_parse_time(out, strlen(out), &us), 0);
+    cr_assert_eq(us, 1795000000123456);
+    cr_assert_eq(eddy_db_parse_time("2026-11-18T11:06:40Z", 20, &us), 0);
+    cr_assert_eq(us, 1795000000000000);
+    cr_assert_eq(eddy_db_parse_time("2026-11-18", 10, &us), 0);
+    cr_assert_eq(eddy_db_parse_time("yesterday", 9, &us), -1);
+    /* The calendar's corners: a leap day, the last microsecond of a
+     * century year that is not leap, and a second before 1970. */
+    const char *corners[] = {"2024-02-29T23:59:59.999999Z", "2100-02-28T23:59:59.999999Z",
+                             "2000-02-29T12:00:00Z", "1969-12-31T23:59:59Z"};
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(eddy_db_parse_time(corners[i], strlen(corners[i]), &us), 0, "%s", corners[i]);
+        eddy_db_format_time(us, 'T', out);
+        cr_assert_str_eq(out, corners[i]);
+    }
+    cr_assert_eq(eddy_db_parse_time("1969-12-31T23:59:59Z", 20, &us), 0);
+    cr_assert_eq(us, -1000000);
+    eddy_db_format_time(4102444799999999, ' ', out); /* 2099-12-31 23:59:59.999999 */
+    cr_assert_str_eq(out, "2099-12-31 23:59:59.999999");
+    cr_assert_eq(eddy_db_parse_time("2026-13-01 00:00:00", 19, &us), -1);
+}
