@@ -1,8 +1,10 @@
 /*
  * lineio - whole writes and whole lines over a socket; see lineio.h.
  *
- * Exercise 00: fill in write_all() and line_read(). `make progress` runs
- * the tests in tests/exercises/00-toolchain.c against this file.
+ * Exercise 00: write line_read(). write_all() is done (course chapter 00
+ * prints it and says why each line is there): read it first, line_read()
+ * meets the same two facts from the reading side. `make progress` runs the
+ * tests in tests/exercises/00-toolchain.c against this file.
  */
 #include "lineio.h"
 
@@ -12,16 +14,17 @@
 
 int write_all(int fd, const void *data, size_t len)
 {
-    /* TODO: call write() until all len bytes are written.
-     * - write() may write fewer bytes than asked: advance and go again.
-     * - write() returning -1 with errno EINTR means "interrupted, try again".
-     * - any other -1 is a real error: return -1 (errno is already set).
-     * Return 0 when everything is written. */
-    (void)fd;
-    (void)data;
-    (void)len;
-    errno = ENOSYS;
-    return -1;
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue; /* a signal arrived before anything was written */
+        if (n < 0)
+            return -1;
+        p += n; /* a short write: go round again for the rest */
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 void line_reader_init(struct line_reader *r, int fd)
@@ -32,16 +35,14 @@ void line_reader_init(struct line_reader *r, int fd)
 
 ssize_t line_read(struct line_reader *r, char *out, size_t cap)
 {
-    /* TODO: return the next line from r, without its '\n'.
-     * - Bytes r->buf[r->start .. r->end) were read earlier but not returned.
-     * - If they contain a '\n', copy the line before it into out, add a NUL,
-     *   move r->start past the '\n' and return the line's length.
-     * - Otherwise move those bytes to the front of r->buf and read() more
-     *   after them (retry on EINTR; -1 on other errors).
-     * - read() returning 0 is the end of input: return what is left as a
-     *   last line if there is any, else set errno = 0 and return -1.
-     * - A line that does not fit in cap bytes (with its NUL), or in r->buf:
-     *   set errno = EMSGSIZE and return -1. */
+    /* TODO: the next line from r->fd, without its '\n', NUL-terminated in
+     * out; its length. r->buf[r->start .. r->end) holds bytes an earlier
+     * call read and did not hand out; what this call reads past its line
+     * must be kept there for the next one.
+     * End of input: a last line without '\n' is still a line; after it,
+     * -1 with errno 0. A line that does not fit in cap bytes with its NUL,
+     * or in r->buf: -1 with errno EMSGSIZE. read() failing: -1 with its
+     * errno (EINTR is not a failure). */
     (void)r;
     (void)out;
     (void)cap;

@@ -1,10 +1,11 @@
 /*
  * httpio - the socket loops of a blocking HTTP fetch; see httpio.h.
  *
- * Exercise 01: fill in send_all(), read_response() and parse_status_line().
- * `make progress` runs the tests in tests/exercises/01-blocking-fetch.c
- * against this file; `make lesson N=01` builds the fetcher from the
- * lesson's own copy, lessons/01-blocking-fetch/httpio.c.
+ * Exercise 01: write read_response() and parse_status_line(). send_all()
+ * is done (course chapter 01 prints it): read it first. `make progress`
+ * runs the tests in tests/exercises/01-blocking-fetch.c against this file;
+ * `make lesson N=01` builds the fetcher from the lesson's own copy,
+ * lessons/01-blocking-fetch/httpio.c.
  */
 #include "httpio.h"
 
@@ -14,17 +15,19 @@
 
 int send_all(int fd, const void *data, size_t len)
 {
-    /* TODO: call send() until all len bytes are sent.
-     * - Pass MSG_NOSIGNAL, so a vanished peer is an EPIPE error, not SIGPIPE.
-     * - send() may take fewer bytes than asked: advance and go again.
-     * - -1 with errno EINTR means "interrupted before sending": try again.
-     * - any other -1 is a real error: return -1 (errno is already set).
-     * Return 0 when everything is sent. */
-    (void)fd;
-    (void)data;
-    (void)len;
-    errno = ENOSYS;
-    return -1;
+    const char *p = data;
+    while (len > 0) {
+        /* MSG_NOSIGNAL: a peer that has gone away is an EPIPE error to
+         * handle, not a SIGPIPE that kills the whole program. */
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue; /* a signal arrived before anything was sent */
+        if (n < 0)
+            return -1;
+        p += n; /* a short send: go round again for the rest */
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 void response_init(struct response *r)
@@ -44,11 +47,10 @@ void response_add(struct response *r, const char *data, size_t n)
 
 int read_response(int fd, struct response *r)
 {
-    /* TODO: recv() from fd into a local buffer until the server closes.
-     * - recv() returns whatever has arrived: hand those n bytes to
-     *   response_add(r, buffer, n) and go round again.
-     * - recv() returning 0 is EOF: the response is complete, return 0.
-     * - -1 with errno EINTR: try again; any other -1: return -1. */
+    /* TODO: every byte the server sends on the blocking socket fd, handed
+     * to response_add(r, ...), until the server closes the connection.
+     * Returns 0 once it has closed, or -1 with errno set (a signal that
+     * interrupts the wait is not a failure). */
     (void)fd;
     (void)r;
     errno = ENOSYS;
@@ -57,12 +59,11 @@ int read_response(int fd, struct response *r)
 
 int parse_status_line(const char *line, size_t len)
 {
-    /* TODO: return the status code of a line like "HTTP/1.1 200 OK\r\n".
-     * - It starts with "HTTP/1." and one digit, then a space.
-     * - Then exactly three digits: the status, 100 to 599.
-     * - After them comes a space, "\r", "\n", or the end of the len bytes.
-     * - line is not NUL-terminated: never look at line[len] or beyond.
-     * Anything else is not a status line: return -1. */
+    /* TODO: the status code of the line "HTTP/1.x NNN reason" that starts
+     * at line: "HTTP/1." and a digit, a space, exactly three digits making
+     * a status from 100 to 599, then a space, '\r', '\n' or the end of the
+     * len bytes. Anything else: -1. line comes off the network, is not
+     * NUL-terminated and may end anywhere: never look at line[len]. */
     (void)line;
     (void)len;
     return -1;

@@ -1,11 +1,11 @@
 /*
  * httpio - the steps of a non-blocking HTTP fetch; see httpio.h.
  *
- * Exercise 02: fill in connect_done() and recv_step(). `make progress`
- * runs the tests in tests/exercises/02-nonblocking-fetch.c against this
- * file; `make lesson N=02` builds the fetcher from the lesson's own copy,
- * lessons/02-nonblocking-fetch/httpio.c. send_step() below is done: read
- * it first, recv_step() has the same shape.
+ * Exercise 02: write connect_done() and recv_step(). send_step() below is
+ * done (course chapter 02 prints it): read it first. `make progress` runs
+ * the tests in tests/exercises/02-nonblocking-fetch.c against this file;
+ * `make lesson N=02` builds the fetcher from the lesson's own copy,
+ * lessons/02-nonblocking-fetch/httpio.c.
  */
 #include "httpio.h"
 
@@ -15,14 +15,10 @@
 
 int connect_done(int fd)
 {
-    /* TODO: say whether the non-blocking connect() on fd has finished.
-     * - getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) gives the error of
-     *   a handshake that failed (ECONNREFUSED...): if err != 0, set errno
-     *   to it and return -1.
-     * - err == 0 means "connected" OR "still waiting for the server". Ask
-     *   getpeername(): it succeeds only on a connected socket (return 1)
-     *   and fails with ENOTCONN while the handshake is under way (return 0).
-     * - Any other failure: return -1. */
+    /* TODO: how far the handshake of a non-blocking connect() on fd has
+     * got, without waiting: 1 connected, 0 still under way, -1 failed with
+     * errno the handshake's error (ECONNREFUSED...) or that of the call
+     * that could not tell. */
     (void)fd;
     errno = ENOSYS;
     return -1;
@@ -60,13 +56,11 @@ void response_add(struct response *r, const char *data, size_t n)
 
 int recv_step(int fd, struct response *r)
 {
-    /* TODO: read whatever has arrived on the non-blocking socket fd.
-     * - recv() into a local buffer; hand the n bytes it returns to
-     *   response_add(r, buffer, n) and go round again: there may be more.
-     * - -1 with errno EAGAIN (or EWOULDBLOCK): nothing more has arrived
-     *   yet; this is not an error: return 0, the caller comes back later.
-     * - recv() returning 0 is EOF: the response is complete, return 1.
-     * - -1 with errno EINTR: try again; any other -1: return -1. */
+    /* TODO: everything that has arrived on the non-blocking socket fd,
+     * handed to response_add(r, ...), without ever waiting. Returns 0 when
+     * all that has arrived is taken and the server may send more, 1 when
+     * the server has closed (the answer is complete), -1 with errno set on
+     * an error (EINTR is not one). */
     (void)fd;
     (void)r;
     errno = ENOSYS;

@@ -56,18 +56,13 @@ static bool name_is(const char *h, size_t n, const char *name)
 
 ssize_t http_parse(const char *buf, size_t len, struct http_request *req)
 {
-    /* TODO: find one whole request at the start of buf[0..len).
-     *
-     * Hint: until "\r\n\r\n" is in the buffer, return 0 (need more).
-     * Then check the request line "METHOD SP /target SP HTTP/1.x\r\n"
-     * (all_tchars() checks the method) and fill *req, pointing into buf.
-     * HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it; a
-     * "Connection: close" or "Connection: keep-alive" header (has_token())
-     * overrides that. Each header line needs a name and a colon; reject a
-     * bad Content-Length and any Transfer-Encoding. The request is the
-     * header plus Content-Length bytes of body: return 0 until all of it is
-     * in, then its length. Return -1 for anything malformed. Never look at
-     * buf[len] or beyond: memmem() and memchr() take a length. */
+    /* TODO: is one whole request at the start of buf[0..len)? Its length
+     * (head, blank line and any Content-Length body) with *req filled,
+     * pointing into buf; 0 while more bytes are needed; -1 for bytes that
+     * can never become a request this server accepts (request.h lists
+     * them). keep_alive follows the version and the Connection header
+     * (course chapter 03, "One connection, many requests"). buf is not
+     * NUL-terminated and ends where len says: never look at buf[len]. */
     (void)buf;
     (void)len;
     (void)req;

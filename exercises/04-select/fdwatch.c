@@ -1,7 +1,7 @@
 /*
  * fdwatch - the master fd_sets and the highest fd; see fdwatch.h.
  *
- * Exercise 04: fill in fdw_set(). `make progress` runs the tests in
+ * Exercise 04: write fdw_set(). `make progress` runs the tests in
  * tests/exercises/04-select.c against this file.
  */
 #include "fdwatch.h"
@@ -17,15 +17,11 @@ void fdw_init(struct fd_watch *w)
 
 int fdw_set(struct fd_watch *w, int fd, int events)
 {
-    /* TODO: make fd's bits in w->readers and w->writers match events.
-     * - An fd below 0 or at/above FD_SETSIZE has no bit: FD_SET on it writes
-     *   past the array. Refuse it first: errno = EBADF, return -1, touch nothing.
-     * - FDW_READ in events: FD_SET it in readers, else FD_CLR it; the same
-     *   for FDW_WRITE and writers.
-     * - Keep w->maxfd the highest fd that is in either set: raise it when
-     *   this fd is now watched and higher; when the highest one is no longer
-     *   in either set, walk down to the next one that is (-1 when none).
-     * Return 0. */
+    /* TODO: watch fd for events (FDW_READ, FDW_WRITE, both, or 0: stop
+     * watching it), so that a copy of w->readers and w->writers is what
+     * select() must be given, and w->maxfd + 1 its nfds: the highest fd
+     * still in either set, -1 when none is. An fd that has no bit in an
+     * fd_set is refused: -1 with errno EBADF, w untouched. Returns 0. */
     (void)w;
     (void)fd;
     (void)events;

@@ -1,7 +1,7 @@
 /*
  * pollset - a growable pollfd array with deferred removal; see pollset.h.
  *
- * Exercise 05: fill in ps_add(), ps_remove() and ps_compact(). `make
+ * Exercise 05: write ps_add(), ps_remove() and ps_compact(). `make
  * progress` runs the tests in tests/exercises/05-poll.c against this file.
  */
 #include "pollset.h"
@@ -17,11 +17,9 @@ void ps_init(struct pollset *ps)
 
 long ps_add(struct pollset *ps, int fd, short events)
 {
-    /* TODO: append {fd, events, revents 0} at ps->fds[ps->n].
-     * - When ps->n == ps->cap, grow first: realloc to twice the capacity
-     *   (16 when empty). If realloc fails, set errno = ENOMEM and return -1
-     *   with the set unchanged (realloc leaves the old array alive).
-     * Return the new entry's index. */
+    /* TODO: append {fd, events} at the end of the array, growing it when it
+     * is full so that n adds cost O(n) copying in all. Returns the new
+     * entry's index, or -1 with errno ENOMEM and the set as it was. */
     (void)ps;
     (void)fd;
     (void)events;
@@ -31,18 +29,17 @@ long ps_add(struct pollset *ps, int fd, short events)
 
 void ps_remove(struct pollset *ps, size_t i)
 {
-    /* TODO: do not move anything (a scan may be walking the array): mark
-     * entry i dead with fd -1 (poll() skips negative fds), clear its events
-     * and revents, and count it in ps->dead. */
+    /* TODO: take entry i out of what poll() watches, while a walk over the
+     * array may be going on: no entry may change its index. ps_compact()
+     * drops it later. */
     (void)ps;
     (void)i;
 }
 
 size_t ps_compact(struct pollset *ps)
 {
-    /* TODO: squeeze out the dead entries (fd < 0), keeping the living ones
-     * in their order; set ps->n to how many are left and ps->dead to 0.
-     * Return how many were dropped. One pass with a "kept so far" index. */
+    /* TODO: drop the entries ps_remove() took out, keeping the others in
+     * their order; returns how many were dropped. */
     (void)ps;
     return 0;
 }

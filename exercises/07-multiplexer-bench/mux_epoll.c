@@ -8,7 +8,7 @@
  * not O(watched fds); the price is one system call per fd added, changed
  * or removed.
  *
- * Exercise 07: fill in epoll_mux_add() and epoll_mux_wait(). `make progress`
+ * Exercise 07: write epoll_mux_add() and epoll_mux_wait(). `make progress`
  * runs the tests in tests/exercises/07-multiplexer-bench.c against this file.
  */
 #include "mux.h"
@@ -44,12 +44,9 @@ static struct mux *epoll_mux_create(int capacity)
 
 static int epoll_mux_add(struct mux *m, int fd)
 {
-    /* TODO: tell the epoll instance m->epfd to watch fd for reading.
-     * - Describe the interest in a struct epoll_event: events = EPOLLIN
-     *   (level-triggered, like select and poll), and data.fd = fd so that
-     *   epoll_wait() tells you which fd became ready.
-     * - Register it with epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev).
-     * Return 0, or -1 with errno set (epoll_ctl sets it for you). */
+    /* TODO: watch fd for reading, level-triggered like the select and poll
+     * backends, so that epoll_mux_wait() can name it without a search.
+     * 0, or -1 with the errno of the call that refused (mux.h). */
     (void)m;
     (void)fd;
     errno = ENOSYS;
@@ -58,13 +55,10 @@ static int epoll_mux_add(struct mux *m, int fd)
 
 static int epoll_mux_wait(struct mux *m, int *ready, int cap, int timeout_ms)
 {
-    /* TODO: wait for ready fds and store them in ready[].
-     * - epoll_wait() fills m->events (room for m->capacity of them) with
-     *   at most maxevents entries: ask for no more than cap, and no more
-     *   than m->capacity; a maxevents below 1 is an error (EINVAL).
-     * - Pass timeout_ms straight through (-1 waits forever, 0 returns now).
-     * - Copy each returned event's data.fd into ready[] and return the
-     *   count; 0 means the timeout passed; -1 keeps epoll_wait's errno. */
+    /* TODO: the contract of wait in mux.h: block up to timeout_ms (-1:
+     * forever) until a watched fd is readable, store at most cap ready fds
+     * in ready[] and return how many (0: timeout), or -1 with errno
+     * (EINVAL when cap < 1). m->events has room for m->capacity events. */
     (void)m;
     (void)ready;
     (void)cap;

@@ -2,8 +2,8 @@
  * timerheap - a binary min-heap of timers ordered by deadline; see
  * timerheap.h.
  *
- * Exercise 08: fill in sift_up(), sift_down(), heap_push() and heap_pop().
- * `make progress` runs the tests in tests/exercises/08-event-loop.c
+ * Exercise 08: write sift_up(), sift_down(), heap_push(), heap_pop() and
+ * heap_remove(). `make progress` runs the tests in tests/exercises/08-event-loop.c
  * against this file.
  */
 #include "timerheap.h"
@@ -27,10 +27,8 @@ static void place(struct timer_heap *h, size_t i, struct timer *t)
  * parent. */
 static void sift_up(struct timer_heap *h, size_t i)
 {
-    /* TODO: while i > 0 and h->items[i] is due before (timer_before) its
-     * parent at (i - 1) / 2, move the parent down into i and go up to the
-     * parent's position. Use place() for every move, so each timer's
-     * index stays right (heap_remove depends on it). */
+    /* TODO: restore the heap order above i: the timer at i may be due
+     * before timers on its way to the root. Every move goes through place(). */
     (void)h;
     (void)i;
 }
@@ -39,18 +37,16 @@ static void sift_up(struct timer_heap *h, size_t i)
  * children is due before it, swapping with the earlier child. */
 static void sift_down(struct timer_heap *h, size_t i)
 {
-    /* TODO: the children of i are 2i+1 and 2i+2 (if < h->len). Pick the
-     * earlier of the two; if it is due before the timer at i, move it up
-     * into i and carry on from the child's position; else stop. */
+    /* TODO: restore the heap order below i: the timer at i may be due after
+     * timers beneath it. Every move goes through place(). */
     (void)h;
     (void)i;
 }
 
 int heap_push(struct timer_heap *h, struct timer *t)
 {
-    /* TODO: grow h->items with realloc when h->len == h->cap (double it,
-     * start at 16; on failure set errno = ENOMEM and return -1), put t at
-     * the end (position h->len, then h->len++) and sift it up. Return 0. */
+    /* TODO: add t (timerheap.h): 0, or -1 with errno ENOMEM and the heap as
+     * it was. n pushes must cost O(n log n) in all, growth included. */
     (void)h;
     (void)t;
     errno = ENOSYS;
@@ -59,9 +55,8 @@ int heap_push(struct timer_heap *h, struct timer *t)
 
 struct timer *heap_pop(struct timer_heap *h)
 {
-    /* TODO: NULL if empty. Otherwise remember the root (items[0]), move the
-     * last timer into the root, shrink h->len, sift the new root down, and
-     * return the old root. */
+    /* TODO: remove and return the earliest timer, NULL when there is none;
+     * the heap stays a heap, in O(log n). */
     (void)h;
     return NULL;
 }
@@ -73,14 +68,13 @@ struct timer *heap_top(const struct timer_heap *h)
 
 void heap_remove(struct timer_heap *h, struct timer *t)
 {
-    size_t i = t->index;
-    if (--h->len == i) /* it was the last leaf: nothing to repair */
-        return;
-    /* The last leaf fills the hole; it may belong above or below it. */
-    struct timer *moved = h->items[h->len];
-    place(h, i, moved);
-    sift_up(h, i);
-    sift_down(h, moved->index);
+    /* TODO: take t, which sits at t->index, out of the heap in O(log n),
+     * wherever it is (loop_timer_cancel() calls this). */
+    (void)h;
+    (void)t;
+    (void)place; /* the helpers above, for you to use */
+    (void)sift_up;
+    (void)sift_down;
 }
 
 void heap_free(struct timer_heap *h)

@@ -2,7 +2,7 @@
  * response - collect an HTTP response that arrives in pieces; see
  * response.h.
  *
- * Exercise 09: fill in response_read(), the step of the fetch's state
+ * Exercise 09: write response_read(), the step of the fetch's state
  * machine that the loop calls each time the socket is readable.
  * `make progress` runs the tests in tests/exercises/09-callbacks.c
  * against this file.
@@ -16,16 +16,11 @@
 
 int response_read(int fd, struct response *r)
 {
-    /* TODO: loop:
-     * - if r->len == r->cap, grow r->data with realloc (double it, start at
-     *   16384); refuse to grow past RESPONSE_MAX (errno = EFBIG, return -1);
-     * - recv() into r->data + r->len what fits; retry on EINTR;
-     * - EAGAIN/EWOULDBLOCK: everything that has arrived is in: return 0
-     *   (the loop will call again when more arrives);
-     * - another error: return -1 (errno is set);
-     * - 0 (EOF): the response is whole: response_parse(r), then return 1,
-     *   or -1 if it fails;
-     * - n > 0: r->len += n, and go round again. */
+    /* TODO: one step, called each time the loop says fd is readable: take
+     * what has arrived into r->data (growing it, never past RESPONSE_MAX)
+     * without ever waiting, and say whether more is to come (0), the
+     * response is complete and parsed (1), or it failed (-1, errno).
+     * response.h has the details. */
     (void)fd;
     (void)r;
     errno = ENOSYS;

@@ -4,14 +4,12 @@
  * EXERCISE (lesson 10): write coro_switch() and coro_ctx_init() for your
  * machine; the section for it is picked by the #if below (x86-64 on most
  * PCs; aarch64 on ARM; ucontext anywhere else). `make progress` runs the
- * tests (tests/exercises/10-coroutines.c).
+ * tests (tests/exercises/10-coroutines.c). switch.h says what each does;
+ * course chapter 10, "A context switch, register by register", how.
  *
- * coro_switch(from, to) saves the callee-saved registers on the current
- * stack, stores the stack pointer in from->sp, loads to->sp, restores the
- * registers saved on that stack and returns - on the other stack, into
- * whoever switched away from it. coro_ctx_init() writes on a brand-new
- * stack exactly what coro_switch() would have left there, so that the
- * first switch to it "returns" into coro_trampoline, which calls
+ * coro_switch(from, to) returns on the other stack, into whoever switched
+ * away from it last. coro_ctx_init() prepares a brand-new stack so that
+ * the first switch to it "returns" into coro_trampoline, which calls
  * entry(arg). The calling conventions:
  *   x86-64 System V: rbx rbp r12-r15 and rsp are callee-saved; at a
  *     function's entry rsp + 8 is a multiple of 16.
@@ -32,8 +30,9 @@ __asm__(".text\n"
         ".globl coro_switch\n"
         ".type coro_switch, @function\n"
         "coro_switch:\n"
-        /* TODO: push rbp rbx r12 r13 r14 r15; movq %rsp, (%rdi);
-         * movq (%rsi), %rsp; pop the six in reverse order; then ret. */
+        /* TODO: keep what a call must preserve, leave from's stack
+         * pointer in from->sp (rdi), continue on to->sp (rsi) exactly
+         * where its owner switched away, and return there. */
         "    ret\n"
         ".size coro_switch, .-coro_switch\n"
         ".globl coro_trampoline\n"
@@ -50,11 +49,10 @@ void coro_trampoline(void);
 
 void coro_ctx_init(coro_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
-    /* TODO: start at the top of the stack rounded down to 16 bytes, and
-     * push (as uintptr_t values) the address of coro_trampoline, then the
-     * six registers in the order coro_switch pops them last-to-first:
-     * rbp (0), rbx, r12 = entry, r13 = arg, r14, r15. c->sp = the lowest.
-     * Check: after coro_switch's ret, rsp must be a multiple of 16. */
+    /* TODO: make [stack, stack + size) look as your coro_switch leaves a
+     * stack it switched away from, so that the first switch to c returns
+     * into coro_trampoline with entry and arg where it reads them, and
+     * entry starts with the stack aligned as the ABI says (above). */
     (void)stack, (void)size, (void)entry, (void)arg;
     c->sp = NULL;
 }
@@ -66,9 +64,9 @@ __asm__(".text\n"
         ".globl coro_switch\n"
         ".type coro_switch, %function\n"
         "coro_switch:\n"
-        /* TODO: sub sp, sp, #160; stp x19..x30 and d8..d15 in pairs at
-         * [sp, #0] .. [sp, #144]; store sp in [x0]; load sp from [x1]; ldp
-         * them all back; add sp, sp, #160; ret. */
+        /* TODO: keep what a call must preserve, leave from's stack
+         * pointer in from->sp (x0), continue on to->sp (x1) exactly
+         * where its owner switched away, and return there. */
         "    ret\n"
         ".size coro_switch, .-coro_switch\n"
         ".globl coro_trampoline\n"
@@ -83,8 +81,9 @@ void coro_trampoline(void); /* only its address is used, as on x86-64 */
 
 void coro_ctx_init(coro_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
-    /* TODO: a 160-byte frame just below the 16-aligned top, all zero but
-     * x19 = entry, x20 = arg and x30 = coro_trampoline; c->sp = frame. */
+    /* TODO: make [stack, stack + size) look as your coro_switch leaves a
+     * stack it switched away from, so that the first switch to c returns
+     * into coro_trampoline with entry and arg where it reads them. */
     (void)stack, (void)size, (void)entry, (void)arg;
     c->sp = NULL;
 }
@@ -93,16 +92,15 @@ void coro_ctx_init(coro_ctx *c, void *stack, size_t size, void (*entry)(void *),
 
 void coro_ctx_init(coro_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
-    /* TODO: keep entry and arg in c; getcontext(&c->uc); point
-     * c->uc.uc_stack at the stack; makecontext() with a trampoline that
-     * calls c->entry(c->arg) (makecontext passes only ints: split the
-     * pointer c into two unsigned halves). */
+    /* TODO: prepare c->uc (getcontext, makecontext) so that the first
+     * coro_switch() to c runs entry(arg) on [stack, stack + size); note
+     * that makecontext passes its function only int arguments. */
     (void)c, (void)stack, (void)size, (void)entry, (void)arg;
 }
 
 void coro_switch(coro_ctx *from, coro_ctx *to)
 {
-    /* TODO: swapcontext(&from->uc, &to->uc). */
+    /* TODO: save the running context in from and continue to. */
     (void)from, (void)to;
 }
 

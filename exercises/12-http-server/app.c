@@ -52,23 +52,19 @@ void app_handle(eddy_req *r, void *arg)
 
 void handle_echo(eddy_req *r)
 {
-    /* TODO: a method other than POST (eddy_request_method, eddy_str_eq:
-     * methods are case-sensitive) gets an "Allow: POST" header
-     * (eddy_response_header) and then eddy_send_error(r, 405, ...), which
-     * keeps it.
-     * A POST is answered with its body (eddy_request_body, eddy_write),
-     * with the request's Content-Type (eddy_request_header; its value is
-     * not NUL-terminated) or "text/plain" when it has none. */
+    /* TODO: app.h says what /echo answers. A 405 must still say which
+     * method is allowed. The request API (method, headers, body) and the
+     * response API are in lib/http/server.h; a header value from the
+     * request is not NUL-terminated. */
     (void)r;
 }
 
 void handle_stream(eddy_req *r, const struct app *a)
 {
-    /* TODO: for i in 1..a->stream_pieces, write "piece I of N\n"
-     * (eddy_writef) and send it now (eddy_flush: the first flush sends the
-     * head, chunked; each later one a chunk); stop if a flush fails (the
-     * client has gone). Between two pieces, eddy_sleep(a->stream_ms) -
-     * it suspends only this request - and stop if it fails too. */
+    /* TODO: app.h says what /stream sends: each piece must reach the client
+     * when it is written, not when the handler returns, and the pause
+     * between two pieces must not hold up any other request. When the
+     * client has gone, stop. lib/http/server.h has the calls. */
     (void)r;
     (void)a;
 }

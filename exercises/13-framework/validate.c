@@ -13,28 +13,19 @@
 
 size_t utf8_length(const char *s)
 {
-    /* TODO: count the characters of s. In UTF-8 a character is one to
-     * four bytes, and every byte but the first of a character looks like
-     * 10xxxxxx: count the bytes that do not. */
+    /* TODO: the number of characters (not bytes) in the valid UTF-8
+     * string s: "caf\xc3\xa9" is 4. */
     (void)s;
     return 0;
 }
 
 int note_validate(const json_t *json, bool partial, note_fields *out, note_error *err)
 {
-    /* TODO: the rules are in validate.h. Suggested order:
-     *   - not json_is_object(json): "expected a JSON object", field NULL;
-     *   - json_object_foreach((json_t *)json, key, value): a key other than
-     *     "title"/"body" is "unknown field" (field: key); a value that is
-     *     not json_is_string() is "title and body must be strings";
-     *   - the title (json_string_value(json_object_get(json, "title"))):
-     *     blank -> "title must not be empty"; over NOTE_TITLE_MAX
-     *     characters -> "title is too long (at most 100 characters)";
-     *     absent and !partial -> "title is required";
-     *   - a body over NOTE_BODY_MAX characters ->
-     *     "body is too long (at most 10000 characters)".
-     * Fill out->title and out->body (NULL when absent) and return 0, or
-     * set err->message and err->field and return -1. */
+    /* TODO: validate.h has the rules and the contract; stop at the first
+     * problem. err->message is a sentence a client can act on (the tests
+     * look for "object", "unknown", "string", "empty", "too long" or
+     * "required" in it); err->field names the field, NULL for the whole
+     * value. */
     (void)json;
     (void)partial;
     (void)err;

@@ -12,16 +12,10 @@
 
 json_t *excerpt_helper(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    /* TODO: check the arguments: argc == 2, argv[0] a string or null,
-     * argv[1] an integer >= 0; otherwise eddy_template_fail(t, "...") and
-     * return NULL. Then walk the string counting characters (a byte of
-     * the form 10xxxxxx continues a character, so do not count it) until
-     * n characters are behind you. If the text ends first, return it
-     * unchanged (json_stringn). Otherwise, unless the cut falls on a
-     * space, back up to the last space before it (if there is none, cut
-     * where you are), drop the
-     * spaces there, and return that much with "..." appended:
-     * json_sprintf("%.*s...", (int)len, s). */
+    /* TODO: entry.h says what excerpt(text, n) returns and what it refuses.
+     * The arguments are borrowed; return a new JSON value, or NULL after
+     * eddy_template_fail(t, "a reason that names excerpt") for bad ones.
+     * lib/web/template.h has the helper API. */
     (void)t;
     (void)argc;
     (void)argv;
@@ -30,14 +24,11 @@ json_t *excerpt_helper(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 
 int entry_module(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
-    /* TODO: argv[0] must be an object (and argc 1 or 2), else
-     * eddy_template_fail() and return -1. Declare the module's files with
-     * eddy_template_css_file(t, "entry.css") and
-     * eddy_template_js_file(t, "entry.js") - every call, the loader keeps
-     * them once per page. Then build a context {"entry": argv[0], "full":
-     * argv[1] is true} (json_pack "{s:O,s:b}"), render it with
-     * eddy_template_render_part(t, "modules/entry.html", ctx), drop the
-     * context and return what the render returned. */
+    /* TODO: entry.h says what Entry(entry[, full]) draws and declares; it
+     * must put its CSS and JS into every page that uses it, once per page.
+     * Return what rendering the fragment returned, or -1 after
+     * eddy_template_fail(t, "a reason that names Entry") for bad arguments.
+     * lib/web/template.h has the module API. */
     (void)t;
     (void)argc;
     (void)argv;

@@ -1,8 +1,8 @@
 /*
  * lineio - whole writes and whole lines over a socket; see lineio.h.
  *
- * These are the exercise of lesson 00: exercises/00-toolchain/lineio.c is
- * this file with the function bodies removed.
+ * line_read() is the exercise of lesson 00: exercises/00-toolchain/lineio.c
+ * is this file with its body removed.
  */
 #include "lineio.h"
 

@@ -1,9 +1,9 @@
 /*
  * httpio - the socket loops of a blocking HTTP fetch; see httpio.h.
  *
- * send_all(), read_response() and parse_status_line() are the exercise of
- * lesson 01: exercises/01-blocking-fetch/httpio.c is this file with their
- * bodies removed.
+ * read_response() and parse_status_line() are the exercise of lesson 01:
+ * exercises/01-blocking-fetch/httpio.c is this file with their bodies
+ * removed.
  */
 #include "httpio.h"
 

@@ -2,7 +2,7 @@
  * timerheap - a binary min-heap of timers ordered by deadline; see
  * timerheap.h. This is the exercise of lesson 08:
  * exercises/08-event-loop/timerheap.c is this file with the bodies of
- * heap_push, heap_pop and the two sift helpers removed.
+ * heap_push, heap_pop, heap_remove and the two sift helpers removed.
  */
 #include "timerheap.h"
 
@@ -93,6 +93,7 @@ struct timer *heap_top(const struct timer_heap *h)
     return h->len ? h->items[0] : NULL;
 }
 
+/* quote:begin remove */
 void heap_remove(struct timer_heap *h, struct timer *t)
 {
     size_t i = t->index;
@@ -104,6 +105,7 @@ void heap_remove(struct timer_heap *h, struct timer *t)
     sift_up(h, i);
     sift_down(h, moved->index);
 }
+/* quote:end remove */
 
 void heap_free(struct timer_heap *h)
 {

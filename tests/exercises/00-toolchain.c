@@ -1,9 +1,10 @@
 /*
- * Exercise 00: write_all() and line_read() (exercises/00-toolchain/lineio.c).
+ * Exercise 00: line_read() (exercises/00-toolchain/lineio.c), and the
+ * write_all() given beside it.
  *
  * The tests push bytes through a socketpair the way a network does: in
- * pieces, slowly, interrupted by signals, and check that the functions
- * hide all of that.
+ * pieces, slowly, interrupted by signals, many lines at once, and check
+ * that the functions hide all of that.
  */
 #include "lineio.h"
 
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -188,5 +190,73 @@ Test(line_read, refuses_a_line_longer_than_the_caller_allows, .init = make_pair,
     cr_assert_str_eq(line, "short");
     errno = 0;
     cr_assert_eq(line_read(&r, line, sizeof line), -1, "a 25-byte line does not fit in 8 bytes");
+    cr_assert_eq(errno, EMSGSIZE, "errno is %s, expected EMSGSIZE", strerror(errno));
+}
+
+/* writer - a thread that writes text and closes its end, so the test can
+ * read more than a socket buffer holds without a deadlock. */
+struct writer {
+    int fd;
+    const char *text;
+    size_t len;
+};
+
+static void *write_then_close(void *arg)
+{
+    struct writer *w = arg;
+    write_all(w->fd, w->text, w->len);
+    shutdown(w->fd, SHUT_WR);
+    return NULL;
+}
+
+Test(line_read, keeps_a_line_cut_by_the_end_of_its_buffer, .init = make_pair, .fini = close_pair,
+     .timeout = 10)
+{
+    /* 600 lines of 20 to 60 bytes, about 24 KiB in one stream: several of
+     * them are cut in two by the end of r->buf (4 KiB), and their first
+     * part must wait there for the rest. */
+    enum { LINES = 600 };
+    static char text[LINES * 64];
+    size_t len = 0;
+    for (int i = 0; i < LINES; i++) {
+        int width = 20 + (i * 7) % 41;
+        len += (size_t)sprintf(text + len, "%04d %.*s\n", i, width - 5,
+                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    }
+    struct writer w = {pair[1], text, len};
+    pthread_t t;
+    pthread_create(&t, NULL, write_then_close, &w);
+    struct line_reader r;
+    line_reader_init(&r, pair[0]);
+    char line[128];
+    const char *want = text;
+    for (int i = 0; i < LINES; i++) {
+        size_t want_len = strcspn(want, "\n");
+        ssize_t n = line_read(&r, line, sizeof line);
+        cr_assert_eq(n, (ssize_t)want_len, "line %d: got length %zd (errno %s), expected %zu",
+                     i + 1, n, strerror(errno), want_len);
+        cr_assert(memcmp(line, want, want_len) == 0 && line[n] == '\0',
+                  "line %d: got \"%s\", expected \"%.*s\"", i + 1, line, (int)want_len, want);
+        want += want_len + 1;
+    }
+    errno = 12345;
+    cr_assert_eq(line_read(&r, line, sizeof line), -1, "after the last line comes the end");
+    cr_assert_eq(errno, 0, "end of input is errno 0, got %s", strerror(errno));
+    pthread_join(t, NULL);
+}
+
+Test(line_read, a_line_fits_when_its_nul_does, .init = make_pair, .fini = close_pair,
+     .timeout = 10)
+{
+    const char *pieces[] = {"1234567\n12345678\n"};
+    send_pieces(pieces, 1);
+    struct line_reader r;
+    line_reader_init(&r, pair[0]);
+    char line[8];
+    ssize_t n = line_read(&r, line, sizeof line);
+    cr_assert_eq(n, 7, "7 bytes and a NUL fit in 8; got %zd (errno %s)", n, strerror(errno));
+    cr_assert_str_eq(line, "1234567");
+    errno = 0;
+    cr_assert_eq(line_read(&r, line, sizeof line), -1, "8 bytes and a NUL do not fit in 8");
     cr_assert_eq(errno, EMSGSIZE, "errno is %s, expected EMSGSIZE", strerror(errno));
 }

@@ -104,6 +104,23 @@ Test(http_parse, counts_a_body_announced_by_content_length, .timeout = 10)
                  "the body belongs to the request, the next one starts after it");
 }
 
+Test(http_parse, reads_only_its_own_headers_not_the_next_requests, .timeout = 10)
+{
+    /* The second request's headers are in the buffer too; they say nothing
+     * about the first. */
+    const char *first = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char *both = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "POST /b HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+    struct http_request req;
+    ssize_t n = parse(both, strlen(both), &req);
+    cr_assert_eq(n, (ssize_t)strlen(first),
+                 "the first request has no body: it ends at its blank line (got %zd)", n);
+    cr_assert(req.keep_alive, "the Connection: close is the second request's");
+    n = parse(both + n, strlen(both) - (size_t)n, &req);
+    cr_assert_eq(n, (ssize_t)(strlen(both) - strlen(first)), "the second request with its body");
+    cr_assert(!req.keep_alive);
+}
+
 Test(http_parse, rejects_what_is_not_a_request_and_only_that, .timeout = 10)
 {
     const char *bad[] = {

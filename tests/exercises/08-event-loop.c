@@ -128,3 +128,62 @@ Test(ex08_timerheap, repeating_timers_pushed_back_while_popping, .timeout = 10)
     cr_assert_eq(h.len, 5);
     heap_free(&h);
 }
+
+/* push_in_order - push deadlines that already form a heap (every parent
+ * due no later than its children), so each timer stays where it is pushed:
+ * timers[i] ends up at items[i]. */
+static void push_in_order(struct timer_heap *h, const long long *deadlines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        timers[i] = (struct timer){.deadline = deadlines[i], .id = (long)i + 1};
+        cr_assert_eq(heap_push(h, &timers[i]), 0);
+        cr_assert_eq(timers[i].index, i, "a push that breaks nothing moves nothing");
+    }
+}
+
+Test(ex08_timerheap, cancel_moves_the_last_timer_up_or_down_as_it_must, .timeout = 10)
+{
+    /*            0
+     *       10        1
+     *     11  12    2   3      the last timer (3) is due before 10, the
+     * parent of 11's place: removing 11 must move it up, not only down. */
+    static const long long deadlines[] = {0, 10, 1, 11, 12, 2, 3};
+    struct timer_heap h = {0};
+    push_in_order(&h, deadlines, 7);
+    heap_remove(&h, &timers[3]);
+    cr_assert_eq(h.len, 6);
+    check_heap(&h);
+    cr_assert_eq(timers[6].index, 1, "3 belongs where 10 was (index 1), not at %zu",
+                 timers[6].index);
+    /* 10 sits at index 3 now; removing it brings the last timer (2) there,
+     * again under a parent due later (3). */
+    heap_remove(&h, &timers[1]);
+    check_heap(&h);
+    long long want[] = {0, 1, 2, 3, 12};
+    for (size_t i = 0; i < 5; i++) {
+        struct timer *t = heap_pop(&h);
+        cr_assert_not_null(t);
+        cr_assert_eq(t->deadline, want[i], "pop %zu gave %lld, expected %lld", i + 1, t->deadline,
+                     want[i]);
+    }
+    cr_assert_null(heap_pop(&h));
+    heap_free(&h);
+}
+
+Test(ex08_timerheap, cancel_the_root_and_the_last_leaf, .timeout = 10)
+{
+    static const long long deadlines[] = {5, 6, 7, 8};
+    struct timer_heap h = {0};
+    push_in_order(&h, deadlines, 4);
+    heap_remove(&h, &timers[3]); /* the last leaf: nothing moves */
+    cr_assert_eq(h.len, 3);
+    check_heap(&h);
+    heap_remove(&h, &timers[0]); /* the root: the next earliest takes its place */
+    check_heap(&h);
+    cr_assert_eq(heap_top(&h), &timers[1], "6 is the earliest left");
+    heap_remove(&h, &timers[1]);
+    heap_remove(&h, &timers[2]);
+    cr_assert_eq(h.len, 0);
+    cr_assert_null(heap_top(&h));
+    heap_free(&h);
+}

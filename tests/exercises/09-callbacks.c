@@ -13,6 +13,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -119,5 +121,64 @@ Test(ex09_response, a_broken_socket_is_an_error, .timeout = 10)
     errno = 0;
     cr_assert_eq(response_read(fds[0], &r), -1);
     cr_assert_eq(errno, EBADF, "errno %d, expected EBADF", errno);
+    response_free(&r);
+}
+
+Test(ex09_response, takes_all_that_has_arrived_in_one_call, .init = make_pair,
+     .fini = close_pair, .timeout = 10)
+{
+    /* 200 KB already waiting: one call must take all of it (it returns
+     * "more to come" only once the kernel has nothing more). */
+    int big = 1 << 20;
+    setsockopt(pair[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    static char answer[200000];
+    memset(answer, 'y', sizeof answer);
+    memcpy(answer, "HTTP/1.1 200 OK\r\n\r\n", 19);
+    cr_assert_eq(write(pair[1], answer, sizeof answer), (ssize_t)sizeof answer);
+    struct response r = {0};
+    cr_assert_eq(response_read(pair[0], &r), 0, "all read, the server is still there: 0");
+    cr_assert_eq(r.len, sizeof answer, "took %zu of the %zu bytes that had arrived", r.len,
+                 sizeof answer);
+    response_free(&r);
+}
+
+static void *send_too_much(void *arg)
+{
+    int fd = *(int *)arg;
+    static char block[65536];
+    memset(block, 'z', sizeof block);
+    memcpy(block, "HTTP/1.1 200 OK\r\n\r\n", 19);
+    for (size_t sent = 0; sent < RESPONSE_MAX + sizeof block;) { /* past the limit, then close */
+        ssize_t n = send(fd, block, sizeof block, MSG_NOSIGNAL);
+        if (n <= 0)
+            break; /* the fetcher gave up and closed its end */
+        sent += (size_t)n;
+    }
+    close(fd);
+    return NULL;
+}
+
+Test(ex09_response, refuses_a_response_larger_than_it_allows, .init = make_pair,
+     .fini = close_pair, .timeout = 30)
+{
+    pthread_t t;
+    int server = pair[1];
+    pair[1] = -1; /* the thread closes it */
+    cr_assert_eq(pthread_create(&t, NULL, send_too_much, &server), 0);
+    struct response r = {0};
+    int rc;
+    errno = 0;
+    while ((rc = response_read(pair[0], &r)) == 0) {
+        struct pollfd p = {.fd = pair[0], .events = POLLIN};
+        poll(&p, 1, 5000); /* what the loop does: wait until it is readable */
+    }
+    int err = errno;
+    shutdown(pair[0], SHUT_RDWR); /* let the sender finish if it is still writing */
+    pthread_join(t, NULL);
+    cr_assert_eq(rc, -1, "a response past RESPONSE_MAX (%d bytes) must be refused, got %d with "
+                         "%zu bytes",
+                 RESPONSE_MAX, rc, r.len);
+    cr_assert_eq(err, EFBIG, "errno %d, expected EFBIG", err);
+    cr_assert_leq(r.len, (size_t)RESPONSE_MAX, "kept %zu bytes", r.len);
     response_free(&r);
 }

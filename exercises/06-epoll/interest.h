@@ -1,1 +1,0 @@
-../../lessons/06-epoll/interest.h

@@ -1,0 +1,1 @@
+../../exercises/06-epoll/edgeread.h
