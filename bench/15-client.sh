@@ -85,32 +85,7 @@ NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
 server_cmd() {
     case $1 in
     epoll06) echo "$BUILD/lessons/06-epoll/server --port $2 --max-conns 30000" ;;
-    nginx)
-        mkdir -p "$tmp/nginx"
-        cat >"$tmp/nginx/nginx.conf" <<EOF
-$([ "$(id -u)" = 0 ] && echo "user root;")
-worker_processes 1;
-worker_rlimit_nofile 40000;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 30000; }
-http {
-    access_log off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 120s;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
-    server {
-        listen 127.0.0.1:$2 backlog=4096;
-        location / { default_type text/plain; return 200 "Hello, world!\n"; }
-    }
-}
-EOF
-        echo "$NGINX -p $tmp/nginx -c $tmp/nginx/nginx.conf -e $tmp/nginx/error.log" ;;
+    nginx) nginx_hello_cmd "$2" ;;
     esac
 }
 SERVER=epoll06

@@ -161,3 +161,34 @@ throughput_summary() {
                 printf "%s,%.0f,%.0f,%s,%s,%.2f,%.2f\n", k, R[k], P[k], L5[k], L9[k],
                     P[r] ? P[k] / P[r] : 0, R[r] ? R[k] / R[r] : 0 } }' "$1"
 }
+
+# nginx_hello_cmd PORT - the command line of a one-worker nginx that answers
+# "Hello, world!" on 127.0.0.1:PORT, its configuration written under $tmp:
+# the reference for the hello benchmark (12) and the client benchmark (15).
+nginx_hello_cmd() {
+    mkdir -p "$tmp/nginx"
+    cat >"$tmp/nginx/nginx.conf" <<EOF
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+worker_rlimit_nofile 40000;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 30000; }
+http {
+    access_log off;
+    keepalive_requests 1000000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    server {
+        listen 127.0.0.1:$1 backlog=4096;
+        location / { default_type text/plain; return 200 "Hello, world!\n"; }
+    }
+}
+EOF
+    echo "$NGINX -p $tmp/nginx -c $tmp/nginx/nginx.conf -e $tmp/nginx/error.log"
+}
