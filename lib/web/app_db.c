@@ -40,15 +40,9 @@ void eddy_send_db_error(eddy_req *r, int rc, eddy_db_result *res)
         eddy_warn("%.*s %.*s: database %s %s: %s (code %d)", (int)method.len, method.p,
                   (int)path.len, path.p, db ? eddy_db_url_redacted(db) : "",
                   unavailable ? "unavailable" : "error", eddy_db_errmsg(res), eddy_db_errcode(res));
-        if (unavailable) { /* eddy_send_error would drop the Retry-After header */
-            eddy_buf *body = eddy_response_body(r);
-            if (body)
-                eddy_buf_clear(body);
-            eddy_response_status(r, 503);
+        if (unavailable) { /* the client may try again: eddy_send_error keeps Retry-After */
             eddy_response_set_header(r, "Retry-After", "1");
-            eddy_app_error_page(r, 503, "The database is unavailable; try again shortly",
-                                eddy_req_app(r));
-            eddy_finish(r);
+            eddy_send_error(r, 503, "The database is unavailable; try again shortly");
         } else {
             eddy_send_error(r, 500, "Database error");
         }
