@@ -142,6 +142,12 @@ Test(client_hostile, bodies_that_do_not_decode_are_errors)
     expect_error("/gzip-cut", EPROTO, "compressed body cut short");
     eddy_http_response *r = expect_ok(url(&hostile, "/gzip"), 200, "hello, gzip\n");
     eddy_http_response_free(r);
+    /* deflate as RFC 9110 defines it (zlib-wrapped), and the raw stream
+     * that some servers send under the same name */
+    r = expect_ok(url(&hostile, "/deflate"), 200, "hello, zlib deflate\n");
+    eddy_http_response_free(r);
+    r = expect_ok(url(&hostile, "/raw-deflate"), 200, "hello, raw deflate\n");
+    eddy_http_response_free(r);
     int err;
     r = fetch((eddy_http_request){.url = url(&hostile, "/gzip"), .no_decompress = 1}, &err);
     cr_assert_eq(err, 0);
@@ -448,6 +454,88 @@ Test(client_queue, max_clients_queues_the_rest_in_order)
                       jobs[i].resp->queue_ms);
         eddy_http_response_free(jobs[i].resp);
     }
+}
+
+Test(client_queue, max_per_host_caps_the_connections_to_one_server)
+{
+    eddy_http_client_config cfg;
+    eddy_http_client_config_defaults(&cfg);
+    cfg.max_clients = 10;
+    cfg.max_per_host = 2; /* the cap, not max_clients, is what holds them back */
+    client = eddy_http_client_new(&cfg);
+    static struct job jobs[6];
+    char urls[6][128];
+    for (int i = 0; i < 6; i++) {
+        snprintf(urls[i], sizeof urls[i], "http://127.0.0.1:%d/page/%d", site.port, 10 + i);
+        jobs[i] = (struct job){.req = {.url = urls[i]}};
+        cr_assert_not_null(eddy_task_spawn(fetch_and_note, &jobs[i]));
+    }
+    long long t0 = th_now_ms();
+    eddy_loop_run();
+    long long ms = th_now_ms() - t0;
+    cr_expect_geq(ms, 290, "6 pages of 100 ms, 2 connections, take 3 rounds: %lld ms", ms);
+    eddy_http_client_stats st;
+    eddy_http_client_stats_get(client, &st);
+    cr_expect_leq(st.connections, 2, "opened %ld connections", (long)st.connections);
+    cr_expect_eq(st.requests, 6);
+    for (int i = 0; i < 6; i++) {
+        cr_expect_eq(jobs[i].err, 0);
+        cr_expect_eq(jobs[i].resp->status, 200);
+        eddy_http_response_free(jobs[i].resp);
+    }
+}
+
+/* ------------------------------------------------------------ credentials and redirects */
+
+static int secret_port;
+
+/* /to-self and /to-other redirect to /echo on this server, named the same
+ * way or by another host name; /echo answers with the credentials it got. */
+static void credentials_app(eddy_req *r, void *arg)
+{
+    (void)arg;
+    eddy_str path = eddy_request_path(r);
+    char where[128];
+    if (eddy_str_eq(path, "/to-self") || eddy_str_eq(path, "/to-other")) {
+        snprintf(where, sizeof where, "http://%s:%d/echo",
+                 eddy_str_eq(path, "/to-self") ? "127.0.0.1" : "localhost", secret_port);
+        eddy_response_status(r, 302);
+        eddy_response_set_header(r, "Location", where);
+        return;
+    }
+    const eddy_str *auth = eddy_request_header(r, "Authorization");
+    const eddy_str *cookie = eddy_request_header(r, "Cookie");
+    eddy_writef(r, "authorization=[%.*s] cookie=[%.*s]\n", auth ? (int)auth->len : 0,
+                auth ? auth->p : "", cookie ? (int)cookie->len : 0, cookie ? cookie->p : "");
+}
+
+Test(client_credentials, a_redirect_to_another_host_drops_authorization_and_cookies,
+     .timeout = 20)
+{
+    serve_thread t;
+    serve_thread_init(&t);
+    t.fn = credentials_app;
+    cr_assert_eq(serve_thread_start(&t), 0);
+    secret_port = t.port;
+    client = eddy_http_client_new(NULL);
+    static const char *const creds[] = {"Authorization: Bearer s3cret", "Cookie: session=abc",
+                                        NULL};
+    char u[96];
+    int err;
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/to-self", t.port);
+    eddy_http_response *r = fetch((eddy_http_request){.url = u, .headers = creds}, &err);
+    cr_assert_eq(err, 0, "%s", r->error_text);
+    cr_expect_str_eq(r->body, "authorization=[Bearer s3cret] cookie=[session=abc]\n",
+                     "the same origin keeps them");
+    eddy_http_response_free(r);
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/to-other", t.port);
+    r = fetch((eddy_http_request){.url = u, .headers = creds}, &err);
+    cr_assert_eq(err, 0, "%s", r->error_text); /* localhost: ::1 may be refused first */
+    cr_expect_str_eq(r->body, "authorization=[] cookie=[]\n",
+                     "another host must not see the credentials");
+    eddy_http_response_free(r);
+    stop_all();
+    serve_thread_stop(&t);
 }
 
 /* ------------------------------------------------------------ IPv6 */
