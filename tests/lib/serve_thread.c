@@ -33,15 +33,14 @@ static void on_ctl(evutil_socket_t fd, short what, void *arg)
 static void *serve(void *arg)
 {
     serve_thread *t = arg;
-    if (t->app)
-        t->cfg.extension_methods = 1; /* as eddy_app_listen does */
-    eddy_server *s = t->app ? eddy_server_new(&t->cfg, eddy_app_request_fn, t->app)
-                            : eddy_server_new(&t->cfg, t->fn, t->arg);
+    eddy_server *s;
     int port = -1;
-    if (s && t->app)
-        eddy_server_set_error_writer(s, eddy_app_error_page, t->app);
-    if (s && eddy_server_listen(s) == 0)
+    if (t->app) { /* set up the way a program's would be */
+        if ((s = eddy_app_listen(t->app, &t->cfg)))
+            port = eddy_server_port(s);
+    } else if ((s = eddy_server_new(&t->cfg, t->fn, t->arg)) && eddy_server_listen(s) == 0) {
         port = eddy_server_port(s);
+    }
     if (write(t->ready[1], &port, sizeof port) != sizeof port || port < 0) {
         eddy_server_free(s);
         eddy_loop_free();
