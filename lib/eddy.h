@@ -10,6 +10,7 @@
 
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
+#include <eddy/base/calendar.h>
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>

@@ -3,6 +3,8 @@
  */
 #include <eddy/base/http_fields.h>
 
+#include <eddy/base/calendar.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -58,20 +60,28 @@ const char *eddy_status_reason(int status)
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* put2 - two digits of v at p. */
+static char *put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10 % 10), p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
 void eddy_http_date_format(time_t t, char out[EDDY_HTTP_DATE_SIZE])
 {
     static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        t = 0, gmtime_r(&t, &tm);
-    /* The format always fits when the year has four digits; room for more
-     * keeps the compiler's truncation check quiet. */
-    int year = tm.tm_year + 1900 < 0 ? 0 : tm.tm_year + 1900 > 9999 ? 9999 : tm.tm_year + 1900;
-    char text[64];
-    snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
-             tm.tm_mday, months[tm.tm_mon], year, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    memcpy(out, text, EDDY_HTTP_DATE_SIZE - 1);
-    out[EDDY_HTTP_DATE_SIZE - 1] = '\0';
+    /* Years 0000 to 9999: what four digits can say. */
+    const int64_t first = -62167219200, last = 253402300799;
+    int64_t secs = t < first ? first : t > last ? last : (int64_t)t;
+    eddy_civil c;
+    eddy_civil_from_us(secs * 1000000, &c);
+    char *p = out;
+    memcpy(p, days[c.weekday], 3), p += 3, *p++ = ',', *p++ = ' ';
+    p = put2(p, c.day), *p++ = ' ';
+    memcpy(p, months[c.month - 1], 3), p += 3, *p++ = ' ';
+    p = put2(p, c.year / 100), p = put2(p, c.year % 100), *p++ = ' ';
+    p = put2(p, c.hour), *p++ = ':', p = put2(p, c.minute), *p++ = ':', p = put2(p, c.second);
+    memcpy(p, " GMT", 5); /* with the NUL: 29 characters in all */
 }
 
 static int month_index(const char *m)
@@ -84,7 +94,6 @@ static int month_index(const char *m)
 
 int eddy_parse_http_date(const char *s, time_t *t)
 {
-    struct tm tm = {0};
     char mon[4] = "";
     int day = 0, year = 0, h = 0, m = 0, sec = 0, end = 0; /* end > 0: all of a form matched */
     int n = sscanf(s, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &m, &sec, &end);
@@ -104,14 +113,10 @@ int eddy_parse_http_date(const char *s, time_t *t)
     int month = month_index(mon);
     if (month < 0 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 60)
         return -1;
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month;
-    tm.tm_mday = day;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    *t = timegm(&tm);
-    return *t == (time_t)-1 ? -1 : 0;
+    eddy_civil c = {.year = year, .month = month + 1, .day = day, .hour = h, .minute = m,
+                    .second = sec};
+    *t = (time_t)(eddy_us_from_civil(&c) / 1000000);
+    return 0;
 }
 
 int eddy_etag_list_matches(const char *list, const char *etag)

@@ -13,6 +13,7 @@
 
 #include <eddy/async/future.h>
 #include <eddy/base/arena.h>
+#include <eddy/base/calendar.h>
 #include <eddy/data/db.h>
 
 struct eddy_db_result {
@@ -48,15 +49,6 @@ eddy_db_value *db_result_row(eddy_db_result *res);
 
 /* db_result_bytes - a copy of p[0..len) in the result, NUL-terminated. */
 const char *db_result_bytes(eddy_db_result *res, const void *p, size_t len);
-
-/* A date-time in parts (UTC), and the conversions both drivers use. */
-typedef struct db_civil {
-    int year, month, day, hour, minute, second;
-    long micro;
-} db_civil;
-
-void db_civil_from_us(int64_t us, db_civil *c);
-int64_t db_us_from_civil(const db_civil *c);
 
 /* ------------------------------------------------------------ statement cache */
 

@@ -274,8 +274,8 @@ static struct stmt *prepare(db_conn *c, const char *sql, size_t len, eddy_db_res
 
 static void to_mysql_time(int64_t us, MYSQL_TIME *t)
 {
-    db_civil c;
-    db_civil_from_us(us, &c);
+    eddy_civil c;
+    eddy_civil_from_us(us, &c);
     *t = (MYSQL_TIME){.year = (unsigned)c.year,
                       .month = (unsigned)c.month,
                       .day = (unsigned)c.day,
@@ -288,11 +288,12 @@ static void to_mysql_time(int64_t us, MYSQL_TIME *t)
 
 static int64_t from_mysql_time(const MYSQL_TIME *t)
 {
-    db_civil c = {(int)t->year,   (int)t->month,  (int)t->day,         (int)t->hour,
-                  (int)t->minute, (int)t->second, (long)t->second_part};
+    eddy_civil c = {.year = (int)t->year,     .month = (int)t->month,   .day = (int)t->day,
+                    .hour = (int)t->hour,     .minute = (int)t->minute, .second = (int)t->second,
+                    .micro = (long)t->second_part};
     if (c.month == 0) /* a zero date: 0000-00-00 */
         c.month = c.day = 1;
-    return db_us_from_civil(&c);
+    return eddy_us_from_civil(&c);
 }
 
 /* Where one parameter's binding lives until the statement has run:

@@ -30,49 +30,9 @@ int64_t eddy_db_now(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* days_from_civil / civil_from_days - the proleptic Gregorian calendar
- * as arithmetic on days since 1970-01-01, in eras of 400 years (146097
- * days) that start on 1 March, so the leap day is the era year's last.
- * Dates are formatted and parsed for every row a query returns: no
- * gmtime_r, timegm or printf here, which cost more than the rest of the
- * row together. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                  /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-void db_civil_from_us(int64_t us, db_civil *c)
-{
-    int64_t secs = us / 1000000, frac = us % 1000000;
-    if (frac < 0)
-        frac += 1000000, secs--;
-    int64_t days = secs / 86400, rem = secs % 86400;
-    if (rem < 0)
-        rem += 86400, days--;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    c->year = (int)(yoe + era * 400 + (c->month <= 2));
-    c->hour = (int)(rem / 3600), c->minute = (int)(rem / 60 % 60), c->second = (int)(rem % 60);
-    c->micro = (long)frac;
-}
-
-int64_t db_us_from_civil(const db_civil *c)
-{
-    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) *
-               60000000 +
-           (int64_t)c->second * 1000000 + c->micro;
-}
+/* Dates are formatted and parsed for every row a query returns: the
+ * calendar is arithmetic (base/calendar), not gmtime_r, timegm or printf,
+ * which cost more than the rest of the row together. */
 
 /* put - n digits of v at p, zero-padded. */
 static char *put(char *p, long v, int n)
@@ -84,11 +44,11 @@ static char *put(char *p, long v, int n)
 
 void eddy_db_format_time(int64_t us, char sep, char out[32])
 {
-    db_civil c;
-    db_civil_from_us(us, &c);
+    eddy_civil c;
+    eddy_civil_from_us(us, &c);
     char *p = out;
     if (c.year < 0 || c.year > 9999) { /* outside what DATETIME holds: clamp, visibly */
-        c = (db_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
+        c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
     }
     p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', p = put(p, c.day, 2);
     *p++ = sep;
@@ -116,7 +76,7 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
 {
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    db_civil c = {digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), 0, 0, 0, 0};
+    eddy_civil c = {.year = digits(s, 4), .month = digits(s + 5, 2), .day = digits(s + 8, 2)};
     size_t i = 10;
     if (len > 10) {
         if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
@@ -134,7 +94,7 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
     if (i != len || c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 || c.day > 31 ||
         c.hour < 0 || c.hour > 23 || c.minute < 0 || c.minute > 59 || c.second < 0 || c.second > 60)
         return -1;
-    *us = db_us_from_civil(&c);
+    *us = eddy_us_from_civil(&c);
     return 0;
 }
 

@@ -6,6 +6,7 @@
  * http_parser.c.)
  */
 #include <criterion/criterion.h>
+#include <eddy/base/calendar.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
 #include <eddy/base/url.h>
@@ -87,4 +88,28 @@ Test(base, byte_spans_compare_with_and_without_case)
     cr_assert(eddy_str_eq((eddy_str){NULL, 0}, ""));
     cr_assert_eq(eddy_hex_digit('F'), 15);
     cr_assert_eq(eddy_hex_digit('g'), -1);
+}
+
+Test(base, the_calendar_agrees_with_gmtime_and_timegm_across_the_years)
+{
+    /* From year 1 to 9999, including leap days and the days around them. */
+    for (int64_t t = -62135596800; t < 253402300799; t += 86400 * 97 + 3607) {
+        time_t tt = (time_t)t;
+        struct tm tm;
+        cr_assert_not_null(gmtime_r(&tt, &tm));
+        eddy_civil c;
+        eddy_civil_from_us(t * 1000000 + 250, &c);
+        cr_assert(c.year == tm.tm_year + 1900 && c.month == tm.tm_mon + 1 && c.day == tm.tm_mday &&
+                      c.hour == tm.tm_hour && c.minute == tm.tm_min && c.second == tm.tm_sec &&
+                      c.weekday == tm.tm_wday && c.micro == 250,
+                  "t=%lld: %04d-%02d-%02d %02d:%02d:%02d wd %d", (long long)t, c.year, c.month,
+                  c.day, c.hour, c.minute, c.second, c.weekday);
+        cr_assert_eq(eddy_us_from_civil(&c), t * 1000000 + 250);
+        cr_assert_eq((int64_t)timegm(&tm), t);
+        char d[EDDY_HTTP_DATE_SIZE];
+        eddy_http_date_format(tt, d);
+        time_t back;
+        cr_assert_eq(eddy_parse_http_date(d, &back), 0, "%s", d);
+        cr_assert_eq((int64_t)back, t, "%s", d);
+    }
 }

@@ -1,0 +1,46 @@
+/*
+ * calendar - UTC calendar arithmetic (see calendar.h).
+ */
+#include <eddy/base/calendar.h>
+
+/* days_from_civil / civil_from_days - the proleptic Gregorian calendar
+ * as arithmetic on days since 1970-01-01, in eras of 400 years (146097
+ * days) that start on 1 March, so the leap day is the era year's last. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                  /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+void eddy_civil_from_us(int64_t us, eddy_civil *c)
+{
+    int64_t secs = us / 1000000, frac = us % 1000000;
+    if (frac < 0)
+        frac += 1000000, secs--;
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0)
+        rem += 86400, days--;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    c->year = (int)(yoe + era * 400 + (c->month <= 2));
+    c->hour = (int)(rem / 3600), c->minute = (int)(rem / 60 % 60), c->second = (int)(rem % 60);
+    c->micro = (long)frac;
+    c->weekday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+}
+
+int64_t eddy_us_from_civil(const eddy_civil *c)
+{
+    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) *
+               60000000 +
+           (int64_t)c->second * 1000000 + c->micro;
+}
