@@ -5,18 +5,16 @@
 
 #include <string.h>
 
-static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
 int eddy_str_case_eq(eddy_str s, const char *lit)
 {
     /* The first byte rules out most candidates before strlen is paid. */
-    if (s.len == 0 ? *lit != '\0' : lower((unsigned char)s.p[0]) != lower((unsigned char)lit[0]))
+    if (s.len == 0 ? *lit != '\0' : eddy_ascii_lower((unsigned char)s.p[0]) != eddy_ascii_lower((unsigned char)lit[0]))
         return 0;
     size_t n = strlen(lit);
     if (s.len != n)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)s.p[i]) != lower((unsigned char)lit[i]))
+        if (eddy_ascii_lower((unsigned char)s.p[i]) != eddy_ascii_lower((unsigned char)lit[i]))
             return 0;
     return 1;
 }

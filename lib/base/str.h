@@ -23,6 +23,13 @@ int eddy_str_case_eq(eddy_str s, const char *lit);
 /* eddy_str_eq - s equals the C string lit, byte for byte. */
 int eddy_str_eq(eddy_str s, const char *lit);
 
+/* eddy_ascii_lower - c in lower case if it is an ASCII capital; every
+ * other byte as it is, whatever the locale (protocol text is ASCII). */
+static inline unsigned char eddy_ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 /* eddy_hex_digit - the value of the hex digit c (either case), or -1. */
 static inline int eddy_hex_digit(unsigned char c)
 {

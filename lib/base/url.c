@@ -319,14 +319,14 @@ int eddy_url_normalize(const char *s, size_t len, eddy_buf *out)
     size_t undo = out->len;
     int rc = 0;
     for (size_t i = 0; i < u.scheme.len; i++)
-        rc |= eddy_buf_append_char(out, (char)tolower((unsigned char)u.scheme.p[i]));
+        rc |= eddy_buf_append_char(out, (char)eddy_ascii_lower((unsigned char)u.scheme.p[i]));
     rc |= eddy_buf_append_str(out, "://");
     if (u.userinfo.p)
         rc |= append_span(out, NULL, u.userinfo), rc |= eddy_buf_append_char(out, '@');
     if (u.host_is_ipv6)
         rc |= eddy_buf_append_char(out, '[');
     for (size_t i = 0; i < u.host.len; i++)
-        rc |= eddy_buf_append_char(out, (char)tolower((unsigned char)u.host.p[i]));
+        rc |= eddy_buf_append_char(out, (char)eddy_ascii_lower((unsigned char)u.host.p[i]));
     if (u.host_is_ipv6)
         rc |= eddy_buf_append_char(out, ']');
     if (u.port_number >= 0 && u.port_number != eddy_url_default_port(u.scheme))

@@ -55,7 +55,7 @@ const char *client_call_set_target(eddy_http_call *call, const char *url)
     if (!call->host)
         return "out of memory";
     for (char *p = call->host; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        *p = (char)eddy_ascii_lower((unsigned char)*p);
     size_t n = strlen(call->host) + 24;
     if (!(call->host_key = malloc(n)))
         return "out of memory";
