@@ -14,6 +14,7 @@
 #include <eddy/base/url.h>
 #include <eddy/web/router.h>
 #include <eddy/web/static.h>
+#include <eddy/web/xsrf.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static json_t *xsrf_form_html(eddy_template_ctx *t, size_t argc, json_t *const *
         eddy_template_fail(t, "takes no arguments");
         return NULL;
     }
-    return json_string("");
+    return json_string(eddy_xsrf_form_html(eddy_template_user(t)));
 }
 
 static json_t *current_user(eddy_template_ctx *t)
