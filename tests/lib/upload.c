@@ -2,23 +2,29 @@
  * Tests of streamed request bodies (lib/http/server_stream.c) and large
  * uploads: a handler that reads its body piece by piece gets every byte
  * of a Content-Length and of a chunked body; one that stops reading early
- * has its connection closed after the answer; and a 64 MB multipart
+ * has its connection closed after the answer; while one is busy, the
+ * client cannot send more than the socket buffers hold; and a 64 MB multipart
  * upload goes to disk with the process's peak memory (VmHWM) growing by
  * far less than the upload.
  */
 #include "harness.h"
 #include "serve_thread.h"
 
+#include <eddy/async/future.h>
 #include <eddy/base/buf.h>
 #include <eddy/web/body.h>
 #include <eddy/web/handler.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static serve_thread st;
@@ -75,6 +81,24 @@ static void store_post(eddy_req *r)
     eddy_writef(r, "saved %s %llu\n", name, (unsigned long long)u->size);
 }
 
+/* hold_post - reads one piece, then holds until the test lets go (10 s
+ * at most), then counts the rest: the flow-control test's handler. */
+static atomic_int let_go;
+
+static void hold_post(eddy_req *r)
+{
+    eddy_str piece;
+    uint64_t n = 0;
+    if (eddy_request_read_body(r, &piece) == 0)
+        n += piece.len;
+    for (int i = 0; i < 1000 && !let_go; i++)
+        eddy_sleep(10);
+    while (eddy_request_read_body(r, &piece) == 0 && piece.len)
+        n += piece.len;
+    eddy_writef(r, "%llu bytes\n", (unsigned long long)n);
+}
+
+static const eddy_handler hold = {.post = hold_post, .stream_body = true};
 static const eddy_handler count = {.post = count_post, .put = count_post, .stream_body = true};
 static const eddy_handler early = {.post = early_post, .stream_body = true};
 static const eddy_handler store = {.post = store_post};
@@ -91,6 +115,7 @@ static void start(void)
     cr_assert_eq(eddy_route(app, "/count", &count, NULL), 0);
     cr_assert_eq(eddy_route(app, "/early", &early, NULL), 0);
     cr_assert_eq(eddy_route(app, "/store", &store, NULL), 0);
+    cr_assert_eq(eddy_route(app, "/hold", &hold, NULL), 0);
     serve_thread_init(&st);
     st.app = app;
     st.cfg.max_body_bytes = 1024; /* streamed bodies are not held to it */
@@ -191,6 +216,47 @@ Test(upload, a_malformed_chunked_body_is_an_error_for_the_reader)
     close(fd);
     assert_has(answer, "HTTP/1.1 400 Bad Request");
     assert_has(answer, "Connection: close\r\n");
+}
+
+Test(upload, while_the_handler_is_busy_the_client_is_held_back)
+{
+    enum { TOTAL = 64 * 1024 * 1024 };
+    int fd = th_connect(st.port, 2000);
+    char head[128];
+    snprintf(head, sizeof head, "POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n"
+                                "Connection: close\r\n\r\n", TOTAL);
+    cr_assert_eq(th_send_str(fd, head), 0);
+    /* Send without blocking until the server stops taking bytes: the
+     * socket buffers fill, and nothing reads them while the handler holds. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    static unsigned char block[64 * 1024];
+    uint64_t sent = 0;
+    while (sent < TOTAL) {
+        size_t len = TOTAL - sent < sizeof block ? (size_t)(TOTAL - sent) : sizeof block;
+        for (size_t i = 0; i < len; i++)
+            block[i] = pattern(sent + i);
+        ssize_t n = send(fd, block, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (uint64_t)n;
+            continue;
+        }
+        cr_assert(n < 0 && errno == EAGAIN, "send: %s", strerror(errno));
+        struct pollfd p = {fd, POLLOUT, 0};
+        if (poll(&p, 1, 500) == 0)
+            break; /* half a second without room: the server is not reading */
+    }
+    cr_log_info("held back after %llu of %d bytes", (unsigned long long)sent, TOTAL);
+    cr_assert_lt(sent, TOTAL / 2, "the server took %llu bytes while its handler held",
+                 (unsigned long long)sent);
+    let_go = 1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    send_pattern(fd, sent, TOTAL - sent, 0);
+    char answer[4096];
+    th_recv_until(fd, answer, sizeof answer, NULL, 30000);
+    close(fd);
+    char want[64];
+    snprintf(want, sizeof want, "%d bytes\n", TOTAL);
+    assert_has(answer, want);
 }
 
 /* vm_hwm_kb - the process's peak resident memory so far, in KiB. */
