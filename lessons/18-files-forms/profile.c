@@ -267,6 +267,9 @@ int main(int argc, char **argv)
                        "database URL: sqlite:///path/file.db or mysql://user:pass@host:port/name");
     eddy_option_string(opts, "uploads", &uploads, "uploads",
                        "folder the avatars are saved in (made when missing)");
+    eddy_option_int(opts, "max-profiles", &profile_limit, 1000,
+                    "the most profiles there may be (a form error beyond)");
+    eddy_option_range(opts, "max-profiles", 0, INT64_MAX);
     eddy_option_string(opts, "root", &root, NULL,
                        "folder holding templates/ (default: the lesson's)");
     eddy_options_define_logging(opts);

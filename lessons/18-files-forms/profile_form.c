@@ -10,6 +10,7 @@
  */
 #include "profile_form.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* quote:begin model */
@@ -34,6 +35,8 @@ int profile_create_tables(eddy_db *db)
     return eddy_orm_create_tables(db, models, 1);
 }
 
+int64_t profile_limit = 1000;
+
 /* quote:begin form */
 static const eddy_form_choice genders[] = {
     {"f", "Female"}, {"m", "Male"}, {"x", "Rather not say"}, {NULL, NULL}};
@@ -57,7 +60,8 @@ static const eddy_form_field profile_fields[] = {
      .message = "The avatar must be a PNG, JPEG, GIF or WebP image of 2 MB at most."},
     {.name = NULL}};
 
-const eddy_form_def profile_form = {"profile", profile_fields, .submit = "Save"};
+const eddy_form_def profile_form = {"profile", profile_fields, .submit = "Save",
+                                    .check = profile_room_left};
 /* quote:end form */
 
 /* quote:begin check */
@@ -78,6 +82,28 @@ const char *profile_name_is_free(eddy_form *f, const char *name, void *arg)
     return taken ? "That name is taken." : NULL;
 }
 /* quote:end check */
+
+/* profile_room_left - the form's own check, not about one field: a new
+ * profile only while there are fewer than profile_limit. It waits too. */
+const char *profile_room_left(eddy_form *f, void *arg)
+{
+    (void)arg;
+    eddy_req *r = eddy_form_req(f);
+    if (eddy_path_arg(r, 1)) /* an edit adds no profile */
+        return NULL;
+    eddy_query *q = eddy_orm_select(&profile_model);
+    int64_t n = 0;
+    int rc = eddy_orm_count(eddy_req_db(r), q, &n);
+    eddy_query_free(q);
+    if (rc)
+        return "The profiles cannot be counted just now; please try again.";
+    if (n < profile_limit)
+        return NULL;
+    char *why = eddy_alloc(r, 96);
+    if (why)
+        snprintf(why, 96, "There are %lld profiles already; no more can be made.", (long long)n);
+    return why ? why : "No more profiles can be made.";
+}
 
 /* quote:begin save */
 int profile_save(eddy_db *db, const eddy_form *f, int64_t id, const char *avatar,

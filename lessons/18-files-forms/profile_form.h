@@ -19,6 +19,11 @@ int profile_create_tables(eddy_db *db);
  * capture 1, may keep its own), else the message. Queries the database. */
 const char *profile_name_is_free(eddy_form *f, const char *name, void *arg);
 
+/* profile_limit - the most profiles there may be (--max-profiles);
+ * profile_room_left - the form's own check: a new profile only below it. */
+extern int64_t profile_limit;
+const char *profile_room_left(eddy_form *f, void *arg);
+
 /* profile_save - write a validated form: a new row when id is 0 (its id
  * in *saved_id), else an update of row id; avatar (the name an upload
  * was saved under, or NULL to leave it) goes in the avatar column. A
