@@ -23,7 +23,6 @@
 #include "profile_form.h"
 
 #include <eddy/eddy.h>
-#include <eddy/web/body.h>
 
 #include <errno.h>
 #include <limits.h>

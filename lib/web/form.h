@@ -45,6 +45,7 @@
 #include <eddy/base/buf.h>
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>
+#include <eddy/web/body.h>
 #include <eddy/web/handler.h>
 #include <eddy/web/template.h>
 
@@ -53,7 +54,6 @@
 #include <stdint.h>
 
 typedef struct eddy_form eddy_form;
-typedef struct eddy_upload eddy_upload; /* web/body.h */
 
 /* ------------------------------------------------------------ describing a form */
 

@@ -692,3 +692,103 @@ Test(form, a_waiting_check_leaves_the_server_free_for_others)
     close(fd);
     stop();
 }
+
+/* ------------------------------------------------------------ files */
+
+static const eddy_form_field upload_fields[] = {
+    {"picture", EDDY_FORM_FILE, .label = "Picture", .accept = "image/png  image/jpeg",
+     .max_bytes = 64, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"title", EDDY_FORM_STRING, .label = "Title"},
+    {.name = NULL}};
+static const eddy_form_def upload_form = {"upload", upload_fields, .submit = "Send"};
+
+static void upload_page(eddy_req *r)
+{
+    eddy_form *f = eddy_require_valid_form(r, &upload_form);
+    if (!f)
+        return;
+    const eddy_upload *u = eddy_form_upload(f, "picture");
+    eddy_writef(r, "%s %llu bytes, title %s", u->sniffed_type, (unsigned long long)u->size,
+                eddy_form_value(f, "title"));
+}
+
+/* post_file - a multipart POST with a title and one file of n bytes. */
+static char *post_file(const char *filename, const char *type, const void *data, size_t n)
+{
+    static char raw[4096];
+    char body[2048];
+    int len = snprintf(body, sizeof body,
+                       "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n"
+                       "caf\xC3\xA9\r\n--XyZ\r\nContent-Disposition: form-data; "
+                       "name=\"picture\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
+                       filename, type);
+    memcpy(body + len, data, n);
+    len += (int)n;
+    len += snprintf(body + len, sizeof body - (size_t)len, "\r\n--XyZ--\r\n");
+    int h = snprintf(raw, sizeof raw,
+                     "POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: "
+                     "multipart/form-data; boundary=XyZ\r\nContent-Length: %d\r\n\r\n",
+                     len);
+    memcpy(raw + h, body, (size_t)len);
+    /* the file's bytes may hold NULs: sent by length, not as a string */
+    static char resp[4096];
+    int fd = th_connect(st.port, 2000);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(th_send(fd, raw, (size_t)(h + len)), 0);
+    ssize_t got = th_recv_until(fd, resp, sizeof resp - 1, NULL, 5000);
+    close(fd);
+    cr_assert_geq(got, 0);
+    resp[got] = '\0';
+    return resp;
+}
+
+Test(form, a_file_is_judged_by_its_bytes_and_its_size)
+{
+    start(upload_page);
+    unsigned char png[48] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                             'I',  'H', 'D', 'R'};
+    char *resp = post_file("me.png", "image/png", png, sizeof png);
+    cr_assert_str_eq(body_of(resp), "image/png 48 bytes, title caf\xC3\xA9");
+    unsigned char big[65] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    resp = post_file("me.png", "image/png", big, sizeof big);
+    cr_assert_str_eq(body_of(resp), "{\"picture\":\"The file is larger than 64 bytes.\"}");
+    /* a GIF named .png and declared image/png is still a GIF */
+    resp = post_file("me.png", "image/png", "GIF89a\x01\x00\x01\x00", 10);
+    cr_assert_str_eq(body_of(resp), "{\"picture\":\"Files of type image/gif are not accepted.\"}");
+    resp = post_file("empty.png", "image/png", "", 0);
+    cr_assert_str_eq(body_of(resp), "{\"picture\":\"This field is required.\"}");
+    resp = post("/", "title=no+file");
+    cr_assert_str_eq(body_of(resp), "{\"picture\":\"This field is required.\"}");
+    stop();
+}
+
+/* A JSON object body is read like a form: numbers and booleans as their
+ * text, an array as several values. */
+Test(form, a_json_body_fills_the_same_fields)
+{
+    start(validate_page);
+    char raw[1024];
+    const char *json = "{\"name\":\"ann\",\"age\":42,\"news\":true,\"topics\":[\"c\",\"db\"],"
+                       "\"bio\":null,\"height\":1.5}";
+    snprintf(raw, sizeof raw,
+             "POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json"
+             "\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(json), json);
+    char *resp = serve_thread_ask(&st, raw);
+    json_t *got = json_loads(body_of(resp), 0, NULL);
+    cr_assert_not_null(got, "%s", resp);
+    cr_assert_eq(json_integer_value(json_object_get(got, "age")), 42);
+    cr_assert(json_is_true(json_object_get(got, "news")));
+    cr_assert(json_is_null(json_object_get(got, "bio")));
+    cr_assert_eq(json_array_size(json_object_get(got, "topics")), 2);
+    json_decref(got);
+    json = "{\"name\":\"x\",\"age\":true}";
+    snprintf(raw, sizeof raw,
+             "POST / HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json"
+             "\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(json), json);
+    resp = serve_thread_ask(&st, raw);
+    cr_assert_str_eq(body_of(resp), "{\"name\":\"Field must be between 2 and 20 characters "
+                                    "long.\",\"age\":\"Not a valid integer value.\"}");
+    stop();
+}
