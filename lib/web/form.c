@@ -172,9 +172,8 @@ eddy_form *eddy_form_from_request(eddy_req *r, const eddy_form_def *def)
         return NULL;
     for (size_t i = 0; i < f->n; i++) {
         form_entry *e = &f->entries[i];
-        e->values = (const char **)no_values;
-        e->count = 0;
-        if (e->field->kind == EDDY_FORM_FILE) {
+        eddy_form_kind k = e->field->kind;
+        if (k == EDDY_FORM_FILE) {
             e->upload = eddy_get_upload(r, e->field->name);
             continue;
         }
@@ -182,6 +181,11 @@ eddy_form *eddy_form_from_request(eddy_req *r, const eddy_form_def *def)
         const char **vals = eddy_get_arguments(r, e->field->name, &count);
         if (!vals)
             return NULL;
+        /* A field the client did not send keeps its default, as in
+         * wtforms; but a browser sends nothing at all for an unticked
+         * box or a list with nothing chosen, so those are empty. */
+        if (count == 0 && k != EDDY_FORM_BOOLEAN && k != EDDY_FORM_MULTIPLE)
+            continue;
         e->values = vals;
         e->count = count;
     }

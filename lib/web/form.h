@@ -181,8 +181,9 @@ eddy_form *eddy_form_new(eddy_req *r, const eddy_form_def *def);
 /* eddy_form_from_request - a form holding what the client sent: each
  * field's values from eddy_get_arguments (the query, then a urlencoded,
  * multipart or JSON body), a FILE field's upload from eddy_get_upload.
- * A field the client did not send is empty (a checkbox left unticked is
- * false). NULL when out of memory. */
+ * A field the client did not send keeps its default value, except a
+ * checkbox (false: a browser sends nothing for an unticked box) and a
+ * multiple choice (nothing chosen). NULL when out of memory. */
 eddy_form *eddy_form_from_request(eddy_req *r, const eddy_form_def *def);
 
 /* eddy_form_from_row - a form holding row of res (a db.h or orm.h
