@@ -332,8 +332,11 @@ int eddy_multipart_feed(eddy_multipart *m, const char *p, size_t len)
 {
     if (m->state == FAILED)
         return -1;
-    if (len > m->limits.max_total - m->total)
-        return fail(m, 413, "multipart body too large");
+    /* Past the total limit only the bytes within it are parsed, so the
+     * verdict does not depend on how the body was cut into pieces. */
+    int too_long = len > m->limits.max_total - m->total;
+    if (too_long)
+        len = (size_t)(m->limits.max_total - m->total);
     m->total += len;
     size_t i = 0;
     while (i < len) {
@@ -397,6 +400,8 @@ int eddy_multipart_feed(eddy_multipart *m, const char *p, size_t len)
             return -1;
         }
     }
+    if (too_long)
+        return fail(m, 413, "multipart body too large");
     return 0;
 }
 
