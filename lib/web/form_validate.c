@@ -297,6 +297,7 @@ static void check_waiting(eddy_form *f, form_entry *e)
             return;
 }
 
+/* quote:begin validate */
 bool eddy_form_validate(eddy_form *f)
 {
     for (size_t i = 0; i < f->n; i++)
@@ -311,3 +312,4 @@ bool eddy_form_validate(eddy_form *f)
     }
     return !eddy_form_has_errors(f);
 }
+/* quote:end validate */
