@@ -107,8 +107,7 @@ const char *profile_room_left(eddy_form *f, void *arg)
     return why ? why : "No more profiles can be made.";
 }
 
-int profile_save(eddy_db *db, const eddy_form *f, int64_t id, const char *avatar,
-                 int64_t *saved_id)
+int profile_save(eddy_db *db, const eddy_form *f, int64_t id, const char *avatar, int64_t *saved_id)
 {
     /* TODO: the form's values for profile_model (eddy_form_orm_values:
      * the avatar, a file, is not among them), plus {"avatar", its name}

@@ -38,8 +38,7 @@ static const char *uploads; /* the folder avatars are saved in (--uploads) */
 
 /* show - the profile page: the form (as made for this request, with its
  * values and errors), the avatar if any. */
-static void show(eddy_req *r, int status, const char *title, const char *action,
-                 const char *avatar)
+static void show(eddy_req *r, int status, const char *title, const char *action, const char *avatar)
 {
     eddy_response_status(r, status);
     eddy_render(r, "profile.html",

@@ -43,8 +43,7 @@ static const eddy_form_choice genders[] = {
 
 static const eddy_form_field profile_fields[] = {
     {"name", EDDY_FORM_STRING, .label = "Name",
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("Please choose a name."),
-                                   EDDY_LENGTH(2, 40, NULL),
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("Please choose a name."), EDDY_LENGTH(2, 40, NULL),
                                    EDDY_AWAIT(profile_name_is_free, NULL, NULL))},
     {"email", EDDY_FORM_EMAIL, .label = "E-mail",
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(254, NULL))},
@@ -106,8 +105,7 @@ const char *profile_room_left(eddy_form *f, void *arg)
 }
 
 /* quote:begin save */
-int profile_save(eddy_db *db, const eddy_form *f, int64_t id, const char *avatar,
-                 int64_t *saved_id)
+int profile_save(eddy_db *db, const eddy_form *f, int64_t id, const char *avatar, int64_t *saved_id)
 {
     eddy_orm_value v[16];
     size_t n = eddy_form_orm_values(f, &profile_model, v, 15); /* not the avatar: a file */

@@ -338,8 +338,8 @@ json_t *eddy_form_errors_json(const eddy_form *f)
     int rc = 0;
     for (size_t i = 0; i < f->n && rc == 0; i++)
         if (f->entries[i].error)
-            rc = json_object_set_new(o, f->entries[i].field->name,
-                                     json_string(f->entries[i].error));
+            rc =
+                json_object_set_new(o, f->entries[i].field->name, json_string(f->entries[i].error));
     if (rc == 0 && f->n_non_field) {
         eddy_buf b = EDDY_BUF_INIT;
         for (size_t i = 0; i < f->n_non_field && rc == 0; i++)

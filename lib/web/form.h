@@ -102,17 +102,18 @@ enum { EDDY_BOUND_MIN = 1, EDDY_BOUND_MAX = 2 };
 
 typedef struct eddy_validator {
     eddy_validator_kind kind;
-    const char *message; /* NULL: the default message */
-    double min, max;     /* LENGTH, RANGE: the bounds set in .bounds */
-    unsigned bounds;     /* EDDY_BOUND_MIN | EDDY_BOUND_MAX */
-    const char *pattern; /* REGEX */
-    const char *other;   /* EQUAL_TO: the other field's name */
+    const char *message;       /* NULL: the default message */
+    double min, max;           /* LENGTH, RANGE: the bounds set in .bounds */
+    unsigned bounds;           /* EDDY_BOUND_MIN | EDDY_BOUND_MAX */
+    const char *pattern;       /* REGEX */
+    const char *other;         /* EQUAL_TO: the other field's name */
     const char *const *values; /* ANY_OF: NULL-ended */
     eddy_form_check_fn check;  /* CUSTOM, AWAIT */
     void *arg;
 } eddy_validator;
 
 /* A field's validators: EDDY_VALIDATORS(EDDY_REQUIRED(NULL), ...). */
+/* clang-format off */
 #define EDDY_VALIDATORS(...) ((const eddy_validator[]){__VA_ARGS__, {.kind = EDDY_VALID_END}})
 #define EDDY_REQUIRED(msg)   {.kind = EDDY_VALID_REQUIRED, .message = (msg)}
 #define EDDY_LENGTH(lo, hi, msg)                                                                   \
@@ -133,6 +134,7 @@ typedef struct eddy_validator {
     {.kind = EDDY_VALID_CUSTOM, .message = (msg), .check = (fn), .arg = (a)}
 #define EDDY_AWAIT(fn, a, msg)                                                                     \
     {.kind = EDDY_VALID_AWAIT, .message = (msg), .check = (fn), .arg = (a)}
+/* clang-format on */
 
 typedef struct eddy_form_choice {
     const char *value; /* NULL ends a list */
@@ -146,17 +148,17 @@ enum {
 typedef struct eddy_form_field {
     const char *name; /* NULL ends a form's list */
     eddy_form_kind kind;
-    const char *label;                 /* NULL: the name */
-    const eddy_validator *validators;  /* EDDY_VALIDATORS(...), or NULL */
-    const eddy_form_choice *choices;   /* SELECT, RADIO, MULTIPLE */
-    const char *default_value;         /* shown in a new form */
-    const char *pattern;               /* MOBILE: NULL for EDDY_FORM_MOBILE_CN */
-    const char *accept;                /* FILE: allowed sniffed types, "image/png image/jpeg";
-                                          NULL: any */
-    uint64_t max_bytes;                /* FILE: the size cap; 0: none */
-    const char *placeholder;           /* shown in an empty input */
-    const char *message;               /* replaces the kind's own message ("Not a valid ...") */
-    unsigned flags;                    /* EDDY_FORM_NO_SAVE */
+    const char *label;                /* NULL: the name */
+    const eddy_validator *validators; /* EDDY_VALIDATORS(...), or NULL */
+    const eddy_form_choice *choices;  /* SELECT, RADIO, MULTIPLE */
+    const char *default_value;        /* shown in a new form */
+    const char *pattern;              /* MOBILE: NULL for EDDY_FORM_MOBILE_CN */
+    const char *accept;               /* FILE: allowed sniffed types, "image/png image/jpeg";
+                                         NULL: any */
+    uint64_t max_bytes;               /* FILE: the size cap; 0: none */
+    const char *placeholder;          /* shown in an empty input */
+    const char *message;              /* replaces the kind's own message ("Not a valid ...") */
+    unsigned flags;                   /* EDDY_FORM_NO_SAVE */
 } eddy_form_field;
 
 /* eddy_form_whole_check_fn - a check of the whole form, run when every
@@ -166,8 +168,8 @@ typedef const char *(*eddy_form_whole_check_fn)(eddy_form *form, void *arg);
 typedef struct eddy_form_def {
     const char *name; /* how templates name it: {% module Form("profile") %} */
     const eddy_form_field *fields;
-    const char *submit;               /* the button's text; NULL: "Submit" */
-    eddy_form_whole_check_fn check;   /* may be NULL; may wait */
+    const char *submit;             /* the button's text; NULL: "Submit" */
+    eddy_form_whole_check_fn check; /* may be NULL; may wait */
     void *check_arg;
 } eddy_form_def;
 
@@ -290,8 +292,8 @@ int eddy_form_field_html(const eddy_form *f, const char *name, eddy_buf *out);
 
 /* eddy_form_html - the whole form: <form method="post" action="action">
  * (multipart when it has a file field), the XSRF field
- * (eddy_xsrf_form_html), the errors not about one field, every field and
- * the submit button. 0 or -1. */
+ * (eddy_xsrf_form_html), the errors not about one field and those of
+ * hidden fields, every field and the submit button. 0 or -1. */
 int eddy_form_html(const eddy_form *f, const char *action, eddy_buf *out);
 
 /* eddy_form_templates - the modules Form(name, action="") and

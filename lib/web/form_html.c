@@ -213,7 +213,8 @@ int eddy_form_field_html(const eddy_form *f, const char *name, eddy_buf *out)
         int rc = put_input(out, e);
         return rc == 0 ? put(out, "\n") : -1;
     }
-    int rc = put(out, e->error ? "<p class=\"field has-error\"><label" : "<p class=\"field\"><label");
+    int rc =
+        put(out, e->error ? "<p class=\"field has-error\"><label" : "<p class=\"field\"><label");
     if (rc == 0 && field->kind != EDDY_FORM_RADIO)
         rc = put_attr(out, "for", field->name);
     if (rc == 0)
@@ -267,6 +268,15 @@ int eddy_form_html(const eddy_form *f, const char *action, eddy_buf *out)
         if (rc == 0)
             rc = put(out, "</p>\n");
     }
+    /* a hidden field has no place of its own to show its error */
+    for (size_t i = 0; i < f->n && rc == 0; i++)
+        if (f->entries[i].field->kind == EDDY_FORM_HIDDEN && f->entries[i].error) {
+            rc = put(out, "<p class=\"error\">");
+            if (rc == 0)
+                rc = put_escaped(out, f->entries[i].error);
+            if (rc == 0)
+                rc = put(out, "</p>\n");
+        }
     for (size_t i = 0; i < f->n && rc == 0; i++)
         rc = eddy_form_field_html(f, f->entries[i].field->name, out);
     if (rc == 0)

@@ -156,8 +156,7 @@ static const char *kind_error(eddy_form *f, form_entry *e)
             return message(f, own, "The file is larger than %llu bytes.",
                            (unsigned long long)field->max_bytes);
         if (field->accept && !accepted(field->accept, e->upload->sniffed_type))
-            return message(f, own, "Files of type %s are not accepted.",
-                           e->upload->sniffed_type);
+            return message(f, own, "Files of type %s are not accepted.", e->upload->sniffed_type);
         return NULL;
     default:
         return NULL;
@@ -227,8 +226,8 @@ static const char *any_of_error(eddy_form *f, const eddy_validator *v, const cha
         }
         eddy_buf_printf(&list, "%s%s", p == v->values ? "" : ", ", *p);
     }
-    const char *m = message(f, v->message, "Invalid value, must be one of: %s.",
-                            list.data ? list.data : "");
+    const char *m =
+        message(f, v->message, "Invalid value, must be one of: %s.", list.data ? list.data : "");
     eddy_buf_free(&list);
     return m;
 }

@@ -46,8 +46,8 @@ static void save_post(eddy_req *r)
         return;
     const char *id = eddy_path_arg(r, 1);
     int64_t saved = -1;
-    int rc = profile_save(db, f, id ? atoll(id) : 0, eddy_get_argument(r, "saved_avatar", NULL),
-                         &saved);
+    int rc =
+        profile_save(db, f, id ? atoll(id) : 0, eddy_get_argument(r, "saved_avatar", NULL), &saved);
     if (rc) {
         eddy_response_status(r, 500);
         eddy_writef(r, "profile_save returned %d (%s)", rc, strerror(rc));
@@ -124,7 +124,8 @@ static const char *post(const char *path, const char *form)
 
 static const char *rows(void)
 {
-    char *resp = serve_thread_ask(&st, "GET /rows HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    char *resp =
+        serve_thread_ask(&st, "GET /rows HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     const char *body = strstr(resp, "\r\n\r\n");
     cr_assert_not_null(body, "%s", resp);
     return body + 4;

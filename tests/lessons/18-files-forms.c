@@ -70,8 +70,16 @@ static void use_mariadb(const char *name)
 
 static void start_profile(const char *extra, const char *value)
 {
-    char *argv[10] = {(char *)th_path(PROFILE), "--port", "0", "--db", url, "--uploads", uploads,
-                      (char *)extra, (char *)value, NULL};
+    char *argv[10] = {(char *)th_path(PROFILE),
+                      "--port",
+                      "0",
+                      "--db",
+                      url,
+                      "--uploads",
+                      uploads,
+                      (char *)extra,
+                      (char *)value,
+                      NULL};
     cr_assert_eq(th_start_server(&server, argv, 10000), 0, "profile did not start:\n%s",
                  server.output ? server.output : "");
 }
@@ -182,8 +190,8 @@ static struct resp *http(const char *method, const char *path, const char *type,
     return http_raw(req, (size_t)n);
 }
 
-#define FORM "application/x-www-form-urlencoded"
-#define JSON "application/json"
+#define FORM     "application/x-www-form-urlencoded"
+#define JSON     "application/json"
 #define BOUNDARY "----eddy18boundary"
 
 /* multipart - POST path with the text fields (name=value&... unescaped,
@@ -198,10 +206,11 @@ static struct resp *multipart(const char *path, const char *fields, const char *
     for (char *save = NULL, *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(kv, '=');
         *eq = '\0';
-        n += (size_t)snprintf(body + n, sizeof body - n,
-                              "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n"
-                              "%s\r\n",
-                              kv, eq + 1);
+        n +=
+            (size_t)snprintf(body + n, sizeof body - n,
+                             "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n"
+                             "%s\r\n",
+                             kv, eq + 1);
     }
     n += (size_t)snprintf(body + n, sizeof body - n,
                           "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"avatar\"; "
@@ -317,9 +326,9 @@ BOTH(the_name_check_asks_the_database)
                 "name=ann&email=other%40example.com&mobile=13912345678"),
            400, "<span class=\"error\">That name is taken.</span>");
     has("value=\"other@example.com\"");
-    expect(http("POST", "/profiles/new", FORM,
-                "name=bob&email=bob%40example.com&mobile=13912345678"),
-           303, "Location: /profiles/2");
+    expect(
+        http("POST", "/profiles/new", FORM, "name=bob&email=bob%40example.com&mobile=13912345678"),
+        303, "Location: /profiles/2");
     expect(http("POST", "/profiles/2", FORM, "name=ann&email=bob%40example.com&mobile=13912345678"),
            400, "That name is taken.");
     cr_assert_str_eq(rows("SELECT id, name FROM profile ORDER BY id"), "1|ann\n2|bob\n");
@@ -329,10 +338,11 @@ BOTH(a_form_level_error_shows_above_the_fields)
 {
     start_profile("--max-profiles", "1");
     expect(http("POST", "/profiles/new", FORM, ANN), 303, "Location: /profiles/1");
-    expect(http("POST", "/profiles/new", FORM,
-                "name=bob&email=bob%40example.com&mobile=13912345678"),
-           400, "enctype=\"multipart/form-data\">\n<p class=\"error\">There are 1 profiles "
-                "already; no more can be made.</p>\n<p class=\"field\">");
+    expect(
+        http("POST", "/profiles/new", FORM, "name=bob&email=bob%40example.com&mobile=13912345678"),
+        400,
+        "enctype=\"multipart/form-data\">\n<p class=\"error\">There are 1 profiles "
+        "already; no more can be made.</p>\n<p class=\"field\">");
     expect(http("POST", "/api/profiles", JSON,
                 "{\"name\":\"bob\",\"email\":\"bob@example.com\",\"mobile\":\"13912345678\"}"),
            400, "\r\n\r\n{\"non_fields\":\"There are 1 profiles already; no more can be made.\"}");
@@ -343,11 +353,10 @@ BOTH(a_form_level_error_shows_above_the_fields)
 /* ------------------------------------------------------------ the avatar */
 
 /* A PNG's first bytes (signature and the start of IHDR) and some more. */
-static const unsigned char png[] = {0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0,   0,    0,
-                                    13,   'I',  'H',  'D',  'R',  0,    0,    0,    1,   0,    0,
-                                    0,    1,    8,    6,    0,    0,    0,    0x1f, 0x15, 0xc4, 0x89,
-                                    0,    0,    0,    0,    'I',  'E',  'N',  'D',  0xae, 'B',  0x60,
-                                    0x82};
+static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0, 0, 13,
+                                    'I',  'H', 'D', 'R', 0,    0,    0,    1,    0,    0, 0, 1,
+                                    8,    6,   0,   0,   0,    0x1f, 0x15, 0xc4, 0x89, 0, 0, 0,
+                                    0,    'I', 'E', 'N', 'D',  0xae, 'B',  0x60, 0x82};
 
 /* files_in - how many files the uploads folder holds; the last name seen. */
 static int files_in(const char *dir, char *last, size_t cap)
@@ -369,8 +378,7 @@ static int files_in(const char *dir, char *last, size_t cap)
 BOTH(an_avatar_is_judged_by_its_bytes_and_saved_under_a_new_name)
 {
     start_profile(NULL, NULL);
-    expect(multipart("/profiles/new",
-                     "name=ann&email=ann@example.com&mobile=13812345678&gender=f",
+    expect(multipart("/profiles/new", "name=ann&email=ann@example.com&mobile=13812345678&gender=f",
                      "../../etc/evil.php", "application/x-php", png, sizeof png),
            303, "Location: /profiles/1");
     char name[256] = "";
@@ -398,10 +406,11 @@ BOTH(an_avatar_is_judged_by_its_bytes_and_saved_under_a_new_name)
 
     /* text that says it is a PNG is refused, and nothing is written */
     const char *text = "this is not an image at all";
-    expect(multipart("/profiles/1", "name=ann&email=ann@example.com&mobile=13812345678",
-                     "face.png", "image/png", text, strlen(text)),
-           400, "<span class=\"error\">The avatar must be a PNG, JPEG, GIF or WebP image of 2 MB "
-                "at most.</span>");
+    expect(multipart("/profiles/1", "name=ann&email=ann@example.com&mobile=13812345678", "face.png",
+                     "image/png", text, strlen(text)),
+           400,
+           "<span class=\"error\">The avatar must be a PNG, JPEG, GIF or WebP image of 2 MB "
+           "at most.</span>");
     cr_assert_eq(files_in(uploads, name, sizeof name), 1, "nothing more on disk");
     snprintf(want, sizeof want, "<img class=\"avatar\" src=\"/avatars/%s\"", name);
     has(want);
@@ -413,8 +422,9 @@ BOTH(the_api_answers_400_with_a_message_per_field)
 {
     start_profile(NULL, NULL);
     expect(http("POST", "/api/profiles", JSON, "{\"name\":\"a\",\"email\":\"x\",\"mobile\":138}"),
-           400, "\r\n\r\n{\"name\":\"Field must be between 2 and 40 characters long.\","
-                "\"email\":\"Invalid email address.\",\"mobile\":\"Not a valid mobile number.\"}");
+           400,
+           "\r\n\r\n{\"name\":\"Field must be between 2 and 40 characters long.\","
+           "\"email\":\"Invalid email address.\",\"mobile\":\"Not a valid mobile number.\"}");
     expect(http("POST", "/api/profiles", JSON,
                 "{\"name\":\"ann\",\"email\":\"ann@example.com\",\"mobile\":\"13812345678\","
                 "\"newsletter\":true,\"birthday\":\"2000-02-29\",\"bio\":null}"),

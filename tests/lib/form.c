@@ -57,8 +57,7 @@ static const eddy_form_field all_fields[] = {
     {"news", EDDY_FORM_BOOLEAN, .label = "Newsletter"},
     {"email", EDDY_FORM_EMAIL, .label = "E-mail"},
     {"mobile", EDDY_FORM_MOBILE, .label = "Mobile"},
-    {"password", EDDY_FORM_PASSWORD,
-     .validators = EDDY_VALIDATORS(EDDY_LENGTH(8, 64, NULL))},
+    {"password", EDDY_FORM_PASSWORD, .validators = EDDY_VALIDATORS(EDDY_LENGTH(8, 64, NULL))},
     {"confirm", EDDY_FORM_PASSWORD, .label = "Again",
      .validators = EDDY_VALIDATORS(EDDY_EQUAL_TO("password", NULL))},
     {"gender", EDDY_FORM_RADIO, .label = "Gender", .choices = genders},
@@ -154,7 +153,8 @@ static void assert_field(const char *query_and_form, const char *want)
 {
     char path[256];
     const char *amp = strchr(query_and_form, '&');
-    snprintf(path, sizeof path, "/?field=%.*s", amp ? (int)(amp - query_and_form) : (int)strlen(query_and_form), query_and_form);
+    snprintf(path, sizeof path, "/?field=%.*s",
+             amp ? (int)(amp - query_and_form) : (int)strlen(query_and_form), query_and_form);
     char *resp = amp ? post(path, amp + 1) : get(path);
     cr_assert_str_eq(body_of(resp), want, "for %s", query_and_form);
 }
@@ -165,7 +165,8 @@ Test(form, hostile_values_come_back_escaped_in_each_kind_of_input)
     /* <script>, both quotes, an ampersand and an emoji (U+1F600), typed
      * into each kind: all come back as text, the emoji as its bytes. */
     const char *hostile = "%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E%27+%26+%F0%9F%98%80";
-    const char *shown = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &amp; \xF0\x9F\x98\x80";
+    const char *shown =
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &amp; \xF0\x9F\x98\x80";
     char form[512], want[1024];
 
     snprintf(form, sizeof form, "code&code=%s", hostile);
@@ -221,9 +222,8 @@ Test(form, each_kind_draws_its_input_with_the_value_kept)
     assert_field("news&news=y",
                  "<p class=\"field\"><label for=\"news\">Newsletter</label> <input "
                  "type=\"checkbox\" id=\"news\" name=\"news\" value=\"y\" checked></p>\n");
-    assert_field("news&other=1",
-                 "<p class=\"field\"><label for=\"news\">Newsletter</label> <input "
-                 "type=\"checkbox\" id=\"news\" name=\"news\" value=\"y\"></p>\n");
+    assert_field("news&other=1", "<p class=\"field\"><label for=\"news\">Newsletter</label> <input "
+                                 "type=\"checkbox\" id=\"news\" name=\"news\" value=\"y\"></p>\n");
     assert_field("email&email=a%40b.cn",
                  "<p class=\"field\"><label for=\"email\">E-mail</label> <input type=\"email\" "
                  "id=\"email\" name=\"email\" value=\"a@b.cn\"></p>\n");
@@ -256,8 +256,8 @@ Test(form, a_new_form_shows_defaults_and_the_whole_form_its_parts_in_order)
     start(field_page);
     char *resp = get("/");
     const char *html = body_of(resp);
-    cr_assert(strncmp(html, "<form method=\"post\" action=\"/save?a=1&amp;b=2\">\n", 48) == 0,
-              "%s", html);
+    cr_assert(strncmp(html, "<form method=\"post\" action=\"/save?a=1&amp;b=2\">\n", 48) == 0, "%s",
+              html);
     cr_assert_not_null(strstr(html, "<option value=\"sh\" selected>Shanghai</option>"), "%s", html);
     cr_assert_not_null(strstr(html, "<input type=\"hidden\" name=\"token\" value=\"t0\">\n"));
     const char *end = "<p><button type=\"submit\">Save</button></p>\n</form>\n";
@@ -325,7 +325,8 @@ Test(form, each_validator_says_what_is_wrong)
                   "{\"confirm\": \"Field must be equal to password.\"}");
     assert_errors("name=ann&gender=q", "{\"gender\": \"Not a valid choice.\"}");
     assert_errors("name=ann&birthday=2026-02-29", "{\"birthday\": \"Not a valid date value.\"}");
-    assert_errors("name=ann&birthday=29%2F02%2F2000", "{\"birthday\": \"Not a valid date value.\"}");
+    assert_errors("name=ann&birthday=29%2F02%2F2000",
+                  "{\"birthday\": \"Not a valid date value.\"}");
     assert_errors("name=ann&colour=blue",
                   "{\"colour\": \"Invalid value, must be one of: red, green.\"}");
     assert_errors("name=ann&code=abc", "{\"code\": \"Three capitals.\"}");
@@ -370,6 +371,8 @@ static const char *dates_in_order(eddy_form *f, void *arg)
 static const eddy_form_field trip_fields[] = {
     {"from", EDDY_FORM_DATE, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
     {"to", EDDY_FORM_DATE, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"step", EDDY_FORM_HIDDEN, .default_value = "1",
+     .validators = EDDY_VALIDATORS(EDDY_REGEX("^[12]$", "This page is out of date."))},
     {.name = NULL}};
 static const eddy_form_def trip_form = {"trip", trip_fields, .check = dates_in_order};
 
@@ -398,7 +401,8 @@ Test(form, errors_not_about_one_field_go_under_non_fields)
     cr_assert(strncmp(resp, "HTTP/1.1 400 Bad Request\r\n", 26) == 0, "%s", resp);
     cr_assert_str_eq(body_of(resp), "{\"non_fields\":\"The trip ends before it starts.\"}");
     resp = post("/", "from=2026-12-01&to=2026-12-24");
-    cr_assert_str_eq(body_of(resp), "{\"from\":\"Not that day.\",\"non_fields\":\"Fully booked.\"}");
+    cr_assert_str_eq(body_of(resp),
+                     "{\"from\":\"Not that day.\",\"non_fields\":\"Fully booked.\"}");
     resp = post("/?html=1", "from=2026-12-01&to=2026-12-24");
     cr_assert_str_eq(body_of(resp),
                      "<form method=\"post\" action=\"/trip\">\n"
@@ -408,7 +412,13 @@ Test(form, errors_not_about_one_field_go_under_non_fields)
                      "<span class=\"error\">Not that day.</span></p>\n"
                      "<p class=\"field\"><label for=\"to\">to</label> <input type=\"date\" "
                      "id=\"to\" name=\"to\" value=\"2026-12-24\" required></p>\n"
+                     "<input type=\"hidden\" name=\"step\" value=\"1\">\n"
                      "<p><button type=\"submit\">Submit</button></p>\n</form>\n");
+    resp = post("/?html=1", "from=2026-12-01&to=2026-12-24&step=3");
+    cr_assert_not_null(strstr(body_of(resp), "<form method=\"post\" action=\"/trip\">\n"
+                                             "<p class=\"error\">This page is out of date.</p>\n"
+                                             "<p class=\"field\">"),
+                       "a hidden field's error shows above the fields: %s", body_of(resp));
     stop();
 }
 
@@ -470,6 +480,7 @@ static const eddy_field person_columns[] = {
     {"topics", EDDY_FIELD_TEXT, .max_length = 100, .default_value = ""},
     {"birthday", EDDY_FIELD_DATETIME, .flags = EDDY_FIELD_NULL},
     {"password", EDDY_FIELD_TEXT, .default_value = "unset"},
+    {"nickname", EDDY_FIELD_TEXT, .max_length = 20, .default_value = "none"},
     {.name = NULL}};
 static const eddy_model person = {"person", person_columns};
 
@@ -515,6 +526,8 @@ static const eddy_form_field person_fields[] = {
     {"topics", EDDY_FORM_MULTIPLE, .choices = topics},
     {"birthday", EDDY_FORM_DATE, .label = "birthday"},
     {"password", EDDY_FORM_PASSWORD, .label = "password"},
+    {"height_cm", EDDY_FORM_INTEGER, .label = "not a column"},
+    {"nickname", EDDY_FORM_STRING, .label = "not saved", .flags = EDDY_FORM_NO_SAVE},
     {.name = NULL}};
 static const eddy_form_def person_form = {"person", person_fields, .submit = "Save"};
 
@@ -586,12 +599,13 @@ Test(form, data_goes_into_a_row_and_a_row_comes_back_as_a_form)
 {
     person_start();
     char *resp = post("/", "name=ann&bio=&age=&height=1.7&news=y&topics=c&topics=db"
-                           "&birthday=2000-02-29&password=not-saved");
+                           "&birthday=2000-02-29&password=not-saved&nickname=zed&height_cm=170");
     cr_assert_str_eq(body_of(resp), "1");
     resp = get("/1");
     cr_assert_str_eq(body_of(resp),
                      "{\"age\":null,\"bio\":null,\"birthday\":\"2000-02-29\",\"height\":1.7,"
-                     "\"name\":\"ann\",\"news\":true,\"topics\":[\"c\",\"db\"]}\n"
+                     "\"height_cm\":null,\"name\":\"ann\",\"news\":true,\"nickname\":\"none\","
+                     "\"topics\":[\"c\",\"db\"]}\n"
                      "<p class=\"field\"><label for=\"topics\">topics</label> <select "
                      "id=\"topics\" name=\"topics\" multiple><option value=\"c\" selected>C"
                      "</option><option value=\"net\">Networks &amp; sockets</option><option "
@@ -601,15 +615,18 @@ Test(form, data_goes_into_a_row_and_a_row_comes_back_as_a_form)
                      "<p class=\"field\"><label for=\"password\">password</label> <input "
                      "type=\"password\" id=\"password\" name=\"password\"></p>\n");
     /* an update from a form: the unticked box is false, the bio set */
-    resp = post("/1", "name=ann&bio=%3Ci%3Ehi&age=30&height=1.8&topics=net");
+    resp = post("/1", "name=ann&bio=%3Ci%3Ehi&age=30&height=1.8&topics=net&nickname=zed");
     cr_assert_str_eq(body_of(resp), "1");
     resp = get("/1");
-    cr_assert(strncmp(body_of(resp),
-                      "{\"age\":30,\"bio\":\"<i>hi\",\"birthday\":null,\"height\":1.8,\"name\":"
-                      "\"ann\",\"news\":false,\"topics\":[\"net\"]}\n",
-                      strlen("{\"age\":30,\"bio\":\"<i>hi\",\"birthday\":null,\"height\":1.8,"
-                             "\"name\":\"ann\",\"news\":false,\"topics\":[\"net\"]}\n")) == 0,
-              "%s", body_of(resp));
+    cr_assert(
+        strncmp(body_of(resp),
+                "{\"age\":30,\"bio\":\"<i>hi\",\"birthday\":null,\"height\":1.8,\"height_cm\":"
+                "null,\"name\":\"ann\",\"news\":false,\"nickname\":\"none\",\"topics\":"
+                "[\"net\"]}\n",
+                strlen("{\"age\":30,\"bio\":\"<i>hi\",\"birthday\":null,\"height\":1.8,"
+                       "\"height_cm\":null,\"name\":\"ann\",\"news\":false,\"nickname\":"
+                       "\"none\",\"topics\":[\"net\"]}\n")) == 0,
+        "%s", body_of(resp));
     person_stop();
 }
 
@@ -745,8 +762,8 @@ static char *post_file(const char *filename, const char *type, const void *data,
 Test(form, a_file_is_judged_by_its_bytes_and_its_size)
 {
     start(upload_page);
-    unsigned char png[48] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                             'I',  'H', 'D', 'R'};
+    unsigned char png[48] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                             0,    0,   0,   13,  'I',  'H',  'D',  'R'};
     char *resp = post_file("me.png", "image/png", png, sizeof png);
     cr_assert_str_eq(body_of(resp), "image/png 48 bytes, title caf\xC3\xA9");
     unsigned char big[65] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
