@@ -14,12 +14,14 @@
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
+#include <eddy/base/sniff.h>
 #include <eddy/base/url.h>
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>
 #include <eddy/http/client.h>
 #include <eddy/http/http_parser.h>
+#include <eddy/http/multipart.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
 #include <eddy/web/options.h>
@@ -31,7 +33,9 @@
 #include <eddy/web/form.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
+#include <eddy/data/file.h>
 #include <eddy/data/orm.h>
 #include <eddy/web/app_db.h>
+#include <eddy/web/body.h>
 
 #endif

@@ -169,9 +169,10 @@ int eddy_request_streaming(const eddy_req *r);
  * valid until the next call; an empty piece means the body has ended (and
  * so does every later call). A wait: 0, or ETIMEDOUT (the whole body took
  * longer than body_timeout_ms), EPIPE (the client is gone), EBADMSG (a
- * malformed chunked body), ECANCELED, EINVAL (not streamed). After an
- * error, or when the function returns before the body's end, the
- * connection is closed once the response is out. */
+ * malformed chunked body), ECANCELED. After an error, or when the
+ * function returns before the body's end, the connection is closed once
+ * the response is out. A body that was not streamed (read whole, or none
+ * at all) comes in one piece, so a reader need not ask which it got. */
 int eddy_request_read_body(eddy_req *r, eddy_str *piece);
 
 /* ------------------------------------------------------------ responses */

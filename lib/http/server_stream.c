@@ -86,10 +86,13 @@ int eddy_request_read_body(eddy_req *r, eddy_str *piece)
 {
     struct conn *c = r->conn;
     *piece = (eddy_str){NULL, 0};
-    if (!r->streaming)
-        return EINVAL;
     if (r->body_done)
         return 0;
+    if (!r->streaming) { /* read whole already (or none): all of it at once */
+        r->body_done = 1;
+        *piece = (eddy_str){r->body.data, r->body.len};
+        return 0;
+    }
     if (c->dead)
         return EPIPE;
     for (;;) {

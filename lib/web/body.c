@@ -39,10 +39,14 @@ void eddy_body_limits_defaults(eddy_body_limits *l)
     };
 }
 
-int eddy_body_options(eddy_options *o, eddy_body_option_values *v)
+int eddy_body_options(eddy_options *o, eddy_body_option_values *v,
+                      const eddy_body_limits *defaults)
 {
     eddy_body_limits d;
-    eddy_body_limits_defaults(&d);
+    if (defaults)
+        d = *defaults;
+    else
+        eddy_body_limits_defaults(&d);
     int rc = 0;
     rc |= eddy_options_group(o, "forms");
     rc |= eddy_option_int(o, "max-form-parts", &v->max_parts, (int64_t)d.max_parts,

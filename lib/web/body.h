@@ -79,15 +79,21 @@ void eddy_body_limits_defaults(eddy_body_limits *l);
  * this call, the defaults). 0, or -1 with eddy_app_error(). */
 int eddy_app_set_body_limits(eddy_app *app, const eddy_body_limits *l);
 
+/* eddy_app_body_limits - the limits set on app, or NULL if none were. */
+const eddy_body_limits *eddy_app_body_limits(const eddy_app *app);
+
 /* The same as options: --max-form-parts, --max-part-bytes,
  * --max-part-header-bytes, --max-form-bytes, --spool-threshold,
- * --upload-dir. Define them, parse, then apply. */
+ * --upload-dir, with the values of defaults (NULL: the defaults above)
+ * when not given. Define them, parse, then apply; eddy_app_run does it
+ * for the app's own limits. */
 typedef struct eddy_body_option_values {
     int64_t max_parts, max_part_bytes, max_part_header_bytes, max_body_bytes, spool_threshold;
     const char *upload_dir;
 } eddy_body_option_values;
 
-int eddy_body_options(eddy_options *o, eddy_body_option_values *v);
+int eddy_body_options(eddy_options *o, eddy_body_option_values *v,
+                      const eddy_body_limits *defaults);
 void eddy_body_options_apply(const eddy_body_option_values *v, eddy_body_limits *l);
 
 /* ------------------------------------------------------------ for the framework

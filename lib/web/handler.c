@@ -269,6 +269,11 @@ eddy_body *eddy_req_body(eddy_req *r)
     return st->form;
 }
 
+const eddy_body_limits *eddy_app_body_limits(const eddy_app *app)
+{
+    return eddy_app_slot(app, BODY_LIMITS_SLOT);
+}
+
 int eddy_app_set_body_limits(eddy_app *app, const eddy_body_limits *l)
 {
     eddy_body_limits *copy = malloc(sizeof *copy);
