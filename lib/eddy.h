@@ -30,6 +30,7 @@
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
 #include <eddy/web/xsrf.h>
+#include <eddy/web/form.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/file.h>
