@@ -70,7 +70,10 @@ static int fail(eddy_ws_client *c, int err, const char *fmt, ...)
     return err;
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 eddy_ws_client *eddy_ws_client_new(const char *url, const eddy_ws_client_options *options)
 {
@@ -313,8 +316,9 @@ static int tls_connect(eddy_ws_client *c, const struct timespec *deadline)
         if (n == 1)
             return 0;
         int e = SSL_get_error(c->ssl, n);
-        int want = e == SSL_ERROR_WANT_READ ? EDDY_WAIT_READ
-                   : e == SSL_ERROR_WANT_WRITE ? EDDY_WAIT_WRITE : 0;
+        int want = e == SSL_ERROR_WANT_READ    ? EDDY_WAIT_READ
+                   : e == SSL_ERROR_WANT_WRITE ? EDDY_WAIT_WRITE
+                                               : 0;
         if (!want) {
             long v = SSL_get_verify_result(c->ssl);
             char why[160];
@@ -370,8 +374,10 @@ static int handshake(eddy_ws_client *c, const struct timespec *deadline)
                     v6 ? "]" : "");
     if (!default_port)
         eddy_buf_printf(&req, ":%d", c->port);
-    eddy_buf_printf(&req, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", key);
+    eddy_buf_printf(&req,
+                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
+                    key);
     if (c->origin)
         eddy_buf_printf(&req, "Origin: %s\r\n", c->origin);
     if (c->subprotocols)
@@ -588,12 +594,30 @@ int eddy_ws_client_close(eddy_ws_client *c, int code, const char *reason)
     return rc == EPIPE ? 0 : rc;
 }
 
-int eddy_ws_client_close_code(const eddy_ws_client *c) { return c->closed ? c->close_code : 0; }
-const char *eddy_ws_client_close_reason(const eddy_ws_client *c) { return c->close_reason; }
-const char *eddy_ws_client_subprotocol(const eddy_ws_client *c) { return c->subprotocol; }
-const char *eddy_ws_client_extensions(const eddy_ws_client *c) { return c->extensions; }
-int eddy_ws_client_status(const eddy_ws_client *c) { return c->status; }
-const char *eddy_ws_client_error(const eddy_ws_client *c) { return c->error; }
+int eddy_ws_client_close_code(const eddy_ws_client *c)
+{
+    return c->closed ? c->close_code : 0;
+}
+const char *eddy_ws_client_close_reason(const eddy_ws_client *c)
+{
+    return c->close_reason;
+}
+const char *eddy_ws_client_subprotocol(const eddy_ws_client *c)
+{
+    return c->subprotocol;
+}
+const char *eddy_ws_client_extensions(const eddy_ws_client *c)
+{
+    return c->extensions;
+}
+int eddy_ws_client_status(const eddy_ws_client *c)
+{
+    return c->status;
+}
+const char *eddy_ws_client_error(const eddy_ws_client *c)
+{
+    return c->error;
+}
 
 void eddy_ws_client_free(eddy_ws_client *c)
 {

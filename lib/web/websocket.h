@@ -59,13 +59,13 @@ enum eddy_ws_slow_reader {
 };
 
 typedef struct eddy_ws_options {
-    size_t max_message_bytes;  /* larger incoming messages close with 1009; default 10 MiB */
-    size_t max_queued_bytes;   /* bound of the send queue; default 1 MiB */
-    int slow_reader;           /* enum eddy_ws_slow_reader */
-    long ping_interval_ms;     /* ping after this long without a byte from the peer; 0: never */
-    long ping_timeout_ms;      /* then drop a peer silent this long more; default: the interval */
-    long close_timeout_ms;     /* how long to wait for the peer's close frame; default 5 s */
-    int compression;           /* accept permessage-deflate when offered (default 0) */
+    size_t max_message_bytes; /* larger incoming messages close with 1009; default 10 MiB */
+    size_t max_queued_bytes;  /* bound of the send queue; default 1 MiB */
+    int slow_reader;          /* enum eddy_ws_slow_reader */
+    long ping_interval_ms;    /* ping after this long without a byte from the peer; 0: never */
+    long ping_timeout_ms;     /* then drop a peer silent this long more; default: the interval */
+    long close_timeout_ms;    /* how long to wait for the peer's close frame; default 5 s */
+    int compression;          /* accept permessage-deflate when offered (default 0) */
     eddy_ws_deflate_config deflate; /* its settings (see websocket_deflate.h) */
 } eddy_ws_options;
 

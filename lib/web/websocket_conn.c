@@ -39,8 +39,14 @@ static void settle(eddy_ws *ws);
 static void arm(eddy_ws *ws);
 static void run_done(void *arg);
 
-eddy_ws *ws_first(void) { return open_list; }
-int ws_count(void) { return open_count; }
+eddy_ws *ws_first(void)
+{
+    return open_list;
+}
+int ws_count(void)
+{
+    return open_count;
+}
 
 /* ------------------------------------------------------------ taking over */
 
@@ -147,8 +153,7 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
         /* A reader this slow: the policy decides, memory stays bounded. */
         if (o->slow_reader == EDDY_WS_DROP_NEW)
             return EAGAIN;
-        eddy_warn("websocket: closing a client too slow to read (%zu bytes waiting)",
-                  ws->out->len);
+        eddy_warn("websocket: closing a client too slow to read (%zu bytes waiting)", ws->out->len);
         ws->close_code = EDDY_WS_ABNORMAL;
         ws_doom(ws);
         return EPIPE;
@@ -318,8 +323,8 @@ static void handle(eddy_ws *ws, const eddy_ws_message *m)
         free(ws->close_reason);
         ws->close_reason = strdup(m->reason ? m->reason : "");
         if (ws->state == WS_OPEN) /* answer with the same code (none for none) */
-            ws_send_close(ws, m->close_code == EDDY_WS_NO_STATUS ? 0 : m->close_code,
-                          m->reason, WS_CLOSED);
+            ws_send_close(ws, m->close_code == EDDY_WS_NO_STATUS ? 0 : m->close_code, m->reason,
+                          WS_CLOSED);
         else
             ws->state = WS_CLOSED;
         wake(ws);

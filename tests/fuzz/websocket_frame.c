@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void parse_frames(uint8_t *data, size_t size, size_t cut, enum eddy_ws_role role,
-                         int rsv1, int *failed)
+static void parse_frames(uint8_t *data, size_t size, size_t cut, enum eddy_ws_role role, int rsv1,
+                         int *failed)
 {
     eddy_ws_parser p;
     eddy_ws_parser_init(&p, role, rsv1);
@@ -44,8 +44,7 @@ static void parse_frames(uint8_t *data, size_t size, size_t cut, enum eddy_ws_ro
                 abort();
             if (ev.kind == EDDY_WS_EV_NONE)
                 break;
-            if (ev.kind == EDDY_WS_EV_DATA && ev.len &&
-                (ev.data < piece || ev.data + ev.len > end))
+            if (ev.kind == EDDY_WS_EV_DATA && ev.len && (ev.data < piece || ev.data + ev.len > end))
                 abort();
             if (ev.kind == EDDY_WS_EV_HEADER && (ev.frame.opcode & 8) && ev.frame.length > 125)
                 abort();

@@ -34,8 +34,8 @@ static void start_python_server(void)
         system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0)
         cr_skip("websockets is not installed (Debian package python3-websockets): skipping "
                 "the client tests against it");
-    char *argv[] = {"/usr/bin/python3", TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
-                    "websockets", "server", NULL};
+    char *argv[] = {"/usr/bin/python3", TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py", "websockets",
+                    "server", NULL};
     cr_assert_eq(th_start_server(&peer, argv, 10000), 0, "the websockets server did not start: %s",
                  peer.output ? peer.output : "");
 }
@@ -219,7 +219,8 @@ static void echo_message(eddy_ws *ws, const char *data, size_t len, int binary)
 }
 
 static eddy_ws_handler echo_h = {.on_message = echo_message};
-static eddy_ws_handler small_h = {.on_message = echo_message, .options = {.max_message_bytes = 100}};
+static eddy_ws_handler small_h = {.on_message = echo_message,
+                                  .options = {.max_message_bytes = 100}};
 static eddy_ws_handler deflate_h = {.on_message = echo_message, .options = {.compression = 1}};
 
 static void start_own(void)
@@ -273,11 +274,14 @@ static void send_bad(void *arg)
     eddy_ws_client_free(c);
 }
 
-static int close_code_for(const char *path, int opcode, const char *payload, size_t len,
-                          int masked)
+static int close_code_for(const char *path, int opcode, const char *payload, size_t len, int masked)
 {
-    bad_frame b = {.url = own_url(path), .fin = 1, .opcode = opcode, .masked = masked,
-                   .payload = payload, .len = len};
+    bad_frame b = {.url = own_url(path),
+                   .fin = 1,
+                   .opcode = opcode,
+                   .masked = masked,
+                   .payload = payload,
+                   .len = len};
     cr_assert_not_null(eddy_task_spawn(send_bad, &b));
     eddy_loop_run();
     cr_assert_eq(b.connect_rc, 0, "%s", b.error);
@@ -310,8 +314,14 @@ Test(websocket_client_own, a_zip_bomb_is_refused_with_1009)
     eddy_ws_deflate_free(d);
     cr_assert_lt(z.len, 1024 * 1024);
     /* a client that negotiated deflate sends the bomb as one compressed frame */
-    bad_frame b = {.url = own_url("/deflate"), .fin = 1, .rsv1 = 1, .opcode = EDDY_WS_BINARY,
-                   .masked = 1, .payload = z.data, .len = z.len, .compression = 1};
+    bad_frame b = {.url = own_url("/deflate"),
+                   .fin = 1,
+                   .rsv1 = 1,
+                   .opcode = EDDY_WS_BINARY,
+                   .masked = 1,
+                   .payload = z.data,
+                   .len = z.len,
+                   .compression = 1};
     cr_assert_not_null(eddy_task_spawn(send_bad, &b));
     eddy_loop_run();
     eddy_buf_free(&z);

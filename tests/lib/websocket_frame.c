@@ -22,12 +22,11 @@ Test(utf8, valid_and_invalid_texts)
     const char *ok = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf";
     cr_assert(eddy_utf8_valid(ok, strlen(ok)));
     const char *bad[] = {
-        "\xc0\x80",         /* overlong NUL */
-        "\xe0\x80\x80",     /* overlong */
-        "\xed\xa0\x80",     /* a surrogate */
-        "\xf4\x90\x80\x80", /* above U+10FFFF */
-        "\xf5\x80\x80\x80", "\x80", "a\xbf", "\xff",
-        "\xc3",             /* cut short */
+        "\xc0\x80",                                          /* overlong NUL */
+        "\xe0\x80\x80",                                      /* overlong */
+        "\xed\xa0\x80",                                      /* a surrogate */
+        "\xf4\x90\x80\x80",                                  /* above U+10FFFF */
+        "\xf5\x80\x80\x80", "\x80", "a\xbf", "\xff", "\xc3", /* cut short */
         "\xe2\x82",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -248,19 +247,22 @@ Test(websocket_deflate, a_server_picks_the_first_offer_it_can_honour)
 Test(websocket_deflate, a_client_checks_the_answer)
 {
     eddy_ws_deflate_params p;
-    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; server_no_context_takeover", NULL, &p), 0);
+    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; server_no_context_takeover", NULL, &p),
+                 0);
     cr_assert(p.server_no_context_takeover);
     cr_assert(p.client_no_context_takeover, "our compressor forgets anyway by default");
-    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; client_max_window_bits=10", NULL, &p), 0);
+    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; client_max_window_bits=10", NULL, &p),
+                 0);
     cr_assert_eq(p.client_max_window_bits, 10);
-    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; client_max_window_bits=8", NULL, &p), -1);
+    cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; client_max_window_bits=8", NULL, &p),
+                 -1);
     cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate; mystery", NULL, &p), -1);
     cr_assert_eq(eddy_ws_deflate_accept("x-other", NULL, &p), -1);
     cr_assert_eq(eddy_ws_deflate_accept("permessage-deflate, permessage-deflate", NULL, &p), -1);
-    cr_assert_eq(eddy_ws_deflate_accept(
-                     "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
-                     NULL, &p),
-                 -1);
+    cr_assert_eq(
+        eddy_ws_deflate_accept(
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover", NULL, &p),
+        -1);
     char offer[160];
     eddy_ws_deflate_offer(NULL, offer, sizeof offer);
     cr_assert_str_eq(offer, "permessage-deflate; client_max_window_bits; "

@@ -63,8 +63,10 @@ static void say_to_room(eddy_ws *ws, const char *data, size_t len, int binary)
 }
 
 static eddy_ws_handler idle_h = {.on_open = count_open, .on_message = echo_message};
-static eddy_ws_handler room_h = {.on_open = join_room, .on_message = say_to_room,
-                                 .on_close = leave_room, .options = {.compression = 1}};
+static eddy_ws_handler room_h = {.on_open = join_room,
+                                 .on_message = say_to_room,
+                                 .on_close = leave_room,
+                                 .options = {.compression = 1}};
 
 static void setup(void)
 {
@@ -92,9 +94,10 @@ static int handshake(void)
     if (fd < 0)
         return -1;
     char req[256], head[512];
-    snprintf(req, sizeof req,
-             "GET /idle HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    snprintf(
+        req, sizeof req,
+        "GET /idle HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     th_send_str(fd, req);
     if (th_recv_until(fd, head, sizeof head, "\r\n\r\n", 5000) < 0 || !strstr(head, " 101 ")) {
         close(fd);

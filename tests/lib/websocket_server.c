@@ -91,19 +91,21 @@ static void flood(eddy_ws *ws, const char *data, size_t len, int binary)
 
 static eddy_ws_handler echo_h = {.on_message = echo_message, .on_close = record_close};
 static eddy_ws_handler greet_h = {.on_open = greet, .on_message = echo_message};
-static eddy_ws_handler deflate_h = {.on_message = echo_message,
-                                    .options = {.compression = 1}};
+static eddy_ws_handler deflate_h = {.on_message = echo_message, .options = {.compression = 1}};
 static eddy_ws_handler proto_h = {.select_subprotocol = pick_chat, .on_message = echo_message};
 static eddy_ws_handler origin_h = {.check_origin = allow_example, .on_message = echo_message};
-static eddy_ws_handler small_h = {.on_message = echo_message, .on_close = record_close,
-                                  .options = {.max_message_bytes = 1000}};
+static eddy_ws_handler small_h = {
+    .on_message = echo_message, .on_close = record_close, .options = {.max_message_bytes = 1000}};
 static eddy_ws_handler run_h = {.run = run_echo};
 static eddy_ws_handler slow_close_h = {
-    .on_message = flood, .on_close = record_close,
+    .on_message = flood,
+    .on_close = record_close,
     .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_CLOSE_SLOW}};
 static eddy_ws_handler slow_drop_h = {
-    .on_message = flood, .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_DROP_NEW}};
-static eddy_ws_handler ping_h = {.on_message = echo_message, .on_close = record_close,
+    .on_message = flood,
+    .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_DROP_NEW}};
+static eddy_ws_handler ping_h = {.on_message = echo_message,
+                                 .on_close = record_close,
                                  .options = {.ping_interval_ms = 200, .ping_timeout_ms = 300}};
 
 static void setup(void)
@@ -167,8 +169,13 @@ static char *python(const char *peer, const char *mode, const char *u, const cha
     static char *output;
     free(output);
     output = NULL;
-    char *argv[] = {"/usr/bin/python3", TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
-                    (char *)peer, (char *)mode, (char *)u, (char *)extra, NULL};
+    char *argv[] = {"/usr/bin/python3",
+                    TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
+                    (char *)peer,
+                    (char *)mode,
+                    (char *)u,
+                    (char *)extra,
+                    NULL};
     int status = th_run(argv, 20000, &output);
     cr_assert_eq(status, 0, "ws_peers.py %s %s failed:\n%s", peer, mode, output ? output : "");
     return output;
@@ -177,7 +184,8 @@ static char *python(const char *peer, const char *mode, const char *u, const cha
 static int have_node_ws(void)
 {
     return access("/usr/bin/node", X_OK) == 0 &&
-           access(TEST_SOURCE_DIR "/tests/fixtures/ws_node/node_modules/ws/package.json", R_OK) == 0;
+           access(TEST_SOURCE_DIR "/tests/fixtures/ws_node/node_modules/ws/package.json", R_OK) ==
+               0;
 }
 
 static char *node(const char *mode, const char *u)
@@ -309,7 +317,8 @@ Test(websocket_server, the_handshake_answers_101_with_the_accept_key)
 
 Test(websocket_server, requests_that_are_not_handshakes_are_refused)
 {
-    char *resp = serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    char *resp =
+        serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     cr_assert(strncmp(resp, "HTTP/1.1 400 ", 13) == 0, "%s", resp);
     resp = serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                                   "Connection: Upgrade, close\r\nSec-WebSocket-Version: 8\r\n"
@@ -452,7 +461,8 @@ Test(websocket_server, python_websockets_negotiates_deflate)
     need_python_module("websockets", "python3-websockets");
     char *out = python("websockets", "deflate", url("/deflate"), NULL);
     cr_assert(strstr(out, "extensions permessage-deflate; server_no_context_takeover; "
-                          "client_no_context_takeover\n"), "%s", out);
+                          "client_no_context_takeover\n"),
+              "%s", out);
     cr_assert(strstr(out, "echo same 12400\necho same 12400\necho same 12400\n"), "%s", out);
     /* without the option the offer is declined */
     out = python("websockets", "deflate", url("/echo"), NULL);
@@ -576,7 +586,8 @@ Test(websocket_server, node_ws_client_echo_and_deflate)
                 "tests/fixtures/ws_node): skipping the Node peer tests");
     char *out = node("client", url("/deflate"));
     cr_assert(strstr(out, "extensions permessage-deflate; server_no_context_takeover; "
-                          "client_no_context_takeover\n"), "%s", out);
+                          "client_no_context_takeover\n"),
+              "%s", out);
     cr_assert(strstr(out, "text hello from node\n"), "%s", out);
     cr_assert(strstr(out, "big same\n"), "%s", out);
     cr_assert(strstr(out, "closed 1000\n"), "%s", out);
