@@ -187,6 +187,76 @@ Test(websocket_client_python, the_servers_close_code_and_reason)
     cr_assert_str_eq(t.close_reason, "custom");
 }
 
+/* ------------------------------------------------------------ wss:// */
+
+static char tls_dir[64];
+
+static void start_tls_server(void)
+{
+    if (access("/usr/bin/python3", X_OK) != 0 ||
+        system("/usr/bin/python3 -c 'import websockets' 2>/dev/null") != 0)
+        cr_skip("websockets is not installed (Debian package python3-websockets): skipping "
+                "the wss:// tests");
+    if (access("/usr/bin/openssl", X_OK) != 0)
+        cr_skip("openssl is not installed (Debian package openssl): skipping the wss:// tests");
+    snprintf(tls_dir, sizeof tls_dir, "/tmp/eddy-wss-XXXXXX");
+    cr_assert_not_null(mkdtemp(tls_dir));
+    /* A throwaway CA, and a certificate for localhost signed by it. */
+    char script[1024];
+    snprintf(script, sizeof script,
+             "set -e; cd '%s';"
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1"
+             " -keyout ca.key -out ca.pem -subj /CN=eddy-test-ca 2>/dev/null;"
+             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+             " -keyout srv.key -out srv.csr -subj /CN=localhost 2>/dev/null;"
+             "printf 'subjectAltName=DNS:localhost\\n' > ext.cnf;"
+             "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+             " -extfile ext.cnf -out srv.pem 2>/dev/null",
+             tls_dir);
+    char *sh[] = {"/bin/sh", "-c", script, NULL}, *out = NULL;
+    int st = th_run(sh, 20000, &out);
+    cr_assert_eq(st, 0, "making the test CA failed: %s", out ? out : "");
+    free(out);
+    char *argv[] = {"/usr/bin/python3", TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
+                    "websockets", "tls-server", tls_dir, NULL};
+    cr_assert_eq(th_start_server(&peer, argv, 10000), 0, "the TLS server did not start: %s",
+                 peer.output ? peer.output : "");
+}
+
+static void stop_tls_server(void)
+{
+    stop_peer();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tls_dir);
+    if (system(cmd) != 0)
+        return;
+}
+
+TestSuite(websocket_client_tls, .init = start_tls_server, .fini = stop_tls_server, .timeout = 60);
+
+Test(websocket_client_tls, wss_with_the_test_ca)
+{
+    char url[64], ca[128];
+    snprintf(url, sizeof url, "wss://localhost:%d/", peer.port);
+    snprintf(ca, sizeof ca, "%s/ca.pem", tls_dir);
+    talk t = {.url = url, .opts = {.ca_file = ca, .compression = 1}};
+    run(echo_talk, &t);
+    check_echo(&t, 1);
+}
+
+Test(websocket_client_tls, the_certificate_is_checked_unless_told_not_to)
+{
+    char url[64];
+    snprintf(url, sizeof url, "wss://localhost:%d/", peer.port);
+    talk t = {.url = url};
+    run(echo_talk, &t);
+    cr_assert_eq(t.connect_rc, EPROTO);
+    cr_assert(strstr(t.error, "TLS handshake"), "%s", t.error);
+    talk insecure = {.url = url, .opts = {.insecure = 1}};
+    run(echo_talk, &insecure);
+    check_echo(&insecure, 0);
+}
+
 /* ------------------------------------------------------------ Node's ws */
 
 TestSuite(websocket_client_node, .init = start_node_server, .fini = stop_peer, .timeout = 60);
