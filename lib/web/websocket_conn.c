@@ -37,6 +37,7 @@ static void ws_event(evutil_socket_t fd, short what, void *arg);
 static void feed(eddy_ws *ws, uint8_t *data, size_t len);
 static void settle(eddy_ws *ws);
 static void arm(eddy_ws *ws);
+static void run_entry(void *arg);
 static void run_done(void *arg);
 
 eddy_ws *ws_first(void)
@@ -85,7 +86,7 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
         ws->out = q;
     }
     if (ws->route->h.run) {
-        ws->task = eddy_task_spawn((eddy_task_fn)(void (*)(void))ws->route->h.run, ws);
+        ws->task = eddy_task_spawn(run_entry, ws);
         if (ws->task)
             eddy_task_on_done(ws->task, run_done, ws);
         else
@@ -255,14 +256,25 @@ void ws_finish(eddy_ws *ws)
         free_ws(ws);
 }
 
+static void run_entry(void *arg)
+{
+    eddy_ws *ws = arg;
+    ws->route->h.run(ws);
+}
+
+/* run_done - the run task has returned (from the loop): close what it
+ * left open, or end what was only waiting for it. */
 static void run_done(void *arg)
 {
     eddy_ws *ws = arg;
     ws->task = NULL;
-    if (ws->finished)
+    if (ws->finished) {
         free_ws(ws);
-    else if (ws->state == WS_OPEN)
+        return;
+    }
+    if (ws->state == WS_OPEN)
         ws_send_close(ws, EDDY_WS_NORMAL, "", WS_CLOSING);
+    settle(ws);
 }
 
 /* ------------------------------------------------------------ reading */
