@@ -437,6 +437,13 @@ void eddy_ws_close_all(void)
         }
         if (!ws->close_code)
             ws->close_code = EDDY_WS_GOING_AWAY;
+        if (ws->task)
+            eddy_task_cancel(ws->task); /* its wait returns ECANCELED: it unwinds */
         ws_finish(ws);
     }
+    /* Let cancelled run tasks return (they are resumed from the loop), so
+     * nothing is left suspended when the loop is freed. Bounded: a task
+     * that ignores ECANCELED and waits again is abandoned. */
+    for (int i = 0; i < 100 && ws_task_count() > 0; i++)
+        event_base_loop(eddy_loop_base(), EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }

@@ -170,8 +170,9 @@ size_t eddy_ws_broadcast(eddy_ws *const *conns, size_t count, const void *data, 
 int eddy_ws_open_count(void);
 
 /* eddy_ws_close_all - close every WebSocket of this thread at once,
- * sending 1001 where it can (on_close runs for each): a program calls it
- * after its loop ends, before freeing the loop (eddy_app_run does). */
+ * sending 1001 where it can (on_close runs for each; run tasks are
+ * cancelled and given the chance to return): a program calls it after its
+ * loop ends, before freeing the loop (eddy_app_run does). */
 void eddy_ws_close_all(void);
 
 #endif

@@ -32,6 +32,7 @@ enum { READ_CHUNK = 16384, READS_PER_EVENT = 16 };
 static _Thread_local uint8_t scratch[READ_CHUNK];
 static _Thread_local eddy_ws *open_list;
 static _Thread_local int open_count;
+static _Thread_local int task_count; /* run tasks not yet returned */
 
 static void ws_event(evutil_socket_t fd, short what, void *arg);
 static void feed(eddy_ws *ws, uint8_t *data, size_t len);
@@ -47,6 +48,11 @@ eddy_ws *ws_first(void)
 int ws_count(void)
 {
     return open_count;
+}
+
+int ws_task_count(void)
+{
+    return task_count;
 }
 
 /* ------------------------------------------------------------ taking over */
@@ -87,8 +93,10 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
     }
     if (ws->route->h.run) {
         ws->task = eddy_task_spawn(run_entry, ws);
-        if (ws->task)
+        if (ws->task) {
+            task_count++;
             eddy_task_on_done(ws->task, run_done, ws);
+        }
         else
             ws_send_close(ws, EDDY_WS_INTERNAL_ERROR, "out of memory", WS_FAILING);
     }
@@ -268,6 +276,7 @@ static void run_done(void *arg)
 {
     eddy_ws *ws = arg;
     ws->task = NULL;
+    task_count--;
     if (ws->finished) {
         free_ws(ws);
         return;

@@ -90,8 +90,10 @@ void ws_finish(eddy_ws *ws);
 /* ws_resume - a run task has read all that was queued: read the socket again. */
 void ws_resume(eddy_ws *ws);
 
-/* ws_first / ws_count - this thread's open WebSockets. */
+/* ws_first / ws_count - this thread's open WebSockets; ws_task_count -
+ * its run tasks that have not returned yet. */
 eddy_ws *ws_first(void);
 int ws_count(void);
+int ws_task_count(void);
 
 #endif

@@ -635,3 +635,24 @@ Test(websocket_server, node_ws_client_echo_and_deflate)
     cr_assert(strstr(out, "big same\n"), "%s", out);
     cr_assert(strstr(out, "closed 1000\n"), "%s", out);
 }
+
+/* ------------------------------------------------------------ stopping */
+
+Test(websocket_server, stopping_the_server_tells_every_websocket_going_away)
+{
+    char head[1024];
+    int a = raw_open("/echo", NULL, head, sizeof head);
+    int b = raw_open("/run", NULL, head, sizeof head); /* a task waits in eddy_ws_read */
+    cr_assert(a >= 0 && b >= 0);
+    raw_frame(b, 1, EDDY_WS_TEXT, "x", 1, 1);
+    uint8_t buf[64];
+    size_t len;
+    cr_assert_eq(raw_read(b, buf, sizeof buf, &len), EDDY_WS_TEXT);
+    serve_thread_stop(&srv);
+    cr_assert_eq(close_code_after(a), 1001);
+    cr_assert_eq(close_code_after(b), 1001);
+    cr_assert(wait_closes(1));
+    cr_assert_eq(atomic_load(&last_close_code), 1001, "on_close ran with 1001");
+    close(a);
+    close(b);
+}
