@@ -1,67 +1,29 @@
 /*
  * websocket_client - a WebSocket client for tasks (see
- * websocket_client.h).
+ * websocket_client.h): the opening handshake, frames out, messages in,
+ * the closing handshake. websocket_client_conn.c carries the bytes
+ * (lookup, connect, TLS, reads and writes that wait).
  *
- * One connection, driven from the task that owns it: every read and
- * write that cannot proceed waits on the socket with eddy_wait_fd, so the
- * code reads top to bottom and the loop serves others meanwhile. TLS is
- * OpenSSL on the same non-blocking socket (a WANT_READ or WANT_WRITE is
- * one more wait), with the HTTP client's rules: TLS 1.2 at least, the
- * system's CAs or ca_file, the host name (or address) checked in the
- * certificate. The handshake's answer is parsed with the HTTP parser;
- * frames with the message reader, so the checks (UTF-8, sizes, control
- * frames, deflate) are the server's.
+ * The handshake's answer is parsed with the HTTP parser; frames with the
+ * message reader, so the checks (UTF-8, sizes, control frames, deflate)
+ * are the server's.
  */
-#include <eddy/http/websocket_client.h>
+#include "websocket_client_internal.h"
 
-#include <eddy/async/future.h>
 #include <eddy/base/buf.h>
 #include <eddy/base/str.h>
 #include <eddy/base/url.h>
 #include <eddy/http/http_parser.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-enum { IN_SIZE = 16384, HEAD_MAX = 16384 };
-
-struct eddy_ws_client {
-    eddy_ws_client_options o;
-    char *subprotocols, *origin, *headers, *ca_file; /* the options' strings, copied */
-    char *host, *target;
-    int port, tls;
-    int fd;
-    SSL_CTX *ctx;
-    SSL *ssl;
-    eddy_ws_reader reader;
-    eddy_ws_deflate *deflate;
-    eddy_ws_deflate_params params;
-    char *in;
-    size_t in_start, in_end;
-    int status;
-    char *subprotocol, *extensions;
-    int close_code;
-    char close_reason[EDDY_WS_MAX_CONTROL];
-    unsigned open : 1, close_sent : 1, closed : 1;
-    char error[256];
-};
-
-static int fail(eddy_ws_client *c, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(eddy_ws_client *c, int err, const char *fmt, ...)
+int ws_client_fail(eddy_ws_client *c, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -118,220 +80,6 @@ eddy_ws_client *eddy_ws_client_new(const char *url, const eddy_ws_client_options
     return c;
 }
 
-/* ------------------------------------------------------------ bytes on the socket */
-
-static long ms_left(const struct timespec *deadline)
-{
-    if (!deadline)
-        return -1;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-    return ms > 0 ? ms : 0;
-}
-
-static void deadline_in(struct timespec *d, long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, d);
-    d->tv_sec += ms / 1000;
-    d->tv_nsec += (ms % 1000) * 1000000;
-    if (d->tv_nsec >= 1000000000) {
-        d->tv_sec++;
-        d->tv_nsec -= 1000000000;
-    }
-}
-
-/* io_write - all of data, waiting as needed; 0 or an errno value. */
-static int io_write(eddy_ws_client *c, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        int want;
-        if (c->ssl) {
-            int n = SSL_write(c->ssl, p, (int)(len > 1 << 30 ? 1 << 30 : len));
-            if (n > 0) {
-                p += n;
-                len -= (size_t)n;
-                continue;
-            }
-            int e = SSL_get_error(c->ssl, n);
-            if (e == SSL_ERROR_WANT_WRITE)
-                want = EDDY_WAIT_WRITE;
-            else if (e == SSL_ERROR_WANT_READ)
-                want = EDDY_WAIT_READ;
-            else
-                return EPIPE;
-        } else {
-            ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-            if (n > 0) {
-                p += n;
-                len -= (size_t)n;
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-                return EPIPE;
-            want = EDDY_WAIT_WRITE;
-        }
-        int rc = eddy_wait_fd(c->fd, want, 30000);
-        if (rc)
-            return rc == ETIMEDOUT ? EPIPE : rc;
-    }
-    return 0;
-}
-
-/* io_read - some bytes into the input buffer's free end; 0, EPIPE at
- * the end of the stream, ETIMEDOUT, ECANCELED. */
-static int io_read(eddy_ws_client *c, const struct timespec *deadline)
-{
-    if (c->in_start == c->in_end)
-        c->in_start = c->in_end = 0;
-    else if (c->in_end == IN_SIZE) {
-        memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
-        c->in_end -= c->in_start;
-        c->in_start = 0;
-    }
-    char *at = c->in + c->in_end;
-    size_t room = IN_SIZE - c->in_end;
-    for (;;) {
-        int want;
-        if (c->ssl) {
-            int n = SSL_read(c->ssl, at, (int)room);
-            if (n > 0) {
-                c->in_end += (size_t)n;
-                return 0;
-            }
-            int e = SSL_get_error(c->ssl, n);
-            if (e == SSL_ERROR_WANT_READ)
-                want = EDDY_WAIT_READ;
-            else if (e == SSL_ERROR_WANT_WRITE)
-                want = EDDY_WAIT_WRITE;
-            else
-                return EPIPE;
-        } else {
-            ssize_t n = recv(c->fd, at, room, 0);
-            if (n > 0) {
-                c->in_end += (size_t)n;
-                return 0;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-                return EPIPE;
-            want = EDDY_WAIT_READ;
-        }
-        int rc = eddy_wait_fd(c->fd, want, ms_left(deadline));
-        if (rc)
-            return rc;
-    }
-}
-
-/* ------------------------------------------------------------ connecting */
-
-struct lookup {
-    const char *host;
-    char port[8];
-    struct addrinfo *res;
-    int rc;
-};
-
-static void do_lookup(void *arg)
-{
-    struct lookup *l = arg;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    l->rc = getaddrinfo(l->host, l->port, &hints, &l->res);
-}
-
-static int tcp_connect(eddy_ws_client *c, const struct timespec *deadline)
-{
-    struct lookup l = {.host = c->host};
-    snprintf(l.port, sizeof l.port, "%d", c->port);
-    int rc = eddy_run_blocking(do_lookup, &l);
-    if (rc) {
-        if (l.res)
-            freeaddrinfo(l.res);
-        return fail(c, rc, "looking up %s: %s", c->host, strerror(rc));
-    }
-    if (l.rc)
-        return fail(c, EHOSTUNREACH, "looking up %s: %s", c->host, gai_strerror(l.rc));
-    int err = ECONNREFUSED;
-    for (struct addrinfo *ai = l.res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-            err = errno;
-            close(fd);
-            continue;
-        }
-        rc = eddy_wait_fd(fd, EDDY_WAIT_WRITE, ms_left(deadline));
-        socklen_t len = sizeof err;
-        if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-            c->fd = fd;
-            break;
-        }
-        if (rc)
-            err = rc;
-        close(fd);
-        if (rc == ECANCELED || rc == ETIMEDOUT)
-            break;
-    }
-    freeaddrinfo(l.res);
-    if (c->fd < 0)
-        return fail(c, err, "connecting to %s:%d: %s", c->host, c->port, strerror(err));
-    return 0;
-}
-
-static int tls_connect(eddy_ws_client *c, const struct timespec *deadline)
-{
-    if (!(c->ctx = SSL_CTX_new(TLS_client_method())))
-        return fail(c, ENOMEM, "TLS: cannot make a context");
-    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-    int ok = c->ca_file ? SSL_CTX_load_verify_locations(c->ctx, c->ca_file, NULL)
-                        : SSL_CTX_set_default_verify_paths(c->ctx);
-    if (!ok)
-        return fail(c, EINVAL, "TLS: cannot load CA certificates from %s",
-                    c->ca_file ? c->ca_file : "the system's store");
-    SSL_CTX_set_verify(c->ctx, c->o.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
-    if (!(c->ssl = SSL_new(c->ctx)))
-        return fail(c, ENOMEM, "TLS: cannot make a connection");
-    unsigned char addr[16];
-    int is_ip = inet_pton(AF_INET, c->host, addr) == 1 || inet_pton(AF_INET6, c->host, addr) == 1;
-    if (!is_ip)
-        SSL_set_tlsext_host_name(c->ssl, c->host);
-    if (!c->o.insecure) {
-        X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (!(is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, c->host)
-                    : X509_VERIFY_PARAM_set1_host(param, c->host, 0)))
-            return fail(c, EINVAL, "TLS: cannot check the name %s", c->host);
-    }
-    SSL_set_fd(c->ssl, c->fd);
-    for (;;) {
-        ERR_clear_error();
-        int n = SSL_connect(c->ssl);
-        if (n == 1)
-            return 0;
-        int e = SSL_get_error(c->ssl, n);
-        int want = e == SSL_ERROR_WANT_READ    ? EDDY_WAIT_READ
-                   : e == SSL_ERROR_WANT_WRITE ? EDDY_WAIT_WRITE
-                                               : 0;
-        if (!want) {
-            long v = SSL_get_verify_result(c->ssl);
-            char why[160];
-            ERR_error_string_n(ERR_get_error(), why, sizeof why);
-            return fail(c, EPROTO, "TLS handshake with %s failed: %s", c->host,
-                        v != X509_V_OK ? X509_verify_cert_error_string(v) : why);
-        }
-        int rc = eddy_wait_fd(c->fd, want, ms_left(deadline));
-        if (rc)
-            return fail(c, rc, "TLS handshake with %s: %s", c->host, strerror(rc));
-    }
-}
-
 /* offered - the comma-separated list holds name exactly. */
 static int offered(const char *list, const char *name, size_t len)
 {
@@ -363,7 +111,7 @@ static int handshake(eddy_ws_client *c, const struct timespec *deadline)
 {
     char key[25], accept[29], ext[160] = "";
     if (eddy_ws_new_key(key) < 0)
-        return fail(c, EIO, "no randomness for the key");
+        return ws_client_fail(c, EIO, "no randomness for the key");
     eddy_ws_accept_key(key, 24, accept);
     if (c->o.compression)
         eddy_ws_deflate_offer(&c->o.deflate, ext, sizeof ext);
@@ -388,12 +136,12 @@ static int handshake(eddy_ws_client *c, const struct timespec *deadline)
         eddy_buf_append_str(&req, c->headers);
     if (eddy_buf_append_str(&req, "\r\n") < 0) {
         eddy_buf_free(&req);
-        return fail(c, ENOMEM, "out of memory");
+        return ws_client_fail(c, ENOMEM, "out of memory");
     }
-    int rc = io_write(c, req.data, req.len);
+    int rc = ws_client_write(c, req.data, req.len);
     eddy_buf_free(&req);
     if (rc)
-        return fail(c, rc, "sending the handshake: %s", strerror(rc));
+        return ws_client_fail(c, rc, "sending the handshake: %s", strerror(rc));
 
     eddy_http_message head;
     ssize_t n;
@@ -404,39 +152,41 @@ static int handshake(eddy_ws_client *c, const struct timespec *deadline)
         if (n != EDDY_HTTP_INCOMPLETE)
             break;
         scanned = c->in_end - c->in_start;
-        if (scanned >= HEAD_MAX || (rc = io_read(c, deadline)) != 0)
-            return fail(c, rc ? rc : EPROTO, "no complete answer to the handshake%s%s",
-                        rc ? ": " : "", rc ? strerror(rc) : "");
+        if (scanned >= HEAD_MAX || (rc = ws_client_read(c, deadline)) != 0)
+            return ws_client_fail(c, rc ? rc : EPROTO, "no complete answer to the handshake%s%s",
+                                  rc ? ": " : "", rc ? strerror(rc) : "");
     }
     if (n == EDDY_HTTP_INVALID)
-        return fail(c, EPROTO, "the handshake's answer does not parse: %s", head.error_reason);
+        return ws_client_fail(c, EPROTO, "the handshake's answer does not parse: %s",
+                              head.error_reason);
     c->status = head.status;
     if (head.status != 101)
-        return fail(c, EPROTO, "the handshake was answered %d", head.status);
+        return ws_client_fail(c, EPROTO, "the handshake was answered %d", head.status);
     const eddy_str *up = eddy_http_header_get(&head, "Upgrade");
     const eddy_str *conn = eddy_http_header_get(&head, "Connection");
     const eddy_str *acc = eddy_http_header_get(&head, "Sec-WebSocket-Accept");
     const eddy_str *proto = eddy_http_header_get(&head, "Sec-WebSocket-Protocol");
     const eddy_str *exts = eddy_http_header_get(&head, "Sec-WebSocket-Extensions");
     if (!has_token(up, "websocket") || !has_token(conn, "upgrade"))
-        return fail(c, EPROTO, "the 101 lacks Upgrade: websocket or Connection: Upgrade");
+        return ws_client_fail(c, EPROTO, "the 101 lacks Upgrade: websocket or Connection: Upgrade");
     if (!acc || acc->len != 28 || memcmp(acc->p, accept, 28) != 0)
-        return fail(c, EPROTO, "wrong Sec-WebSocket-Accept: the server did not read our key");
+        return ws_client_fail(c, EPROTO,
+                              "wrong Sec-WebSocket-Accept: the server did not read our key");
     if (proto) {
         if (!offered(c->subprotocols, proto->p, proto->len))
-            return fail(c, EPROTO, "the server chose a subprotocol we did not offer");
+            return ws_client_fail(c, EPROTO, "the server chose a subprotocol we did not offer");
         c->subprotocol = strndup(proto->p, proto->len);
     }
     if (exts) {
         c->extensions = strndup(exts->p, exts->len);
         if (!c->extensions)
-            return fail(c, ENOMEM, "out of memory");
+            return ws_client_fail(c, ENOMEM, "out of memory");
         if (!c->o.compression ||
             eddy_ws_deflate_accept(c->extensions, &c->o.deflate, &c->params) < 0)
-            return fail(c, EPROTO, "the server answered extensions we did not offer: %s",
-                        c->extensions);
+            return ws_client_fail(c, EPROTO, "the server answered extensions we did not offer: %s",
+                                  c->extensions);
         if (!(c->deflate = eddy_ws_deflate_new(&c->params, EDDY_WS_CLIENT, c->o.deflate.level)))
-            return fail(c, ENOMEM, "out of memory");
+            return ws_client_fail(c, ENOMEM, "out of memory");
     }
     c->in_start += (size_t)n; /* frames sent right behind the 101 stay */
     eddy_ws_reader_init(&c->reader, EDDY_WS_CLIENT, c->deflate, c->o.max_message_bytes);
@@ -447,12 +197,12 @@ static int handshake(eddy_ws_client *c, const struct timespec *deadline)
 int eddy_ws_client_connect(eddy_ws_client *c)
 {
     if (c->fd >= 0)
-        return fail(c, EISCONN, "already connected");
+        return ws_client_fail(c, EISCONN, "already connected");
     struct timespec deadline;
-    deadline_in(&deadline, c->o.connect_timeout_ms);
-    int rc = tcp_connect(c, &deadline);
+    ws_client_deadline_in(&deadline, c->o.connect_timeout_ms);
+    int rc = ws_client_tcp_connect(c, &deadline);
     if (!rc && c->tls)
-        rc = tls_connect(c, &deadline);
+        rc = ws_client_tls_connect(c, &deadline);
     if (!rc)
         rc = handshake(c, &deadline);
     return rc;
@@ -464,19 +214,19 @@ static int send_frame(eddy_ws_client *c, int fin, int rsv1, int opcode, const vo
                       size_t len, int masked)
 {
     if (!c->open || c->close_sent)
-        return fail(c, EPIPE, "the connection is closed");
+        return ws_client_fail(c, EPIPE, "the connection is closed");
     uint8_t mask[4];
     eddy_ws_random_mask(mask);
     eddy_buf b = EDDY_BUF_INIT;
     if (eddy_ws_frame_append(&b, fin, rsv1, opcode, data, len, masked ? mask : NULL) < 0) {
         eddy_buf_free(&b);
-        return fail(c, ENOMEM, "out of memory");
+        return ws_client_fail(c, ENOMEM, "out of memory");
     }
-    int rc = io_write(c, b.data, b.len);
+    int rc = ws_client_write(c, b.data, b.len);
     eddy_buf_free(&b);
     if (opcode == EDDY_WS_CLOSE)
         c->close_sent = 1;
-    return rc ? fail(c, rc, "sending: %s", strerror(rc)) : 0;
+    return rc ? ws_client_fail(c, rc, "sending: %s", strerror(rc)) : 0;
 }
 
 int eddy_ws_client_send(eddy_ws_client *c, const void *data, size_t len, int binary)
@@ -487,7 +237,7 @@ int eddy_ws_client_send(eddy_ws_client *c, const void *data, size_t len, int bin
     eddy_buf z = EDDY_BUF_INIT;
     if (eddy_ws_deflate_compress(c->deflate, data, len, &z) < 0) {
         eddy_buf_free(&z);
-        return fail(c, ENOMEM, "compressing: out of memory");
+        return ws_client_fail(c, ENOMEM, "compressing: out of memory");
     }
     int rc = send_frame(c, 1, 1, opcode, z.data, z.len, 1);
     eddy_buf_free(&z);
@@ -503,7 +253,7 @@ int eddy_ws_client_send_frame(eddy_ws_client *c, int fin, int rsv1, int opcode, 
 int eddy_ws_client_ping(eddy_ws_client *c, const void *data, size_t len)
 {
     if (len > EDDY_WS_MAX_CONTROL)
-        return fail(c, EINVAL, "a ping carries at most 125 bytes");
+        return ws_client_fail(c, EINVAL, "a ping carries at most 125 bytes");
     return send_frame(c, 1, 0, EDDY_WS_PING, data, len, 1);
 }
 
@@ -535,12 +285,12 @@ int eddy_ws_client_receive(eddy_ws_client *c, eddy_ws_message *m, long timeout_m
 {
     struct timespec deadline;
     if (timeout_ms >= 0)
-        deadline_in(&deadline, timeout_ms);
+        ws_client_deadline_in(&deadline, timeout_ms);
     if (!c->open)
-        return fail(c, ENOTCONN, "not connected");
+        return ws_client_fail(c, ENOTCONN, "not connected");
     for (;;) {
         if (c->closed)
-            return fail(c, EPIPE, "the connection is closed (%d)", c->close_code);
+            return ws_client_fail(c, EPIPE, "the connection is closed (%d)", c->close_code);
         if (c->in_start < c->in_end) {
             int got;
             ssize_t n = eddy_ws_reader_feed(&c->reader, (uint8_t *)c->in + c->in_start,
@@ -549,8 +299,8 @@ int eddy_ws_client_receive(eddy_ws_client *c, eddy_ws_message *m, long timeout_m
                 int code = c->reader.close_code;
                 send_close(c, code, c->reader.error);
                 ended(c);
-                return fail(c, EPROTO, "the server broke the protocol (%d): %s", code,
-                            c->reader.error);
+                return ws_client_fail(c, EPROTO, "the server broke the protocol (%d): %s", code,
+                                      c->reader.error);
             }
             c->in_start += (size_t)n;
             if (!got)
@@ -566,17 +316,18 @@ int eddy_ws_client_receive(eddy_ws_client *c, eddy_ws_message *m, long timeout_m
                 snprintf(c->close_reason, sizeof c->close_reason, "%s", m->reason ? m->reason : "");
                 send_close(c, m->close_code == EDDY_WS_NO_STATUS ? 0 : m->close_code, m->reason);
                 ended(c);
-                return fail(c, EPIPE, "the server closed the connection (%d)", c->close_code);
+                return ws_client_fail(c, EPIPE, "the server closed the connection (%d)",
+                                      c->close_code);
             }
             return 0;
         }
-        int rc = io_read(c, timeout_ms >= 0 ? &deadline : NULL);
+        int rc = ws_client_read(c, timeout_ms >= 0 ? &deadline : NULL);
         if (rc == EPIPE) {
             ended(c);
-            return fail(c, EPIPE, "the connection ended without a close frame");
+            return ws_client_fail(c, EPIPE, "the connection ended without a close frame");
         }
         if (rc)
-            return fail(c, rc, "receiving: %s", strerror(rc));
+            return ws_client_fail(c, rc, "receiving: %s", strerror(rc));
     }
 }
 
