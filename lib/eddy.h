@@ -16,12 +16,17 @@
 #include <eddy/base/str.h>
 #include <eddy/base/sniff.h>
 #include <eddy/base/url.h>
+#include <eddy/base/utf8.h>
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>
 #include <eddy/http/client.h>
 #include <eddy/http/http_parser.h>
 #include <eddy/http/multipart.h>
+#include <eddy/http/websocket_client.h>
+#include <eddy/http/websocket_deflate.h>
+#include <eddy/http/websocket_frame.h>
+#include <eddy/http/websocket_message.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
 #include <eddy/web/options.h>
@@ -31,6 +36,7 @@
 #include <eddy/web/render.h>
 #include <eddy/web/xsrf.h>
 #include <eddy/web/form.h>
+#include <eddy/web/websocket.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/file.h>
