@@ -37,6 +37,7 @@ struct eddy_redis {
     redisAsyncContext *ac; /* the current attempt; NULL while pausing */
     int connected;
     int was_up; /* a connection has been up before */
+    int warned; /* this outage has been logged */
     int closing;
     long pause_ms; /* the next pause before reconnecting */
     struct event *retry_timer;
@@ -150,11 +151,16 @@ static void on_connected(const redisAsyncContext *ac, int status)
     eddy_redis *r = ac->data;
     event_del(r->connect_timer);
     if (status != REDIS_OK) {
-        eddy_debug("redis %s: cannot connect: %s", r->redacted, ac->errstr);
+        if (!r->warned) /* once per outage: the retries would fill the log */
+            eddy_warn("redis %s: cannot connect (trying again): %s", r->redacted, ac->errstr);
+        else
+            eddy_debug("redis %s: cannot connect: %s", r->redacted, ac->errstr);
+        r->warned = 1;
         pause_then_retry(r); /* hiredis frees ac */
         return;
     }
     r->connected = 1;
+    r->warned = 0;
     r->pause_ms = r->o.retry_min_ms;
     if (r->was_up) /* the first connection is no news; a new one after a loss is */
         eddy_info("redis %s: connected again", r->redacted);
