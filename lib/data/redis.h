@@ -47,7 +47,9 @@
  *   EINVAL        no arguments
  *   ENOMEM        out of memory
  *   EPERM         called outside a task
- * Call everything from the thread whose loop the connection is on.
+ * Call everything from the thread whose loop the connection is on. An
+ * open connection keeps eddy_loop_run running (its socket, or the timer
+ * of its next attempt): close it for the loop to end.
  */
 #ifndef EDDY_REDIS_H
 #define EDDY_REDIS_H
