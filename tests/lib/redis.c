@@ -222,6 +222,50 @@ Test(redis, a_slow_answer_times_out, .timeout = 30)
     run_check(timeout_check, &o);
 }
 
+/* eddy_redis_send: no task needed; the answer comes to a callback, and
+ * when the connection closes first, the callback hears NULL. */
+struct answer {
+    int calls;
+    int got_null;
+    char text[32];
+};
+
+static void on_answer(void *arg, const eddy_redis_reply *reply)
+{
+    struct answer *a = arg;
+    a->calls++;
+    if (!reply)
+        a->got_null = 1;
+    else
+        snprintf(a->text, sizeof a->text, "%s", reply->str ? reply->str : "");
+}
+
+static void send_check(eddy_redis *r, const char *url)
+{
+    struct answer a = {0};
+    cr_assert_eq(eddy_redis_send(r, on_answer, &a, EDDY_REDIS_ARGS(A("ECHO"), A("by callback"))), 0);
+    for (int waited = 0; a.calls == 0 && waited < 5000; waited += 5)
+        eddy_sleep(5);
+    cr_assert_eq(a.calls, 1);
+    cr_assert_str_eq(a.text, "by callback");
+
+    eddy_redis *other = eddy_redis_open(url, NULL);
+    cr_assert_not_null(other);
+    struct answer b = {0};
+    cr_assert_eq(eddy_redis_send(other, on_answer, &b,
+                                 EDDY_REDIS_ARGS(A("BLPOP"), A("redis.never.send"), A("5"))),
+                 0);
+    eddy_sleep(100);
+    eddy_redis_close(other);
+    cr_assert_eq(b.calls, 1, "the callback ran once, at the close");
+    cr_assert(b.got_null, "with no reply");
+}
+
+Test(redis, send_answers_a_callback, .timeout = 30)
+{
+    run_check(send_check, NULL);
+}
+
 Test(redis, outside_a_task_a_command_is_eperm, .timeout = 30)
 {
     eddy_redis *r = eddy_redis_open("redis://127.0.0.1:1/0", NULL);
