@@ -208,7 +208,10 @@ static void start_connect(eddy_redis *r)
 {
     redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
     if (!ac || ac->err) {
-        eddy_warn("redis %s: cannot connect: %s", r->redacted, ac ? ac->errstr : "out of memory");
+        if (!r->warned)
+            eddy_warn("redis %s: cannot connect (trying again): %s", r->redacted,
+                      ac ? ac->errstr : "out of memory");
+        r->warned = 1;
         if (ac)
             redisAsyncFree(ac);
         pause_then_retry(r);
