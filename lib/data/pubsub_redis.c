@@ -42,9 +42,11 @@ typedef struct remote {
 static void ask(eddy_pubsub *hub, ps_channel *ch, int subscribe)
 {
     remote *rm = hub->backend;
-    int rc = !eddy_redis_connected(rm->sub) ? -1
-             : subscribe ? eddy_redis_subscribe(rm->sub, ch->name, ch->len)
-                       : eddy_redis_unsubscribe(rm->sub, ch->name, ch->len);
+    int rc = -1;
+    if (eddy_redis_connected(rm->sub) && subscribe)
+        rc = eddy_redis_subscribe(rm->sub, ch->name, ch->len);
+    else if (eddy_redis_connected(rm->sub))
+        rc = eddy_redis_unsubscribe(rm->sub, ch->name, ch->len);
     if (rc == 0)
         ch->remote = subscribe ? R_SUBSCRIBING : R_UNSUBSCRIBING;
     else /* down: on_connect subscribes what is wanted then */

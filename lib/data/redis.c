@@ -561,6 +561,7 @@ int eddy_redis_subscribe(eddy_redis *r, const char *channel, size_t len)
 
 int eddy_redis_unsubscribe(eddy_redis *r, const char *channel, size_t len)
 {
-    return send_argv(r, on_push, r,
-                     EDDY_REDIS_ARGS(EDDY_REDIS_STR("UNSUBSCRIBE"), EDDY_REDIS_BYTES(channel, len)));
+    return send_argv(
+        r, on_push, r,
+        EDDY_REDIS_ARGS(EDDY_REDIS_STR("UNSUBSCRIBE"), EDDY_REDIS_BYTES(channel, len)));
 }

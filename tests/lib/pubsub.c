@@ -35,9 +35,9 @@ typedef struct listener {
     char channel[MAX_HEARD][64];
     char data[MAX_HEARD][64];
     size_t len[MAX_HEARD];
-    eddy_subscription *self;    /* to unsubscribe from inside the callback */
-    eddy_subscription *victim;  /* another subscription the callback ends */
-    int leave_after;            /* unsubscribe self after this many (0: never) */
+    eddy_subscription *self;   /* to unsubscribe from inside the callback */
+    eddy_subscription *victim; /* another subscription the callback ends */
+    int leave_after;           /* unsubscribe self after this many (0: never) */
 } listener;
 
 static void hear(void *arg, const char *channel, size_t clen, const void *data, size_t len)
@@ -360,10 +360,10 @@ static void member_task(void *arg)
         goto out;
     for (int waited = 0; waited < 10000; waited += 20) {
         eddy_redis_reply *rep;
-        int rc = eddy_redis_command(probe, &rep,
-                                    EDDY_REDIS_ARGS(EDDY_REDIS_STR("PUBSUB"),
-                                                    EDDY_REDIS_STR("NUMSUB"),
-                                                    EDDY_REDIS_STR(m->room)));
+        int rc =
+            eddy_redis_command(probe, &rep,
+                               EDDY_REDIS_ARGS(EDDY_REDIS_STR("PUBSUB"), EDDY_REDIS_STR("NUMSUB"),
+                                               EDDY_REDIS_STR(m->room)));
         int both = rc == 0 && rep->elements == 2 && rep->element[1].integer == 2;
         eddy_redis_reply_free(rep);
         if (both)

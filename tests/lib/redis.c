@@ -119,7 +119,8 @@ static void binary_arguments_check(eddy_redis *r, const char *url)
     cr_assert_eq(rep->type, EDDY_REDIS_INTEGER);
     cr_assert_eq(rep->integer, 3);
     eddy_redis_reply_free(rep);
-    rc = eddy_redis_command(r, &rep, EDDY_REDIS_ARGS(A("LRANGE"), A("redis.list"), A("0"), A("-1")));
+    rc =
+        eddy_redis_command(r, &rep, EDDY_REDIS_ARGS(A("LRANGE"), A("redis.list"), A("0"), A("-1")));
     cr_assert_eq(rc, 0);
     cr_assert_eq(rep->type, EDDY_REDIS_ARRAY);
     cr_assert_eq(rep->elements, 3);
@@ -243,7 +244,8 @@ static void on_answer(void *arg, const eddy_redis_reply *reply)
 static void send_check(eddy_redis *r, const char *url)
 {
     struct answer a = {0};
-    cr_assert_eq(eddy_redis_send(r, on_answer, &a, EDDY_REDIS_ARGS(A("ECHO"), A("by callback"))), 0);
+    cr_assert_eq(eddy_redis_send(r, on_answer, &a, EDDY_REDIS_ARGS(A("ECHO"), A("by callback"))),
+                 0);
     for (int waited = 0; a.calls == 0 && waited < 5000; waited += 5)
         eddy_sleep(5);
     cr_assert_eq(a.calls, 1);
