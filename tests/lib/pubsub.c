@@ -283,6 +283,38 @@ PS_CHECK(callbacks_may_unsubscribe_and_subscribe)
 
 PS_TEST(callbacks_may_unsubscribe_and_subscribe)
 
+/* Interest that comes and goes faster than the server confirms it: each
+ * SUBSCRIBE and UNSUBSCRIBE still on its way when the next one is asked.
+ * The hub ends subscribed exactly to what is wanted, and hears once. */
+PS_CHECK(rapid_interest_changes_end_as_wanted)
+{
+    char wanted[96], dropped[96];
+    snprintf(wanted, sizeof wanted, "%s", chan(t, "wanted"));
+    snprintf(dropped, sizeof dropped, "%s", chan(t, "dropped"));
+    listener l = {0}, gone = {0};
+    for (int i = 0; i < 50; i++) {
+        eddy_pubsub_unsubscribe(eddy_pubsub_subscribe(t->hub, wanted, hear, &l));
+        eddy_pubsub_unsubscribe(eddy_pubsub_subscribe(t->hub, dropped, hear, &gone));
+        if (i % 10 == 0)
+            eddy_sleep(1); /* let some confirmations arrive in between */
+    }
+    cr_assert_not_null(eddy_pubsub_subscribe(t->hub, wanted, hear, &l));
+    wait_ready(t->hub);
+    if (t->url) {
+        wait_numsub(t, wanted, 1);
+        wait_numsub(t, dropped, 0);
+    }
+    cr_assert_eq(eddy_pubsub_publish(t->hub, wanted, "once", 4), 0);
+    cr_assert_eq(eddy_pubsub_publish(t->hub, dropped, "nobody", 6), 0);
+    wait_heard(&l, 1);
+    eddy_sleep(50);
+    cr_assert_eq(l.count, 1);
+    cr_assert_str_eq(l.data[0], "once");
+    cr_assert_eq(gone.count, 0);
+}
+
+PS_TEST(rapid_interest_changes_end_as_wanted)
+
 PS_CHECK(bad_arguments_are_einval)
 {
     listener l = {0};
