@@ -141,6 +141,15 @@ void redis_private_stop(const char *dir)
     run_script("stop", dir, NULL, 0);
 }
 
+void redis_private_remove(const char *dir)
+{
+    run_script("stop", dir, NULL, 0);
+    char *argv[] = {"/bin/rm", "-rf", (char *)dir, NULL};
+    char *out = NULL;
+    th_run(argv, 30000, &out);
+    free(out);
+}
+
 char *redis_cli(const char *url, ...)
 {
     char *argv[32] = {"/usr/bin/redis-cli", "-u", (char *)url};

@@ -488,7 +488,7 @@ Test(pubsub_redis, resubscribes_after_the_server_restarts, .timeout = 60)
     const char *why = NULL;
     const char *url = redis_private_start(own_dir, &why);
     if (!url) {
-        rmdir(own_dir);
+        redis_private_remove(own_dir);
         cr_skip_test("Redis: %s", why);
     }
     char *copy = strdup(url);
@@ -500,12 +500,6 @@ Test(pubsub_redis, resubscribes_after_the_server_restarts, .timeout = 60)
     cr_assert_eq(eddy_loop_run(), 0);
     cr_assert(r.done);
     eddy_loop_free();
-    redis_private_stop(own_dir);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", own_dir);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    char *out = NULL;
-    th_run(argv, 10000, &out);
-    free(out);
+    redis_private_remove(own_dir);
     free(copy);
 }

@@ -318,7 +318,7 @@ static void private_start(struct private_server *s)
     const char *why = NULL;
     const char *url = redis_private_start(s->dir, &why);
     if (!url) {
-        rmdir(s->dir);
+        redis_private_remove(s->dir);
         cr_skip_test("Redis: %s", why);
     }
     s->url = strdup(url);
@@ -326,13 +326,7 @@ static void private_start(struct private_server *s)
 
 static void private_end(struct private_server *s)
 {
-    redis_private_stop(s->dir);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s->dir);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    char *out = NULL;
-    th_run(argv, 10000, &out);
-    free(out);
+    redis_private_remove(s->dir);
     free((char *)s->url);
 }
 
