@@ -41,6 +41,10 @@
 #include <eddy/data/db.h>
 #include <eddy/data/file.h>
 #include <eddy/data/orm.h>
+#include <eddy/data/redis.h>
+#include <eddy/data/pubsub.h>
+#include <eddy/data/kv.h>
+#include <eddy/data/ratelimit.h>
 #include <eddy/web/app_db.h>
 #include <eddy/web/body.h>
 
