@@ -32,5 +32,7 @@
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>
 #include <eddy/web/app_db.h>
+#include <eddy/data/sms.h>
+#include <eddy/web/app_client.h>
 
 #endif
