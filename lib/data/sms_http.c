@@ -22,17 +22,25 @@
  * the error so the log shows what came instead. */
 enum { QUOTED_BODY_BYTES = 60 };
 
-/* fetch_failed - why is set for an error of the fetch itself. */
+/* fetch_failed - why is set for an error of the fetch itself: the
+ * gateway silent, out of reach, or its answer unreadable. */
 static int fetch_failed(eddy_sms *sms, int rc, const eddy_http_response *resp, eddy_sms_error *why)
 {
     const char *detail = resp && resp->error_text && *resp->error_text ? resp->error_text
                                                                         : strerror(rc);
-    if (rc == ETIMEDOUT || rc == ETIME)
+    switch (rc) {
+    case ETIMEDOUT:
+    case ETIME: /* the client's request timeout: to the caller, one kind of silence */
         return sms_fail(why, ETIMEDOUT, 0, 0, "the SMS gateway did not answer within %ld ms (%s)",
                         sms->timeout_ms, detail);
-    if (rc == ECANCELED)
+    case ECANCELED:
         return sms_fail(why, rc, 0, 0, "the send was cancelled");
-    return sms_fail(why, rc, 0, 0, "cannot reach the SMS gateway: %s", detail);
+    case EPROTO:
+    case EMSGSIZE:
+        return sms_fail(why, rc, 0, 0, "the SMS gateway's answer could not be read: %s", detail);
+    default:
+        return sms_fail(why, rc, 0, 0, "cannot reach the SMS gateway: %s", detail);
+    }
 }
 
 /* judge_answer - the gateway's verdict from its status and body. */
