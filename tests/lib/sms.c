@@ -309,7 +309,7 @@ Test(sms_gateway, a_shared_client_carries_many_sends)
         .backend = "http", .url = gateway_url("ok"), .api_key = "k", .client = client});
     cr_assert_not_null(sms);
     for (int i = 0; i < 3; i++) {
-        char code[8];
+        char code[16];
         snprintf(code, sizeof code, "%04d", i);
         struct send_job j = send_in_task("13800138000", NULL, code);
         cr_expect_eq(j.rc, 0, "%s", j.why.text);
