@@ -37,6 +37,8 @@
 #include <eddy/data/ratelimit.h>
 #include <eddy/web/app_db.h>
 #include <eddy/data/sms.h>
+#include <eddy/data/sms_code.h>
 #include <eddy/web/app_client.h>
+#include <eddy/web/app_sms.h>
 
 #endif

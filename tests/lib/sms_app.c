@@ -12,6 +12,7 @@
 #include <eddy/data/sms.h>
 #include <eddy/eddy.h>
 #include <eddy/web/app_client.h>
+#include <eddy/web/app_sms.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -104,4 +105,60 @@ Test(sms_app, a_handler_sends_through_the_apps_client)
     eddy_app_free(app); /* frees the client, on the loop that made it */
     eddy_loop_free();
     th_free(&gateway);
+}
+
+Test(sms_app, options_configure_the_sender_and_the_codes)
+{
+    eddy_options *opts = eddy_options_new();
+    cr_assert_not_null(opts);
+    eddy_sms_option_values v;
+    cr_assert_eq(eddy_sms_options(opts, &v), 0, "%s", eddy_options_error(opts));
+    char *argv[] = {"prog", "--sms-backend=http", "--sms-url=http://127.0.0.1:9/send.json",
+                    "--sms-api-key=secret", "--sms-template=[Forum] {code}", "--sms-timeout=2s",
+                    "--sms-code-length=4", "--sms-cooldown=0", "--sms-daily-per-ip=5", NULL};
+    cr_assert_eq(eddy_options_parse_args(opts, 9, argv), 9, "%s", eddy_options_error(opts));
+    eddy_sms_config sc;
+    eddy_sms_code_config cc;
+    eddy_sms_options_apply(&v, &sc, &cc);
+    cr_expect_str_eq(sc.backend, "http");
+    cr_expect_str_eq(sc.url, "http://127.0.0.1:9/send.json");
+    cr_expect_str_eq(sc.api_key, "secret");
+    cr_expect_str_eq(sc.text_template, "[Forum] {code}");
+    cr_expect_eq(sc.timeout_ms, 2000);
+    cr_expect_eq(cc.length, 4);
+    cr_expect_eq(cc.ttl_ms, 10 * 60 * 1000, "the course's ten minutes by default");
+    cr_expect_lt(cc.cooldown_ms, 0, "0 on the command line: no cooldown");
+    cr_expect_eq(cc.daily_per_ip, 5);
+    cr_expect_eq(cc.daily_per_number, 10);
+
+    eddy_app *app = eddy_app_new();
+    eddy_kv *kv = eddy_kv_open("memory:", NULL);
+    cr_assert_eq(eddy_app_set_sms(app, eddy_sms_new(&sc)), 0);
+    cr_assert_eq(eddy_app_set_sms_codes(app, eddy_sms_codes_new(kv, eddy_app_sms(app), &cc)), 0);
+    cr_expect_str_eq(eddy_sms_backend(eddy_app_sms(app)), "http");
+    cr_expect_not_null(eddy_app_sms_codes(app));
+    cr_expect_eq(eddy_app_set_sms(app, NULL), -1, "a sender that could not be made");
+    eddy_options_free(opts); /* the sender copied what it needs */
+    eddy_app_free(app);
+    eddy_kv_close(kv);
+    eddy_loop_free();
+}
+
+Test(sms_app, the_console_is_the_default_and_unknown_backends_are_refused)
+{
+    eddy_options *opts = eddy_options_new();
+    eddy_sms_option_values v;
+    cr_assert_eq(eddy_sms_options(opts, &v), 0);
+    char *none[] = {"prog", NULL};
+    cr_assert_eq(eddy_options_parse_args(opts, 1, none), 1);
+    eddy_sms_config sc;
+    eddy_sms_options_apply(&v, &sc, NULL);
+    eddy_sms *sms = eddy_sms_new(&sc);
+    cr_assert_not_null(sms);
+    cr_expect_str_eq(eddy_sms_backend(sms), "console");
+    eddy_sms_free(sms);
+    char *bad[] = {"prog", "--sms-backend=pigeon", NULL};
+    cr_expect_eq(eddy_options_parse_args(opts, 2, bad), EDDY_OPTIONS_ERROR);
+    cr_expect(strstr(eddy_options_error(opts), "sms-backend"), "%s", eddy_options_error(opts));
+    eddy_options_free(opts);
 }
