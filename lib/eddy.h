@@ -47,5 +47,9 @@
 #include <eddy/data/ratelimit.h>
 #include <eddy/web/app_db.h>
 #include <eddy/web/body.h>
+#include <eddy/data/sms.h>
+#include <eddy/data/sms_code.h>
+#include <eddy/web/app_client.h>
+#include <eddy/web/app_sms.h>
 
 #endif
