@@ -389,12 +389,11 @@ static json_t *row_object(const eddy_db_result *res, size_t row, const size_t *k
     json_t *o = json_object();
     for (size_t c = 0; o && c < res->ncols; c++) {
         json_t *v = eddy_db_value_json(eddy_db_value_at(res, row, c)); /* NULL past the end */
-        int rc = key_ok[c] ? json_object_setn_new_nocheck(o, res->names[c], keylen[c], v)
-                           : json_object_set_new(o, res->names[c], v);
-        if (rc < 0) {
-            json_decref(o);
-            return NULL;
-        }
+        /* A value JSON cannot hold (an infinite double) leaves its key out. */
+        if (key_ok[c])
+            json_object_setn_new_nocheck(o, res->names[c], keylen[c], v);
+        else
+            json_object_set_new(o, res->names[c], v);
     }
     return o;
 }
