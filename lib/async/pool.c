@@ -49,11 +49,11 @@ struct job {
  * back. Only the loop thread touches the fields above lock. */
 struct inbox {
     int efd;
-    struct event ready; /* the loop's watch on efd */
-    struct event flush; /* activated by a submit: the round's jobs go to the queue */
-    struct event watch; /* while jobs are queued: is the queue moving? */
+    struct event ready;       /* the loop's watch on efd */
+    struct event flush;       /* activated by a submit: the round's jobs go to the queue */
+    struct event watch;       /* while jobs are queued: is the queue moving? */
     unsigned long seen_taken; /* pool.taken at the last look */
-    int out;            /* jobs submitted and not yet handed back */
+    int out;                  /* jobs submitted and not yet handed back */
     struct job *round_head, *round_tail; /* submitted, not yet on the queue */
     int round_count;
     struct job *spare_jobs; /* finished job records, reused by the next submits */
@@ -67,12 +67,12 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t more;
     struct job *head, *tail;
-    int queued;  /* jobs on the queue */
-    int sleeping; /* workers in pthread_cond_wait */
-    int woken;    /* signalled and not yet back from the wait */
+    int queued;          /* jobs on the queue */
+    int sleeping;        /* workers in pthread_cond_wait */
+    int woken;           /* signalled and not yet back from the wait */
     unsigned long taken; /* jobs taken off the queue, ever: its progress */
-    int size;     /* wanted */
-    int started;  /* running workers */
+    int size;            /* wanted */
+    int started;         /* running workers */
     int stopping;
     pthread_t threads[256];
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER, .size = 4};
@@ -325,8 +325,8 @@ int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *), void 
         errno = ENOMEM;
         return -1;
     }
-    *j = (struct job){.work = work, .work_arg = work_arg, .done = done, .done_arg = done_arg,
-                      .home = in};
+    *j = (struct job){
+        .work = work, .work_arg = work_arg, .done = done, .done_arg = done_arg, .home = in};
     if (in->out++ == 0)
         event_add(&in->ready, NULL);
     if (in->round_tail)

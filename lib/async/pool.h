@@ -33,8 +33,8 @@ int eddy_thread_pool_set_size(int threads);
  * the order they finished. The workers start on the first job. 0, or -1 with
  * errno ENOMEM, or EAGAIN when no eventfd or no worker thread could be
  * had. */
-int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg),
-                            void *work_arg, void (*done)(void *done_arg), void *done_arg);
+int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg), void *work_arg,
+                            void (*done)(void *done_arg), void *done_arg);
 
 /* eddy_thread_pool_detach - this thread's loop is going away: release
  * what carried its finished jobs back (an eventfd and its event). Call it

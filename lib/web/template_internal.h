@@ -168,8 +168,8 @@ struct assets {
 /* A render's own names ({% set %}, loop variables) are few: an array
  * searched by name costs less than a hash table built for every render. */
 struct binding {
-    const char *name; /* from a compiled tree, which outlives the render */
-    json_t *v;        /* owned; for a row, NULL until something needs it as JSON */
+    const char *name;                 /* from a compiled tree, which outlives the render */
+    json_t *v;                        /* owned; for a row, NULL until something needs it as JSON */
     const struct eddy_db_result *res; /* a loop over eddy_template_rows: row of res */
     size_t row;
 };
@@ -192,7 +192,7 @@ struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
     eddy_buf *out;
-    json_t *ctx; /* borrowed */
+    json_t *ctx;                    /* borrowed */
     const eddy_template_rows *rows; /* the env's, for this render (not its parts) */
     json_t **rows_json;             /* rows[i] as JSON, made when first needed */
     struct binding *locals;

@@ -109,8 +109,7 @@ static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool esca
     return rc;
 }
 
-int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column,
-                     bool escape)
+int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column, bool escape)
 {
     int col = eddy_db_column_index(b->res, column);
     if (col < 0)

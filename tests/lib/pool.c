@@ -79,7 +79,10 @@ static void meet(void *arg)
     met++;
 }
 
-static void nothing(void *arg) { (void)arg; }
+static void nothing(void *arg)
+{
+    (void)arg;
+}
 
 Test(pool, jobs_run_side_by_side_up_to_the_pool_size, .timeout = 10)
 {
@@ -165,9 +168,9 @@ static void long_work(void *arg)
 Test(pool, quick_jobs_do_not_wait_behind_a_long_one)
 {
     cr_assert_eq(eddy_thread_pool_set_size(2), 0);
-    cr_assert_eq(eddy_thread_pool_submit(eddy_loop_base(), long_work, NULL, note_done,
-                                         (void *)(intptr_t)0),
-                 0);
+    cr_assert_eq(
+        eddy_thread_pool_submit(eddy_loop_base(), long_work, NULL, note_done, (void *)(intptr_t)0),
+        0);
     for (int i = 1; i < 4; i++)
         cr_assert_eq(eddy_thread_pool_submit(eddy_loop_base(), nothing, NULL, note_done,
                                              (void *)(intptr_t)i),

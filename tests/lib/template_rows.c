@@ -72,8 +72,8 @@ static char *both_ways(const char *tpl, eddy_db_result *res)
                  direct.data ? direct.data : "", (int)via_json.len,
                  via_json.data ? via_json.data : "");
     cr_assert(direct.len == 0 || memcmp(direct.data, via_json.data, direct.len) == 0,
-              "rows gave\n%.*s\nJSON gave\n%.*s", (int)direct.len, direct.data,
-              (int)via_json.len, via_json.data);
+              "rows gave\n%.*s\nJSON gave\n%.*s", (int)direct.len, direct.data, (int)via_json.len,
+              via_json.data);
     char *out = strndup(direct.data ? direct.data : "", direct.len);
     eddy_buf_free(&direct);
     eddy_buf_free(&via_json);
@@ -85,7 +85,8 @@ static eddy_db_result *messages(void)
 {
     exec("CREATE TABLE m (id INTEGER PRIMARY KEY, name TEXT, body TEXT, score REAL, "
          "raw BLOB, created DATETIME)");
-    exec("INSERT INTO m VALUES (1, 'Ann <b>&', 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\" ''s''', "
+    exec("INSERT INTO m VALUES (1, 'Ann <b>&', 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\" "
+         "''s''', "
          "1.5, X'00ff41', '2026-12-06 05:19:29')");
     exec("INSERT INTO m VALUES (2, CAST(X'41ff42' AS TEXT), CAST(X'c080' AS TEXT), NULL, NULL, "
          "'2026-12-06 05:19:29.250000')");
