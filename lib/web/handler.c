@@ -62,6 +62,20 @@ void eddy_app_set_data(eddy_app *app, void *data) { app->data = data; }
 
 const char *eddy_app_error(const eddy_app *app) { return app->error; }
 
+int eddy_app_add_check(eddy_app *app, eddy_method_fn check)
+{
+    for (size_t i = 0; i < app->check_count; i++)
+        if (app->checks[i] == check)
+            return 0;
+    if (app->check_count == EDDY_APP_MAX_CHECKS) {
+        snprintf(app->error, sizeof app->error, "more than %d app-wide checks",
+                 EDDY_APP_MAX_CHECKS);
+        return -1;
+    }
+    app->checks[app->check_count++] = check;
+    return 0;
+}
+
 
 /* ------------------------------------------------------------ extensions */
 
@@ -241,12 +255,6 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
         eddy_send_error(r, 404, NULL);
         return;
     }
-    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
-    if (!fn) { /* eddy_send_error keeps the Allow header set here */
-        allow_header(r, st->handler);
-        eddy_send_error(r, 405, NULL);
-        return;
-    }
     /* Captures are decoded before the handler runs, as Tornado does, so a
      * handler never meets a path it cannot read. */
     for (size_t i = 0; i < st->capture_count; i++) {
@@ -254,6 +262,22 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
             eddy_send_error(r, 400, "malformed percent-encoding or an encoded NUL in the path");
             return;
         }
+    }
+    /* App-wide checks (XSRF, CORS preflight, security headers) run for
+     * every routed request, before the method is looked up: a preflight
+     * must be answered even where the handler has no OPTIONS. */
+    for (size_t i = 0; i < app->check_count && !eddy_response_finished(r); i++)
+        app->checks[i](r);
+    if (eddy_response_finished(r)) {
+        release_state(st);
+        return;
+    }
+    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
+    if (!fn) { /* eddy_send_error keeps the Allow header set here */
+        allow_header(r, st->handler);
+        eddy_send_error(r, 405, NULL);
+        release_state(st); /* a check may have filled a slot */
+        return;
     }
     if (st->handler->prepare)
         st->handler->prepare(r);
