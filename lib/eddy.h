@@ -11,6 +11,8 @@
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
 #include <eddy/base/calendar.h>
+#include <eddy/base/codec.h>
+#include <eddy/base/crypto.h>
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
@@ -28,6 +30,12 @@
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
 #include <eddy/web/xsrf.h>
+#include <eddy/web/password.h>
+#include <eddy/web/secure_cookie.h>
+#include <eddy/web/jwt.h>
+#include <eddy/web/auth.h>
+#include <eddy/web/security.h>
+#include <eddy/web/cors.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>
