@@ -86,11 +86,22 @@ static void register_post(eddy_req *r)
         send_field_error(r, 400, "code", "required");
         return;
     }
-    if (signup_check_code(r, mobile, code) < 0)
-        return; /* answered: 400 wrong or used code, 503 */
     char *hash = NULL;
     int64_t id = 0;
-    int rc = eddy_password_hash(password, &site_of(r)->password, &hash);
+    int rc = users_find(eddy_req_db(r), mobile, &id, &hash); /* before the code is used up */
+    free(hash);
+    hash = NULL;
+    if (rc == 0) {
+        send_field_error(r, 409, "mobile", "already registered");
+        return;
+    }
+    if (rc != ENOENT) {
+        eddy_send_error(r, 503, NULL);
+        return;
+    }
+    if (signup_check_code(r, mobile, code) < 0)
+        return; /* answered: 400 for a wrong, used or dead code */
+    rc = eddy_password_hash(password, &site_of(r)->password, &hash);
     if (rc == 0)
         rc = users_insert(eddy_req_db(r), mobile, hash, &id);
     free(hash);
