@@ -87,6 +87,7 @@ static json_t *json_part(const char *s, size_t n)
 }
 
 /* check_header - NULL when the header is one this module accepts. */
+/* quote:begin check_header */
 static const char *check_header(const json_t *h)
 {
     const json_t *alg = json_object_get(h, "alg");
@@ -103,6 +104,7 @@ static const char *check_header(const json_t *h)
         return "not a JWT";
     return NULL;
 }
+/* quote:end check_header */
 
 /* number_claim - 1 and *v when claims[name] is a number, 0 when absent,
  * -1 when it is something else. */

@@ -150,6 +150,7 @@ static bool sent_token(eddy_req *r, unsigned char out[TOKEN_LEN], const char **r
     return ok;
 }
 
+/* quote:begin require_xsrf */
 int eddy_require_xsrf(eddy_req *r)
 {
     unsigned char expected[TOKEN_LEN], sent[TOKEN_LEN];
@@ -167,6 +168,7 @@ int eddy_require_xsrf(eddy_req *r)
     eddy_send_error(r, 403, "XSRF cookie does not match the request's token");
     return -1;
 }
+/* quote:end require_xsrf */
 
 /* require_xsrf_check - the app-wide check: unsafe methods only, unless
  * the route is exempt. */
