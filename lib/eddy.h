@@ -36,6 +36,7 @@
 #include <eddy/web/auth.h>
 #include <eddy/web/security.h>
 #include <eddy/web/cors.h>
+#include <eddy/web/throttle.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>

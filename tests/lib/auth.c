@@ -17,6 +17,7 @@
 #include <eddy/web/secure_cookie.h>
 #include <eddy/web/security.h>
 #include <eddy/web/template.h>
+#include <eddy/web/throttle.h>
 #include <eddy/web/xsrf.h>
 
 #include <arpa/inet.h>
@@ -127,7 +128,34 @@ static void ip_get(eddy_req *r)
     eddy_set_secure_cookie(r, "seen", "yes", NULL);
 }
 
+/* The limit's store lives on the server's loop: made by the first
+ * request, closed by the last one the suite sends (teardown_get). */
+static eddy_kv *kv;
+static eddy_ratelimit *limit;
+
+static void limited_post(eddy_req *r)
+{
+    if (!kv) {
+        cr_assert_not_null(kv = eddy_kv_open("memory:", NULL));
+        cr_assert_not_null(limit = eddy_ratelimit_new(kv, "tries", 3, 60 * 1000));
+    }
+    if (eddy_require_rate_by_ip(r, limit) < 0)
+        return;
+    eddy_write_str(r, "counted\n");
+}
+
+static void teardown_get(eddy_req *r)
+{
+    eddy_ratelimit_free(limit);
+    eddy_kv_close(kv);
+    limit = NULL;
+    kv = NULL;
+    eddy_write_str(r, "closed\n");
+}
+
 static const eddy_handler hello = {.get = hello_get};
+static const eddy_handler limited = {.post = limited_post};
+static const eddy_handler teardown = {.get = teardown_get};
 static const eddy_handler login = {.get = login_get, .post = login_post};
 static const eddy_handler page = {.get = page_get, .post = page_post,
                                   .prepare = eddy_login_required};
@@ -169,6 +197,9 @@ static void start(void)
     cr_assert_eq(eddy_route(app, "/api/slow-login", &slow_login, NULL), 0);
     cr_assert_eq(eddy_route(app, "/api/me", &me, NULL), 0);
     cr_assert_eq(eddy_route(app, "/ip", &ip, NULL), 0);
+    cr_assert_eq(eddy_route(app, "/limited", &limited, NULL), 0);
+    cr_assert_eq(eddy_route(app, "/teardown", &teardown, NULL), 0);
+    cr_assert_eq(eddy_xsrf_exempt(app, &limited), 0);
     serve_thread_init(&st);
     st.app = app;
     cr_assert_eq(serve_thread_start(&st), 0);
@@ -176,6 +207,7 @@ static void start(void)
 
 static void stop(void)
 {
+    serve_thread_ask(&st, "GET /teardown HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     serve_thread_stop(&st);
     eddy_app_free(app);
     eddy_template_loader_free(templates);
@@ -583,6 +615,32 @@ Test(auth, responses_carry_the_security_headers_and_cors)
     resp = get_me("Origin: http://front.example\r\n");
     cr_assert_eq(status_of(resp), 401);
     cr_assert_str_eq(header_value(resp, "Access-Control-Allow-Origin"), "*");
+}
+
+Test(auth, a_rate_limit_answers_429_and_a_spoofed_address_does_not_reset_it)
+{
+    char buf[4096];
+    const char *hit = "POST /limited HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      "Content-Length: 0\r\n\r\n";
+    const char *spoofed = "POST /limited HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          "X-Forwarded-For: 198.51.100.7\r\nContent-Length: 0\r\n\r\n";
+    for (int i = 3; i >= 1; i--) {
+        char *resp = ask_from("127.0.0.3", hit, buf, sizeof buf);
+        cr_assert_eq(status_of(resp), 200, "%s", resp);
+        cr_assert_eq(atoi(header_value(resp, "X-RateLimit-Remaining")), i - 1);
+    }
+    log_capture();
+    char *resp = ask_from("127.0.0.3", hit, buf, sizeof buf);
+    cr_assert_eq(status_of(resp), 429, "%s", resp);
+    long retry = atol(header_value(resp, "Retry-After"));
+    cr_assert(retry >= 1 && retry <= 60, "Retry-After: %ld", retry);
+    /* A new X-Forwarded-For from a peer nobody trusts changes nothing. */
+    resp = ask_from("127.0.0.3", spoofed, buf, sizeof buf);
+    cr_assert_eq(status_of(resp), 429, "%s", resp);
+    cr_assert_not_null(strstr(log_text(), "refused for 127.0.0.3"));
+    /* Another client has its own allowance. */
+    resp = ask_from("127.0.0.4", hit, buf, sizeof buf);
+    cr_assert_eq(status_of(resp), 200, "%s", resp);
 }
 
 /* ------------------------------------------------------------ the loop stays free */
