@@ -148,6 +148,9 @@ static void login_post(eddy_req *r)
         send_field_error(r, 400, mobile ? "password" : "mobile", "required");
         return;
     }
+    if (eddy_require_rate_by_ip(r, site_of(r)->logins_per_ip) < 0 ||
+        eddy_require_rate(r, site_of(r)->logins_per_mobile, mobile) < 0)
+        return; /* 429: too many tries from this address, or at this account */
     int64_t id = check_login(r, mobile, password); /* scrypt on the thread pool */
     if (id == -2)
         return;
@@ -260,10 +263,20 @@ static void note_delete(eddy_req *r)
     eddy_response_status(r, 204);
 }
 
-const eddy_handler api_code = {.post = code_post};
-const eddy_handler api_register = {.post = register_post};
-const eddy_handler api_login = {.post = login_post};
-const eddy_handler api_info = {.get = info_get, .prepare = eddy_token_required};
+/* json_error - the API's error page: {"non_fields": reason} (a 429 from
+ * the rate limit, a 405, a 503), as the rest of its errors. */
+static void json_error(eddy_req *r, int status, const char *reason)
+{
+    eddy_send_json(r, json_pack("{s:s}", "non_fields",
+                                reason && *reason ? reason : eddy_status_reason(status)));
+}
+
+const eddy_handler api_code = {.post = code_post, .write_error = json_error};
+const eddy_handler api_register = {.post = register_post, .write_error = json_error};
+const eddy_handler api_login = {.post = login_post, .write_error = json_error};
+const eddy_handler api_info = {.get = info_get, .prepare = eddy_token_required,
+                               .write_error = json_error};
 const eddy_handler api_notes = {.get = notes_get, .post = notes_post,
-                                .prepare = eddy_token_required};
-const eddy_handler api_note = {.delete_ = note_delete, .prepare = eddy_token_required};
+                                .prepare = eddy_token_required, .write_error = json_error};
+const eddy_handler api_note = {.delete_ = note_delete, .prepare = eddy_token_required,
+                               .write_error = json_error};

@@ -35,6 +35,9 @@ static void login_post(eddy_req *r)
 {
     const char *mobile = eddy_get_body_argument(r, "mobile", "");
     const char *password = eddy_get_body_argument(r, "password", "");
+    if (eddy_require_rate_by_ip(r, site_of(r)->logins_per_ip) < 0 ||
+        eddy_require_rate(r, site_of(r)->logins_per_mobile, mobile) < 0)
+        return; /* 429 */
     int64_t id = check_login(r, mobile, password);
     if (id == -2)
         return;

@@ -12,7 +12,6 @@
  * guards' user loader (users.c), XSRF checks, CORS, the security headers
  * and which proxy may say who the client is.
  */
-#include "signup.h"
 #include "site.h"
 #include "users.h"
 
@@ -86,11 +85,13 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     eddy_server_option_values server;
     eddy_password_option_values pw;
-    const char *url, *cookie_secret, *jwt_secret, *proxies, *origin, *templates_dir;
-    int64_t code_ttl, cooldown;
+    eddy_sms_option_values smsv;
+    const char *url, *kv_url, *cookie_secret, *jwt_secret, *proxies, *origin, *templates_dir;
+    int64_t per_ip, per_mobile, window_ms;
     eddy_options *opts = eddy_options_new();
     eddy_server_options(opts, &server);
     eddy_password_options(opts, &pw);
+    eddy_sms_options(opts, &smsv);
     eddy_options_group(opts, "site");
     eddy_option_string(opts, "db", &url, "sqlite://accounts.db", "database URL");
     eddy_option_string(opts, "cookie-secret", &cookie_secret, NULL,
@@ -103,9 +104,13 @@ int main(int argc, char **argv)
                        "origins the API answers: * or a space-separated list");
     eddy_option_string(opts, "templates", &templates_dir, "lessons/20-auth-sms-rest/templates",
                        "folder of the pages' templates");
-    eddy_option_duration(opts, "code-ttl", &code_ttl, 10 * 60 * 1000, "how long an SMS code lives");
-    eddy_option_duration(opts, "code-cooldown", &cooldown, 60 * 1000,
-                         "time between two codes to one number");
+    eddy_option_string(opts, "kv", &kv_url, "memory:",
+                       "where SMS codes and rate limits live: memory: or redis://host:port/db");
+    eddy_option_int(opts, "logins-per-ip", &per_ip, 20, "password tries per address per window");
+    eddy_option_int(opts, "logins-per-account", &per_mobile, 10,
+                    "password tries against one account per window");
+    eddy_option_duration(opts, "login-window", &window_ms, 10 * 60 * 1000,
+                         "the window of the two login limits");
     eddy_options_define_logging(opts);
     int first = eddy_options_parse_command_line(opts, argc, argv);
     if (first < 0) {
@@ -115,19 +120,29 @@ int main(int argc, char **argv)
 
     int status = 1;
     eddy_buf cookie_keep = EDDY_BUF_INIT, jwt_keep = EDDY_BUF_INIT;
-    site settings = {.password = eddy_password_params_from(&pw),
-                     .signup = signup_new(4, (long)(code_ttl / 1000), 5, (long)(cooldown / 1000))};
+    site settings = {.password = eddy_password_params_from(&pw)};
     eddy_app *app = NULL;
     eddy_server *srv = NULL;
     eddy_template_loader *tl = NULL;
+    eddy_kv *kv = NULL;
     eddy_db *db = eddy_db_open(url, NULL);
-    if (!db || !settings.signup)
+    if (!db)
         goto out;
     struct setup s = {db, 0};
     eddy_task_spawn(setup_task, &s);
     eddy_loop_run();
     if (s.rc) {
         fprintf(stderr, "site: cannot create the tables in %s\n", eddy_db_url_redacted(db));
+        goto out;
+    }
+    eddy_sms_config sms_cfg;
+    eddy_sms_code_config code_cfg;
+    eddy_sms_options_apply(&smsv, &sms_cfg, &code_cfg);
+    if (!(kv = eddy_kv_open(kv_url, NULL)) ||
+        !(settings.logins_per_ip = eddy_ratelimit_new(kv, "login-ip", (long)per_ip, (long)window_ms)) ||
+        !(settings.logins_per_mobile =
+              eddy_ratelimit_new(kv, "login-mobile", (long)per_mobile, (long)window_ms))) {
+        fprintf(stderr, "site: cannot use the kv store %s\n", kv_url);
         goto out;
     }
     cookie_secret = secret_or_random(cookie_secret, &cookie_keep, "cookie-secret");
@@ -140,7 +155,8 @@ int main(int argc, char **argv)
     }
     db = NULL; /* the app closes it */
     eddy_app_set_data(app, &settings);
-    if (eddy_app_set_templates(app, tl) < 0 ||
+    if (eddy_app_set_templates(app, tl) < 0 || eddy_app_set_sms(app, eddy_sms_new(&sms_cfg)) < 0 ||
+        eddy_app_set_sms_codes(app, eddy_sms_codes_new(kv, eddy_app_sms(app), &code_cfg)) < 0 ||
         set_up_security(app, cookie_secret, jwt_secret, proxies, origin) < 0 ||
         add_routes(app) < 0) {
         fprintf(stderr, "site: %s\n", eddy_app_error(app));
@@ -158,7 +174,9 @@ out:
     eddy_app_free(app);
     eddy_template_loader_free(tl);
     eddy_db_close(db);
-    signup_free(settings.signup);
+    eddy_ratelimit_free(settings.logins_per_ip);
+    eddy_ratelimit_free(settings.logins_per_mobile);
+    eddy_kv_close(kv); /* after the app: its SMS codes keep their counts there */
     eddy_buf_free(&cookie_keep);
     eddy_buf_free(&jwt_keep);
     eddy_thread_pool_shutdown();

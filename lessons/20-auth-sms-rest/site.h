@@ -9,7 +9,8 @@
 
 typedef struct site {
     eddy_password_params password; /* what new hashes use; older ones are raised at login */
-    struct signup *signup;         /* SMS codes (signup.h) */
+    eddy_ratelimit *logins_per_ip;     /* password tries from one address */
+    eddy_ratelimit *logins_per_mobile; /* password tries against one account */
 } site;
 
 /* site_of - the settings of the app serving r. */

@@ -41,7 +41,7 @@ static void start_site(void)
     snprintf(db, sizeof db, "sqlite://%s/accounts.db", tmpdir);
     char *argv[] = {(char *)th_path(SITE), "--port", "0", "--db", db, "--templates",
                     TEST_SOURCE_DIR "/lessons/20-auth-sms-rest/templates",
-                    "--scrypt-log2-n", "12", NULL};
+                    "--scrypt-log2-n", "12", "--logins-per-account", "3", NULL};
     cr_assert_eq(th_start_server(&server, argv, 10000), 0, "site did not start:\n%s",
                  server.output ? server.output : "");
 }
@@ -99,7 +99,7 @@ static const char *sms_code(const char *mobile)
 {
     static char code[16];
     char needle[64];
-    snprintf(needle, sizeof needle, "SMS to %s: your verification code is ", mobile);
+    snprintf(needle, sizeof needle, "sms to %s: Your verification code is ", mobile);
     cr_assert_eq(th_read_output(&server, needle, 3000), 0, "no code logged for %s", mobile);
     usleep(20000); /* the rest of the line */
     th_read_output(&server, "\n", 200);
@@ -159,18 +159,18 @@ Test(lesson20, signup_codes_cannot_be_reused_guessed_or_spammed, .fini = cleanup
     snprintf(first, sizeof first, "%s", sms_code("13800000002"));
     /* ...and five wrong guesses kill it, even for the right code after. */
     char wrong[16];
-    snprintf(wrong, sizeof wrong, "%s", strcmp(first, "0000") ? "0000" : "1111");
+    snprintf(wrong, sizeof wrong, "%s", strcmp(first, "000000") ? "000000" : "111111");
     for (int i = 0; i < 4; i++)
-        register_with("13800000002", wrong, 400, "{\"code\":\"wrong code\"}");
-    register_with("13800000002", wrong, 400, "too many wrong codes");
-    register_with("13800000002", first, 400, "too many wrong codes");
+        register_with("13800000002", wrong, 400, "{\"code\":\"Wrong code\"}");
+    register_with("13800000002", wrong, 400, "Too many wrong codes");
+    register_with("13800000002", first, 400, "No valid code");
 
     /* A used code does not register a second number. */
     ask_code("13800000003");
     snprintf(first, sizeof first, "%s", sms_code("13800000003"));
     register_with("13800000003", first, 201, "{\"id\":");
     register_with("13800000003", first, 409, "already registered");
-    register_with("13800000004", first, 400, "no live code");
+    register_with("13800000004", first, 400, "No valid code");
 }
 
 Test(lesson20, the_api_on_tokens_with_rest_conventions, .fini = cleanup, .timeout = 60)
@@ -228,6 +228,21 @@ Test(lesson20, the_api_on_tokens_with_rest_conventions, .fini = cleanup, .timeou
     /* The API needs no XSRF token: it does not trust cookies. */
     json("POST", "/api/notes/", ann, "{\"text\":\"third\"}", 201, "{\"id\":3}");
     cr_assert_str_eq(header("X-Content-Type-Options"), "nosniff");
+
+    /* Guessing bob's password: the site runs with --logins-per-account 3
+     * (his token was the first try), so the fourth try is refused unread. */
+    const char *guess = "{\"mobile\":\"13900000002\",\"password\":\"guess\"}";
+    json("POST", "/login/", NULL, guess, 400, "wrong mobile number or password");
+    json("POST", "/login/", NULL, guess, 400, "wrong mobile number or password");
+    http("POST", "/login/", NULL, "application/json", guess);
+    cr_assert_eq(status, 429, "%s", raw);
+    cr_assert_not_null(header("Retry-After"), "%s", raw);
+    cr_assert_not_null(strstr(body, "{\"non_fields\":\"Too many requests; try again in "), "%s",
+                       body);
+    /* ...even with the right password, until the window ends. */
+    http("POST", "/login/", NULL, "application/json",
+         "{\"mobile\":\"13900000002\",\"password\":\"correct horse\"}");
+    cr_assert_eq(status, 429, "%s", raw);
 }
 
 /* cookie - "name=value" from the last answer's Set-Cookie for name. */
