@@ -16,12 +16,14 @@
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
+#include <eddy/base/sniff.h>
 #include <eddy/base/url.h>
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>
 #include <eddy/http/client.h>
 #include <eddy/http/http_parser.h>
+#include <eddy/http/multipart.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
 #include <eddy/web/options.h>
@@ -37,8 +39,10 @@
 #include <eddy/web/security.h>
 #include <eddy/web/cors.h>
 #include <eddy/web/throttle.h>
+#include <eddy/web/form.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
+#include <eddy/data/file.h>
 #include <eddy/data/orm.h>
 #include <eddy/data/redis.h>
 #include <eddy/data/pubsub.h>
@@ -49,5 +53,6 @@
 #include <eddy/data/sms_code.h>
 #include <eddy/web/app_client.h>
 #include <eddy/web/app_sms.h>
+#include <eddy/web/body.h>
 
 #endif

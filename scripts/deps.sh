@@ -32,6 +32,7 @@ python3              core   scripts: the course quote check
 openssl              core   the client's TLS tests make a throwaway CA with it
 nginx-light          core   a real server the client is tested against (and the nginx reference server)
 python3-tornado      core   Tornado, a real server the client is tested against (and the reference server)
+curl                 core   a real client the form and upload tests post with (curl -F); bench/18-upload.sh
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind

@@ -140,6 +140,41 @@ eddy_arena *eddy_request_arena(eddy_req *r);
 void eddy_request_set_data(eddy_req *r, void *data);
 void *eddy_request_data(const eddy_req *r);
 
+/* ------------------------------------------------------------ streamed bodies
+ *
+ * Tornado's stream_request_body: instead of reading a body whole before
+ * the request function runs, the server can start the function as soon as
+ * the head is in and let it read the body piece by piece as it arrives,
+ * so an upload of any size goes to disk with the process's memory flat.
+ * Reading is the flow control: the server reads from the socket only when
+ * the function asks for the next piece, so while it waits for a disk
+ * write the client is held back by TCP. Content-Length and chunked bodies
+ * alike. */
+
+/* eddy_stream_body_fn - asked when a head has arrived and a body follows:
+ * 1 to stream this body, 0 to read it whole first (as without a function).
+ * A streamed body is not held to max_body_bytes: its reader applies its
+ * own limit. It may look at the head and use the arena and
+ * eddy_request_set_data, nothing else. */
+typedef int (*eddy_stream_body_fn)(eddy_req *r, void *arg);
+
+/* eddy_server_set_stream_body - who decides (NULL: every body is read whole). */
+void eddy_server_set_stream_body(eddy_server *s, eddy_stream_body_fn fn, void *arg);
+
+/* eddy_request_streaming - the request function reads r's body itself. */
+int eddy_request_streaming(const eddy_req *r);
+
+/* eddy_request_read_body - in a streamed request's task: wait for the next
+ * piece of the body. *piece points into the connection's buffer and stays
+ * valid until the next call; an empty piece means the body has ended (and
+ * so does every later call). A wait: 0, or ETIMEDOUT (the whole body took
+ * longer than body_timeout_ms), EPIPE (the client is gone), EBADMSG (a
+ * malformed chunked body), ECANCELED. After an error, or when the
+ * function returns before the body's end, the connection is closed once
+ * the response is out. A body that was not streamed (read whole, or none
+ * at all) comes in one piece, so a reader need not ask which it got. */
+int eddy_request_read_body(eddy_req *r, eddy_str *piece);
+
 /* ------------------------------------------------------------ responses */
 
 /* eddy_response_status - the status code (default 200); before the first flush. */

@@ -310,7 +310,11 @@ static int begin_request(struct conn *c, eddy_http_message *head)
     r->close_after = !head->keep_alive || s->stopping;
     if (s->cfg.access_log)
         clock_gettime(CLOCK_MONOTONIC, &r->started);
-    if (head->body == EDDY_BODY_LENGTH && head->content_length > s->cfg.max_body_bytes) {
+    r->streaming = r->body_done = 0;
+    if (head->body != EDDY_BODY_NONE && s->stream_body && s->stream_body(r, s->stream_body_arg))
+        r->streaming = 1; /* server_stream.c: the request function reads it */
+    if (!r->streaming && head->body == EDDY_BODY_LENGTH &&
+        head->content_length > s->cfg.max_body_bytes) {
         protocol_error(c, 413, "request body too large");
         return -1;
     }
@@ -321,8 +325,10 @@ static int begin_request(struct conn *c, eddy_http_message *head)
         c->in_end - c->in_start == 0 && output(c)) {
         eddy_buf_append_str(c->out, "HTTP/1.1 100 Continue\r\n\r\n");
     }
-    c->state = head->body == EDDY_BODY_NONE ? IN_HANDLER : READ_BODY;
+    c->state = head->body == EDDY_BODY_NONE || r->streaming ? IN_HANDLER : READ_BODY;
     c->keep = c->in_start; /* the head ends here */
+    if (r->streaming)
+        c->read_paused = 1; /* the task reads the socket now, not the connection's event */
     return 0;
 }
 
@@ -447,8 +453,12 @@ static void request_done(void *arg)
     eddy_req *r = arg;
     struct conn *c = r->conn;
     eddy_server *s = c->server;
+    if (r->streaming && !r->body_done)
+        r->close_after = 1; /* the rest of the body cannot be told from a next request */
     if (!r->finished)
         eddy_finish(r);
+    else if (r->close_after)
+        c->closing = 1;
     r->task = NULL;
     c->req = NULL;
     c->state = READ_HEAD;

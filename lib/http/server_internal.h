@@ -60,6 +60,8 @@ struct eddy_req {
     eddy_buf out;     /* body written and not yet sent */
     uint64_t sent_body;
     unsigned headers_sent : 1, chunked_out : 1, finished : 1, is_head : 1, close_after : 1;
+    unsigned streaming : 1; /* the request function reads the body (eddy_request_read_body) */
+    unsigned body_done : 1; /* ... and has read all of it */
     eddy_task *task;
     eddy_arena arena;
     void *data;
@@ -88,6 +90,8 @@ struct eddy_server {
     size_t in_size;
     eddy_error_writer error_writer;
     void *error_writer_arg;
+    eddy_stream_body_fn stream_body; /* which bodies the request function reads itself */
+    void *stream_body_arg;
     struct event stop_deadline;
     struct event *signals[2];
     /* out of descriptors (server.c): accepting paused, a reserve to shed with */

@@ -223,6 +223,8 @@ static void write_head(eddy_req *r, int chunked, uint64_t length)
     if (r->headers.len)
         eddy_buf_append(o, r->headers.data, r->headers.len);
     n = 0;
+    if (r->streaming && !r->body_done)
+        r->close_after = 1; /* an unread body: the connection cannot carry another request */
     if (r->close_after || c->closing || s->stopping)
         PUT("Connection: close\r\n", 19);
     else if (r->head.version_minor == 0)

@@ -14,6 +14,7 @@
 #include <eddy/async/future.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
+#include <eddy/web/body.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -82,6 +83,8 @@ static int run(eddy_app *app, eddy_options *opts, int argc, char **argv, bool wi
 {
     int status = 1, first;
     eddy_server_option_values v;
+    eddy_body_option_values body;
+    eddy_body_limits limits;
     if (!app || !opts) {
         eddy_error("cannot start the server: out of memory");
         goto out;
@@ -89,6 +92,8 @@ static int run(eddy_app *app, eddy_options *opts, int argc, char **argv, bool wi
     /* A failed definition is remembered by the set and reported by the
      * parse, so none is checked here. */
     eddy_server_options(opts, &v);
+    /* the limits of forms and uploads; those the program set are the defaults */
+    eddy_body_options(opts, &body, eddy_app_body_limits(app));
     if (with_logging)
         eddy_options_define_logging(opts);
 
@@ -104,6 +109,12 @@ static int run(eddy_app *app, eddy_options *opts, int argc, char **argv, bool wi
     }
     if (v.processes != 1 && v.port == 0) {
         status = usage_error(argc, argv, "--processes needs a fixed --port: workers share one");
+        goto out;
+    }
+    eddy_body_limits_defaults(&limits);
+    eddy_body_options_apply(&body, &limits);
+    if (eddy_app_set_body_limits(app, &limits) < 0) {
+        eddy_error("cannot start the server: %s", eddy_app_error(app));
         goto out;
     }
     status = serve(app, &v);

@@ -17,7 +17,9 @@
  *
  * It does what lesson 13's api.c writes out by hand: defines the standard
  * server options (eddy_server_options: --port, --address, --processes,
- * --access-log, limits, timeouts), parses the command line, forks the
+ * --access-log, limits, timeouts) and the limits of forms and uploads
+ * (eddy_body_options in body.h: --max-form-parts, --upload-dir, ...),
+ * parses the command line, applies them, forks the
  * workers --processes asks for (eddy_fork_processes: each worker has its
  * own loop and server, all on one port), listens, prints
  * "listening on http://ADDRESS:PORT/" on stdout, serves until SIGTERM or

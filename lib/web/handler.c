@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The app's body limits (eddy_app_set_body_limits), in a slot of the app. */
+static const char BODY_LIMITS_SLOT[] = "eddy.body.limits";
+
 /* ------------------------------------------------------------ the app */
 
 eddy_app *eddy_app_new(void)
@@ -158,6 +161,9 @@ static void release_state(struct req_state *st)
         if (sl->free_fn && sl->value)
             sl->free_fn(sl->value);
     st->slots = NULL;
+    if (st->form)
+        eddy_body_release(st->form); /* spooled uploads are removed */
+    st->form = NULL;
     if (st->json)
         json_decref(st->json);
     st->json = NULL;
@@ -236,21 +242,75 @@ static void allow_header(eddy_req *r, const eddy_handler *h)
     eddy_response_set_header(r, "Allow", allow);
 }
 
+/* route - the request's framework state, with its route matched; kept
+ * in the request's data, as the server may ask before the request
+ * function runs (stream_body below). NULL when memory runs out. */
+static struct req_state *route(eddy_req *r, eddy_app *app)
+{
+    struct req_state *st = eddy_request_data(r);
+    if (st)
+        return st;
+    if (!(st = eddy_arena_alloc(eddy_request_arena(r), sizeof *st)))
+        return NULL;
+    memset(st, 0, sizeof *st);
+    st->app = app;
+    eddy_request_set_data(r, st);
+    eddy_str path = eddy_request_path(r);
+    st->handler = eddy_router_match(app->router, path.p, path.len, st->captures,
+                                    &st->capture_count);
+    return st;
+}
+
+/* stream_body - the server's question when a body follows a head: stream
+ * it to a handler that reads bodies itself, and a multipart form to the
+ * framework's form reader (body.c), which spools large files to disk;
+ * read every other body whole. */
+static int stream_body(eddy_req *r, void *arg)
+{
+    struct req_state *st = route(r, arg);
+    if (!st || !st->handler || !method_fn(st->handler, eddy_request_method(r)))
+        return 0;
+    return st->handler->stream_body || eddy_body_is_form(r);
+}
+
+eddy_body *eddy_req_body(eddy_req *r)
+{
+    struct req_state *st = eddy_handler_state(r);
+    if (!st)
+        return NULL;
+    if (!st->form)
+        st->form = eddy_body_new(r, eddy_app_slot(st->app, BODY_LIMITS_SLOT));
+    return st->form;
+}
+
+const eddy_body_limits *eddy_app_body_limits(const eddy_app *app)
+{
+    return eddy_app_slot(app, BODY_LIMITS_SLOT);
+}
+
+int eddy_app_set_body_limits(eddy_app *app, const eddy_body_limits *l)
+{
+    eddy_body_limits *copy = malloc(sizeof *copy);
+    if (!copy) {
+        snprintf(app->error, sizeof app->error, "body limits: out of memory");
+        return -1;
+    }
+    *copy = *l;
+    if (eddy_app_set_slot(app, BODY_LIMITS_SLOT, copy, free) < 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
 void eddy_app_request_fn(eddy_req *r, void *arg)
 {
     eddy_app *app = arg;
-    struct req_state *st = eddy_arena_alloc(eddy_request_arena(r), sizeof *st);
+    struct req_state *st = route(r, app);
     if (!st) {
         eddy_send_error(r, 503, "out of memory");
         return;
     }
-    memset(st, 0, sizeof *st);
-    st->app = app;
-    eddy_request_set_data(r, st);
-
-    eddy_str path = eddy_request_path(r);
-    st->handler = eddy_router_match(app->router, path.p, path.len, st->captures,
-                                    &st->capture_count);
     if (!st->handler) {
         eddy_send_error(r, 404, NULL);
         return;
@@ -263,16 +323,31 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
             return;
         }
     }
+    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
+    /* A streamed multipart form is read before the checks and prepare, as
+     * Tornado reads a body: the XSRF check finds its _xsrf field there,
+     * and a handler its fields and files. Only when a method will run. */
+    if (fn && eddy_request_streaming(r) && !st->handler->stream_body) {
+        eddy_body *b = eddy_req_body(r);
+        if (!b) {
+            eddy_send_error(r, 503, "out of memory");
+            release_state(st);
+            return;
+        }
+        if (eddy_body_read_form(r, b) < 0) {
+            release_state(st);
+            return;
+        }
+    }
     /* App-wide checks (XSRF, CORS preflight, security headers) run for
-     * every routed request, before the method is looked up: a preflight
-     * must be answered even where the handler has no OPTIONS. */
+     * every routed request, before a missing method is answered: a
+     * preflight must be answered even where the handler has no OPTIONS. */
     for (size_t i = 0; i < app->check_count && !eddy_response_finished(r); i++)
         app->checks[i](r);
     if (eddy_response_finished(r)) {
         release_state(st);
         return;
     }
-    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
     if (!fn) { /* eddy_send_error keeps the Allow header set here */
         allow_header(r, st->handler);
         eddy_send_error(r, 405, NULL);
@@ -304,6 +379,7 @@ eddy_server *eddy_app_listen(eddy_app *app, const eddy_server_config *cfg)
         return NULL;
     }
     eddy_server_set_error_writer(s, eddy_app_error_page, app);
+    eddy_server_set_stream_body(s, stream_body, app);
     if (eddy_server_listen(s) < 0) {
         eddy_error("%s", eddy_server_error(s));
         eddy_server_free(s);

@@ -48,6 +48,11 @@ typedef struct eddy_handler {
     eddy_method_fn on_finish; /* after the response is done */
     /* write_error - this handler's error page (status already set). */
     void (*write_error)(eddy_req *r, int status, const char *reason);
+    /* stream_body - the methods read the request body themselves, piece by
+     * piece as it arrives, with eddy_request_read_body (server.h; Tornado's
+     * stream_request_body). Otherwise a multipart form is read by the
+     * framework (body.h) and any other body whole, before prepare. */
+    bool stream_body;
 } eddy_handler;
 
 /* ------------------------------------------------------------ the app */
@@ -158,9 +163,11 @@ const char *eddy_path(eddy_req *r);
 /* eddy_method_is - the method equals m ("GET", ...), case and all. */
 bool eddy_method_is(const eddy_req *r, const char *m);
 
-/* Arguments, as in Tornado: from the query string and, for a form body
- * (application/x-www-form-urlencoded), from the body. The _query_ and
- * _body_ forms look in one place only. Returns def when missing. */
+/* Arguments, as in Tornado: from the query string and from the body:
+ * a urlencoded form, the text fields of a multipart form, or the members
+ * of a JSON object (body.h says how JSON values read). The _query_ and
+ * _body_ forms look in one place only. Returns def when missing. Files
+ * sent with a form: eddy_get_upload (body.h). */
 const char *eddy_get_argument(eddy_req *r, const char *name, const char *def);
 const char *eddy_get_query_argument(eddy_req *r, const char *name, const char *def);
 const char *eddy_get_body_argument(eddy_req *r, const char *name, const char *def);

@@ -6,6 +6,7 @@
 #ifndef EDDY_HANDLER_INTERNAL_H
 #define EDDY_HANDLER_INTERNAL_H
 
+#include <eddy/web/body.h>
 #include <eddy/web/handler.h>
 #include <eddy/web/router.h>
 
@@ -48,6 +49,7 @@ struct req_state {
     int json_parsed;
     const char *path;
     struct slot *slots; /* in the arena; values freed when the request ends */
+    eddy_body *form;    /* multipart and JSON fields, uploads (body.c) */
 };
 
 /* eddy_handler_state - the framework's state for r (NULL outside an app). */

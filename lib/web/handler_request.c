@@ -3,7 +3,8 @@
  * answers it gives: the path and its captures, query and form arguments,
  * headers, cookies, the JSON body, JSON out, redirects and reverse URLs
  * (see handler.h). Arguments, cookies and the JSON body are parsed on
- * first use and kept in the request's state, in its arena.
+ * first use and kept in the request's state, in its arena; the fields of
+ * multipart and JSON bodies come from body.c.
  */
 #include <eddy/web/handler.h>
 
@@ -120,8 +121,16 @@ static struct pairs *body_args(eddy_req *r)
         st->body.parsed = 1;
         const eddy_str *type = eddy_request_header(r, "content-type");
         if (type && type->len >= 33 &&
-            strncasecmp(type->p, "application/x-www-form-urlencoded", 33) == 0)
+            strncasecmp(type->p, "application/x-www-form-urlencoded", 33) == 0) {
             parse_pairs(r, eddy_request_body(r), &st->body);
+        } else if (type) { /* multipart or JSON: body.c */
+            eddy_body *b = eddy_req_body(r);
+            size_t n = 0;
+            const eddy_body_field *f = b ? eddy_body_fields(r, b, &n) : NULL;
+            st->body.items = n ? eddy_alloc(r, n * sizeof *st->body.items) : NULL;
+            for (size_t i = 0; st->body.items && i < n; i++)
+                st->body.items[st->body.count++] = (struct pair){f[i].name, f[i].value};
+        }
     }
     return &st->body;
 }

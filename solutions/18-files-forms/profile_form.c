@@ -1,0 +1,1 @@
+../../lessons/18-files-forms/profile_form.c
