@@ -24,7 +24,6 @@
 #include "users.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,58 +33,52 @@ void send_field_error(eddy_req *r, int status, const char *field, const char *me
     eddy_send_json(r, json_pack("{s:s}", field, message));
 }
 
-/* json_text - body[name] when it is a non-empty string, else NULL. */
-static const char *json_text(json_t *body, const char *name)
-{
-    const char *s = json_string_value(json_object_get(body, name));
-    return s && *s ? s : NULL;
-}
+/* The API's input, described once (form.h, the course's wtforms): a JSON
+ * body is checked against these and refused with 400 {field: message}
+ * before any handler code runs on it. */
+static const eddy_form_field code_fields[] = {
+    {"mobile", EDDY_FORM_MOBILE, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {.name = NULL}};
+static const eddy_form_def code_form = {.name = "code", .fields = code_fields};
 
-/* mobile_ok - the course's MOBILE_REGEX: a mainland China mobile number. */
-static bool mobile_ok(const char *mobile)
-{
-    regex_t re;
-    if (regcomp(&re, "^1[3578][0-9]{9}$|^1[48]7[0-9]{8}$|^176[0-9]{8}$",
-                REG_EXTENDED | REG_NOSUB) != 0)
-        return false;
-    bool ok = regexec(&re, mobile, 0, NULL, 0) == 0;
-    regfree(&re);
-    return ok;
-}
+static const eddy_form_field register_fields[] = {
+    {"mobile", EDDY_FORM_MOBILE, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"code", EDDY_FORM_STRING,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{4,10}$", "Digits only."))},
+    {"password", EDDY_FORM_PASSWORD,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL),
+                                   EDDY_LENGTH(8, 128, "At least 8 characters."))},
+    {.name = NULL}};
+static const eddy_form_def register_form = {.name = "register", .fields = register_fields};
+
+static const eddy_form_field login_fields[] = {
+    {"mobile", EDDY_FORM_STRING, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"password", EDDY_FORM_PASSWORD, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {.name = NULL}};
+static const eddy_form_def login_form = {.name = "login", .fields = login_fields};
+
+static const eddy_form_field note_fields[] = {
+    {"text", EDDY_FORM_TEXT,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(1, 500, NULL))},
+    {.name = NULL}};
+static const eddy_form_def note_form = {.name = "note", .fields = note_fields};
 
 static void code_post(eddy_req *r)
 {
-    json_t *body = eddy_require_json_body(r);
-    if (!body)
-        return;
-    const char *mobile = json_text(body, "mobile");
-    if (!mobile || !mobile_ok(mobile)) {
-        send_field_error(r, 400, "mobile", "not a valid mobile number");
-        return;
-    }
-    if (signup_send_code(r, mobile) == 0)
+    eddy_form *f = eddy_require_valid_form(r, &code_form);
+    if (!f)
+        return; /* 400 {mobile: why} */
+    if (signup_send_code(r, eddy_form_value(f, "mobile")) == 0)
         eddy_send_json(r, json_object());
 }
 
 static void register_post(eddy_req *r)
 {
-    json_t *body = eddy_require_json_body(r);
-    if (!body)
+    eddy_form *f = eddy_require_valid_form(r, &register_form);
+    if (!f)
         return;
-    const char *mobile = json_text(body, "mobile"), *code = json_text(body, "code");
-    const char *password = json_text(body, "password");
-    if (!mobile || !mobile_ok(mobile)) {
-        send_field_error(r, 400, "mobile", "not a valid mobile number");
-        return;
-    }
-    if (!password || strlen(password) < 8) {
-        send_field_error(r, 400, "password", "at least 8 characters");
-        return;
-    }
-    if (!code) {
-        send_field_error(r, 400, "code", "required");
-        return;
-    }
+    const char *mobile = eddy_form_value(f, "mobile"), *code = eddy_form_value(f, "code");
+    const char *password = eddy_form_value(f, "password");
     char *hash = NULL;
     int64_t id = 0;
     int rc = users_find(eddy_req_db(r), mobile, &id, &hash); /* before the code is used up */
@@ -140,14 +133,10 @@ int64_t check_login(eddy_req *r, const char *mobile, const char *password)
 /* quote:begin api_login */
 static void login_post(eddy_req *r)
 {
-    json_t *body = eddy_require_json_body(r);
-    if (!body)
-        return;
-    const char *mobile = json_text(body, "mobile"), *password = json_text(body, "password");
-    if (!mobile || !password) {
-        send_field_error(r, 400, mobile ? "password" : "mobile", "required");
-        return;
-    }
+    eddy_form *f = eddy_require_valid_form(r, &login_form);
+    if (!f)
+        return; /* 400 {mobile or password: "This field is required."} */
+    const char *mobile = eddy_form_value(f, "mobile"), *password = eddy_form_value(f, "password");
     if (eddy_require_rate_by_ip(r, site_of(r)->logins_per_ip) < 0 ||
         eddy_require_rate(r, site_of(r)->logins_per_mobile, mobile) < 0)
         return; /* 429: too many tries from this address, or at this account */
@@ -217,16 +206,11 @@ static void notes_get(eddy_req *r)
 
 static void notes_post(eddy_req *r)
 {
-    json_t *body = eddy_require_json_body(r);
-    if (!body)
+    eddy_form *f = eddy_require_valid_form(r, &note_form);
+    if (!f)
         return;
-    const char *text = json_text(body, "text");
-    if (!text || strlen(text) > 500) {
-        send_field_error(r, 400, "text", "1 to 500 characters");
-        return;
-    }
     int64_t id;
-    if (notes_insert(eddy_req_db(r), current_id(r), text, &id)) {
+    if (notes_insert(eddy_req_db(r), current_id(r), eddy_form_value(f, "text"), &id)) {
         eddy_send_error(r, 503, NULL);
         return;
     }

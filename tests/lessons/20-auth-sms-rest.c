@@ -186,7 +186,7 @@ Test(lesson20, the_api_on_tokens_with_rest_conventions, .fini = cleanup, .timeou
          "{\"non_fields\":\"wrong mobile number or password\"}");
     json("POST", "/login/", NULL, "{\"mobile\":\"13700000009\",\"password\":\"correct horse\"}",
          400, "{\"non_fields\":\"wrong mobile number or password\"}");
-    json("POST", "/login/", NULL, "{\"mobile\":\"13800000001\"}", 400, "{\"password\":\"required\"}");
+    json("POST", "/login/", NULL, "{\"mobile\":\"13800000001\"}", 400, "{\"password\":\"This field is required.\"}");
 
     char ann[1100], bob[1100];
     snprintf(ann, sizeof ann, "tsessionid: %s\r\n", login_token("13800000001"));
