@@ -1,8 +1,10 @@
 /*
  * Tests of login and security over HTTP: an app with a page behind the
  * login guard, a JSON API behind JWTs, XSRF-protected forms, CORS, the
- * security headers and trusted-proxy addresses. Every attack is sent the
- * way an attacker would send it, and the answer is checked on the wire.
+ * security headers, trusted-proxy addresses and a rate limit. Every
+ * attack is sent the way an attacker would send it, and the answer is
+ * checked on the wire. (That hashing leaves the loop free is
+ * auth_latency.c.)
  */
 #include "harness.h"
 #include "serve_thread.h"
@@ -22,7 +24,6 @@
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,9 +40,6 @@ static atomic_int loads;
 static char *ada_hash;  /* the "database": one user, id 1 */
 static const eddy_password_params cheap = {10, 8, 1};
 static eddy_password_params current = {10, 8, 1};
-/* Costly enough that a loop that hashed in place would stall for a while. */
-static const eddy_password_params slow = {15, 8, 2};
-static char *slow_hash;
 
 static const eddy_jwt_config jwt = {.secret = "the test app's JWT secret, 32+ bytes long",
                                     .lifetime_s = 3600};
@@ -113,13 +111,6 @@ static void api_login_post(eddy_req *r)
     eddy_send_json(r, json_pack("{s:i,s:s}", "id", 1, "token", eddy_issue_token(r, "1", NULL)));
 }
 
-static void slow_login_post(eddy_req *r)
-{
-    bool ok = false;
-    cr_assert_eq(eddy_password_verify("slow secret", slow_hash, &slow, &ok, NULL), 0);
-    eddy_response_status(r, ok ? 200 : 400);
-}
-
 static void me_get(eddy_req *r) { eddy_send_json(r, json_incref(eddy_current_user(r))); }
 
 static void ip_get(eddy_req *r)
@@ -160,7 +151,6 @@ static const eddy_handler login = {.get = login_get, .post = login_post};
 static const eddy_handler page = {.get = page_get, .post = page_post,
                                   .prepare = eddy_login_required};
 static const eddy_handler api_login = {.post = api_login_post};
-static const eddy_handler slow_login = {.post = slow_login_post};
 static const eddy_handler me = {.get = me_get, .prepare = eddy_token_required};
 static const eddy_handler ip = {.get = ip_get};
 
@@ -173,7 +163,6 @@ static const char *csp_for(eddy_req *r)
 static void start(void)
 {
     cr_assert_not_null(ada_hash = eddy_password_hash_blocking("right horse", &cheap));
-    cr_assert_not_null(slow_hash = eddy_password_hash_blocking("slow secret", &slow));
     app = eddy_app_new();
     templates = eddy_template_loader_new(NULL, false);
     const char *who = "{% if current_user %}user={{ current_user['name'] }}{% end %}\n";
@@ -189,12 +178,10 @@ static void start(void)
     cr_assert_eq(eddy_app_set_cors(app, &cc), 0);
     cr_assert_eq(eddy_app_use_xsrf(app), 0);
     cr_assert_eq(eddy_xsrf_exempt(app, &api_login), 0);
-    cr_assert_eq(eddy_xsrf_exempt(app, &slow_login), 0);
     cr_assert_eq(eddy_route(app, "/hello", &hello, NULL), 0);
     cr_assert_eq(eddy_route(app, "/login", &login, NULL), 0);
     cr_assert_eq(eddy_route(app, "/page", &page, NULL), 0);
     cr_assert_eq(eddy_route(app, "/api/login", &api_login, NULL), 0);
-    cr_assert_eq(eddy_route(app, "/api/slow-login", &slow_login, NULL), 0);
     cr_assert_eq(eddy_route(app, "/api/me", &me, NULL), 0);
     cr_assert_eq(eddy_route(app, "/ip", &ip, NULL), 0);
     cr_assert_eq(eddy_route(app, "/limited", &limited, NULL), 0);
@@ -212,7 +199,6 @@ static void stop(void)
     eddy_app_free(app);
     eddy_template_loader_free(templates);
     free(ada_hash);
-    free(slow_hash);
 }
 
 TestSuite(auth, .init = start, .fini = stop, .timeout = 60);
@@ -641,58 +627,4 @@ Test(auth, a_rate_limit_answers_429_and_a_spoofed_address_does_not_reset_it)
     /* Another client has its own allowance. */
     resp = ask_from("127.0.0.4", hit, buf, sizeof buf);
     cr_assert_eq(status_of(resp), 200, "%s", resp);
-}
-
-/* ------------------------------------------------------------ the loop stays free */
-
-static long long slow_login_ms(void)
-{
-    char buf[4096];
-    long long t0 = th_now_ms();
-    char *resp = ask_from("127.0.0.1",
-                          "POST /api/slow-login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                          "Content-Length: 0\r\n\r\n",
-                          buf, sizeof buf);
-    cr_assert_eq(status_of(resp), 200, "%s", resp);
-    return th_now_ms() - t0;
-}
-
-static void *burst_login(void *arg)
-{
-    (void)arg;
-    slow_login_ms();
-    return NULL;
-}
-
-Test(auth, hello_requests_stay_fast_during_a_burst_of_logins)
-{
-    long long one = slow_login_ms(); /* one hash, alone: the cost a blocked loop would add */
-    enum { LOGINS = 8 };
-    pthread_t th[LOGINS];
-    long long t0 = th_now_ms();
-    for (int i = 0; i < LOGINS; i++)
-        cr_assert_eq(pthread_create(&th[i], NULL, burst_login, NULL), 0);
-    long long worst = 0;
-    int hellos = 0;
-    char buf[4096];
-    /* Hello requests for as long as the logins take (bounded). */
-    while (th_now_ms() - t0 < one * 2 && hellos < 200) {
-        long long s = th_now_ms();
-        char *resp = ask_from("127.0.0.1", "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                              buf, sizeof buf);
-        cr_assert_eq(status_of(resp), 200);
-        long long took = th_now_ms() - s;
-        worst = took > worst ? took : worst;
-        hellos++;
-        usleep(5000);
-    }
-    for (int i = 0; i < LOGINS; i++)
-        pthread_join(th[i], NULL);
-    long long burst = th_now_ms() - t0;
-    cr_log_info("one login %lld ms; %d logins %lld ms; %d hellos meanwhile, slowest %lld ms", one,
-                LOGINS, burst, hellos, worst);
-    cr_assert_gt(burst, one, "the burst took longer than one hash");
-    /* A loop that hashed in place would hold a hello for up to a whole hash. */
-    long long bound = one / 2 > 50 ? one / 2 : 50;
-    cr_assert_lt(worst, bound, "a hello took %lld ms while one hash takes %lld ms", worst, one);
 }
