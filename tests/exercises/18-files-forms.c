@@ -75,8 +75,16 @@ static void rows_get(eddy_req *r)
     eddy_db_result_free(res);
 }
 
+/* GET /close: the pool is closed on the thread that opened it and ran
+ * its queries (it keeps spare results per thread until then). */
+static void close_get(eddy_req *r)
+{
+    eddy_app_set_db(eddy_req_app(r), NULL);
+}
+
 static const eddy_handler save_page = {.post = save_post};
 static const eddy_handler rows_page = {.get = rows_get};
+static const eddy_handler close_page = {.get = close_get};
 
 static serve_thread st;
 static eddy_app *app;
@@ -89,6 +97,7 @@ static void start(void)
     cr_assert_eq(eddy_route(app, "/profiles/new", &save_page, NULL), 0);
     cr_assert_eq(eddy_route(app, "/profiles/([0-9]+)", &save_page, NULL), 0);
     cr_assert_eq(eddy_route(app, "/rows", &rows_page, NULL), 0);
+    cr_assert_eq(eddy_route(app, "/close", &close_page, NULL), 0);
     serve_thread_init(&st);
     st.app = app;
     cr_assert_eq(serve_thread_start(&st), 0);
@@ -96,6 +105,7 @@ static void start(void)
 
 static void stop(void)
 {
+    serve_thread_ask(&st, "GET /close HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     serve_thread_stop(&st);
     eddy_app_free(app);
     char path[96];

@@ -386,7 +386,7 @@ BOTH(an_avatar_is_judged_by_its_bytes_and_saved_under_a_new_name)
     cr_assert_null(strstr(name, "evil"), "the client's name is not the file's: %s", name);
     cr_assert(strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".png") == 0,
               "named after its bytes' type: %s", name);
-    char path[512], want[300];
+    char path[512], want[400];
     snprintf(path, sizeof path, "%s/%s", uploads, name);
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f);
