@@ -7,6 +7,7 @@
  * The SMS codes are read from the server's log (the console backend).
  */
 #include "harness.h"
+#include "redis_server.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -17,13 +18,25 @@
 
 #define SITE "lessons/20-auth-sms-rest/site"
 
-static th_proc server;
-static char tmpdir[64];
+static th_proc server, second;
+static th_proc *target = &server; /* the site http() and sms_code() talk to */
+static char tmpdir[64], redis_dir[64];
 
 static void cleanup(void)
 {
     th_stop(&server);
     th_free(&server);
+    th_stop(&second);
+    th_free(&second);
+    target = &server;
+    if (redis_dir[0]) {
+        redis_private_stop(redis_dir);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", redis_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", redis_dir);
+        redis_dir[0] = '\0';
+    }
     if (tmpdir[0]) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
@@ -33,18 +46,25 @@ static void cleanup(void)
     }
 }
 
-static void start_site(void)
+/* start_site_on - one site process in p, on the database in tmpdir
+ * (made by the first call) and the kv store kv. */
+static void start_site_on(th_proc *p, const char *kv)
 {
     static char db[128];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/eddy-l20-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/eddy-l20-XXXXXX");
+        cr_assert_not_null(mkdtemp(tmpdir));
+    }
     snprintf(db, sizeof db, "sqlite://%s/accounts.db", tmpdir);
     char *argv[] = {(char *)th_path(SITE), "--port", "0", "--db", db, "--templates",
                     TEST_SOURCE_DIR "/lessons/20-auth-sms-rest/templates",
-                    "--scrypt-log2-n", "12", "--logins-per-account", "3", NULL};
-    cr_assert_eq(th_start_server(&server, argv, 10000), 0, "site did not start:\n%s",
-                 server.output ? server.output : "");
+                    "--scrypt-log2-n", "12", "--logins-per-account", "3", "--kv", (char *)kv,
+                    NULL};
+    cr_assert_eq(th_start_server(p, argv, 10000), 0, "site did not start:\n%s",
+                 p->output ? p->output : "");
 }
+
+static void start_site(void) { start_site_on(&server, "memory:"); }
 
 static char raw[65536];
 static int status;
@@ -61,7 +81,7 @@ static void http(const char *method, const char *path, const char *extra, const 
         n += snprintf(req + n, sizeof req - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
                       type, strlen(content));
     snprintf(req + n, sizeof req - (size_t)n, "\r\n%s", content ? content : "");
-    int fd = th_connect(server.port, 2000);
+    int fd = th_connect(target->port, 2000);
     cr_assert_geq(fd, 0);
     cr_assert_eq(th_send_str(fd, req), 0);
     cr_assert_geq(th_recv_until(fd, raw, sizeof raw, NULL, 8000), 0, "no answer to %s %s", method,
@@ -100,10 +120,10 @@ static const char *sms_code(const char *mobile)
     static char code[16];
     char needle[64];
     snprintf(needle, sizeof needle, "sms to %s: Your verification code is ", mobile);
-    cr_assert_eq(th_read_output(&server, needle, 3000), 0, "no code logged for %s", mobile);
+    cr_assert_eq(th_read_output(target, needle, 3000), 0, "no code logged for %s", mobile);
     usleep(20000); /* the rest of the line */
-    th_read_output(&server, "\n", 200);
-    const char *p = NULL, *q = server.output;
+    th_read_output(target, "\n", 200);
+    const char *p = NULL, *q = target->output;
     while ((q = strstr(q, needle)))
         p = q += strlen(needle);
     snprintf(code, sizeof code, "%.*s", (int)strspn(p, "0123456789"), p);
@@ -319,4 +339,42 @@ Test(lesson20, pages_behind_the_guard_and_forms_behind_xsrf, .fini = cleanup, .t
     snprintf(extra, sizeof extra, "Cookie: %s\r\n", user);
     http("GET", "/", extra, NULL, NULL);
     cr_assert_eq(status, 302, "%s", raw);
+}
+
+Test(lesson20_redis, two_processes_share_codes_and_login_limits, .fini = cleanup, .timeout = 60)
+{
+    snprintf(redis_dir, sizeof redis_dir, "/tmp/eddy-l20-redis-XXXXXX");
+    cr_assert_not_null(mkdtemp(redis_dir));
+    const char *why = NULL;
+    const char *url = redis_private_start(redis_dir, &why);
+    if (!url) {
+        rmdir(redis_dir);
+        redis_dir[0] = '\0';
+        cr_skip_test("Redis: %s", why);
+    }
+    char kv[256];
+    snprintf(kv, sizeof kv, "%s", url);
+    start_site_on(&server, kv);
+    start_site_on(&second, kv);
+
+    /* A code asked for on one process: the other knows, and refuses a second. */
+    target = &server;
+    ask_code("13800000001");
+    char code[16];
+    snprintf(code, sizeof code, "%s", sms_code("13800000001"));
+    target = &second;
+    json("POST", "/code/", NULL, "{\"mobile\":\"13800000001\"}", 429, "{\"mobile\":");
+    /* ...and takes the code the first one sent. */
+    register_with("13800000001", code, 201, "{\"id\":1}");
+
+    /* Three wrong passwords spread over both processes use up the account's tries. */
+    const char *guess = "{\"mobile\":\"13800000001\",\"password\":\"guess\"}";
+    target = &server;
+    json("POST", "/login/", NULL, guess, 400, "wrong mobile number or password");
+    target = &second;
+    json("POST", "/login/", NULL, guess, 400, "wrong mobile number or password");
+    target = &server;
+    json("POST", "/login/", NULL, guess, 400, "wrong mobile number or password");
+    target = &second;
+    json("POST", "/login/", NULL, guess, 429, "Too many requests");
 }
