@@ -209,5 +209,20 @@ void eddy_default_error_page(eddy_req *r, int status, const char *reason);
 /* eddy_response_finished - finish has been called. */
 int eddy_response_finished(const eddy_req *r);
 
+/* eddy_request_take_over - switch protocols (WebSocket): once this
+ * request's response, a 101, is finished and the request function has
+ * returned, the connection is given to fn instead of reading another
+ * request. fn(fd, in, in_len, out, out_len, arg) gets the socket, now its
+ * own to close; the bytes the client sent after the request (already
+ * read); and the end of the response the socket has not taken yet, to
+ * send before anything else. in and out are valid during the call only.
+ * The server then forgets the connection: its buffers, request and task
+ * are given back and it no longer counts it. fn is called exactly once,
+ * with fd -1 when the connection was lost or the response was not a 101.
+ * 0, or -1 when a take-over is already set. */
+typedef void (*eddy_takeover_fn)(int fd, const char *in, size_t in_len, const char *out,
+                                 size_t out_len, void *arg);
+int eddy_request_take_over(eddy_req *r, eddy_takeover_fn fn, void *arg);
+
 
 #endif

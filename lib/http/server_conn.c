@@ -234,7 +234,7 @@ static void process(struct conn *c)
 {
     eddy_server *s = c->server;
     c->in_process = 1;
-    while (!c->closing && !c->dead) {
+    while (!c->closing && !c->dead && !c->takeover) {
         if (c->state == IN_HANDLER) {
             if (c->req && c->req->task)
                 break; /* its task is waiting; request_done carries on */
@@ -449,6 +449,8 @@ static void request_done(void *arg)
     eddy_server *s = c->server;
     if (!r->finished)
         eddy_finish(r);
+    if (c->takeover && r->status != 101)
+        eddy_conn_hand_over(c); /* no switch after all: tell the taker, keep serving */
     r->task = NULL;
     c->req = NULL;
     c->state = READ_HEAD;
@@ -498,6 +500,10 @@ int eddy_conn_flush(struct conn *c)
             break;
         c->dead = 1; /* EPIPE, ECONNRESET: the client is gone */
         break;
+    }
+    if (c->takeover && !c->req && !c->dead) {
+        eddy_conn_hand_over(c); /* the 101 is out (or its rest handed on) */
+        return -1;
     }
     if (c->out && c->out->len == 0) {
         give_output(s, c->out);
@@ -581,9 +587,36 @@ static void arm(struct conn *c)
 
 /* ------------------------------------------------------------ closing */
 
+static void forget(struct conn *c);
+
+int eddy_request_take_over(eddy_req *r, eddy_takeover_fn fn, void *arg)
+{
+    struct conn *c = r->conn;
+    if (c->takeover)
+        return -1;
+    c->takeover = fn;
+    c->takeover_arg = arg;
+    return 0;
+}
+
+void eddy_conn_hand_over(struct conn *c)
+{
+    eddy_takeover_fn fn = c->takeover;
+    void *arg = c->takeover_arg;
+    c->takeover = NULL;
+    if (c->dead || c->req) { /* lost, or not a 101: the connection stays the server's */
+        fn(-1, NULL, 0, NULL, 0, arg);
+        return;
+    }
+    event_del(&c->ev);
+    const char *in = c->in ? c->in + c->in_start : NULL;
+    size_t in_len = c->in ? c->in_end - c->in_start : 0;
+    fn(c->fd, in, in_len, c->out ? c->out->data : NULL, c->out ? c->out->len : 0, arg);
+    forget(c);
+}
+
 void eddy_conn_close(struct conn *c)
 {
-    eddy_server *s = c->server;
     c->dead = 1;
     if (c->req && c->req->task) {
         /* The task holds the request: it is freed when the task ends. */
@@ -593,6 +626,19 @@ void eddy_conn_close(struct conn *c)
     }
     event_del(&c->ev);
     close(c->fd);
+    c->fd = -1;
+    forget(c);
+}
+
+/* forget - free c and everything it holds but its socket. */
+static void forget(struct conn *c)
+{
+    eddy_server *s = c->server;
+    if (c->takeover) { /* lost before it could switch: the taker learns it */
+        eddy_takeover_fn fn = c->takeover;
+        c->takeover = NULL;
+        fn(-1, NULL, 0, NULL, 0, c->takeover_arg);
+    }
     if (c->req)
         give_request(s, c->req);
     if (c->in)

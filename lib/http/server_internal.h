@@ -35,6 +35,8 @@ struct conn {
     unsigned in_process : 1;
     unsigned read_paused : 1;
     unsigned lingering : 1; /* our side is shut: draining what the client still sends */
+    eddy_takeover_fn takeover; /* switching protocols: who gets the socket (server.h) */
+    void *takeover_arg;
     char *in;              /* pooled input block, NULL while idle */
     size_t in_start, in_end;
     size_t scanned;        /* bytes of the pending head already searched */
@@ -130,6 +132,10 @@ int eddy_conn_flush(struct conn *c);
 /* eddy_conn_close - close c now (or, while its request's task runs,
  * cancel the task and close when it ends). */
 void eddy_conn_close(struct conn *c);
+
+/* eddy_conn_hand_over - give c's socket to its takeover function and
+ * forget c (freed: not to be touched again). */
+void eddy_conn_hand_over(struct conn *c);
 
 /* eddy_conn_peer_ip - the client's address as text. */
 void eddy_conn_peer_ip(const struct conn *c, char out[INET6_ADDRSTRLEN]);

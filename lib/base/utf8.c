@@ -1,0 +1,88 @@
+/*
+ * utf8 - UTF-8 validation that can stop and resume between any two bytes
+ * (see utf8.h).
+ *
+ * The state is how many continuation bytes are still due and the range
+ * the next one must fall in. Only the first continuation byte has a range
+ * narrower than 0x80..0xBF: after E0 it must be A0..BF (else overlong),
+ * after ED 80..9F (else a surrogate), after F0 90..BF (overlong), after
+ * F4 80..8F (above U+10FFFF). Runs of ASCII, the common case, are skipped
+ * eight bytes at a time.
+ */
+#include <eddy/base/utf8.h>
+
+#include <string.h>
+
+void eddy_utf8_init(eddy_utf8 *v) { memset(v, 0, sizeof *v); }
+
+/* start - the rules for a lead byte b: how many continuation bytes follow
+ * and the range of the first; -1 if b cannot start a character. */
+static int start(eddy_utf8 *v, uint8_t b)
+{
+    v->lo = 0x80;
+    v->hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+        v->need = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        v->need = 2;
+        if (b == 0xE0)
+            v->lo = 0xA0;
+        else if (b == 0xED)
+            v->hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        v->need = 3;
+        if (b == 0xF0)
+            v->lo = 0x90;
+        else if (b == 0xF4)
+            v->hi = 0x8F;
+    } else {
+        return -1; /* 80..C1 (a stray continuation or overlong), F5..FF */
+    }
+    return 0;
+}
+
+int eddy_utf8_feed(eddy_utf8 *v, const void *data, size_t len)
+{
+    const uint8_t *p = data, *end = p + len;
+    if (v->invalid)
+        return -1;
+    while (p < end) {
+        if (v->need == 0) {
+            /* Skip ASCII a word at a time while no character is open. */
+            while (end - p >= 8) {
+                uint64_t w;
+                memcpy(&w, p, 8);
+                if (w & 0x8080808080808080ULL)
+                    break;
+                p += 8;
+            }
+            if (p == end)
+                break;
+            uint8_t b = *p++;
+            if (b < 0x80)
+                continue;
+            if (start(v, b) < 0)
+                goto bad;
+            continue;
+        }
+        uint8_t b = *p++;
+        if (b < v->lo || b > v->hi)
+            goto bad;
+        v->lo = 0x80;
+        v->hi = 0xBF;
+        v->need--;
+    }
+    return 0;
+bad:
+    v->invalid = 1;
+    return -1;
+}
+
+int eddy_utf8_complete(const eddy_utf8 *v) { return !v->invalid && v->need == 0; }
+
+int eddy_utf8_valid(const void *data, size_t len)
+{
+    eddy_utf8 v;
+    eddy_utf8_init(&v);
+    return eddy_utf8_feed(&v, data, len) == 0 && eddy_utf8_complete(&v);
+}
