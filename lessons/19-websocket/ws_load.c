@@ -9,7 +9,8 @@
  * broadcast: CONNS connections open and sit idle; then, ROUNDS times, the
  * first one sends a message that the server must pass to every connection
  * (the sender included), and the time until the last one has it is taken.
- * With --pid, the server's CPU time (the process and its children, from
+ * With the server's PID (--pid, or found: the process listening on the
+ * URL's port), the server's CPU time (the process and its children, from
  * /proc) is read before and after, giving messages per server CPU-second
  * and CPU per delivered message, and its RSS before and after the
  * connections open, giving memory per idle WebSocket.
@@ -19,11 +20,14 @@
  */
 #include "ws_load.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #define MAX_CONNECTIONS 60000
@@ -47,7 +51,8 @@ static void usage(FILE *to)
             "  -d SECONDS   echo: how long to send (default 5)\n"
             "  -r ROUNDS    broadcast: how many broadcasts (default 5)\n"
             "  --binary     echo binary messages (default text)\n"
-            "  --pid PID    the server's process: read its CPU time and RSS from /proc\n"
+            "  --pid PID    the server's process, to read its CPU time and RSS from /proc\n"
+            "               (default: the process listening on the URL's port, if it can be seen)\n"
             "  --sources N  spread connections over 127.0.0.1 .. 127.0.0.N (default 1)\n"
             "  --settle S   broadcast: idle seconds before measuring RSS (default 1)\n"
             "  --timeout S  give up connecting, or on one broadcast, after S seconds (default 60)\n",
@@ -153,6 +158,56 @@ static long long over_server(int pid, long long (*fn)(int))
 }
 
 static long long rss_of(int pid) { return rss_kib(pid); }
+
+/* listener_pid - the process listening on TCP port (of this machine's
+ * processes that this user may look into), or 0: so that the C10K demo
+ * finds the server it measures without being told its PID. The
+ * listening socket's inode is in /proc/net/tcp; its owner has a
+ * /proc/PID/fd link "socket:[INODE]". */
+static int listener_pid(int port)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[512], want[64];
+    unsigned long inode = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned local_port, state;
+        unsigned long ino;
+        if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*d %*d %lu", &local_port, &state, &ino) == 3 &&
+            (int)local_port == port && state == 0x0a) {
+            inode = ino;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!inode)
+        return 0;
+    snprintf(want, sizeof want, "socket:[%lu]", inode);
+    DIR *procs = opendir("/proc");
+    struct dirent *p;
+    int found = 0;
+    while (!found && procs && (p = readdir(procs))) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9')
+            continue;
+        char dir[300], link[PATH_MAX], target[128];
+        snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
+        DIR *fds = opendir(dir);
+        struct dirent *fd;
+        while (!found && fds && (fd = readdir(fds))) {
+            snprintf(link, sizeof link, "%s/%s", dir, fd->d_name);
+            ssize_t n = readlink(link, target, sizeof target - 1);
+            if (n > 0) {
+                target[n] = '\0';
+                found = strcmp(target, want) == 0 ? atoi(p->d_name) : 0;
+            }
+        }
+        if (fds)
+            closedir(fds);
+    }
+    if (procs)
+        closedir(procs);
+    return found;
+}
 
 static double server_cpu_seconds(int pid)
 {
@@ -374,6 +429,8 @@ int main(int argc, char **argv)
         return 1;
     struct load load;
     int status = load_init(&load, o.url, o.connections, o.sources);
+    if (status == 0 && o.pid == 0 && (o.pid = listener_pid(ntohs(load.server.sin_port))) != 0)
+        printf("server: pid=%d (the process listening on port %d)\n", o.pid, ntohs(load.server.sin_port));
     if (status == 0)
         status = strcmp(o.mode, "echo") == 0 ? run_echo(&load, &o) : run_broadcast(&load, &o);
     if (status != 0)
