@@ -59,9 +59,9 @@ if pkg-config --exists libwebsockets; then
 else
     echo "skipping lws: libwebsockets-dev is not installed (scripts/deps.sh bench)"
 fi
-export NODE_PATH=$PWD/node_modules
+export NODE_PATH=$PWD/tests/fixtures/ws_node/node_modules
 if command -v node >/dev/null && node -e 'require("ws")' 2>/dev/null; then ALL+=(node)
-else echo "skipping node: no node, or no ws in node_modules/ (scripts/deps.sh npm)"; fi
+else echo "skipping node: no node, or no ws in tests/fixtures/ws_node/node_modules (scripts/deps.sh installs it)"; fi
 if "$PY" -c 'import websockets' 2>/dev/null; then ALL+=(python)
 else echo "skipping python: python3-websockets is not installed"; fi
 if "$PY" -c 'import tornado' 2>/dev/null; then ALL+=(tornado)

@@ -39,6 +39,7 @@ libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline drawing
 graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
+libwebsockets-dev    bench  libwebsockets, the C reference server in bench/19-websocket.sh
 libcurl4-openssl-dev bench  libcurl's multi interface, the C client the HTTP client is compared with
 python3-pycurl       bench  Tornado's curl_httpclient, in the client benchmark
 python3-aiomysql     bench  Tornado's MariaDB twin in bench/16-db.sh

@@ -4,9 +4,9 @@
 // message back as it came (text or binary); /broadcast sends each message
 // to every connection open on /broadcast, the sender included. No
 // compression (ws offers none by default). One process on 127.0.0.1; `ws`
-// comes from the project's package.json (scripts/deps.sh installs it):
+// comes from tests/fixtures/ws_node/package.json (scripts/deps.sh installs it):
 //
-//     NODE_PATH=node_modules node bench/ref/ws_node.js --port 8000
+//     NODE_PATH=tests/fixtures/ws_node/node_modules node bench/ref/ws_node.js --port 8000
 'use strict';
 const http = require('http');
 const { WebSocketServer } = require('ws');
