@@ -17,14 +17,17 @@
  *
  *     eddy_ws_parser p;
  *     eddy_ws_parser_init(&p, EDDY_WS_SERVER, 0);
- *     while (len) {
+ *     for (;;) {                            until it asks for more bytes
  *         eddy_ws_event ev;
  *         ssize_t n = eddy_ws_parse(&p, data, len, &ev);
  *         if (n < 0) ... close with p.close_code, p.error
  *         data += n, len -= n;
+ *         if (ev.kind == EDDY_WS_EV_NONE) break;
  *         if (ev.kind == EDDY_WS_EV_HEADER) ... ev.frame
  *         if (ev.kind == EDDY_WS_EV_DATA) ... ev.data, ev.len; ev.frame_end
  *     }
+ *
+ * (Keep calling when len reaches 0: an empty frame's end is an event.)
  */
 #ifndef EDDY_WEBSOCKET_FRAME_H
 #define EDDY_WEBSOCKET_FRAME_H

@@ -14,6 +14,7 @@
 #include <eddy/async/future.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
+#include <eddy/web/websocket.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -72,6 +73,7 @@ static int serve(eddy_app *app, const eddy_server_option_values *v)
     int rc = eddy_server_run(s);
     if (rc < 0)
         eddy_error("%s", eddy_server_error(s));
+    eddy_ws_close_all(); /* WebSockets are no longer the server's: they go now (1001) */
     eddy_server_free(s);
     return rc < 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <eddy/async/future.h>
+#include <eddy/web/websocket.h>
 
 #include <criterion/criterion.h>
 
@@ -49,6 +50,7 @@ static void *serve(void *arg)
     struct event *ctl = event_new(eddy_loop_base(), t->ctl[0], EV_READ | EV_PERSIST, on_ctl, s);
     event_add(ctl, NULL);
     eddy_server_run(s);
+    eddy_ws_close_all(); /* taken-over connections are no longer the server's */
     t->connections_left = eddy_server_connections(s);
     event_free(ctl);
     eddy_server_free(s);
