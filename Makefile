@@ -26,7 +26,7 @@ CFLAGS_ALL   = $(CFLAGS_STD) $(CFLAGS_WARN) $(OPTFLAGS) $(SANFLAGS) $(CFLAGS) \
                -I$(BUILD)/include $(EDDY_PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 
-PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl sqlite3 libmariadb
+PKGS_LIB       := libevent zlib jansson libcrypto libevent_openssl libssl sqlite3 libmariadb hiredis
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 EDDY_PKG_LIBS  := $(if $(PKGS_LIB),$(shell pkg-config --libs $(PKGS_LIB)))
 # MariaDB Connector/C keeps its headers in a folder of their own.
@@ -37,7 +37,7 @@ EDDY_LIBS       = $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS) -lpthread
 .PHONY: all help lib lessons tests exercise-tests run test test-run san valgrind fuzz \
         bench lesson run-lesson check-exercises check-solutions progress hint install \
         uninstall check-install clean format deps quotes check-aarch64 lesson-check fixtures \
-        pageserver diagrams plots db-up db-down
+        pageserver diagrams plots db-up db-down redis-up redis-down
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fixtures' .o files), so a second make builds nothing.
 .SECONDARY:
@@ -222,6 +222,7 @@ help:
 	@echo "make hint EX=06   a hint for exercise 06, one step more each time (LEVEL=N: step N)"
 	@echo "make pageserver   the local slow web server Part I fetches from (ARGS='--delay 100ms')"
 	@echo "make db-up        a private MariaDB for lessons 16-17's --db; make db-down stops it"
+	@echo "make redis-up     a private Redis for pub/sub and the kv store; make redis-down stops it"
 	@echo "make check-exercises | check-solutions"
 	@echo "make check-aarch64  the aarch64 coroutine switch, under qemu"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
@@ -274,6 +275,19 @@ db-up: deps
 db-down:
 	@scripts/mariadb.sh stop $(BUILD)/mariadb
 	@echo "MariaDB stopped (its data stays in $(BUILD)/mariadb until make clean)"
+
+# ---------------------------------------------------------------- Redis to try
+# A private redis-server on 127.0.0.1 and a free port, its files in
+# $(BUILD)/redis, keeping nothing on disk: what the Redis tests start for
+# themselves, for a student to try pub/sub and the kv store on.
+redis-up: deps
+	@scripts/redis.sh start $(BUILD)/redis >/dev/null
+	@echo "Redis is up: $$(scripts/redis.sh url $(BUILD)/redis)"; \
+	    echo "look inside: scripts/redis.sh cli $(BUILD)/redis KEYS '*'"
+
+redis-down:
+	@scripts/redis.sh stop $(BUILD)/redis
+	@echo "Redis stopped"
 
 # ---------------------------------------------------------------- fuzz
 # Each tests/fuzz/<name>.c is a libFuzzer target; tests/fuzz/<name>.srcs

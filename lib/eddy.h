@@ -31,6 +31,10 @@
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>
+#include <eddy/data/redis.h>
+#include <eddy/data/pubsub.h>
+#include <eddy/data/kv.h>
+#include <eddy/data/ratelimit.h>
 #include <eddy/web/app_db.h>
 
 #endif

@@ -25,6 +25,8 @@ libssl-dev           core   TLS, SHA-1/HMAC, scrypt, secure random
 libsqlite3-dev       core   the embedded default database
 libmariadb-dev       core   MariaDB Connector/C: the server database's non-blocking client
 mariadb-server       core   the private mariadbd the database tests start (scripts/mariadb.sh)
+libhiredis-dev       core   Redis's C client and its libevent adapter: pub/sub across processes, the kv store
+redis-server         core   the private redis-server the Redis tests start (scripts/redis.sh), and redis-cli
 libjansson-dev       core   JSON bodies, template contexts
 python3              core   scripts: the course quote check
 openssl              core   the client's TLS tests make a throwaway CA with it
