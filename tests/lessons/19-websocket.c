@@ -7,14 +7,18 @@
  * binary (and compressed when deflate is offered), two members chatting
  * with who-is-online following them, the history a late member gets,
  * the pushed ticks, a nick refused before the upgrade, and ws-load's C10K
- * demo on a small scale. Two servers sharing one room through a private
- * Redis are in 19-websocket-redis.c.
+ * demo on a small scale, and two headless Chromium pages chatting through
+ * the real page (tests/fixtures/chat_browser; skipped, saying why, where
+ * Node, playwright-core or Chromium is missing). Two servers sharing one
+ * room through a private Redis are in 19-websocket-redis.c.
  */
 #include "harness.h"
 #include "ws_checks.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,5 +186,29 @@ Test(lesson19, ws_load_broadcasts_to_every_idle_connection)
     st = th_run(echo, 30000, &out);
     cr_assert_eq(st, 0, "ws-load failed:\n%s", out);
     cr_assert_not_null(strstr(out, "echo: connections=10 size=1000 type=text messages="), "%s", out);
+    free(out);
+}
+
+Test(lesson19, two_browser_pages_chat)
+{
+    struct stat st;
+    const char *driver = TEST_SOURCE_DIR "/tests/fixtures/chat_browser/node_modules/playwright-core/package.json";
+    const char *chromium = getenv("CHROMIUM") ? getenv("CHROMIUM") : "/usr/bin/chromium";
+    if (system("command -v node >/dev/null 2>&1") != 0)
+        cr_skip_test("no node on PATH (Debian's nodejs package)");
+    if (stat(driver, &st) != 0)
+        cr_skip_test("playwright-core is not installed in tests/fixtures/chat_browser (scripts/deps.sh does it)");
+    if (stat(chromium, &st) != 0)
+        cr_skip_test("no Chromium at %s (Debian's chromium package)", chromium);
+    start_chat("200");
+    char url[64], *out = NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", server.port);
+    setenv("NODE_PATH", TEST_SOURCE_DIR "/tests/fixtures/chat_browser/node_modules", 1);
+    char *argv[] = {"/usr/bin/env", "node", TEST_SOURCE_DIR "/tests/fixtures/chat_browser/chat.js", url, NULL};
+    int st_ = th_run(argv, 50000, &out);
+    if (WIFEXITED(st_) && WEXITSTATUS(st_) == 77)
+        cr_skip_test("%s", out);
+    cr_assert(WIFEXITED(st_) && WEXITSTATUS(st_) == 0, "the browser chat failed:\n%s", out);
+    cr_assert_not_null(strstr(out, "message: bob read ann's line, as text"), "%s", out);
     free(out);
 }
