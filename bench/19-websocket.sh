@@ -190,7 +190,7 @@ set logscale y
 set key top right
 set title "echo, c100: messages per server CPU-second (higher is better)"
 plot "$tmp/echo.dat" using 2:xtic(1) title "32 B text", "" using 3 title "16 KiB binary"
-set title "broadcast: server CPU per delivered message, us (lower is better)"
+set title "broadcast: server CPU per delivery, us (lower is better)"
 plot "$tmp/bcast.dat" using 2:xtic(1) title "1,000 clients", "" using 3 title "10,000 clients"
 unset multiplot
 EOF
