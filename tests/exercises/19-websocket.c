@@ -51,7 +51,7 @@ Test(history, goes_round_many_times)
 {
     history h;
     cr_assert_eq(history_init(&h, 4), 0);
-    char text[16];
+    char text[32];
     for (int i = 1; i <= 103; i++) {
         snprintf(text, sizeof text, "line %d", i);
         add(&h, text);
