@@ -15,11 +15,16 @@
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
 #include <eddy/base/url.h>
+#include <eddy/base/utf8.h>
 #include <eddy/async/coro.h>
 #include <eddy/async/future.h>
 #include <eddy/web/handler.h>
 #include <eddy/http/client.h>
 #include <eddy/http/http_parser.h>
+#include <eddy/http/websocket_client.h>
+#include <eddy/http/websocket_deflate.h>
+#include <eddy/http/websocket_frame.h>
+#include <eddy/http/websocket_message.h>
 #include <eddy/base/log.h>
 #include <eddy/http/server.h>
 #include <eddy/web/options.h>
@@ -28,6 +33,7 @@
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
 #include <eddy/web/xsrf.h>
+#include <eddy/web/websocket.h>
 #include <eddy/web/app_run.h>
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>

@@ -13,7 +13,10 @@
 
 #include <string.h>
 
-void eddy_utf8_init(eddy_utf8 *v) { memset(v, 0, sizeof *v); }
+void eddy_utf8_init(eddy_utf8 *v)
+{
+    memset(v, 0, sizeof *v);
+}
 
 /* start - the rules for a lead byte b: how many continuation bytes follow
  * and the range of the first; -1 if b cannot start a character. */
@@ -78,7 +81,10 @@ bad:
     return -1;
 }
 
-int eddy_utf8_complete(const eddy_utf8 *v) { return !v->invalid && v->need == 0; }
+int eddy_utf8_complete(const eddy_utf8 *v)
+{
+    return !v->invalid && v->need == 0;
+}
 
 int eddy_utf8_valid(const void *data, size_t len)
 {

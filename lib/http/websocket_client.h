@@ -33,15 +33,15 @@
 typedef struct eddy_ws_client eddy_ws_client;
 
 typedef struct eddy_ws_client_options {
-    const char *subprotocols;   /* offered, comma-separated ("chat, superchat"), or NULL */
-    const char *origin;         /* an Origin header, or NULL */
-    const char *headers;        /* more request headers, "Name: value\r\n" lines, or NULL */
-    int compression;            /* offer permessage-deflate */
+    const char *subprotocols; /* offered, comma-separated ("chat, superchat"), or NULL */
+    const char *origin;       /* an Origin header, or NULL */
+    const char *headers;      /* more request headers, "Name: value\r\n" lines, or NULL */
+    int compression;          /* offer permessage-deflate */
     eddy_ws_deflate_config deflate;
-    size_t max_message_bytes;   /* default 10 MiB (1009 beyond) */
-    long connect_timeout_ms;    /* connect, TLS and handshake; default 20 s */
-    const char *ca_file;        /* wss: trust these CAs instead of the system's */
-    int insecure;               /* wss: do not check the certificate (tests only) */
+    size_t max_message_bytes; /* default 10 MiB (1009 beyond) */
+    long connect_timeout_ms;  /* connect, TLS and handshake; default 20 s */
+    const char *ca_file;      /* wss: trust these CAs instead of the system's */
+    int insecure;             /* wss: do not check the certificate (tests only) */
 } eddy_ws_client_options;
 
 /* eddy_ws_client_new - a client for url (ws:// or wss://); options may be
@@ -60,8 +60,8 @@ int eddy_ws_client_send(eddy_ws_client *c, const void *data, size_t len, int bin
 
 /* eddy_ws_client_send_frame - one raw frame, for tests of a server's
  * checks: fin, rsv1 and opcode as given, masked unless masked is 0. */
-int eddy_ws_client_send_frame(eddy_ws_client *c, int fin, int rsv1, int opcode,
-                              const void *data, size_t len, int masked);
+int eddy_ws_client_send_frame(eddy_ws_client *c, int fin, int rsv1, int opcode, const void *data,
+                              size_t len, int masked);
 
 /* eddy_ws_client_ping - send a ping; its pong comes out of receive. */
 int eddy_ws_client_ping(eddy_ws_client *c, const void *data, size_t len);

@@ -205,8 +205,9 @@ int eddy_ws_deflate_negotiate(const char *offers, const eddy_ws_deflate_config *
 size_t eddy_ws_deflate_offer(const eddy_ws_deflate_config *cfg, char *out, size_t cap)
 {
     eddy_ws_deflate_config c = config_or_defaults(cfg);
-    int n = snprintf(out, cap, "permessage-deflate; client_max_window_bits%s",
-                     c.context_takeover ? "" : "; server_no_context_takeover; client_no_context_takeover");
+    int n = snprintf(
+        out, cap, "permessage-deflate; client_max_window_bits%s",
+        c.context_takeover ? "" : "; server_no_context_takeover; client_no_context_takeover");
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
@@ -292,7 +293,10 @@ static void shared_free(void *arg)
     free(s);
 }
 
-static void shared_key_init(void) { pthread_key_create(&shared_key, shared_free); }
+static void shared_key_init(void)
+{
+    pthread_key_create(&shared_key, shared_free);
+}
 
 static shared_streams *shared(void)
 {
@@ -336,8 +340,10 @@ eddy_ws_deflate *eddy_ws_deflate_new(const eddy_ws_deflate_params *params, enum 
     if (d->out_bits < 9 || d->out_bits > 15)
         d->out_bits = d->out_bits == 8 ? 9 : 15;
     d->level = level >= 1 && level <= 9 ? level : 6;
-    d->out_keep = !(server ? params->server_no_context_takeover : params->client_no_context_takeover);
-    d->in_keep = !(server ? params->client_no_context_takeover : params->server_no_context_takeover);
+    d->out_keep =
+        !(server ? params->server_no_context_takeover : params->client_no_context_takeover);
+    d->in_keep =
+        !(server ? params->client_no_context_takeover : params->server_no_context_takeover);
     return d;
 }
 
@@ -350,9 +356,15 @@ void eddy_ws_deflate_free(eddy_ws_deflate *d)
     free(d);
 }
 
-int eddy_ws_deflate_stateless(const eddy_ws_deflate *d) { return d->out_keep ? 0 : d->out_bits; }
+int eddy_ws_deflate_stateless(const eddy_ws_deflate *d)
+{
+    return d->out_keep ? 0 : d->out_bits;
+}
 
-void eddy_ws_deflate_idle(eddy_ws_deflate *d) { (void)d; /* stateless streams are shared */ }
+void eddy_ws_deflate_idle(eddy_ws_deflate *d)
+{
+    (void)d; /* stateless streams are shared */
+}
 
 int eddy_ws_deflate_compress(eddy_ws_deflate *d, const void *data, size_t len, eddy_buf *out)
 {

@@ -91,16 +91,16 @@ typedef struct eddy_ws_event {
 } eddy_ws_event;
 
 typedef struct eddy_ws_parser {
-    uint8_t role;         /* enum eddy_ws_role */
-    uint8_t allow_rsv1;   /* permessage-deflate negotiated */
-    uint8_t in_message;   /* inside a fragmented data message */
-    uint8_t in_payload;   /* between a header and its frame's end */
-    uint8_t header_len;   /* bytes of a header kept in header[] */
+    uint8_t role;       /* enum eddy_ws_role */
+    uint8_t allow_rsv1; /* permessage-deflate negotiated */
+    uint8_t in_message; /* inside a fragmented data message */
+    uint8_t in_payload; /* between a header and its frame's end */
+    uint8_t header_len; /* bytes of a header kept in header[] */
     uint8_t header[EDDY_WS_MAX_HEADER];
     eddy_ws_frame frame;
-    uint64_t offset;      /* payload bytes of the frame already handed out */
-    int close_code;       /* after -1: the code to close with */
-    const char *error;    /* after -1: why */
+    uint64_t offset;   /* payload bytes of the frame already handed out */
+    int close_code;    /* after -1: the code to close with */
+    const char *error; /* after -1: why */
 } eddy_ws_parser;
 
 /* eddy_ws_parser_init - a parser for role; allow_rsv1 when

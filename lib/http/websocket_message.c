@@ -40,8 +40,8 @@ static int control_done(eddy_ws_reader *r, int opcode, eddy_ws_message *m)
     if (opcode == EDDY_WS_CLOSE) {
         const char *reason;
         size_t reason_len;
-        int bad = eddy_ws_parse_close(r->control, r->control_len, &m->close_code, &reason,
-                                      &reason_len);
+        int bad =
+            eddy_ws_parse_close(r->control, r->control_len, &m->close_code, &reason, &reason_len);
         if (bad)
             return bad;
         m->reason = reason; /* control[] ends with a NUL */
@@ -121,8 +121,9 @@ ssize_t eddy_ws_reader_feed(eddy_ws_reader *r, uint8_t *data, size_t len, eddy_w
                 continue;
             int bad = control_done(r, ev.frame.opcode, m);
             if (bad)
-                return fail(r, bad, bad == EDDY_WS_INVALID_DATA ? "close reason is not UTF-8"
-                                                                : "bad close frame");
+                return fail(r, bad,
+                            bad == EDDY_WS_INVALID_DATA ? "close reason is not UTF-8"
+                                                        : "bad close frame");
             *got = 1;
             return (ssize_t)used;
         }

@@ -26,26 +26,26 @@
 /* A message or control frame. data is valid until the reader is fed
  * again; for a text message it is followed by a NUL (not counted). */
 typedef struct eddy_ws_message {
-    int opcode;           /* EDDY_WS_TEXT, _BINARY, _PING, _PONG or _CLOSE */
+    int opcode; /* EDDY_WS_TEXT, _BINARY, _PING, _PONG or _CLOSE */
     const char *data;
     size_t len;
-    int close_code;       /* EDDY_WS_CLOSE: the peer's code (1005 if none) */
-    const char *reason;   /* EDDY_WS_CLOSE: its reason, NUL-terminated */
+    int close_code;     /* EDDY_WS_CLOSE: the peer's code (1005 if none) */
+    const char *reason; /* EDDY_WS_CLOSE: its reason, NUL-terminated */
 } eddy_ws_message;
 
 typedef struct eddy_ws_reader {
     eddy_ws_parser parser;
     eddy_ws_deflate *deflate; /* not owned; NULL: no compression */
     size_t max_message;
-    eddy_buf message;         /* the data message being joined */
-    eddy_buf inflated;        /* its decompressed form, once whole */
+    eddy_buf message;  /* the data message being joined */
+    eddy_buf inflated; /* its decompressed form, once whole */
     eddy_utf8 utf8;
-    uint8_t opcode;           /* of the data message being joined */
+    uint8_t opcode; /* of the data message being joined */
     uint8_t compressed;
     uint8_t control_len;
     uint8_t control[EDDY_WS_MAX_CONTROL + 1];
-    int close_code;           /* after -1: the code to close with */
-    const char *error;        /* after -1: why */
+    int close_code;    /* after -1: the code to close with */
+    const char *error; /* after -1: why */
 } eddy_ws_reader;
 
 /* eddy_ws_reader_init - a reader for role; deflate (may be NULL) stays

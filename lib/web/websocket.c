@@ -175,25 +175,36 @@ static void upgrade(eddy_req *r)
     const struct ws_route *rt = (const struct ws_route *)(const void *)eddy_req_handler(r);
     const eddy_ws_handler *h = &rt->h;
     const char *up = joined(r, "Upgrade"), *conn = joined(r, "Connection");
-    if (!has_token(up, "websocket") || !has_token(conn, "upgrade"))
-        { refuse(r, 400, "Can \"Upgrade\" only to \"WebSocket\"."); return; }
-    if (eddy_request_head(r)->version_minor < 1)
-        { refuse(r, 400, "WebSocket needs HTTP/1.1"); return; }
+    if (!has_token(up, "websocket") || !has_token(conn, "upgrade")) {
+        refuse(r, 400, "Can \"Upgrade\" only to \"WebSocket\".");
+        return;
+    }
+    if (eddy_request_head(r)->version_minor < 1) {
+        refuse(r, 400, "WebSocket needs HTTP/1.1");
+        return;
+    }
     const char *version = eddy_header(r, "Sec-WebSocket-Version");
     if (!version || strcmp(version, "13") != 0) {
         eddy_response_set_header(r, "Sec-WebSocket-Version", "13");
-        { refuse(r, 426, "unsupported WebSocket version"); return; }
+        refuse(r, 426, "unsupported WebSocket version");
+        return;
     }
     const char *key = eddy_header(r, "Sec-WebSocket-Key");
-    if (!key || strlen(key) != 24 || key[22] != '=' || key[23] != '=')
-        { refuse(r, 400, "missing or malformed Sec-WebSocket-Key"); return; }
+    if (!key || strlen(key) != 24 || key[22] != '=' || key[23] != '=') {
+        refuse(r, 400, "missing or malformed Sec-WebSocket-Key");
+        return;
+    }
     const char *origin = eddy_header(r, "Origin");
-    if (origin && !(h->check_origin ? h->check_origin(r, origin) : same_origin(r, origin)))
-        { refuse(r, 403, "cross-origin WebSocket refused"); return; }
+    if (origin && !(h->check_origin ? h->check_origin(r, origin) : same_origin(r, origin))) {
+        refuse(r, 403, "cross-origin WebSocket refused");
+        return;
+    }
 
     eddy_ws *ws = calloc(1, sizeof *ws);
-    if (!ws)
-        { refuse(r, 503, "out of memory"); return; }
+    if (!ws) {
+        refuse(r, 503, "out of memory");
+        return;
+    }
     ws->fd = -1;
     ws->route = rt;
     const char *proto = choose_subprotocol(r, h);
@@ -204,12 +215,14 @@ static void upgrade(eddy_req *r)
                                            &h->options.deflate, &params, ext, sizeof ext);
         if (rc < 0) {
             free(ws);
-            { refuse(r, 400, "malformed Sec-WebSocket-Extensions"); return; }
+            refuse(r, 400, "malformed Sec-WebSocket-Extensions");
+            return;
         }
-        if (rc > 0 &&
-            !(ws->deflate = eddy_ws_deflate_new(&params, EDDY_WS_SERVER, h->options.deflate.level))) {
+        if (rc > 0 && !(ws->deflate = eddy_ws_deflate_new(&params, EDDY_WS_SERVER,
+                                                          h->options.deflate.level))) {
             free(ws);
-            { refuse(r, 503, "out of memory"); return; }
+            refuse(r, 503, "out of memory");
+            return;
         }
         if (rc == 0)
             ext[0] = '\0';
@@ -217,7 +230,8 @@ static void upgrade(eddy_req *r)
     if (proto && !(ws->subprotocol = strdup(proto))) {
         eddy_ws_deflate_free(ws->deflate);
         free(ws);
-        { refuse(r, 503, "out of memory"); return; }
+        refuse(r, 503, "out of memory");
+        return;
     }
     eddy_ws_reader_init(&ws->reader, EDDY_WS_SERVER, ws->deflate, h->options.max_message_bytes);
 
@@ -260,7 +274,10 @@ int eddy_ws_send(eddy_ws *ws, const void *data, size_t len, int binary)
     return ws_write_frame(ws, hdr, hn, data, len, 0);
 }
 
-int eddy_ws_send_text(eddy_ws *ws, const char *text) { return eddy_ws_send(ws, text, strlen(text), 0); }
+int eddy_ws_send_text(eddy_ws *ws, const char *text)
+{
+    return eddy_ws_send(ws, text, strlen(text), 0);
+}
 
 int eddy_ws_ping(eddy_ws *ws, const void *data, size_t len)
 {
@@ -318,14 +335,38 @@ int eddy_ws_read(eddy_ws *ws, eddy_ws_message *m, long timeout_ms)
     }
 }
 
-void eddy_ws_set_data(eddy_ws *ws, void *data) { ws->data = data; }
-void *eddy_ws_data(const eddy_ws *ws) { return ws->data; }
-void *eddy_ws_handler_arg(const eddy_ws *ws) { return ws->route->h.arg; }
-const char *eddy_ws_subprotocol(const eddy_ws *ws) { return ws->subprotocol; }
-int eddy_ws_compressed(const eddy_ws *ws) { return ws->deflate != NULL; }
-int eddy_ws_close_code(const eddy_ws *ws) { return ws->close_code; }
-size_t eddy_ws_queued_bytes(const eddy_ws *ws) { return ws->out ? ws->out->len : 0; }
-int eddy_ws_open_count(void) { return ws_count(); }
+void eddy_ws_set_data(eddy_ws *ws, void *data)
+{
+    ws->data = data;
+}
+void *eddy_ws_data(const eddy_ws *ws)
+{
+    return ws->data;
+}
+void *eddy_ws_handler_arg(const eddy_ws *ws)
+{
+    return ws->route->h.arg;
+}
+const char *eddy_ws_subprotocol(const eddy_ws *ws)
+{
+    return ws->subprotocol;
+}
+int eddy_ws_compressed(const eddy_ws *ws)
+{
+    return ws->deflate != NULL;
+}
+int eddy_ws_close_code(const eddy_ws *ws)
+{
+    return ws->close_code;
+}
+size_t eddy_ws_queued_bytes(const eddy_ws *ws)
+{
+    return ws->out ? ws->out->len : 0;
+}
+int eddy_ws_open_count(void)
+{
+    return ws_count();
+}
 
 const char *eddy_ws_remote_ip(const eddy_ws *ws)
 {
@@ -396,6 +437,13 @@ void eddy_ws_close_all(void)
         }
         if (!ws->close_code)
             ws->close_code = EDDY_WS_GOING_AWAY;
+        if (ws->task)
+            eddy_task_cancel(ws->task); /* its wait returns ECANCELED: it unwinds */
         ws_finish(ws);
     }
+    /* Let cancelled run tasks return (they are resumed from the loop), so
+     * nothing is left suspended when the loop is freed. Bounded: a task
+     * that ignores ECANCELED and waits again is abandoned. */
+    for (int i = 0; i < 100 && ws_task_count() > 0; i++)
+        event_base_loop(eddy_loop_base(), EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }

@@ -32,15 +32,28 @@ enum { READ_CHUNK = 16384, READS_PER_EVENT = 16 };
 static _Thread_local uint8_t scratch[READ_CHUNK];
 static _Thread_local eddy_ws *open_list;
 static _Thread_local int open_count;
+static _Thread_local int task_count; /* run tasks not yet returned */
 
 static void ws_event(evutil_socket_t fd, short what, void *arg);
 static void feed(eddy_ws *ws, uint8_t *data, size_t len);
 static void settle(eddy_ws *ws);
 static void arm(eddy_ws *ws);
+static void run_entry(void *arg);
 static void run_done(void *arg);
 
-eddy_ws *ws_first(void) { return open_list; }
-int ws_count(void) { return open_count; }
+eddy_ws *ws_first(void)
+{
+    return open_list;
+}
+int ws_count(void)
+{
+    return open_count;
+}
+
+int ws_task_count(void)
+{
+    return task_count;
+}
 
 /* ------------------------------------------------------------ taking over */
 
@@ -79,9 +92,11 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
         ws->out = q;
     }
     if (ws->route->h.run) {
-        ws->task = eddy_task_spawn((eddy_task_fn)(void (*)(void))ws->route->h.run, ws);
-        if (ws->task)
+        ws->task = eddy_task_spawn(run_entry, ws);
+        if (ws->task) {
+            task_count++;
             eddy_task_on_done(ws->task, run_done, ws);
+        }
         else
             ws_send_close(ws, EDDY_WS_INTERNAL_ERROR, "out of memory", WS_FAILING);
     }
@@ -147,8 +162,7 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
         /* A reader this slow: the policy decides, memory stays bounded. */
         if (o->slow_reader == EDDY_WS_DROP_NEW)
             return EAGAIN;
-        eddy_warn("websocket: closing a client too slow to read (%zu bytes waiting)",
-                  ws->out->len);
+        eddy_warn("websocket: closing a client too slow to read (%zu bytes waiting)", ws->out->len);
         ws->close_code = EDDY_WS_ABNORMAL;
         ws_doom(ws);
         return EPIPE;
@@ -250,14 +264,26 @@ void ws_finish(eddy_ws *ws)
         free_ws(ws);
 }
 
+static void run_entry(void *arg)
+{
+    eddy_ws *ws = arg;
+    ws->route->h.run(ws);
+}
+
+/* run_done - the run task has returned (from the loop): close what it
+ * left open, or end what was only waiting for it. */
 static void run_done(void *arg)
 {
     eddy_ws *ws = arg;
     ws->task = NULL;
-    if (ws->finished)
+    task_count--;
+    if (ws->finished) {
         free_ws(ws);
-    else if (ws->state == WS_OPEN)
+        return;
+    }
+    if (ws->state == WS_OPEN)
         ws_send_close(ws, EDDY_WS_NORMAL, "", WS_CLOSING);
+    settle(ws);
 }
 
 /* ------------------------------------------------------------ reading */
@@ -318,8 +344,8 @@ static void handle(eddy_ws *ws, const eddy_ws_message *m)
         free(ws->close_reason);
         ws->close_reason = strdup(m->reason ? m->reason : "");
         if (ws->state == WS_OPEN) /* answer with the same code (none for none) */
-            ws_send_close(ws, m->close_code == EDDY_WS_NO_STATUS ? 0 : m->close_code,
-                          m->reason, WS_CLOSED);
+            ws_send_close(ws, m->close_code == EDDY_WS_NO_STATUS ? 0 : m->close_code, m->reason,
+                          WS_CLOSED);
         else
             ws->state = WS_CLOSED;
         wake(ws);

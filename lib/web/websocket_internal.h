@@ -40,24 +40,24 @@ struct ws_inbox {
 
 struct eddy_ws {
     struct event ev;
-    int fd;                    /* -1 until the server hands the socket over */
-    uint8_t state;             /* enum ws_state */
-    unsigned doomed : 1;       /* end at the next event (a slow reader, a dead peer) */
-    unsigned finished : 1;     /* closed and told; freed once its task is done */
-    unsigned ping_out : 1;     /* a ping of ours awaits its pong */
-    unsigned shut : 1;         /* our side is shut (WS_FAILING): draining the peer's */
-    unsigned read_paused : 1;  /* a run task has messages it has not read */
-    unsigned close_told : 1;   /* on_close has run */
-    short interest;            /* EV_READ, or EV_READ|EV_WRITE while output waits */
-    int close_code;            /* the peer's, once known */
-    char *close_reason;        /* the peer's (malloc), or NULL */
+    int fd;                   /* -1 until the server hands the socket over */
+    uint8_t state;            /* enum ws_state */
+    unsigned doomed : 1;      /* end at the next event (a slow reader, a dead peer) */
+    unsigned finished : 1;    /* closed and told; freed once its task is done */
+    unsigned ping_out : 1;    /* a ping of ours awaits its pong */
+    unsigned shut : 1;        /* our side is shut (WS_FAILING): draining the peer's */
+    unsigned read_paused : 1; /* a run task has messages it has not read */
+    unsigned close_told : 1;  /* on_close has run */
+    short interest;           /* EV_READ, or EV_READ|EV_WRITE while output waits */
+    int close_code;           /* the peer's, once known */
+    char *close_reason;       /* the peer's (malloc), or NULL */
     const struct ws_route *route;
     eddy_ws_reader reader;
-    eddy_ws_deflate *deflate;  /* NULL: no compression */
-    eddy_buf *out;             /* what the socket has not taken yet; NULL when empty */
-    char *subprotocol;         /* malloc, or NULL */
+    eddy_ws_deflate *deflate; /* NULL: no compression */
+    eddy_buf *out;            /* what the socket has not taken yet; NULL when empty */
+    char *subprotocol;        /* malloc, or NULL */
     void *data;
-    eddy_ws *prev, *next;      /* this thread's open WebSockets */
+    eddy_ws *prev, *next; /* this thread's open WebSockets */
     /* only for a run task */
     eddy_task *task;
     eddy_future *waiter;
@@ -90,8 +90,10 @@ void ws_finish(eddy_ws *ws);
 /* ws_resume - a run task has read all that was queued: read the socket again. */
 void ws_resume(eddy_ws *ws);
 
-/* ws_first / ws_count - this thread's open WebSockets. */
+/* ws_first / ws_count - this thread's open WebSockets; ws_task_count -
+ * its run tasks that have not returned yet. */
 eddy_ws *ws_first(void);
 int ws_count(void);
+int ws_task_count(void);
 
 #endif

@@ -33,6 +33,14 @@ static void echo_message(eddy_ws *ws, const char *data, size_t len, int binary)
     eddy_ws_send(ws, data, len, binary);
 }
 
+static void bye_or_echo(eddy_ws *ws, const char *data, size_t len, int binary)
+{
+    if (len == 3 && memcmp(data, "bye", 3) == 0)
+        eddy_ws_close(ws, 4002, "server says bye");
+    else
+        eddy_ws_send(ws, data, len, binary);
+}
+
 static void record_close(eddy_ws *ws, int code, const char *reason)
 {
     (void)ws;
@@ -90,28 +98,35 @@ static void flood(eddy_ws *ws, const char *data, size_t len, int binary)
 }
 
 static eddy_ws_handler echo_h = {.on_message = echo_message, .on_close = record_close};
+static eddy_ws_handler bye_h = {.on_message = bye_or_echo, .on_close = record_close};
 static eddy_ws_handler greet_h = {.on_open = greet, .on_message = echo_message};
-static eddy_ws_handler deflate_h = {.on_message = echo_message,
-                                    .options = {.compression = 1}};
+static eddy_ws_handler deflate_h = {.on_message = echo_message, .options = {.compression = 1}};
+static eddy_ws_handler deflate_ctx_h = {
+    .on_message = echo_message, .options = {.compression = 1, .deflate = {.context_takeover = 1}}};
 static eddy_ws_handler proto_h = {.select_subprotocol = pick_chat, .on_message = echo_message};
 static eddy_ws_handler origin_h = {.check_origin = allow_example, .on_message = echo_message};
-static eddy_ws_handler small_h = {.on_message = echo_message, .on_close = record_close,
-                                  .options = {.max_message_bytes = 1000}};
+static eddy_ws_handler small_h = {
+    .on_message = echo_message, .on_close = record_close, .options = {.max_message_bytes = 1000}};
 static eddy_ws_handler run_h = {.run = run_echo};
 static eddy_ws_handler slow_close_h = {
-    .on_message = flood, .on_close = record_close,
+    .on_message = flood,
+    .on_close = record_close,
     .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_CLOSE_SLOW}};
 static eddy_ws_handler slow_drop_h = {
-    .on_message = flood, .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_DROP_NEW}};
-static eddy_ws_handler ping_h = {.on_message = echo_message, .on_close = record_close,
+    .on_message = flood,
+    .options = {.max_queued_bytes = 64 * 1024, .slow_reader = EDDY_WS_DROP_NEW}};
+static eddy_ws_handler ping_h = {.on_message = echo_message,
+                                 .on_close = record_close,
                                  .options = {.ping_interval_ms = 200, .ping_timeout_ms = 300}};
 
 static void setup(void)
 {
     app = eddy_app_new();
     cr_assert(eddy_ws_route(app, "/echo", &echo_h, NULL) == 0);
+    cr_assert(eddy_ws_route(app, "/bye", &bye_h, NULL) == 0);
     cr_assert(eddy_ws_route(app, "/greet/([a-z]+)", &greet_h, NULL) == 0);
     cr_assert(eddy_ws_route(app, "/deflate", &deflate_h, NULL) == 0);
+    cr_assert(eddy_ws_route(app, "/deflate-ctx", &deflate_ctx_h, NULL) == 0);
     cr_assert(eddy_ws_route(app, "/proto", &proto_h, NULL) == 0);
     cr_assert(eddy_ws_route(app, "/origin", &origin_h, NULL) == 0);
     cr_assert(eddy_ws_route(app, "/small", &small_h, NULL) == 0);
@@ -167,8 +182,13 @@ static char *python(const char *peer, const char *mode, const char *u, const cha
     static char *output;
     free(output);
     output = NULL;
-    char *argv[] = {"/usr/bin/python3", TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
-                    (char *)peer, (char *)mode, (char *)u, (char *)extra, NULL};
+    char *argv[] = {"/usr/bin/python3",
+                    TEST_SOURCE_DIR "/tests/fixtures/ws_peers.py",
+                    (char *)peer,
+                    (char *)mode,
+                    (char *)u,
+                    (char *)extra,
+                    NULL};
     int status = th_run(argv, 20000, &output);
     cr_assert_eq(status, 0, "ws_peers.py %s %s failed:\n%s", peer, mode, output ? output : "");
     return output;
@@ -177,7 +197,8 @@ static char *python(const char *peer, const char *mode, const char *u, const cha
 static int have_node_ws(void)
 {
     return access("/usr/bin/node", X_OK) == 0 &&
-           access(TEST_SOURCE_DIR "/tests/fixtures/ws_node/node_modules/ws/package.json", R_OK) == 0;
+           access(TEST_SOURCE_DIR "/tests/fixtures/ws_node/node_modules/ws/package.json", R_OK) ==
+               0;
 }
 
 static char *node(const char *mode, const char *u)
@@ -309,7 +330,8 @@ Test(websocket_server, the_handshake_answers_101_with_the_accept_key)
 
 Test(websocket_server, requests_that_are_not_handshakes_are_refused)
 {
-    char *resp = serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    char *resp =
+        serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     cr_assert(strncmp(resp, "HTTP/1.1 400 ", 13) == 0, "%s", resp);
     resp = serve_thread_ask(&srv, "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                                   "Connection: Upgrade, close\r\nSec-WebSocket-Version: 8\r\n"
@@ -423,6 +445,26 @@ Test(websocket_server, the_close_handshake_echoes_the_code)
     close(fd);
 }
 
+Test(websocket_server, the_server_starts_a_close_and_waits_for_the_answer)
+{
+    char head[1024];
+    int fd = raw_open("/bye", NULL, head, sizeof head);
+    cr_assert_geq(fd, 0);
+    raw_frame(fd, 1, EDDY_WS_TEXT, "bye", 3, 1);
+    uint8_t buf[200];
+    size_t len;
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_CLOSE);
+    cr_assert_eq(buf[0] << 8 | buf[1], 4002);
+    cr_assert_str_eq((char *)buf + 2, "server says bye");
+    raw_frame(fd, 1, EDDY_WS_TEXT, "late", 4, 1); /* after its close: not answered */
+    uint8_t payload[EDDY_WS_MAX_CONTROL];
+    raw_frame(fd, 1, EDDY_WS_CLOSE, payload, eddy_ws_close_payload(payload, 4002, ""), 1);
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), -1, "nothing more, then the end");
+    close(fd);
+    cr_assert(wait_closes(1));
+    cr_assert_eq(atomic_load(&last_close_code), 4002);
+}
+
 Test(websocket_server, a_message_over_the_limit_closes_with_1009)
 {
     need_python_module("websockets", "python3-websockets");
@@ -452,7 +494,17 @@ Test(websocket_server, python_websockets_negotiates_deflate)
     need_python_module("websockets", "python3-websockets");
     char *out = python("websockets", "deflate", url("/deflate"), NULL);
     cr_assert(strstr(out, "extensions permessage-deflate; server_no_context_takeover; "
-                          "client_no_context_takeover\n"), "%s", out);
+                          "client_no_context_takeover\n"),
+              "%s", out);
+    cr_assert(strstr(out, "echo same 12400\necho same 12400\necho same 12400\n"), "%s", out);
+    out = python("websockets", "deflate-bits", url("/deflate"), NULL);
+    cr_assert(strstr(out, "extensions permessage-deflate; server_no_context_takeover; "
+                          "client_no_context_takeover; server_max_window_bits=10\n"),
+              "%s", out);
+    cr_assert(strstr(out, "echo same 12400\necho same 12400\necho same 12400\n"), "%s", out);
+    /* a server that allows context takeover: the window carries over */
+    out = python("websockets", "deflate", url("/deflate-ctx"), NULL);
+    cr_assert(strstr(out, "extensions permessage-deflate\n"), "%s", out);
     cr_assert(strstr(out, "echo same 12400\necho same 12400\necho same 12400\n"), "%s", out);
     /* without the option the offer is declined */
     out = python("websockets", "deflate", url("/echo"), NULL);
@@ -511,6 +563,7 @@ Test(websocket_server, a_run_task_reads_in_a_loop)
     uint8_t payload[EDDY_WS_MAX_CONTROL];
     raw_frame(fd, 1, EDDY_WS_CLOSE, payload, eddy_ws_close_payload(payload, 1000, ""), 1);
     cr_assert_eq(close_code_after(fd), 1000);
+    cr_assert_eq(th_closed_within(fd, 5000), 1, "the task ended and the server closed");
     close(fd);
 }
 
@@ -576,8 +629,30 @@ Test(websocket_server, node_ws_client_echo_and_deflate)
                 "tests/fixtures/ws_node): skipping the Node peer tests");
     char *out = node("client", url("/deflate"));
     cr_assert(strstr(out, "extensions permessage-deflate; server_no_context_takeover; "
-                          "client_no_context_takeover\n"), "%s", out);
+                          "client_no_context_takeover\n"),
+              "%s", out);
     cr_assert(strstr(out, "text hello from node\n"), "%s", out);
     cr_assert(strstr(out, "big same\n"), "%s", out);
     cr_assert(strstr(out, "closed 1000\n"), "%s", out);
+}
+
+/* ------------------------------------------------------------ stopping */
+
+Test(websocket_server, stopping_the_server_tells_every_websocket_going_away)
+{
+    char head[1024];
+    int a = raw_open("/echo", NULL, head, sizeof head);
+    int b = raw_open("/run", NULL, head, sizeof head); /* a task waits in eddy_ws_read */
+    cr_assert(a >= 0 && b >= 0);
+    raw_frame(b, 1, EDDY_WS_TEXT, "x", 1, 1);
+    uint8_t buf[64];
+    size_t len;
+    cr_assert_eq(raw_read(b, buf, sizeof buf, &len), EDDY_WS_TEXT);
+    serve_thread_stop(&srv);
+    cr_assert_eq(close_code_after(a), 1001);
+    cr_assert_eq(close_code_after(b), 1001);
+    cr_assert(wait_closes(1));
+    cr_assert_eq(atomic_load(&last_close_code), 1001, "on_close ran with 1001");
+    close(a);
+    close(b);
 }
