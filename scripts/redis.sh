@@ -61,8 +61,8 @@ start() {
     if ! alive; then
         kill "$pid" 2>/dev/null || true
         rm -f "$dir/pid"
-        echo "redis.sh: redis-server did not start; the end of $dir/redis.log:" >&2
-        tail -5 "$dir/redis.log" "$dir/stdout.log" >&2 2>/dev/null || true
+        echo "redis.sh: redis-server did not start; the end of its log:" >&2
+        cat "$dir/redis.log" "$dir/stdout.log" 2>/dev/null | tail -5 >&2 || true
         exit 1
     fi
     if [ -n "${EDDY_REDIS_WATCH:-}" ]; then

@@ -15,15 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char incr_script[] =
-    "local n = redis.call('INCR', KEYS[1])\n"
-    "local t = redis.call('PTTL', KEYS[1])\n"
-    "local ttl = tonumber(ARGV[1])\n"
-    "if t < 0 and ttl > 0 then\n"
-    "  redis.call('PEXPIRE', KEYS[1], ttl)\n"
-    "  t = ttl\n"
-    "end\n"
-    "return {n, t}\n";
+static const char incr_script[] = "local n = redis.call('INCR', KEYS[1])\n"
+                                  "local t = redis.call('PTTL', KEYS[1])\n"
+                                  "local ttl = tonumber(ARGV[1])\n"
+                                  "if t < 0 and ttl > 0 then\n"
+                                  "  redis.call('PEXPIRE', KEYS[1], ttl)\n"
+                                  "  t = ttl\n"
+                                  "end\n"
+                                  "return {n, t}\n";
 
 static eddy_redis *conn(eddy_kv *kv)
 {
@@ -55,8 +54,8 @@ static int set(eddy_kv *kv, const char *key, size_t klen, const void *value, siz
 static int get(eddy_kv *kv, const char *key, size_t klen, char **value, size_t *len)
 {
     eddy_redis_reply *rep;
-    int rc = eddy_redis_command(conn(kv), &rep,
-                                EDDY_REDIS_ARGS(EDDY_REDIS_STR("GET"), EDDY_REDIS_BYTES(key, klen)));
+    int rc = eddy_redis_command(
+        conn(kv), &rep, EDDY_REDIS_ARGS(EDDY_REDIS_STR("GET"), EDDY_REDIS_BYTES(key, klen)));
     if (rc == 0 && rep->type != EDDY_REDIS_STRING)
         rc = ENOENT;
     if (rc == 0 && !(*value = malloc(rep->len + 1)))
@@ -72,8 +71,8 @@ static int get(eddy_kv *kv, const char *key, size_t klen, char **value, size_t *
 static int ttl(eddy_kv *kv, const char *key, size_t klen, long *ttl_ms)
 {
     eddy_redis_reply *rep;
-    int rc = eddy_redis_command(conn(kv), &rep,
-                                EDDY_REDIS_ARGS(EDDY_REDIS_STR("PTTL"), EDDY_REDIS_BYTES(key, klen)));
+    int rc = eddy_redis_command(
+        conn(kv), &rep, EDDY_REDIS_ARGS(EDDY_REDIS_STR("PTTL"), EDDY_REDIS_BYTES(key, klen)));
     if (rc == 0 && (rep->type != EDDY_REDIS_INTEGER || rep->integer == -2))
         rc = ENOENT;
     if (rc == 0)
@@ -85,8 +84,8 @@ static int ttl(eddy_kv *kv, const char *key, size_t klen, long *ttl_ms)
 static int del(eddy_kv *kv, const char *key, size_t klen)
 {
     eddy_redis_reply *rep;
-    int rc = eddy_redis_command(conn(kv), &rep,
-                                EDDY_REDIS_ARGS(EDDY_REDIS_STR("DEL"), EDDY_REDIS_BYTES(key, klen)));
+    int rc = eddy_redis_command(
+        conn(kv), &rep, EDDY_REDIS_ARGS(EDDY_REDIS_STR("DEL"), EDDY_REDIS_BYTES(key, klen)));
     if (rc == 0 && (rep->type != EDDY_REDIS_INTEGER || rep->integer == 0))
         rc = ENOENT;
     eddy_redis_reply_free(rep);

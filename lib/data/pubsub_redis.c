@@ -7,14 +7,17 @@
  * last. Each channel's remote state (ps_channel.remote) records what the
  * server was last asked, so that a channel wanted again while its
  * UNSUBSCRIBE is still on the way is subscribed again only once the
- * server has confirmed it (hiredis forgets a channel's callback when the
- * confirmation arrives, and would drop what came after a SUBSCRIBE sent
- * in between).
+ * server has confirmed it: one request per channel in flight at a time,
+ * which is also what older hiredis releases need (they forget a
+ * channel's callback when an UNSUBSCRIBE is confirmed, even with a
+ * SUBSCRIBE sent after it; 0.14.1 counts pending subscriptions).
  *
  * The connection also stays subscribed to a channel of its own for its
- * whole life: hiredis leaves "subscribed" mode when the server's count
- * of subscriptions reaches 0, and a SUBSCRIBE confirmation arriving just
- * after that would find it in the wrong mode.
+ * whole life, so the server's count of its subscriptions never falls to
+ * 0: older hiredis releases leave "subscribed" mode at 0 even with a
+ * SUBSCRIBE to another channel on its way, and stop at an assertion when
+ * its confirmation comes. It also makes the hub's connection easy to
+ * spot in CLIENT LIST and PUBSUB CHANNELS.
  *
  * After a reconnect the server knows nothing: every channel with local
  * subscribers is subscribed again.
@@ -42,9 +45,11 @@ typedef struct remote {
 static void ask(eddy_pubsub *hub, ps_channel *ch, int subscribe)
 {
     remote *rm = hub->backend;
-    int rc = !eddy_redis_connected(rm->sub) ? -1
-             : subscribe ? eddy_redis_subscribe(rm->sub, ch->name, ch->len)
-                       : eddy_redis_unsubscribe(rm->sub, ch->name, ch->len);
+    int rc = -1;
+    if (eddy_redis_connected(rm->sub) && subscribe)
+        rc = eddy_redis_subscribe(rm->sub, ch->name, ch->len);
+    else if (eddy_redis_connected(rm->sub))
+        rc = eddy_redis_unsubscribe(rm->sub, ch->name, ch->len);
     if (rc == 0)
         ch->remote = subscribe ? R_SUBSCRIBING : R_UNSUBSCRIBING;
     else /* down: on_connect subscribes what is wanted then */

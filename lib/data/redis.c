@@ -37,6 +37,7 @@ struct eddy_redis {
     redisAsyncContext *ac; /* the current attempt; NULL while pausing */
     int connected;
     int was_up; /* a connection has been up before */
+    int warned; /* this outage has been logged */
     int closing;
     long pause_ms; /* the next pause before reconnecting */
     struct event *retry_timer;
@@ -150,11 +151,16 @@ static void on_connected(const redisAsyncContext *ac, int status)
     eddy_redis *r = ac->data;
     event_del(r->connect_timer);
     if (status != REDIS_OK) {
-        eddy_debug("redis %s: cannot connect: %s", r->redacted, ac->errstr);
+        if (!r->warned) /* once per outage: the retries would fill the log */
+            eddy_warn("redis %s: cannot connect (trying again): %s", r->redacted, ac->errstr);
+        else
+            eddy_debug("redis %s: cannot connect: %s", r->redacted, ac->errstr);
+        r->warned = 1;
         pause_then_retry(r); /* hiredis frees ac */
         return;
     }
     r->connected = 1;
+    r->warned = 0;
     r->pause_ms = r->o.retry_min_ms;
     if (r->was_up) /* the first connection is no news; a new one after a loss is */
         eddy_info("redis %s: connected again", r->redacted);
@@ -202,7 +208,10 @@ static void start_connect(eddy_redis *r)
 {
     redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
     if (!ac || ac->err) {
-        eddy_warn("redis %s: cannot connect: %s", r->redacted, ac ? ac->errstr : "out of memory");
+        if (!r->warned)
+            eddy_warn("redis %s: cannot connect (trying again): %s", r->redacted,
+                      ac ? ac->errstr : "out of memory");
+        r->warned = 1;
         if (ac)
             redisAsyncFree(ac);
         pause_then_retry(r);
@@ -552,6 +561,7 @@ int eddy_redis_subscribe(eddy_redis *r, const char *channel, size_t len)
 
 int eddy_redis_unsubscribe(eddy_redis *r, const char *channel, size_t len)
 {
-    return send_argv(r, on_push, r,
-                     EDDY_REDIS_ARGS(EDDY_REDIS_STR("UNSUBSCRIBE"), EDDY_REDIS_BYTES(channel, len)));
+    return send_argv(
+        r, on_push, r,
+        EDDY_REDIS_ARGS(EDDY_REDIS_STR("UNSUBSCRIBE"), EDDY_REDIS_BYTES(channel, len)));
 }

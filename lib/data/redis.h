@@ -31,10 +31,11 @@
  * When the server goes away (a restart, a network cut) the commands
  * waiting get ECONNREFUSED and the connection is opened again after a
  * pause that doubles from retry_min_ms up to retry_max_ms, for as long as
- * it takes; while it is down, a command fails at once with ECONNREFUSED
- * rather than queueing up behind an outage. eddy_redis_on_connect tells a
- * user (pub/sub) each time the connection is up again, so it can restore
- * its subscriptions.
+ * it takes. While an attempt to connect is under way, commands wait for
+ * it (within their timeout); in the pause between attempts a command
+ * fails at once with ECONNREFUSED rather than queueing up behind an
+ * outage. eddy_redis_on_connect tells a user (pub/sub) each time the
+ * connection is up again, so it can restore its subscriptions.
  *
  * Errors follow the wait rule (lib/README.md): a command returns 0 or an
  * errno value:
@@ -46,7 +47,9 @@
  *   EINVAL        no arguments
  *   ENOMEM        out of memory
  *   EPERM         called outside a task
- * Call everything from the thread whose loop the connection is on.
+ * Call everything from the thread whose loop the connection is on. An
+ * open connection keeps eddy_loop_run running (its socket, or the timer
+ * of its next attempt): close it for the loop to end.
  */
 #ifndef EDDY_REDIS_H
 #define EDDY_REDIS_H
@@ -110,7 +113,7 @@ typedef struct eddy_redis_options {
 
 /* eddy_redis_open - a connection to url (options NULL: the defaults),
  * started at once on this thread's loop; commands sent before it is up
- * wait for it. NULL with errno EINVAL (a URL it cannot read) or ENOMEM,
+ * wait for this first attempt. NULL with errno EINVAL (a URL it cannot read) or ENOMEM,
  * and a logged message. A server that is not there yet is no error: the
  * connection keeps trying. */
 eddy_redis *eddy_redis_open(const char *url, const eddy_redis_options *options);

@@ -95,6 +95,12 @@ void redis_suite_start(const char *suite)
                 answer);
         return;
     }
+    if (suite_dir[0]) { /* nothing of a server that never started is worth keeping */
+        char *argv[] = {"/bin/rm", "-rf", suite_dir, NULL};
+        char *out = NULL;
+        th_run(argv, 30000, &out);
+        free(out);
+    }
     setenv("EDDY_TEST_REDIS_SKIP", answer, 1);
     fprintf(stderr, "redis: SKIPPING the Redis half of the %s tests: %s\n", suite, answer);
 }
@@ -133,6 +139,15 @@ const char *redis_private_start(const char *dir, const char **why)
 void redis_private_stop(const char *dir)
 {
     run_script("stop", dir, NULL, 0);
+}
+
+void redis_private_remove(const char *dir)
+{
+    run_script("stop", dir, NULL, 0);
+    char *argv[] = {"/bin/rm", "-rf", (char *)dir, NULL};
+    char *out = NULL;
+    th_run(argv, 30000, &out);
+    free(out);
 }
 
 char *redis_cli(const char *url, ...)

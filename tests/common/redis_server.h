@@ -32,6 +32,9 @@ const char *redis_private_start(const char *dir, const char **why);
 /* redis_private_stop - stop the server in dir. */
 void redis_private_stop(const char *dir);
 
+/* redis_private_remove - stop the server in dir (if any) and remove dir. */
+void redis_private_remove(const char *dir);
+
 /* redis_cli - run redis-cli against url with the arguments that follow
  * (NULL-terminated); its output without the last newline (free() it), or
  * NULL when it could not run or failed. */

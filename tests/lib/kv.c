@@ -56,7 +56,7 @@ KV_CHECK(binary_values_round_trip)
     cli_is(t, "EXISTS", "empty", "1");
 }
 
-KV_TEST(binary_values_round_trip)
+KV_TEST(kv, binary_values_round_trip)
 
 KV_CHECK(missing_keys_and_delete)
 {
@@ -78,7 +78,7 @@ KV_CHECK(missing_keys_and_delete)
     cr_assert_eq(eddy_kv_set(t->kv, "k", "v", 1, -5), EINVAL, "a negative TTL is refused");
 }
 
-KV_TEST(missing_keys_and_delete)
+KV_TEST(kv, missing_keys_and_delete)
 
 KV_CHECK(keys_expire)
 {
@@ -108,7 +108,7 @@ KV_CHECK(keys_expire)
     cli_is(t, "PTTL", "code", "-1");
 }
 
-KV_TEST(keys_expire)
+KV_TEST(kv, keys_expire)
 
 KV_CHECK(add_only_when_absent)
 {
@@ -125,7 +125,7 @@ KV_CHECK(add_only_when_absent)
     cli_is(t, "GET", "cooldown", "3");
 }
 
-KV_TEST(add_only_when_absent)
+KV_TEST(kv, add_only_when_absent)
 
 KV_CHECK(counters_count_within_their_window)
 {
@@ -165,7 +165,7 @@ KV_CHECK(counters_count_within_their_window)
     cli_is(t, "PTTL", "total", "-1");
 }
 
-KV_TEST(counters_count_within_their_window)
+KV_TEST(kv, counters_count_within_their_window)
 
 /* Many tasks on two stores (two connections to Redis) increment one key:
  * every count from 1 to the total is handed out exactly once. */
@@ -215,7 +215,7 @@ KV_CHECK(counters_are_atomic_under_concurrent_tasks)
         eddy_kv_close(second);
 }
 
-KV_TEST(counters_are_atomic_under_concurrent_tasks)
+KV_TEST(kv, counters_are_atomic_under_concurrent_tasks)
 
 /* ------------------------------------------------------------ memory only */
 

@@ -3,7 +3,8 @@
  * rate-limit suites.
  *
  *     KV_CHECK(name) { ... uses t->kv, t->url, t->prefix ... }
- *     KV_TEST(name)            runs it on "memory:" and on the test Redis
+ *     KV_TEST(kv, name)        runs it on "memory:" and on the test Redis,
+ *                              as kv_memory::name and kv_redis::name
  *
  * A check runs inside a task on the test's loop, so it may wait. Each
  * test's keys get a prefix of their own ("test.NAME:"), so tests running
@@ -36,17 +37,17 @@ void kv_run(kv_check_fn check, int redis, const char *name, const eddy_kv_option
 char *kv_cli(const kv_test *t, const char *command, const char *key);
 
 #define KV_CHECK(name) static void name##_check(kv_test *t)
-#define KV_TEST_OPTS(name, ...)                                                                    \
-    Test(kv_memory, name, .timeout = 60)                                                           \
+#define KV_TEST_OPTS(suite, name, ...)                                                             \
+    Test(suite##_memory, name, .timeout = 60)                                                      \
     {                                                                                              \
         eddy_kv_options o_ = {__VA_ARGS__};                                                        \
         kv_run(name##_check, 0, #name, &o_);                                                       \
     }                                                                                              \
-    Test(kv_redis, name, .timeout = 60)                                                            \
+    Test(suite##_redis, name, .timeout = 60)                                                       \
     {                                                                                              \
         eddy_kv_options o_ = {__VA_ARGS__};                                                        \
         kv_run(name##_check, 1, #name, &o_);                                                       \
     }
-#define KV_TEST(name) KV_TEST_OPTS(name, .max_keys = 0)
+#define KV_TEST(suite, name) KV_TEST_OPTS(suite, name, .max_keys = 0)
 
 #endif

@@ -119,7 +119,8 @@ static void binary_arguments_check(eddy_redis *r, const char *url)
     cr_assert_eq(rep->type, EDDY_REDIS_INTEGER);
     cr_assert_eq(rep->integer, 3);
     eddy_redis_reply_free(rep);
-    rc = eddy_redis_command(r, &rep, EDDY_REDIS_ARGS(A("LRANGE"), A("redis.list"), A("0"), A("-1")));
+    rc =
+        eddy_redis_command(r, &rep, EDDY_REDIS_ARGS(A("LRANGE"), A("redis.list"), A("0"), A("-1")));
     cr_assert_eq(rc, 0);
     cr_assert_eq(rep->type, EDDY_REDIS_ARRAY);
     cr_assert_eq(rep->elements, 3);
@@ -222,6 +223,51 @@ Test(redis, a_slow_answer_times_out, .timeout = 30)
     run_check(timeout_check, &o);
 }
 
+/* eddy_redis_send: no task needed; the answer comes to a callback, and
+ * when the connection closes first, the callback hears NULL. */
+struct answer {
+    int calls;
+    int got_null;
+    char text[32];
+};
+
+static void on_answer(void *arg, const eddy_redis_reply *reply)
+{
+    struct answer *a = arg;
+    a->calls++;
+    if (!reply)
+        a->got_null = 1;
+    else
+        snprintf(a->text, sizeof a->text, "%s", reply->str ? reply->str : "");
+}
+
+static void send_check(eddy_redis *r, const char *url)
+{
+    struct answer a = {0};
+    cr_assert_eq(eddy_redis_send(r, on_answer, &a, EDDY_REDIS_ARGS(A("ECHO"), A("by callback"))),
+                 0);
+    for (int waited = 0; a.calls == 0 && waited < 5000; waited += 5)
+        eddy_sleep(5);
+    cr_assert_eq(a.calls, 1);
+    cr_assert_str_eq(a.text, "by callback");
+
+    eddy_redis *other = eddy_redis_open(url, NULL);
+    cr_assert_not_null(other);
+    struct answer b = {0};
+    cr_assert_eq(eddy_redis_send(other, on_answer, &b,
+                                 EDDY_REDIS_ARGS(A("BLPOP"), A("redis.never.send"), A("5"))),
+                 0);
+    eddy_sleep(100);
+    eddy_redis_close(other);
+    cr_assert_eq(b.calls, 1, "the callback ran once, at the close");
+    cr_assert(b.got_null, "with no reply");
+}
+
+Test(redis, send_answers_a_callback, .timeout = 30)
+{
+    run_check(send_check, NULL);
+}
+
 Test(redis, outside_a_task_a_command_is_eperm, .timeout = 30)
 {
     eddy_redis *r = eddy_redis_open("redis://127.0.0.1:1/0", NULL);
@@ -272,7 +318,7 @@ static void private_start(struct private_server *s)
     const char *why = NULL;
     const char *url = redis_private_start(s->dir, &why);
     if (!url) {
-        rmdir(s->dir);
+        redis_private_remove(s->dir);
         cr_skip_test("Redis: %s", why);
     }
     s->url = strdup(url);
@@ -280,13 +326,7 @@ static void private_start(struct private_server *s)
 
 static void private_end(struct private_server *s)
 {
-    redis_private_stop(s->dir);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s->dir);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    char *out = NULL;
-    th_run(argv, 10000, &out);
-    free(out);
+    redis_private_remove(s->dir);
     free((char *)s->url);
 }
 
