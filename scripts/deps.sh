@@ -35,6 +35,7 @@ python3-tornado      core   Tornado, a real server the client is tested against 
 curl                 core   a real client the form and upload tests post with (curl -F); bench/18-upload.sh
 python3-websockets   core   Python's websockets: a WebSocket client of our server, a server for our client
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
+chromium             core   the headless browser of lesson 19's chat test, driven by playwright-core (npm step below)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
@@ -44,6 +45,7 @@ libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline drawing
 graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
+libwebsockets-dev    bench  libwebsockets, the C reference server in bench/19-websocket.sh
 libcurl4-openssl-dev bench  libcurl's multi interface, the C client the HTTP client is compared with
 python3-pycurl       bench  Tornado's curl_httpclient, in the client benchmark
 python3-aiomysql     bench  Tornado's MariaDB twin in bench/16-db.sh
@@ -80,8 +82,20 @@ node_peers() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
         echo "deps.sh: npm ci failed: the tests against Node's ws will skip" >&2
 }
+# npm step: playwright-core (no browser download: it drives the chromium
+# package above), pinned by tests/fixtures/chat_browser/package-lock.json,
+# for lesson 19's two-page chat test; without it that test skips.
+browser_driver() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/chat_browser"
+    [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
+    command -v npm >/dev/null 2>&1 || return 0 # said once above
+    echo "deps.sh: npm ci in tests/fixtures/chat_browser (playwright-core)" >&2
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) ||
+        echo "deps.sh: npm ci failed: lesson 19's browser test will skip" >&2
+}
 for g in "${groups[@]}"; do
-    case "$g" in core | all) node_peers; break ;; esac
+    case "$g" in core | all) node_peers; browser_driver; break ;; esac
 done
 
 # One dpkg-query call for all of them: installed ones print "ii"-style status.
