@@ -50,4 +50,17 @@ int eddy_render(eddy_req *r, const char *name, json_t *ctx);
  * 0, or -1 with the error logged and nothing sent. */
 int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out);
 
+/* eddy_render_rows, eddy_render_rows_string - the same, with database
+ * rows besides ctx, each under its name (template.h's
+ * eddy_template_rows; the list ends with {NULL}, may be NULL): a loop
+ * over them reads the result itself instead of JSON made from it.
+ *
+ *     eddy_render_rows(r, "board.html", ctx,
+ *                      (eddy_template_rows[]){{"messages", res}, {NULL, NULL}});
+ *     eddy_db_result_free(res); // after the render: the page is written
+ */
+int eddy_render_rows(eddy_req *r, const char *name, json_t *ctx, const eddy_template_rows *rows);
+int eddy_render_rows_string(eddy_req *r, const char *name, json_t *ctx,
+                            const eddy_template_rows *rows, eddy_buf *out);
+
 #endif
