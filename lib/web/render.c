@@ -12,6 +12,7 @@
 
 #include <eddy/base/log.h>
 #include <eddy/base/url.h>
+#include <eddy/web/auth.h>
 #include <eddy/web/router.h>
 #include <eddy/web/static.h>
 #include <eddy/web/xsrf.h>
@@ -92,10 +93,12 @@ static json_t *xsrf_form_html(eddy_template_ctx *t, size_t argc, json_t *const *
     return json_string(eddy_xsrf_form_html(eddy_template_user(t)));
 }
 
+/* current_user - auth.h's user for the request (the one a guard loaded,
+ * or the login cookie's), or null. */
 static json_t *current_user(eddy_template_ctx *t)
 {
-    (void)t;
-    return json_null();
+    json_t *user = eddy_current_user(eddy_template_user(t));
+    return user ? json_incref(user) : json_null();
 }
 
 static json_t *request_path(eddy_template_ctx *t)

@@ -20,8 +20,9 @@
  *     reverse_url(name, args...)  the app's named route (eddy_reverse_url)
  *     static_url(path)            the app's static files' versioned URL
  *                                 (eddy_static_url), else "/static/" + path
- *     xsrf_form_html()            "" until the app sets its own (auth, later)
- *     current_user                null until the app sets its own global
+ *     xsrf_form_html()            the hidden _xsrf field (xsrf.h), or "" when
+ *                                 the app does not use XSRF protection
+ *     current_user                the request's user (auth.h), or null
  *     request_path                the request's path, decoded
  */
 #ifndef EDDY_RENDER_H
