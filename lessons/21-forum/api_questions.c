@@ -357,10 +357,10 @@ static const eddy_handler answer_replies = {.get = answer_replies_get,
 int forum_routes_questions(eddy_app *app, forum *f)
 {
     (void)f;
-    if (eddy_route(app, "/questions/", &questions, "api_questions") < 0 ||
-        eddy_route(app, "/questions/([0-9]+)/", &question_detail, "api_question") < 0 ||
-        eddy_route(app, "/questions/([0-9]+)/answers/", &question_answers, "api_answers") < 0 ||
-        eddy_route(app, "/answers/([0-9]+)/replys/", &answer_replies, "api_answer_replies") < 0)
+    if (forum_api_route(app, "/questions/", &questions, "api_questions") < 0 ||
+        forum_api_route(app, "/questions/([0-9]+)/", &question_detail, "api_question") < 0 ||
+        forum_api_route(app, "/questions/([0-9]+)/answers/", &question_answers, "api_answers") < 0 ||
+        forum_api_route(app, "/answers/([0-9]+)/replys/", &answer_replies, "api_answer_replies") < 0)
         return -1;
     return 0;
 }

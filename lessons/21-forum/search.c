@@ -344,5 +344,5 @@ static const eddy_handler search = {.get = search_get};
 int forum_routes_search(eddy_app *app, forum *f)
 {
     (void)f;
-    return eddy_route(app, "/search/", &search, "api_search");
+    return forum_api_route(app, "/search/", &search, "api_search");
 }
