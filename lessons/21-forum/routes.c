@@ -86,6 +86,7 @@ static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_search,
 };
 
+/* quote:begin features */
 int forum_routes(eddy_app *app, forum *f)
 {
     if (app_security(app, f) < 0)
@@ -97,3 +98,4 @@ int forum_routes(eddy_app *app, forum *f)
      * first static (the one eddy_static_url uses) */
     return eddy_static_route(app, "/media/(.*)", f->media, "media");
 }
+/* quote:end features */
