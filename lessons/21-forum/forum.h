@@ -64,5 +64,6 @@ int forum_seed(eddy_db *db, bool *created);
 int forum_routes(eddy_app *app, forum *f); /* routes.c: every feature */
 int forum_routes_accounts(eddy_app *app, forum *f);
 int forum_routes_groups(eddy_app *app, forum *f);
+int forum_routes_pages(eddy_app *app, forum *f); /* pages.c: the server-rendered face */
 
 #endif

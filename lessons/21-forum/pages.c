@@ -4,6 +4,7 @@
  */
 #include "pages.h"
 
+#include "markdown.h"
 #include "models.h"
 
 #include <errno.h>
@@ -106,7 +107,53 @@ bool page_form_failed(eddy_req *r, const eddy_form *f)
     return true;
 }
 
+/* ------------------------------------------------------------ groups */
+
+int page_member_status(eddy_req *r, int64_t group, int64_t user, const char **status,
+                       const char **handle_msg)
+{
+    eddy_query *q = eddy_orm_select(&forum_member);
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(user)),
+                                   eddy_orm_eq(q, "community", EDDY_DB_INT(group))));
+    eddy_orm_limit(q, 1, 0);
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    *status = "none";
+    if (handle_msg)
+        *handle_msg = "";
+    if (rc == 0 && eddy_db_rows(res)) {
+        const char *s = eddy_db_text(res, 0, "status");
+        *status = eddy_strdup(r, s && *s ? s : "pending"); /* NULL: not reviewed yet */
+        const char *msg = eddy_db_text(res, 0, "handle_msg");
+        if (handle_msg && msg)
+            *handle_msg = eddy_strdup(r, msg);
+    }
+    eddy_db_result_free(res);
+    return rc;
+}
+
+bool page_require_member(eddy_req *r, int64_t group, int64_t user)
+{
+    const char *status;
+    int rc = page_member_status(r, group, user, &status, NULL);
+    if (page_db_failed(r, rc, NULL, NULL))
+        return false;
+    if (strcmp(status, FORUM_MEMBER_AGREE) == 0)
+        return true;
+    eddy_send_error(r, 403, "Only the group's members may do that");
+    return false;
+}
+
 /* ------------------------------------------------------------ text for templates */
+
+const char *page_content_html(eddy_req *r, const char *markdown)
+{
+    char *html = forum_markdown_html(markdown ? markdown : "", markdown ? strlen(markdown) : 0);
+    const char *s = html ? eddy_strdup(r, html) : NULL;
+    free(html);
+    return s ? s : "";
+}
 
 const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col)
 {

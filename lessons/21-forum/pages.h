@@ -64,6 +64,22 @@ const char *page_text_html(eddy_req *r, const char *text);
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
 
+/* page_member_status - user's standing in group: "agree" (a member),
+ * "refuse", "pending" (applied, not yet reviewed) or "none"; *handle_msg
+ * (may be NULL) gets the owner's message, in the request's arena. A wait:
+ * 0 or an errno value. */
+int page_member_status(eddy_req *r, int64_t group, int64_t user, const char **status,
+                       const char **handle_msg);
+
+/* page_require_member - user is an agreed member of group; else false
+ * after answering (403, or 503 when the database failed). May wait. */
+bool page_require_member(eddy_req *r, int64_t group, int64_t user);
+
+/* page_content_html - a post's or an answer's Markdown as safe HTML
+ * (markdown.h: raw HTML escaped, links sanitised), in the request's
+ * arena. */
+const char *page_content_html(eddy_req *r, const char *markdown);
+
 /* page_form_failed - f is NULL (out of memory): answer 500, true. */
 bool page_form_failed(eddy_req *r, const eddy_form *f);
 

@@ -18,6 +18,9 @@
 #include "models.h"
 #include "pages.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ forms */
@@ -44,7 +47,7 @@ static const eddy_form_field signin_fields[] = {
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
     {"password", EDDY_FORM_PASSWORD, .label = "Password",
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
-    {"next", EDDY_FORM_HIDDEN},
+    {"next", EDDY_FORM_HIDDEN, .label = NULL},
     {.name = NULL}};
 static const eddy_form_def signin_form = {"signin", signin_fields, .submit = "Sign in"};
 
@@ -139,18 +142,22 @@ static void code_post(eddy_req *r)
     eddy_form *f = eddy_form_from_request(r, &code_form);
     if (page_form_failed(r, f))
         return;
-    if (!eddy_form_validate(f))
-        return show_signup(r, 400);
+    if (!eddy_form_validate(f)) {
+        show_signup(r, 400);
+        return;
+    }
     const char *mobile = eddy_form_value(f, "mobile");
     eddy_sms_code_outcome out;
     int rc = eddy_sms_code_send(eddy_req_sms_codes(r), mobile, eddy_client_ip(r), &out);
     if (rc) {
         eddy_form_add_error(f, "mobile", "The code could not be sent; try again in a minute.");
-        return show_signup(r, 503);
+        show_signup(r, 503);
+        return;
     }
     if (out.result != EDDY_SMS_CODE_OK) {
         eddy_form_add_error(f, "mobile", eddy_sms_code_reason(out.result));
-        return show_signup(r, eddy_sms_code_status(out.result));
+        show_signup(r, eddy_sms_code_status(out.result));
+        return;
     }
     eddy_form *next = eddy_form_new(r, &signup_form); /* the number carried over */
     if (page_form_failed(r, next))
@@ -164,8 +171,10 @@ static void signup_post(eddy_req *r)
     eddy_form *f = eddy_form_from_request(r, &signup_form);
     if (page_form_failed(r, f))
         return;
-    if (!eddy_form_validate(f))
-        return show_signup(r, 400);
+    if (!eddy_form_validate(f)) {
+        show_signup(r, 400);
+        return;
+    }
     const char *mobile = eddy_form_value(f, "mobile");
     eddy_db_result *res;
     int rc = user_by(r, "mobile", EDDY_DB_STR(mobile), &res);
@@ -174,14 +183,16 @@ static void signup_post(eddy_req *r)
     if (res) { /* refused before the code is spent */
         eddy_db_result_free(res);
         eddy_form_add_error(f, "mobile", "This number already has an account; sign in instead.");
-        return show_signup(r, 400);
+        show_signup(r, 400);
+        return;
     }
     eddy_sms_code_outcome out;
     rc = eddy_sms_code_verify(eddy_req_sms_codes(r), mobile, eddy_form_value(f, "code"), &out);
     if (rc || out.result != EDDY_SMS_CODE_OK) {
         eddy_form_add_error(f, "code", rc ? "The code could not be checked; try again."
                                           : eddy_sms_code_reason(out.result));
-        return show_signup(r, rc ? 503 : 400);
+        show_signup(r, rc ? 503 : 400);
+        return;
     }
     char *hash = NULL;
     if ((rc = eddy_password_hash(eddy_form_value(f, "password"), NULL, &hash)) != 0) {
@@ -194,7 +205,8 @@ static void signup_post(eddy_req *r)
     free(hash);
     if (rc == EIO) { /* the unique index: the same number signed up meanwhile */
         eddy_form_add_error(f, "mobile", "This number already has an account; sign in instead.");
-        return show_signup(r, 400);
+        show_signup(r, 400);
+        return;
     }
     if (page_db_failed(r, rc, NULL, NULL))
         return;
@@ -218,8 +230,10 @@ static void signin_post(eddy_req *r)
     eddy_form *f = eddy_form_from_request(r, &signin_form);
     if (page_form_failed(r, f))
         return;
-    if (!eddy_form_validate(f))
-        return page_render(r, 400, "signin.html", NULL);
+    if (!eddy_form_validate(f)) {
+        page_render(r, 400, "signin.html", NULL);
+        return;
+    }
     eddy_db_result *res;
     int rc = user_by(r, "mobile", EDDY_DB_STR(eddy_form_value(f, "mobile")), &res);
     if (page_db_failed(r, rc, res, NULL))
@@ -235,7 +249,8 @@ static void signin_post(eddy_req *r)
     }
     if (!ok || !id) {
         eddy_form_add_error(f, NULL, "Wrong mobile number or password.");
-        return page_render(r, 400, "signin.html", NULL);
+        page_render(r, 400, "signin.html", NULL);
+        return;
     }
     sign_in_as(r, id, eddy_form_value(f, "next"));
 }
@@ -325,14 +340,17 @@ static void password_post(eddy_req *r)
         eddy_db_result_free(res);
         return;
     }
-    if (!eddy_form_from_row(r, &profile_form, res, 0) || !eddy_form_validate(f))
-        return show_profile(r, 400, res);
+    if (!eddy_form_from_row(r, &profile_form, res, 0) || !eddy_form_validate(f)) {
+        show_profile(r, 400, res);
+        return;
+    }
     bool ok = false;
     int rc = eddy_password_verify(eddy_form_value(f, "old_password"),
                                   eddy_db_text(res, 0, "password"), NULL, &ok, NULL);
     if (rc == 0 && !ok) {
         eddy_form_add_error(f, "old_password", "That is not your current password.");
-        return show_profile(r, 400, res);
+        show_profile(r, 400, res);
+        return;
     }
     eddy_db_result_free(res);
     char *hash = NULL;

@@ -46,6 +46,7 @@ int64_t forum_api_user(eddy_req *r)
 static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_accounts,
     forum_routes_groups,
+    forum_routes_pages,
 };
 
 int forum_routes(eddy_app *app, forum *f)
