@@ -46,6 +46,12 @@ int64_t forum_api_user(eddy_req *r)
 static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_accounts,
     forum_routes_groups,
+    forum_routes_posts,
+    forum_routes_questions,
+    forum_routes_messages,
+    forum_routes_live,
+    forum_routes_upload,
+    forum_routes_search,
     forum_routes_pages,
 };
 
