@@ -281,7 +281,7 @@ int forum_routes_pages(eddy_app *app, forum *f)
         return -1;
     if (pages_routes_accounts(app, f) < 0 || pages_routes_groups(app, f) < 0 ||
         pages_routes_posts(app, f) < 0 || pages_routes_questions(app, f) < 0 ||
-        pages_routes_inbox(app, f) < 0)
+        pages_routes_inbox(app, f) < 0 || pages_routes_search(app, f) < 0)
         return -1;
     return 0;
 }

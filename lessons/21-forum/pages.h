@@ -95,5 +95,6 @@ int pages_routes_groups(eddy_app *app, forum *f);
 int pages_routes_posts(eddy_app *app, forum *f);
 int pages_routes_questions(eddy_app *app, forum *f);
 int pages_routes_inbox(eddy_app *app, forum *f);
+int pages_routes_search(eddy_app *app, forum *f);
 
 #endif

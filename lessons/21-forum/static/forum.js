@@ -72,6 +72,10 @@
     ws.onmessage = function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (m.event === "read") { /* read on another page: the count it left */
+        if (badge) badge.textContent = m.unread > 0 ? String(m.unread) : "";
+        return;
+      }
       if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
       var who = (m.sender && (m.sender.nick_name || m.sender.mobile)) || "Someone";
       show(who + " " + (words[m.message_type] || "sent you a message") +
