@@ -170,9 +170,10 @@ static void register_post(eddy_req *r)
     if (taken < 0)
         return;
     eddy_db_result_free(res);
-    if (taken) /* before the code, which a check would use up */
+    if (taken) { /* before the code, which a check would use up */
         forum_send_field_error(r, 400, "mobile", "This number is registered already.");
-    return;
+        return;
+    }
     eddy_sms_code_outcome out;
     int rc = eddy_sms_code_verify(eddy_req_sms_codes(r), mobile, eddy_form_value(f, "code"), &out);
     if (rc) {
@@ -195,9 +196,10 @@ static void register_post(eddy_req *r)
         (eddy_orm_value[]){{"mobile", EDDY_DB_STR(mobile)}, {"password", EDDY_DB_STR(hash)}}, 2,
         &id);
     free(hash);
-    if (rc == EIO) /* the UNIQUE index: the same number registered meanwhile */
+    if (rc == EIO) { /* the UNIQUE index: the same number registered meanwhile */
         forum_send_field_error(r, 400, "mobile", "This number is registered already.");
-    return;
+        return;
+    }
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
