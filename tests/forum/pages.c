@@ -159,7 +159,7 @@ SQLITE_ONLY(profile_and_password_with_inline_errors, {
     cr_assert_eq(pb_multipart(&b, "/me", bad, 3), 400);
     cr_assert(pb_has(&b, "class=\"field has-error\"><label for=\"nick_name\""), "%s", b.page);
     ft_part text_avatar[] = {{"nick_name", "Ada", 0, NULL, NULL}, {"gender", "female", 0, NULL, NULL}, {"address", "Here", 0, NULL, NULL},
-                             {"avatar", "GIF89a? no, text", 16, "a.gif", "image/gif"}};
+                             {"avatar", "hello, not a GIF", 16, "a.gif", "image/gif"}};
     cr_assert_eq(pb_multipart(&b, "/me", text_avatar, 4), 400, "an avatar judged by its bytes");
     ft_part good[] = {{"nick_name", "<b>Ada</b>", 0, NULL, NULL}, {"gender", "female", 0, NULL, NULL}, {"address", "Here", 0, NULL, NULL},
                       {"desc", "x'); DROP TABLE user; --", 0, NULL, NULL},
