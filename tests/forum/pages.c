@@ -22,6 +22,7 @@ static void stop(void)
     ft_stop(&forum);
 }
 
+/* clang-format off */
 #define BOTH_DATABASES(name, ...)                                                                  \
     static void name(void) __VA_ARGS__                                                             \
     Test(pages_sqlite, name, .fini = stop)                                                         \
@@ -42,6 +43,7 @@ static void stop(void)
         ft_start(&forum, FT_SQLITE, NULL);                                                         \
         name();                                                                                    \
     }
+/* clang-format on */
 
 /* user - an account made through the API, signed in on browser b. */
 static long long user(pb_browser *b, const char *mobile)
@@ -58,7 +60,9 @@ static long long user(pb_browser *b, const char *mobile)
 static long long make_group(pb_browser *b, const char *name)
 {
     cr_assert_eq(pb_get(b, "/group/new"), 200, "%s", b->page);
-    ft_part parts[] = {{"name", name, 0, NULL, NULL}, {"category", "程序设计", 0, NULL, NULL}, {"desc", "About C", 0, NULL, NULL},
+    ft_part parts[] = {{"name", name, 0, NULL, NULL},
+                       {"category", "程序设计", 0, NULL, NULL},
+                       {"desc", "About C", 0, NULL, NULL},
                        {"notice", "Be kind", 0, NULL, NULL},
                        {"front_image", (const char *)ft_png, ft_png_len, "cover.png", "image/png"}};
     int status = pb_multipart(b, "/group/new", parts, 5);
@@ -75,8 +79,8 @@ SQLITE_ONLY(signup_with_code_then_signin_and_out, {
     pb_init(&b, &forum);
     cr_assert_eq(pb_get(&b, "/signup"), 200);
     cr_assert(pb_has(&b, "name=\"_xsrf\""), "the form carries its token: %s", b.page);
-    cr_assert_eq(pb_post(&b, "/signup/code", true, NULL, "mobile", "13911112222", NULL), 200,
-                 "%s", b.page);
+    cr_assert_eq(pb_post(&b, "/signup/code", true, NULL, "mobile", "13911112222", NULL), 200, "%s",
+                 b.page);
     cr_assert(pb_has(&b, "value=\"13911112222\""), "the number is carried to step 2");
     const char *code = ft_code(&forum, "13911112222");
     cr_assert_not_null(code);
@@ -108,13 +112,11 @@ SQLITE_ONLY(signin_refuses_alike_and_never_forwards_off_site, {
     pb_free(&b);
     pb_init(&b, &forum);
     pb_get(&b, "/signin");
-    cr_assert_eq(pb_post(&b, "/signin", true, NULL, "mobile", "13911113333", "password", "nope",
-                         NULL),
-                 400);
+    cr_assert_eq(
+        pb_post(&b, "/signin", true, NULL, "mobile", "13911113333", "password", "nope", NULL), 400);
     cr_assert(pb_has(&b, "Wrong mobile number or password."));
-    cr_assert_eq(pb_post(&b, "/signin", true, NULL, "mobile", "13911114444", "password", "nope",
-                         NULL),
-                 400);
+    cr_assert_eq(
+        pb_post(&b, "/signin", true, NULL, "mobile", "13911114444", "password", "nope", NULL), 400);
     cr_assert(pb_has(&b, "Wrong mobile number or password."), "an unknown number: the same");
     const char *nexts[] = {"//evil.example/", "/\\evil.example", "https://evil.example/"};
     for (size_t i = 0; i < 3; i++) {
@@ -143,7 +145,7 @@ SQLITE_ONLY(every_form_refuses_a_missing_or_foreign_xsrf_token, {
     snprintf(c.xsrf, sizeof c.xsrf, "%s", a.xsrf);
     cr_assert_eq(pb_post(&c, path, true, NULL, "apply_reason", "let me in", NULL), 403);
     cr_assert_str_eq(ft_rows(&forum, "SELECT COUNT(*) FROM community_group_member"), "1\n");
-    const char *posts[] = {"/signout", "/signin", "/signup", "/signup/code", "/me",
+    const char *posts[] = {"/signout",     "/signin",    "/signup",     "/signup/code", "/me",
                            "/me/password", "/group/new", "/inbox/read", "/qa/new"};
     for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++)
         cr_assert_eq(pb_post(&a, posts[i], false, NULL, NULL), 403, "%s", posts[i]);
@@ -155,19 +157,24 @@ SQLITE_ONLY(profile_and_password_with_inline_errors, {
     pb_browser b;
     long long id = user(&b, "13911117777");
     cr_assert_eq(pb_get(&b, "/me"), 200);
-    ft_part bad[] = {{"nick_name", "", 0, NULL, NULL}, {"gender", "other", 0, NULL, NULL}, {"address", "Here", 0, NULL, NULL}};
+    ft_part bad[] = {{"nick_name", "", 0, NULL, NULL},
+                     {"gender", "other", 0, NULL, NULL},
+                     {"address", "Here", 0, NULL, NULL}};
     cr_assert_eq(pb_multipart(&b, "/me", bad, 3), 400);
     cr_assert(pb_has(&b, "class=\"field has-error\"><label for=\"nick_name\""), "%s", b.page);
-    ft_part text_avatar[] = {{"nick_name", "Ada", 0, NULL, NULL}, {"gender", "female", 0, NULL, NULL}, {"address", "Here", 0, NULL, NULL},
+    ft_part text_avatar[] = {{"nick_name", "Ada", 0, NULL, NULL},
+                             {"gender", "female", 0, NULL, NULL},
+                             {"address", "Here", 0, NULL, NULL},
                              {"avatar", "hello, not a GIF", 16, "a.gif", "image/gif"}};
     cr_assert_eq(pb_multipart(&b, "/me", text_avatar, 4), 400, "an avatar judged by its bytes");
-    ft_part good[] = {{"nick_name", "<b>Ada</b>", 0, NULL, NULL}, {"gender", "female", 0, NULL, NULL}, {"address", "Here", 0, NULL, NULL},
+    ft_part good[] = {{"nick_name", "<b>Ada</b>", 0, NULL, NULL},
+                      {"gender", "female", 0, NULL, NULL},
+                      {"address", "Here", 0, NULL, NULL},
                       {"desc", "x'); DROP TABLE user; --", 0, NULL, NULL},
                       {"avatar", (const char *)ft_png, ft_png_len, "../../a.png", "image/png"}};
     cr_assert_eq(pb_multipart(&b, "/me", good, 5), 303, "%s", b.page);
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT nick_name, \"desc\", head_url FROM user WHERE id = %lld",
-             id);
+    snprintf(sql, sizeof sql, "SELECT nick_name, \"desc\", head_url FROM user WHERE id = %lld", id);
     const char *row = ft_rows(&forum, sql);
     cr_assert(strstr(row, "<b>Ada</b>|x'); DROP TABLE user; --|"), "%s", row);
     cr_assert_null(strstr(row, ".."), "the server names the file: %s", row);
@@ -175,8 +182,8 @@ SQLITE_ONLY(profile_and_password_with_inline_errors, {
     cr_assert(pb_has(&b, "&lt;b&gt;Ada&lt;/b&gt;"), "%s", b.page);
     cr_assert(!pb_has(&b, "<b>Ada</b>"));
 
-    cr_assert_eq(pb_post(&b, "/me/password", true, NULL, "old_password", "wrong",
-                         "new_password", "password-2", "confirm_password", "password-2", NULL),
+    cr_assert_eq(pb_post(&b, "/me/password", true, NULL, "old_password", "wrong", "new_password",
+                         "password-2", "confirm_password", "password-2", NULL),
                  400);
     cr_assert(pb_has(&b, "That is not your current password."));
     cr_assert_eq(pb_post(&b, "/me/password", true, NULL, "old_password", "password-1",
@@ -201,19 +208,21 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
 
     /* a group with a cover; the cover must be an image */
     cr_assert_eq(pb_get(&owner, "/group/new"), 200);
-    ft_part fake[] = {{"name", "G", 0, NULL, NULL}, {"category", "程序设计", 0, NULL, NULL}, {"desc", "d", 0, NULL, NULL}, {"notice", "n", 0, NULL, NULL},
+    ft_part fake[] = {{"name", "G", 0, NULL, NULL},
+                      {"category", "程序设计", 0, NULL, NULL},
+                      {"desc", "d", 0, NULL, NULL},
+                      {"notice", "n", 0, NULL, NULL},
                       {"front_image", "<?php echo 1; ?>", 16, "x.png", "image/png"}};
     cr_assert_eq(pb_multipart(&owner, "/group/new", fake, 5), 400);
     cr_assert(pb_has(&owner, "class=\"field has-error\"><label for=\"front_image\""), "%s",
               owner.page);
     long long g = make_group(&owner, "<script>alert('g')</script>");
     char sql[256], path[96];
-    snprintf(sql, sizeof sql,
-             "SELECT member_nums, post_nums FROM community_group WHERE id = %lld", g);
+    snprintf(sql, sizeof sql, "SELECT member_nums, post_nums FROM community_group WHERE id = %lld",
+             g);
     cr_assert_str_eq(ft_rows(&forum, sql), "1|0\n", "the creator is the first member");
     pb_get(&owner, "/");
-    cr_assert(pb_has(&owner, "&lt;script&gt;alert(&#39;g&#39;)&lt;/script&gt;"), "%s",
-              owner.page);
+    cr_assert(pb_has(&owner, "&lt;script&gt;alert(&#39;g&#39;)&lt;/script&gt;"), "%s", owner.page);
     cr_assert(!pb_has(&owner, "<script>alert"));
 
     /* another user: not a member, so no posts to read or write */
@@ -239,9 +248,8 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     cr_assert_eq(pb_post(&other, path, true, NULL, "status", "agree", NULL), 404);
     cr_assert_eq(pb_get(&owner, "/applications"), 200);
     cr_assert(pb_has(&owner, "I write C"), "%s", owner.page);
-    cr_assert_eq(pb_post(&owner, path, true, NULL, "status", "agree", "handle_msg", "welcome",
-                         NULL),
-                 303);
+    cr_assert_eq(
+        pb_post(&owner, path, true, NULL, "status", "agree", "handle_msg", "welcome", NULL), 303);
     cr_assert_eq(pb_post(&owner, path, true, NULL, "status", "agree", NULL), 303);
     snprintf(sql, sizeof sql, "SELECT member_nums FROM community_group WHERE id = %lld", g);
     cr_assert_str_eq(ft_rows(&forum, sql), "2\n", "counted on approval, once");
@@ -250,8 +258,7 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     snprintf(path, sizeof path, "/group/%lld/post", g);
     pb_get(&other, "/");
     cr_assert_eq(pb_post(&other, path, true, NULL, "title", "Hello <i>all</i>", "content",
-                         "**bold** <img src=x onerror=alert(1)> [x](javascript:alert(1))",
-                         NULL),
+                         "**bold** <img src=x onerror=alert(1)> [x](javascript:alert(1))", NULL),
                  303, "%s", other.page);
     long long post = 0;
     cr_assert_eq(sscanf(other.location, "/post/%lld", &post), 1);
@@ -283,12 +290,12 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     pb_get(&other, post_path);
     cr_assert(pb_has(&other, "&lt;script&gt;x()&lt;/script&gt; nice"), "%s", other.page);
     snprintf(path, sizeof path, "/comment/%lld/reply", comment);
-    cr_assert_eq(pb_post(&other, path, true, NULL, "replyed_user", "999999", "content",
-                         "thanks!", NULL),
-                 400, "a reply to nobody");
-    cr_assert_eq(pb_post(&other, path, true, NULL, "replyed_user", owner_s, "content",
-                         "thanks!", NULL),
-                 303);
+    cr_assert_eq(
+        pb_post(&other, path, true, NULL, "replyed_user", "999999", "content", "thanks!", NULL),
+        400, "a reply to nobody");
+    cr_assert_eq(
+        pb_post(&other, path, true, NULL, "replyed_user", owner_s, "content", "thanks!", NULL),
+        303);
     pb_get(&other, post_path);
     cr_assert(pb_has(&other, " → 13922220001: thanks!"), "%s", other.page);
 
@@ -334,7 +341,8 @@ BOTH_DATABASES(questions_answers_and_replies, {
     user(&asker, "13933330001");
     long long helper_id = user(&helper, "13933330002");
     cr_assert_eq(pb_get(&asker, "/qa/new"), 200);
-    ft_part q[] = {{"category", "技术问答", 0, NULL, NULL}, {"title", "How do 'forms' work?", 0, NULL, NULL},
+    ft_part q[] = {{"category", "技术问答", 0, NULL, NULL},
+                   {"title", "How do 'forms' work?", 0, NULL, NULL},
                    {"content", "Explain *XSRF*", 0, NULL, NULL},
                    {"image", (const char *)ft_png, ft_png_len, "q.png", "image/png"}};
     cr_assert_eq(pb_multipart(&asker, "/qa/new", q, 4), 303, "%s", asker.page);
@@ -351,9 +359,9 @@ BOTH_DATABASES(questions_answers_and_replies, {
     pb_get(&asker, qpath);
     cr_assert(pb_has(&asker, "With a <strong>token</strong>"), "%s", asker.page);
     snprintf(path, sizeof path, "/answer/%lld/reply", answer);
-    cr_assert_eq(pb_post(&asker, path, true, NULL, "replyed_user", helper_s, "content", "Thanks",
-                         NULL),
-                 303);
+    cr_assert_eq(
+        pb_post(&asker, path, true, NULL, "replyed_user", helper_s, "content", "Thanks", NULL),
+        303);
     pb_get(&asker, qpath);
     cr_assert(pb_has(&asker, " → 13933330002: Thanks"), "%s", asker.page);
     cr_assert_str_eq(ft_rows(&forum, "SELECT answer_nums FROM question"), "1\n");

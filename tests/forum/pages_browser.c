@@ -31,8 +31,8 @@ static void keep_cookie(pb_browser *b, const char *line)
     char name[1024], value[1024];
     snprintf(name, sizeof name, "%.*s", (int)nlen, line);
     snprintf(value, sizeof value, "%.*s", (int)vlen, line + nlen + 1);
-    bool gone = strstr(line, "Max-Age=0") || strstr(line, "Max-Age=-") || vlen == 0 ||
-                strstr(line, "1970");
+    bool gone =
+        strstr(line, "Max-Age=0") || strstr(line, "Max-Age=-") || vlen == 0 || strstr(line, "1970");
     for (int i = 0; i < PB_COOKIES; i++) {
         if (strcmp(b->cookies[i][0], name) == 0 || (!gone && !b->cookies[i][0][0])) {
             if (gone) {
@@ -55,8 +55,8 @@ static int exchange(pb_browser *b, const char *method, const char *path, const c
     int c = 0;
     for (int i = 0; i < PB_COOKIES; i++)
         if (b->cookies[i][0][0])
-            n += snprintf(head + n, sizeof head - (size_t)n, "%s%s=%s", c++ ? "; " : "Cookie: ",
-                          b->cookies[i][0], b->cookies[i][1]);
+            n += snprintf(head + n, sizeof head - (size_t)n, "%s%s=%s",
+                          c++ ? "; " : "Cookie: ", b->cookies[i][0], b->cookies[i][1]);
     if (c)
         n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
     if (extra)
@@ -164,18 +164,17 @@ int pb_multipart(pb_browser *b, const char *path, const ft_part *parts, size_t n
                                     "name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
                                     p->name, p->filename, p->type ? p->type : "image/png");
         else
-            len += (size_t)snprintf(body + len, cap - len,
-                                    "--" BOUNDARY
-                                    "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n",
-                                    p->name);
+            len += (size_t)snprintf(
+                body + len, cap - len,
+                "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", p->name);
         size_t vlen = p->filename ? p->len : strlen(p->value);
         memcpy(body + len, p->value, vlen);
         len += vlen;
         len += (size_t)snprintf(body + len, cap - len, "\r\n");
     }
     len += (size_t)snprintf(body + len, cap - len, "--" BOUNDARY "--\r\n");
-    int status = exchange(b, "POST", path, "multipart/form-data; boundary=" BOUNDARY, NULL, body,
-                          len);
+    int status =
+        exchange(b, "POST", path, "multipart/form-data; boundary=" BOUNDARY, NULL, body, len);
     free(body);
     return status;
 }

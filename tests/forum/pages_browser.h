@@ -19,7 +19,7 @@ typedef struct pb_browser {
     char xsrf[256];                    /* the _xsrf of the last page read */
     int status;
     char location[512];
-    char *page;                        /* the last response's body (owned) */
+    char *page; /* the last response's body (owned) */
 } pb_browser;
 
 void pb_init(pb_browser *b, ft_forum *f);
