@@ -9,11 +9,14 @@
  * text field, SQL as text, an image that is not one, a sign-in that
  * would forward to another site.
  */
+#include "content_client.h"
 #include "pages_browser.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static ft_forum forum;
 
@@ -390,4 +393,48 @@ SQLITE_ONLY(pages_need_a_session_and_static_files_are_served, {
     cr_assert_eq(pb_get(&b, "/search?q=%27%20OR%201%3D1%20--"), 200, "SQL as text: %s", b.page);
     cr_assert_eq(pb_get(&b, "/group/999999"), 404);
     pb_free(&b);
+})
+
+SQLITE_ONLY(a_notice_reaches_the_open_page_of_its_receiver, {
+    pb_browser author, reader;
+    user(&author, "13944440001");
+    user(&reader, "13944440002");
+    long long g = make_group(&author, "Live");
+    char path[700];
+    /* the reader joins, the author posts */
+    snprintf(path, sizeof path, "/group/%lld/apply", g);
+    pb_get(&reader, "/");
+    cr_assert_eq(pb_post(&reader, path, true, NULL, "apply_reason", "hi", NULL), 303);
+    long long member =
+        atoll(ft_rows(&forum, "SELECT id FROM community_group_member WHERE status IS NULL"));
+    snprintf(path, sizeof path, "/applications/%lld", member);
+    pb_get(&author, "/applications");
+    cr_assert_eq(pb_post(&author, path, true, NULL, "status", "agree", NULL), 303);
+    snprintf(path, sizeof path, "/group/%lld/post", g);
+    cr_assert_eq(pb_post(&author, path, true, NULL, "title", "Live one", "content", "text", NULL),
+                 303);
+    char post_path[600];
+    snprintf(post_path, sizeof post_path, "%s", author.location);
+
+    /* the author's page opens its socket with the session cookie, as
+     * forum.js does; another site's page may not, even with the cookie */
+    pb_get(&author, "/");
+    cr_assert(pb_has(&author, "data-live=\"/ws/notifications\""), "%s", author.page);
+    cr_assert_eq(pb_ws_open(&author, "/ws/notifications", "http://evil.example"), -1);
+    int fd = pb_ws_open(&author, "/ws/notifications", NULL);
+    cr_assert_geq(fd, 0, "the handshake: %d", author.status);
+    char *hello = fc_ws_read(fd, 5000);
+    cr_assert(hello && strstr(hello, "\"ready\""), "%s", hello ? hello : "nothing");
+    free(hello);
+
+    snprintf(path, sizeof path, "%s/comment", post_path);
+    pb_get(&reader, post_path);
+    cr_assert_eq(pb_post(&reader, path, true, NULL, "content", "pushed live", NULL), 303);
+    char *note = fc_ws_read(fd, 5000);
+    cr_assert(note && strstr(note, "pushed live") && strstr(note, "\"message_type\":1"), "%s",
+              note ? note : "nothing within 5 s");
+    free(note);
+    close(fd);
+    pb_free(&author);
+    pb_free(&reader);
 })

@@ -186,6 +186,42 @@ void pb_signin(pb_browser *b, const char *mobile, const char *password)
     cr_assert_eq(status, 303, "signing in as %s: %d %s", mobile, status, b->page);
 }
 
+int pb_ws_open(pb_browser *b, const char *path, const char *origin)
+{
+    char head[8192], own[64];
+    snprintf(own, sizeof own, "http://127.0.0.1:%d", b->forum->proc.port);
+    int n = snprintf(head, sizeof head,
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\nOrigin: %s\r\n",
+                     path, b->forum->proc.port, origin ? origin : own);
+    int c = 0;
+    for (int i = 0; i < PB_COOKIES; i++)
+        if (b->cookies[i][0][0])
+            n += snprintf(head + n, sizeof head - (size_t)n, "%s%s=%s",
+                          c++ ? "; " : "Cookie: ", b->cookies[i][0], b->cookies[i][1]);
+    snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", c ? "\r\n" : "");
+    int fd = th_connect(b->forum->proc.port, 2000);
+    cr_assert_geq(fd, 0, "cannot connect to the forum");
+    char reply[4096];
+    b->status = -1;
+    /* the head of the answer only: a frame may follow it at once */
+    if (th_send_str(fd, head) == 0) {
+        size_t got = 0;
+        while (got + 1 < sizeof reply && read(fd, reply + got, 1) == 1) {
+            reply[++got] = '\0';
+            if (got >= 4 && memcmp(reply + got - 4, "\r\n\r\n", 4) == 0)
+                break;
+        }
+        reply[got] = '\0';
+        sscanf(reply, "HTTP/1.1 %d", &b->status);
+    }
+    if (b->status == 101)
+        return fd;
+    close(fd);
+    return -1;
+}
+
 bool pb_has(const pb_browser *b, const char *text)
 {
     return b->page && strstr(b->page, text) != NULL;

@@ -39,6 +39,11 @@ int pb_multipart(pb_browser *b, const char *path, const ft_part *parts, size_t n
 /* pb_signin - sign in through the page; asserts the 303. */
 void pb_signin(pb_browser *b, const char *mobile, const char *password);
 
+/* pb_ws_open - a WebSocket handshake on path carrying the browser's
+ * cookies and origin (NULL: the forum's own); the connected socket after
+ * 101, else -1 with the status in b->status. */
+int pb_ws_open(pb_browser *b, const char *path, const char *origin);
+
 /* pb_has - the last page holds text. */
 bool pb_has(const pb_browser *b, const char *text);
 
