@@ -26,7 +26,7 @@
 
 /* The course's categories (FORUM_API.md §1.4); "全部" in a list means all. */
 static const eddy_form_choice categories[] = {
-    {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL}};
+    {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL, NULL}};
 static const char *const category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣", NULL};
 static const char all_categories[] = "全部";
 
