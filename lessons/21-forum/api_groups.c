@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GROUPS_MAX_LIST 100
@@ -424,6 +425,7 @@ static void applys_get(eddy_req *r)
     eddy_send_json(r, list);
 }
 
+/* quote:begin member_patch */
 static void member_patch(eddy_req *r)
 {
     int64_t me = forum_api_user(r);
@@ -469,6 +471,7 @@ static void member_patch(eddy_req *r)
     }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
+/* quote:end member_patch */
 
 static const eddy_handler groups = {.get = groups_get, .post = groups_post};
 static const eddy_handler group = {.get = group_get, .patch = group_patch, .delete_ = group_delete};

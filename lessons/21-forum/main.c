@@ -125,6 +125,7 @@ static void prepare_task(void *arg)
         p->rc = forum_seed(p->db, p->passwords, &p->seeded);
 }
 
+/* quote:begin prepare */
 /* prepare - tables and demo data, in this process, before any worker
  * exists; the loop and the thread pool it used are gone afterwards, so a
  * fork copies none of them. */
@@ -145,6 +146,7 @@ static bool prepare(settings *s)
     eddy_thread_pool_shutdown();
     return p.rc == 0;
 }
+/* quote:end prepare */
 
 /* ------------------------------------------------------------ a worker */
 
