@@ -154,6 +154,7 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
                                 .busy_timeout_ms = 5000};
     if (options) { /* 0 means the default */
         db->opt.blocking = options->blocking;
+        db->opt.sqlite_one_process = options->sqlite_one_process;
         if (options->max_connections > 0)
             db->opt.max_connections = options->max_connections;
         if (options->acquire_timeout_ms)

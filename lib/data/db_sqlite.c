@@ -63,6 +63,7 @@ struct open_job {
     db_conn *c;
     eddy_db_result *res;
     int rc;
+    bool shared; /* open with the ordinary locking VFS whatever the options say */
 };
 
 static void open_work(void *arg)
@@ -71,7 +72,8 @@ static void open_work(void *arg)
     eddy_db *db = j->c->db;
     sqlite3 *h = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    int rc = sqlite3_open_v2(db_target_of(db)->path, &h, flags, NULL);
+    const char *vfs = db_options_of(db)->sqlite_one_process && !j->shared ? "unix-excl" : NULL;
+    int rc = sqlite3_open_v2(db_target_of(db)->path, &h, flags, vfs);
     char *err = NULL;
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
@@ -95,7 +97,7 @@ static void open_work(void *arg)
 
 static int sqlite_connect(db_conn *c, eddy_db_result *res)
 {
-    struct open_job j = {c, res, 0};
+    struct open_job j = {c, res, 0, false};
     int rc = run_job(c->db, open_work, &j);
     if (rc && c->handle) { /* cancelled, but the work was done: undo it */
         sqlite3_close(c->handle);
@@ -106,12 +108,16 @@ static int sqlite_connect(db_conn *c, eddy_db_result *res)
 
 /* sqlite_setup - open the file once as the pool is made, so a path that
  * cannot be opened is an error of eddy_db_open, and WAL mode is set
- * before any reader opens it. */
+ * before any reader opens it. This first connection always uses the
+ * ordinary VFS: if a process died with the file open, its WAL is still
+ * there, and unix-excl would recover it through a shared-memory file and
+ * keep locking that file on every read; opened and closed here, the WAL
+ * is checkpointed and removed, and the pool's connections start clean. */
 static int sqlite_setup(eddy_db *db)
 {
     db_conn c = {.db = db, .cls = DB_WRITER};
     eddy_db_result res = {0};
-    struct open_job j = {&c, &res, 0};
+    struct open_job j = {&c, &res, 0, true};
     open_work(&j);
     if (j.rc)
         eddy_error("database %s: %s", eddy_db_url_redacted(db), res.errmsg);
