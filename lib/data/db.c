@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* A task waiting for a connection, on its own stack while it waits. */
 struct waiter {
@@ -271,6 +272,13 @@ static void unlink_waiter(struct line *l, struct waiter *w)
 }
 
 /* release - give c back to its line (or to the first waiter). */
+int64_t db_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void release(db_conn *c)
 {
     struct line *l = &c->db->lines[c->cls];
@@ -282,6 +290,7 @@ static void release(db_conn *c)
     }
     if (wake_first(l, c))
         return;
+    c->idle_since_ms = db_monotonic_ms();
     c->next = l->idle;
     l->idle = c;
 }

@@ -310,6 +310,20 @@ DB_CHECK(the_blocking_mode_stalls_the_loop)
 }
 DB_TEST_OPTS(the_blocking_mode_stalls_the_loop, .blocking = true)
 
+/* The server closes a connection left idle (wait_timeout): the pool
+ * notices before using it and the next query runs on a new one. */
+DB_CHECK(a_connection_the_server_closed_while_idle_is_replaced)
+{
+    if (strcmp(eddy_db_dialect(db), "mysql") != 0)
+        return; /* a file is not closed under SQLite's feet */
+    int64_t first = db_count(db, "SELECT CONNECTION_ID()");
+    db_do(db, "SET SESSION wait_timeout = 1");
+    cr_assert_eq(eddy_sleep(2000), 0);
+    int64_t second = db_count(db, "SELECT CONNECTION_ID()");
+    cr_assert_neq(second, first, "the query ran on a new connection");
+}
+DB_TEST_OPTS(a_connection_the_server_closed_while_idle_is_replaced, .max_connections = 1)
+
 /* ------------------------------------------------------------ SQLite in one process */
 
 /* other_process_count - another program on the same file (Python's
