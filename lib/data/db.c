@@ -271,7 +271,6 @@ static void unlink_waiter(struct line *l, struct waiter *w)
         l->last = w->prev;
 }
 
-/* release - give c back to its line (or to the first waiter). */
 int64_t db_monotonic_ms(void)
 {
     struct timespec ts;
@@ -279,6 +278,7 @@ int64_t db_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* release - give c back to its line (or to the first waiter). */
 static void release(db_conn *c)
 {
     struct line *l = &c->db->lines[c->cls];

@@ -14,6 +14,18 @@
  * a kernel crash as well, which NORMAL may lose the last commits to.
  * The price is one fsync per commit; reads pay nothing.
  *
+ * One process alone (sqlite_one_process): in WAL mode every read takes
+ * and drops a lock on the WAL index, two fcntl calls, and the index is a
+ * shared mapping of the -shm file, all because another process might be
+ * reading too. When none will, the connections open the file through
+ * SQLite's "unix-excl" VFS: the first read takes one exclusive lock for
+ * the whole process, held until the last connection closes, and the WAL
+ * index lives in this process's memory. The pool's connections are all
+ * in this process and share that index, so a reader still sees the
+ * writer's last commit. It is wrong as soon as a second process uses the
+ * file (--processes workers, the sqlite3 shell): that one gets "database
+ * is locked", which is why it is an option.
+ *
  * Each connection also has foreign_keys=ON (SQLite's default is off), a
  * busy timeout for other processes holding the lock (--processes, the
  * sqlite3 shell), and a sleep(seconds) SQL function, the twin of
