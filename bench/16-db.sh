@@ -8,7 +8,8 @@
 # on core 1 (mariadbd, when used, runs where the kernel puts it: its CPU is
 # not counted, only the app process's):
 #
-#   eddy-sqlite   lesson 16 on SQLite (WAL; queries on the thread pool)
+#   eddy-sqlite   lesson 16 on SQLite (WAL; queries on the thread pool; one
+#                 process, so the file is kept to itself: no lock per read)
 #   eddy-mysql    lesson 16 on MariaDB (Connector/C's non-blocking API)
 #   trn-sqlite    Tornado 6 with sqlite3 on a ThreadPoolExecutor (bench/tornado_board.py)
 #   trn-mysql     Tornado 6 with aiomysql on the same MariaDB

@@ -18,6 +18,11 @@
  * does - on the loop thread - so the lesson can show what that costs:
  * one slow query then holds up every other client.
  *
+ * Run as one process, the board keeps its SQLite file to itself (see
+ * sqlite_one_process in db.h): its reads then take no file lock, and the
+ * sqlite3 shell has to wait until it stops, or it runs with --shared-db.
+ * With --processes the workers share the file and lock it as usual.
+ *
  * When the database cannot be reached (MariaDB stopped), requests that
  * need it get 503 and the log says why; nothing has to be restarted: the
  * pool reconnects on the next request once the server is back.
@@ -229,7 +234,7 @@ int main(int argc, char **argv)
     eddy_server_option_values server;
     const char *url, *root;
     int64_t pool, threads;
-    bool blocking;
+    bool blocking, shared_db;
     eddy_options *opts = eddy_options_new();
     eddy_server_options(opts, &server);
     eddy_options_group(opts, "board");
@@ -241,6 +246,9 @@ int main(int argc, char **argv)
     eddy_option_range(opts, "threads", 1, 256);
     eddy_option_bool(opts, "blocking-db", &blocking, false,
                      "do it wrong: wait for the database on the loop thread");
+    eddy_option_bool(opts, "shared-db", &shared_db, false,
+                     "SQLite: let other programs (the sqlite3 shell) open the file while the "
+                     "board runs; every read then takes file locks (always so with --processes)");
     eddy_option_string(opts, "root", &root, NULL,
                        "folder holding templates/ (default: the lesson's)");
     eddy_options_define_logging(opts);
@@ -263,7 +271,12 @@ int main(int argc, char **argv)
     }
     eddy_thread_pool_set_size((int)threads);
     /* quote:begin open */
-    db = eddy_db_open(url, &(eddy_db_options){.max_connections = (int)pool, .blocking = blocking});
+    /* One process alone on an SQLite file can skip the file locks of every
+     * read; with --processes the workers share the file and must lock. */
+    bool one_process = !shared_db && server.processes == 1;
+    db = eddy_db_open(url, &(eddy_db_options){.max_connections = (int)pool,
+                                              .blocking = blocking,
+                                              .sqlite_one_process = one_process});
     if (!db)
         goto out; /* the reason is logged */
     struct setup s = {db, 0};

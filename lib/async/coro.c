@@ -61,7 +61,14 @@ struct eddy_coro {
 };
 
 static _Atomic size_t stack_size_setting = 128 * 1024;
-static _Atomic size_t pool_limit = 64;
+/* Spare stacks a thread keeps. A server's thread runs about as many
+ * coroutines at once as it has requests in flight (100 connections under
+ * load, most of them waiting for one of a few database connections), and
+ * every one finished beyond the spare count is unmapped and mapped again
+ * for the next request: two system calls and the page faults of a fresh
+ * stack each time. A spare costs the pages its last coroutine touched
+ * (a few KiB of a handler's stack), so a thousand cost a few MiB at most. */
+static _Atomic size_t pool_limit = 1024;
 
 static _Thread_local struct eddy_coro thread_ctx; /* the thread's own stack */
 static _Thread_local eddy_coro *running;          /* NULL while on thread_ctx */

@@ -32,7 +32,7 @@ int eddy_coro_set_stack_size(size_t bytes);
 size_t eddy_coro_stack_size(void);
 
 /* eddy_coro_set_pool_size - how many free stacks a thread keeps for reuse
- * (default 64); extra ones are unmapped. */
+ * (default 1,024); extra ones are unmapped. */
 void eddy_coro_set_pool_size(size_t stacks);
 
 /* eddy_coro_pool_drain - unmap this thread's free stacks (a thread that

@@ -169,15 +169,26 @@ static int start_workers(void)
     return rc;
 }
 
-/* wake - signal n more sleeping workers (fewer if fewer sleep); under pool.lock. */
-static void wake(int n)
+/* count_wakes - how many of n more workers can be woken (no more than
+ * sleep and are not already on their way), counted as woken; under
+ * pool.lock. The signals themselves are sent by signal_workers after the
+ * lock is released: a worker woken while the lock is still held would
+ * only run into it and sleep again on the mutex, two more futex calls
+ * and a context switch for nothing. */
+static int count_wakes(int n)
 {
     if (n > pool.sleeping - pool.woken)
         n = pool.sleeping - pool.woken;
-    for (; n > 0; n--) {
+    if (n < 0)
+        n = 0;
+    pool.woken += n;
+    return n;
+}
+
+static void signal_workers(int n)
+{
+    for (; n > 0; n--)
         pthread_cond_signal(&pool.more);
-        pool.woken++;
-    }
 }
 
 static const struct timeval watch_period = {0, 1000};
@@ -197,10 +208,10 @@ static void enqueue_round(struct inbox *in)
         pool.head = in->round_head;
     pool.tail = in->round_tail;
     pool.queued += in->round_count;
-    if (pool.started - pool.sleeping + pool.woken == 0)
-        wake(1);
+    int wakes = pool.started - pool.sleeping + pool.woken == 0 ? count_wakes(1) : 0;
     in->seen_taken = pool.taken;
     pthread_mutex_unlock(&pool.lock);
+    signal_workers(wakes);
     in->round_head = in->round_tail = NULL;
     in->round_count = 0;
     if (!evtimer_pending(&in->watch, NULL))
@@ -215,11 +226,13 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     struct inbox *in = arg;
     pthread_mutex_lock(&pool.lock);
+    int wakes = 0;
     if (pool.queued > 0 && pool.taken == in->seen_taken)
-        wake(pool.queued - pool.woken);
+        wakes = count_wakes(pool.queued - pool.woken);
     in->seen_taken = pool.taken;
     int again = pool.queued > 0;
     pthread_mutex_unlock(&pool.lock);
+    signal_workers(wakes);
     if (again)
         evtimer_add(&in->watch, &watch_period);
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* A task waiting for a connection, on its own stack while it waits. */
 struct waiter {
@@ -154,6 +155,7 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
                                 .busy_timeout_ms = 5000};
     if (options) { /* 0 means the default */
         db->opt.blocking = options->blocking;
+        db->opt.sqlite_one_process = options->sqlite_one_process;
         if (options->max_connections > 0)
             db->opt.max_connections = options->max_connections;
         if (options->acquire_timeout_ms)
@@ -269,6 +271,13 @@ static void unlink_waiter(struct line *l, struct waiter *w)
         l->last = w->prev;
 }
 
+int64_t db_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* release - give c back to its line (or to the first waiter). */
 static void release(db_conn *c)
 {
@@ -281,6 +290,7 @@ static void release(db_conn *c)
     }
     if (wake_first(l, c))
         return;
+    c->idle_since_ms = db_monotonic_ms();
     c->next = l->idle;
     l->idle = c;
 }

@@ -120,6 +120,10 @@ typedef struct eddy_db_options {
     long busy_timeout_ms;    /* SQLite: waiting for another process's lock (default 5000) */
     bool blocking;           /* for teaching only: wait the way a blocking driver does, on
                                 the loop thread, stalling everyone else (lesson 16) */
+    bool sqlite_one_process; /* SQLite: only this process opens the file while the pool is
+                                open, so reads take no file lock (see db_sqlite.c); another
+                                process (a --processes worker, the sqlite3 shell) gets
+                                "database is locked" until the pool is closed */
 } eddy_db_options;
 
 /* eddy_db_open - a pool for url (options NULL: the defaults). Opens no

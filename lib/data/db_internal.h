@@ -72,13 +72,18 @@ typedef struct db_stmt_cache {
 typedef struct db_conn db_conn;
 struct db_conn {
     eddy_db *db;
-    void *handle;      /* sqlite3 *, MYSQL * */
-    int cls;           /* DB_WRITER or DB_READER: which line it returns to */
-    bool broken;       /* dropped instead of reused when released */
-    eddy_task *holder; /* the task whose transaction holds it */
-    db_conn *next;     /* the idle list */
+    void *handle;          /* sqlite3 *, MYSQL * */
+    int cls;               /* DB_WRITER or DB_READER: which line it returns to */
+    bool broken;           /* dropped instead of reused when released */
+    eddy_task *holder;     /* the task whose transaction holds it */
+    db_conn *next;         /* the idle list */
+    int64_t idle_since_ms; /* when it last went back on the idle list (monotonic) */
     db_stmt_cache cache;
 };
+
+/* db_monotonic_ms - a coarse monotonic clock (no system call) for how long
+ * a connection has been idle. */
+int64_t db_monotonic_ms(void);
 
 enum { DB_WRITER, DB_READER, DB_CLASSES };
 

@@ -14,6 +14,18 @@
  * a kernel crash as well, which NORMAL may lose the last commits to.
  * The price is one fsync per commit; reads pay nothing.
  *
+ * One process alone (sqlite_one_process): in WAL mode every read takes
+ * and drops a lock on the WAL index, two fcntl calls, and the index is a
+ * shared mapping of the -shm file, all because another process might be
+ * reading too. When none will, the connections open the file through
+ * SQLite's "unix-excl" VFS: the first read takes one exclusive lock for
+ * the whole process, held until the last connection closes, and the WAL
+ * index lives in this process's memory. The pool's connections are all
+ * in this process and share that index, so a reader still sees the
+ * writer's last commit. It is wrong as soon as a second process uses the
+ * file (--processes workers, the sqlite3 shell): that one gets "database
+ * is locked", which is why it is an option.
+ *
  * Each connection also has foreign_keys=ON (SQLite's default is off), a
  * busy timeout for other processes holding the lock (--processes, the
  * sqlite3 shell), and a sleep(seconds) SQL function, the twin of
@@ -63,6 +75,7 @@ struct open_job {
     db_conn *c;
     eddy_db_result *res;
     int rc;
+    bool shared; /* open with the ordinary locking VFS whatever the options say */
 };
 
 static void open_work(void *arg)
@@ -71,7 +84,8 @@ static void open_work(void *arg)
     eddy_db *db = j->c->db;
     sqlite3 *h = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    int rc = sqlite3_open_v2(db_target_of(db)->path, &h, flags, NULL);
+    const char *vfs = db_options_of(db)->sqlite_one_process && !j->shared ? "unix-excl" : NULL;
+    int rc = sqlite3_open_v2(db_target_of(db)->path, &h, flags, vfs);
     char *err = NULL;
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
@@ -95,7 +109,7 @@ static void open_work(void *arg)
 
 static int sqlite_connect(db_conn *c, eddy_db_result *res)
 {
-    struct open_job j = {c, res, 0};
+    struct open_job j = {c, res, 0, false};
     int rc = run_job(c->db, open_work, &j);
     if (rc && c->handle) { /* cancelled, but the work was done: undo it */
         sqlite3_close(c->handle);
@@ -106,12 +120,16 @@ static int sqlite_connect(db_conn *c, eddy_db_result *res)
 
 /* sqlite_setup - open the file once as the pool is made, so a path that
  * cannot be opened is an error of eddy_db_open, and WAL mode is set
- * before any reader opens it. */
+ * before any reader opens it. This first connection always uses the
+ * ordinary VFS: if a process died with the file open, its WAL is still
+ * there, and unix-excl would recover it through a shared-memory file and
+ * keep locking that file on every read; opened and closed here, the WAL
+ * is checkpointed and removed, and the pool's connections start clean. */
 static int sqlite_setup(eddy_db *db)
 {
     db_conn c = {.db = db, .cls = DB_WRITER};
     eddy_db_result res = {0};
-    struct open_job j = {&c, &res, 0};
+    struct open_job j = {&c, &res, 0, true};
     open_work(&j);
     if (j.rc)
         eddy_error("database %s: %s", eddy_db_url_redacted(db), res.errmsg);

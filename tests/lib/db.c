@@ -14,8 +14,10 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
@@ -307,6 +309,89 @@ DB_CHECK(the_blocking_mode_stalls_the_loop)
     cr_assert_geq(late, 250, "blocking: the 50 ms timer should wait for the query (%lld ms)", late);
 }
 DB_TEST_OPTS(the_blocking_mode_stalls_the_loop, .blocking = true)
+
+/* The server closes a connection left idle (wait_timeout): the pool
+ * notices before using it and the next query runs on a new one. */
+DB_CHECK(a_connection_the_server_closed_while_idle_is_replaced)
+{
+    if (strcmp(eddy_db_dialect(db), "mysql") != 0)
+        return; /* a file is not closed under SQLite's feet */
+    int64_t first = db_count(db, "SELECT CONNECTION_ID()");
+    db_do(db, "SET SESSION wait_timeout = 1");
+    cr_assert_eq(eddy_sleep(2000), 0);
+    int64_t second = db_count(db, "SELECT CONNECTION_ID()");
+    cr_assert_neq(second, first, "the query ran on a new connection");
+}
+DB_TEST_OPTS(a_connection_the_server_closed_while_idle_is_replaced, .max_connections = 1)
+
+/* ------------------------------------------------------------ SQLite in one process */
+
+/* other_process_count - another program on the same file (Python's
+ * sqlite3, a process that shares no memory with this one: a forked child
+ * would inherit SQLite's record of the locks this process holds) counts
+ * the rows of t: the count, or -1 when SQLite says "database is locked". */
+static int other_process_count(const char *path)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        cr_skip_test("no /usr/bin/python3 to play the other process");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c 'import sqlite3, sys\n"
+             "try: print(sqlite3.connect(sys.argv[1], timeout=0)"
+             ".execute(\"SELECT COUNT(*) FROM t\").fetchone()[0])\n"
+             "except sqlite3.OperationalError as e: print(e)' '%s' 2>&1",
+             path);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char line[256] = "";
+    if (!fgets(line, sizeof line, p))
+        line[0] = '\0';
+    pclose(p);
+    if (strstr(line, "database is locked"))
+        return -1;
+    char *end;
+    long n = strtol(line, &end, 10);
+    cr_assert(end != line, "the other process said: %s", line);
+    return (int)n;
+}
+
+static bool expect_others_locked_out;
+
+/* A pool in one-process mode still works as a pool: what the writer
+ * commits, every reader sees at once, readers run side by side; another
+ * process is refused until the pool is closed (and is not refused when
+ * the mode is off). */
+DB_CHECK(one_process_mode_shares_the_file_inside_the_process_only)
+{
+    db_do(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    for (int i = 1; i <= 5; i++) {
+        db_do(db, "INSERT INTO t (v) VALUES (1)");
+        cr_assert_eq(db_count(db, "SELECT COUNT(*) FROM t"), i, "a reader sees the last commit");
+    }
+    long long ms = db_concurrent_sleeps(db, 4, 0.15);
+    cr_assert_lt(ms, 450 + th_slack_ms(), "4 x 150 ms on 4 readers took %lld ms", ms);
+    const char *url = eddy_db_url_redacted(db);
+    const char *path = strstr(url, "://") + 3;
+    int seen = other_process_count(path);
+    if (expect_others_locked_out)
+        cr_assert_eq(seen, -1, "another process read %d rows", seen);
+    else
+        cr_assert_eq(seen, 5, "another process sees the rows");
+}
+
+Test(db_sqlite, one_process_mode_keeps_other_processes_out, .timeout = 60)
+{
+    expect_others_locked_out = true;
+    db_run_sqlite(one_process_mode_shares_the_file_inside_the_process_only_check,
+                  &(eddy_db_options){.max_connections = 4, .sqlite_one_process = true});
+}
+
+Test(db_sqlite, shared_mode_lets_other_processes_read, .timeout = 60)
+{
+    expect_others_locked_out = false;
+    db_run_sqlite(one_process_mode_shares_the_file_inside_the_process_only_check,
+                  &(eddy_db_options){.max_connections = 4});
+}
 
 /* ------------------------------------------------------------ URLs */
 
