@@ -11,7 +11,8 @@
 #   eddy-sqlite   lesson 16 on SQLite (WAL; queries on the thread pool; one
 #                 process, so the file is kept to itself: no lock per read)
 #   eddy-mysql    lesson 16 on MariaDB (Connector/C's non-blocking API)
-#   trn-sqlite    Tornado 6 with sqlite3 on a ThreadPoolExecutor (bench/tornado_board.py)
+#   trn-sqlite    Tornado 6 with sqlite3 on a ThreadPoolExecutor (bench/tornado_board.py;
+#                 the same unix-excl locking as eddy-sqlite)
 #   trn-mysql     Tornado 6 with aiomysql on the same MariaDB
 #
 # Both read the same 200 messages (same SQLite file, same MariaDB
