@@ -12,6 +12,9 @@
  *                      request function runs in a task), request_done,
  *                      eddy_conn_flush (write the output, arm the timeout
  *                      that applies next), and in the end eddy_conn_close.
+ *   server_recycle.c   the pools of buffers and requests a connection
+ *                      takes and gives back, and its end: eddy_conn_close,
+ *                      the hand-over of a switched protocol, the freeing.
  *   server_response.c  what the request function calls: the request's
  *                      fields, status and headers, eddy_write, eddy_flush
  *                      (chunks), eddy_send_file, eddy_finish (gzip), and

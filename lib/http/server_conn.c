@@ -1,7 +1,8 @@
 /*
  * server_conn - a connection's life: accept, read, parse, run the request
- * function, write, time out, close. Part of the server; see server.c for
- * the map and server_response.c for what the request function calls.
+ * function, write, time out. Part of the server; see server.c for the
+ * map, server_response.c for what the request function calls and
+ * server_recycle.c for the pools and the end of a connection.
  *
  * A connection is one small struct with one libevent event, re-armed for
  * reading or writing and carrying the connection's current timeout. Its
@@ -36,55 +37,6 @@ static int read_in(struct conn *c);
 static void process(struct conn *c);
 static void arm(struct conn *c);
 static void protocol_error(struct conn *c, int status, const char *reason);
-
-/* ------------------------------------------------------------ pools */
-
-static char *take_input(eddy_server *s)
-{
-    if (s->free_input_count)
-        return s->free_inputs[--s->free_input_count];
-    return malloc(s->in_size);
-}
-
-static void give_input(eddy_server *s, char *in)
-{
-    if (s->free_input_count < POOL_KEEP)
-        s->free_inputs[s->free_input_count++] = in;
-    else
-        free(in);
-}
-
-static void give_output(eddy_server *s, eddy_buf *b)
-{
-    eddy_buf_clear(b);
-    if (s->free_output_count < POOL_KEEP && b->cap <= 1024 * 1024) {
-        s->free_outputs[s->free_output_count++] = b;
-    } else {
-        eddy_buf_free(b);
-        free(b);
-    }
-}
-
-static eddy_req *take_request(eddy_server *s)
-{
-    eddy_req *r = s->free_requests;
-    if (r) {
-        s->free_requests = r->next_free;
-        return r;
-    }
-    return calloc(1, sizeof *r);
-}
-
-static void give_request(eddy_server *s, eddy_req *r)
-{
-    eddy_arena_reset(&r->arena);
-    r->data = NULL;
-    eddy_buf_clear(&r->body);
-    eddy_buf_clear(&r->headers);
-    eddy_buf_clear(&r->out);
-    r->next_free = s->free_requests;
-    s->free_requests = r;
-}
 
 static long ms_since(struct event_base *base, const struct timeval *then)
 {
@@ -185,7 +137,7 @@ static int read_in(struct conn *c)
 {
     eddy_server *s = c->server;
     if (!c->in) {
-        if (!(c->in = take_input(s)))
+        if (!(c->in = eddy_conn_take_input(s)))
             return 0; /* out of memory: try again on the next event */
         c->in_start = c->in_end = 0;
     }
@@ -251,7 +203,7 @@ static void process(struct conn *c)
                 break;
             if (c->scanned == 0)
                 event_base_gettimeofday_cached(s->base, &c->head_started);
-            if (!c->req && !(c->req = take_request(s))) {
+            if (!c->req && !(c->req = eddy_conn_take_request(s))) {
                 protocol_error(c, 503, "out of memory");
                 break;
             }
@@ -284,12 +236,12 @@ static void process(struct conn *c)
     c->in_process = 0;
     /* Give the input block back when nothing in it is still needed. */
     if (c->in && c->in_start == c->in_end && !(c->req && c->state != READ_HEAD)) {
-        give_input(s, c->in);
+        eddy_conn_give_input(s, c->in);
         c->in = NULL;
         c->in_start = c->in_end = 0;
     }
     if (c->req && c->state == READ_HEAD && !(c->in && c->in_end > c->in_start)) {
-        give_request(s, c->req); /* kept for a head that never came */
+        eddy_conn_give_request(s, c->req); /* kept for a head that never came */
         c->req = NULL;
     }
 }
@@ -394,7 +346,7 @@ static void protocol_error(struct conn *c, int status, const char *reason)
     eddy_warn("%d %s from %s: %s", status, phrase, ip, reason);
     c->closing = 1;
     if (c->req && !c->req->task) {
-        give_request(s, c->req);
+        eddy_conn_give_request(s, c->req);
         c->req = NULL;
     }
 }
@@ -466,7 +418,7 @@ static void request_done(void *arg)
     c->state = READ_HEAD;
     c->keep = 0;
     c->read_paused = 0;
-    give_request(s, r);
+    eddy_conn_give_request(s, r);
     if (c->in_process)
         return; /* process() goes on from here */
     if (c->dead) {
@@ -516,7 +468,7 @@ int eddy_conn_flush(struct conn *c)
         return -1;
     }
     if (c->out && c->out->len == 0) {
-        give_output(s, c->out);
+        eddy_conn_give_output(s, c->out);
         c->out = NULL;
     }
     if (c->dead) {
@@ -535,7 +487,7 @@ int eddy_conn_flush(struct conn *c)
         c->lingering = 1;
         event_base_gettimeofday_cached(s->base, &c->head_started);
         if (c->req && !c->req->task) {
-            give_request(s, c->req);
+            eddy_conn_give_request(s, c->req);
             c->req = NULL;
         }
         arm(c);
@@ -593,84 +545,4 @@ static void arm(struct conn *c)
         c->interest = want;
     }
     event_add(&c->ev, tv);
-}
-
-/* ------------------------------------------------------------ closing */
-
-static void forget(struct conn *c);
-
-int eddy_request_take_over(eddy_req *r, eddy_takeover_fn fn, void *arg)
-{
-    struct conn *c = r->conn;
-    if (c->takeover)
-        return -1;
-    c->takeover = fn;
-    c->takeover_arg = arg;
-    return 0;
-}
-
-void eddy_conn_hand_over(struct conn *c)
-{
-    eddy_takeover_fn fn = c->takeover;
-    void *arg = c->takeover_arg;
-    c->takeover = NULL;
-    if (c->dead || c->req) { /* lost, or not a 101: the connection stays the server's */
-        fn(-1, NULL, 0, NULL, 0, arg);
-        return;
-    }
-    event_del(&c->ev);
-    const char *in = c->in ? c->in + c->in_start : NULL;
-    size_t in_len = c->in ? c->in_end - c->in_start : 0;
-    fn(c->fd, in, in_len, c->out ? c->out->data : NULL, c->out ? c->out->len : 0, arg);
-    forget(c);
-}
-
-void eddy_conn_close(struct conn *c)
-{
-    c->dead = 1;
-    if (c->req && c->req->task) {
-        /* The task holds the request: it is freed when the task ends. */
-        eddy_task_cancel(c->req->task);
-        event_del(&c->ev);
-        return;
-    }
-    event_del(&c->ev);
-    close(c->fd);
-    c->fd = -1;
-    forget(c);
-}
-
-/* forget - free c and everything it holds but its socket. */
-static void forget(struct conn *c)
-{
-    eddy_server *s = c->server;
-    if (c->takeover) { /* lost before it could switch: the taker learns it */
-        eddy_takeover_fn fn = c->takeover;
-        c->takeover = NULL;
-        fn(-1, NULL, 0, NULL, 0, c->takeover_arg);
-    }
-    if (c->req)
-        give_request(s, c->req);
-    if (c->in)
-        give_input(s, c->in);
-    if (c->out)
-        give_output(s, c->out);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    free(c);
-    s->connections--;
-    if (s->listener_paused && s->listener && s->connections < s->cfg.max_connections) {
-        if (!s->accept_paused) /* out of descriptors: the pause's timer will */
-            evconnlistener_enable(s->listener);
-        s->listener_paused = 0;
-    }
-    if (s->stopping && s->connections == 0) {
-        if (s->deadline_armed)
-            event_del(&s->stop_deadline);
-        event_base_loopbreak(s->base);
-    }
 }

@@ -158,6 +158,16 @@ static inline eddy_buf *output(struct conn *c)
     return c->out;
 }
 
+/* ------------------------------------------------------------ server_recycle.c */
+
+/* The server's pools: an input buffer (in_size bytes) or a request,
+ * taken for a connection that needs one and given back when it is idle. */
+char *eddy_conn_take_input(eddy_server *s);
+void eddy_conn_give_input(eddy_server *s, char *in);
+void eddy_conn_give_output(eddy_server *s, eddy_buf *b);
+eddy_req *eddy_conn_take_request(eddy_server *s);
+void eddy_conn_give_request(eddy_server *s, eddy_req *r);
+
 /* ------------------------------------------------------------ server_response.c */
 
 /* eddy_server_date - the Date header's value now, formatted once a second. */
