@@ -11,6 +11,7 @@
 #include <eddy/base/url.h>
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 ssize_t eddy_url_decode(const char *in, size_t len, char *out, int plus_is_space, int allow_nul)
@@ -33,6 +34,18 @@ ssize_t eddy_url_decode(const char *in, size_t len, char *out, int plus_is_space
         out[o++] = c;
     }
     return (ssize_t)o;
+}
+
+char *eddy_url_decode_dup(const char *in, size_t len)
+{
+    char *out = malloc(len + 1);
+    ssize_t n = out ? eddy_url_decode(in, len, out, 0, 0) : -1;
+    if (n < 0) {
+        free(out);
+        return NULL;
+    }
+    out[n] = '\0';
+    return out;
 }
 
 int eddy_urlencoded_next(eddy_str *cursor, eddy_str *name, eddy_str *value)

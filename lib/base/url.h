@@ -31,6 +31,12 @@
  * allow_nul is 0, an encoded NUL. */
 ssize_t eddy_url_decode(const char *in, size_t len, char *out, int plus_is_space, int allow_nul);
 
+/* eddy_url_decode_dup - a percent-decoded, NUL-terminated copy of
+ * in[0..len) to free(), for the parts of a connection URL (user,
+ * password, database); NULL for a malformed escape, an encoded NUL or no
+ * memory. */
+char *eddy_url_decode_dup(const char *in, size_t len);
+
 /* eddy_urlencoded_next - walk "a=1&b=2" pairs (query strings and
  * application/x-www-form-urlencoded bodies). *cursor starts at the
  * string; each call yields the raw (still encoded) name and value and

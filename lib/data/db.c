@@ -75,19 +75,6 @@ const char *eddy_db_url_redacted(const eddy_db *db)
 
 /* ------------------------------------------------------------ opening */
 
-/* decoded - a percent-decoded copy of s[0..len), or NULL. */
-static char *decoded(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    ssize_t n = out ? eddy_url_decode(s, len, out, 0, 0) : -1;
-    if (n < 0) {
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* parse_mysql - "user:password@host:port/database" into t; 0 or -1. */
 static int parse_mysql(const char *rest, db_target *t)
 {
@@ -96,8 +83,8 @@ static int parse_mysql(const char *rest, db_target *t)
     if (at) {
         const char *colon = memchr(rest, ':', (size_t)(at - rest));
         size_t ulen = (size_t)((colon ? colon : at) - rest);
-        t->user = decoded(rest, ulen);
-        t->password = colon ? decoded(colon + 1, (size_t)(at - colon - 1)) : strdup("");
+        t->user = eddy_url_decode_dup(rest, ulen);
+        t->password = colon ? eddy_url_decode_dup(colon + 1, (size_t)(at - colon - 1)) : strdup("");
         if (!t->user || !t->password)
             return -1;
     }
@@ -115,7 +102,7 @@ static int parse_mysql(const char *rest, db_target *t)
             return -1;
         t->port = (int)port;
     }
-    t->database = decoded(slash + 1, strlen(slash + 1));
+    t->database = eddy_url_decode_dup(slash + 1, strlen(slash + 1));
     return t->host && t->database ? 0 : -1;
 }
 

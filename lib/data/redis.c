@@ -246,19 +246,6 @@ static void start_connect(eddy_redis *r)
 
 /* ------------------------------------------------------------ opening */
 
-/* decoded - a percent-decoded, NUL-terminated copy of s[0..len), or NULL. */
-static char *decoded(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    ssize_t n = out ? eddy_url_decode(s, len, out, 0, 0) : -1;
-    if (n < 0) {
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* parse_url - "redis://[user][:password]@host[:port][/db]" into r; 0 or -1. */
 static int parse_url(eddy_redis *r, const char *url)
 {
@@ -269,11 +256,11 @@ static int parse_url(eddy_redis *r, const char *url)
     if (u.userinfo.p) {
         const char *colon = memchr(u.userinfo.p, ':', u.userinfo.len);
         if (!colon) /* "redis://secret@host": the password alone */
-            r->password = decoded(u.userinfo.p, u.userinfo.len);
+            r->password = eddy_url_decode_dup(u.userinfo.p, u.userinfo.len);
         else {
             size_t ulen = (size_t)(colon - u.userinfo.p);
-            r->user = ulen ? decoded(u.userinfo.p, ulen) : NULL;
-            r->password = decoded(colon + 1, u.userinfo.len - ulen - 1);
+            r->user = ulen ? eddy_url_decode_dup(u.userinfo.p, ulen) : NULL;
+            r->password = eddy_url_decode_dup(colon + 1, u.userinfo.len - ulen - 1);
             if (ulen && !r->user)
                 return -1;
         }
