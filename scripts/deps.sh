@@ -35,6 +35,7 @@ python3-tornado      core   Tornado, a real server the client is tested against 
 curl                 core   a real client the form and upload tests post with (curl -F); bench/18-upload.sh
 python3-websockets   core   Python's websockets: a WebSocket client of our server, a server for our client
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
+chromium             core   the browser the forum's browser suite drives headless (playwright-core, npm step below)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
@@ -65,20 +66,23 @@ for g in "${groups[@]}"; do
     done <<<"$PACKAGES"
 done
 
-# npm step: Node's ws package, pinned by tests/fixtures/ws_node/package-lock.json,
-# into tests/fixtures/ws_node/node_modules (ignored by git). Without npm or
-# the network the Node peer tests skip, saying so; nothing here fails.
+# npm step: Node's ws package and playwright-core (which drives the Debian
+# chromium above and downloads no browser), pinned by
+# tests/fixtures/ws_node/package-lock.json, into
+# tests/fixtures/ws_node/node_modules (ignored by git). Without npm or the
+# network the Node peer tests and the browser walks skip, saying so;
+# nothing here fails.
 node_peers() {
     local dir
     dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/ws_node"
-    [ -f "$dir/node_modules/ws/package.json" ] && return 0
+    [ -f "$dir/node_modules/ws/package.json" ] && [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
     if ! command -v npm >/dev/null 2>&1; then
         echo "deps.sh: npm not found: the tests against Node's ws will skip" >&2
         return 0
     fi
-    echo "deps.sh: npm ci in tests/fixtures/ws_node (Node's ws)" >&2
+    echo "deps.sh: npm ci in tests/fixtures/ws_node (Node's ws, playwright-core)" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
-        echo "deps.sh: npm ci failed: the tests against Node's ws will skip" >&2
+        echo "deps.sh: npm ci failed: the tests against Node's ws and the browser walks will skip" >&2
 }
 for g in "${groups[@]}"; do
     case "$g" in core | all) node_peers; break ;; esac
