@@ -209,7 +209,7 @@ tests: $(TEST_BINS)
 
 help:
 	@echo "make              build the library, lessons, tests"
-	@echo "make run          start the demo (lesson 13's REST API until the forum lands)"
+	@echo "make run          start the forum (lesson 21) at http://127.0.0.1:8888 with demo data"
 	@echo "make test         every suite, exercises proven both ways, README commands run, quotes checked"
 	@echo "make san          the tests under ASan+UBSan (build/san/)"
 	@echo "make valgrind     the tests under valgrind"
@@ -232,10 +232,13 @@ help:
 deps:
 	@scripts/deps.sh core
 
-# Until the forum lands, the demo is lesson 13's REST API with demo notes.
-run: deps
-	@echo "The forum is not built yet; starting lesson 13's REST demo instead."
-	@$(MAKE) --no-print-directory run-lesson N=13 ARGS='--port 8888'
+# run: the forum (lesson 21) on SQLite at http://127.0.0.1:8888, its data
+# under $(BUILD)/forum/ (demo users, groups and posts made on first start).
+FORUM_DATA := $(BUILD)/forum
+run: deps $(BUILD)/lessons/21-forum/forum
+	@mkdir -p $(FORUM_DATA)
+	@$(BUILD)/lessons/21-forum/forum --port 8888 --demo --db sqlite://$(FORUM_DATA)/forum.db \
+	    --media-dir $(FORUM_DATA)/media $(ARGS)
 
 # test: everything a change must keep green. The last line printed is the
 # Criterion-style synthesis over all suites.

@@ -1,0 +1,68 @@
+/*
+ * forum - lesson 21's shared state and the parts every feature file uses.
+ *
+ * The forum is one program in feature files: api_accounts.c,
+ * api_groups.c, ... each with one registration function that adds its
+ * routes to the app. routes.c calls them all in order (first match wins,
+ * so the JSON API's exact paths come before the pages). The state every
+ * handler needs (where media files go, the key-value store, pub/sub) is
+ * one struct, kept on the app (eddy_app_set_data) and reached from a
+ * request with forum_of(r).
+ */
+#ifndef FORUM_H
+#define FORUM_H
+
+#include <eddy/eddy.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct forum {
+    const char *db_url;    /* --db */
+    const char *redis_url; /* --redis; "" keeps codes, limits and pub/sub in the process */
+    const char *media_dir; /* --media-dir: avatars, group covers, question images */
+    const char *site_url;  /* --site-url: the prefix of absolute image URLs */
+    const char *secret;    /* --secret: signs tokens and cookies */
+    int worker;            /* this process's index among --processes (0 when one) */
+    eddy_kv *kv;           /* SMS codes and rate limits: in memory or on Redis */
+    eddy_pubsub *pubsub;   /* live notifications: in memory or on Redis */
+    eddy_static *media;    /* the files under media_dir, served at /media/ */
+} forum;
+
+/* forum_of - the forum serving r. */
+forum *forum_of(const eddy_req *r);
+
+/* ------------------------------------------------------------ helpers (routes.c) */
+
+/* forum_api_user - the id of the user whose token (the tsessionid header)
+ * came with r, or -1 after answering 401. May wait (the user is loaded). */
+int64_t forum_api_user(eddy_req *r);
+
+/* forum_send_field_error - answer status with {field: message} (field
+ * "non_fields" for an error about the whole request), the course's shape. */
+void forum_send_field_error(eddy_req *r, int status, const char *field, const char *message);
+
+/* forum_media_url - "/media/NAME" for a stored file name (NULL: NULL),
+ * and with absolute, prefixed by site_url, as the course sends group
+ * covers and question images. In the request's arena. */
+const char *forum_media_url(eddy_req *r, const char *name, bool absolute);
+
+/* ------------------------------------------------------------ start-up */
+
+/* forum_seed - the demo data (users, groups, members, posts, comments,
+ * questions, answers), when the database has no user yet; *created says
+ * whether it did. Runs in a task. 0 or an errno value. */
+int forum_seed(eddy_db *db, bool *created);
+
+/* The demo login forum_seed creates, printed at start. */
+#define FORUM_DEMO_MOBILE "13800000001"
+#define FORUM_DEMO_PASSWORD "demo-password"
+
+/* ------------------------------------------------------------ routes
+ * One registration function per feature file: 0, or -1 with
+ * eddy_app_error(app). */
+int forum_routes(eddy_app *app, forum *f); /* routes.c: every feature */
+int forum_routes_accounts(eddy_app *app, forum *f);
+int forum_routes_groups(eddy_app *app, forum *f);
+
+#endif
