@@ -11,6 +11,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 const char *e2e_forum_program(void)
@@ -181,4 +184,164 @@ const char *e2e_body(const char *answer)
 {
     const char *at = answer ? strstr(answer, "\r\n\r\n") : NULL;
     return at ? at + 4 : "";
+}
+
+int e2e_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        port = ntohs(sa.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+char *e2e_replace(const char *text, const char *from, const char *to)
+{
+    size_t n = 0, flen = strlen(from), tlen = strlen(to);
+    for (const char *at = strstr(text, from); at; at = strstr(at + flen, from))
+        n++;
+    if (n == 0)
+        return NULL;
+    char *out = malloc(strlen(text) + n * tlen + 1);
+    if (!out)
+        return NULL;
+    char *w = out;
+    for (const char *at; (at = strstr(text, from)) != NULL; text = at + flen) {
+        memcpy(w, text, (size_t)(at - text));
+        w += at - text;
+        memcpy(w, to, tlen);
+        w += tlen;
+    }
+    strcpy(w, text);
+    return out;
+}
+
+char *e2e_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            char *grown = realloc(text, cap = cap * 2 + 8192);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                return NULL;
+            }
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, 4096, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    text[len] = '\0';
+    return text;
+}
+
+int e2e_ws_handshake(int port, const char *path, const char *extra, int *keep)
+{
+    int fd = th_connect(port, 3000);
+    if (fd < 0)
+        return 0;
+    char req[2048], answer[4096];
+    snprintf(req, sizeof req,
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+             path, port, extra ? extra : "");
+    int status = 0;
+    if (th_send_str(fd, req) == 0 && th_recv_until(fd, answer, sizeof answer, "\r\n\r\n", 5000) > 0) {
+        status = e2e_status(answer);
+        /* RFC 6455's own example key and its accept value */
+        const char *accept = e2e_header(answer, "Sec-WebSocket-Accept");
+        if (status == 101 && (!accept || strcmp(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != 0))
+            status = -101;
+    }
+    if (keep && status == 101)
+        *keep = fd;
+    else
+        close(fd);
+    return status;
+}
+
+const char *e2e_sms_code(th_proc *forum, const char *mobile)
+{
+    static char code[16];
+    char needle[64];
+    snprintf(needle, sizeof needle, "sms to %s: ", mobile);
+    if (th_read_output(forum, needle, 5000) < 0)
+        return NULL;
+    /* the last message to that number: the newest code */
+    const char *at = NULL;
+    for (const char *p = strstr(forum->output, needle); p; p = strstr(p + 1, needle))
+        at = p;
+    at += strlen(needle);
+    while (*at && *at != '\n' && (*at < '0' || *at > '9'))
+        at++;
+    size_t n = 0;
+    while (at[n] >= '0' && at[n] <= '9' && n < sizeof code - 1)
+        n++;
+    if (n == 0)
+        return NULL;
+    memcpy(code, at, n);
+    code[n] = '\0';
+    return code;
+}
+
+/* json_string_of - the string value of "key" in a flat JSON object
+ * (malloc'ed), or NULL: enough for {"token": "..."}. */
+static char *json_string_of(const char *json, const char *key)
+{
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"%s\"", key);
+    const char *at = strstr(json, needle);
+    if (!at || !(at = strchr(at + strlen(needle), '"')))
+        return NULL;
+    const char *end = strchr(++at, '"');
+    return end ? strndup(at, (size_t)(end - at)) : NULL;
+}
+
+char *e2e_sign_up(int port, th_proc *code_from, const char *mobile, const char *password, const char **why)
+{
+    static char reason[512];
+    const char *json = "Content-Type: application/json\r\n";
+    char body[256];
+    snprintf(body, sizeof body, "{\"mobile\":\"%s\"}", mobile);
+    char *answer = e2e_http(port, "POST", "/code/", json, body);
+    int status = e2e_status(answer);
+    free(answer);
+    const char *code = status == 200 ? e2e_sms_code(code_from, mobile) : NULL;
+    if (!code) {
+        snprintf(reason, sizeof reason, "POST /code/ answered %d and no code was logged", status);
+        *why = reason;
+        return NULL;
+    }
+    snprintf(body, sizeof body, "{\"mobile\":\"%s\",\"code\":\"%s\",\"password\":\"%s\"}", mobile, code, password);
+    answer = e2e_http(port, "POST", "/register/", json, body);
+    status = e2e_status(answer);
+    if (status != 200 && status != 201) {
+        snprintf(reason, sizeof reason, "POST /register/ answered %d: %.200s", status, e2e_body(answer));
+        free(answer);
+        *why = reason;
+        return NULL;
+    }
+    free(answer);
+    snprintf(body, sizeof body, "{\"mobile\":\"%s\",\"password\":\"%s\"}", mobile, password);
+    answer = e2e_http(port, "POST", "/login/", json, body);
+    char *token = e2e_status(answer) == 200 ? json_string_of(e2e_body(answer), "token") : NULL;
+    if (!token) {
+        snprintf(reason, sizeof reason, "POST /login/ answered %d: %.200s", e2e_status(answer), e2e_body(answer));
+        *why = reason;
+    }
+    free(answer);
+    return token;
 }

@@ -51,4 +51,31 @@ const char *e2e_header(const char *answer, const char *name);
 /* e2e_body - where answer's body starts, or "". */
 const char *e2e_body(const char *answer);
 
+/* e2e_free_port - a port on 127.0.0.1 nobody listened on a moment ago
+ * (for programs that cannot be told to take port 0, such as nginx). */
+int e2e_free_port(void);
+
+/* e2e_replace - text with every `from` replaced by `to` (malloc'ed), or
+ * NULL when `from` does not occur: the caller says which was missing. */
+char *e2e_replace(const char *text, const char *from, const char *to);
+
+/* e2e_read_file - a file's contents (malloc'ed), or NULL. */
+char *e2e_read_file(const char *path);
+
+/* e2e_ws_handshake - a WebSocket opening handshake on path (extra:
+ * more header lines or NULL); the answer's status (101 when upgraded),
+ * 0 on no answer. *fd keeps the connection open when fd is not NULL. */
+int e2e_ws_handshake(int port, const char *path, const char *extra, int *fd);
+
+/* e2e_sms_code - the code the forum's console SMS sender logged for
+ * mobile (waiting up to 5 s for it), in a static buffer, or NULL. */
+const char *e2e_sms_code(th_proc *forum, const char *mobile);
+
+/* e2e_sign_up - register mobile through the JSON API (/code/, the code
+ * from the forum's log, /register/, /login/); the token (malloc'ed), or
+ * NULL with why (static) saying what failed. code_from answers the
+ * /code/ request's code (the forum whose log has it; it may be another
+ * process than port's). */
+char *e2e_sign_up(int port, th_proc *code_from, const char *mobile, const char *password, const char **why);
+
 #endif

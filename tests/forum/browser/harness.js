@@ -44,17 +44,21 @@ function done() {
   console.log(`walk done: ${steps} steps`);
 }
 
-// form - the form that holds a field named NAME (the first one).
-function form(page, name) {
-  return page.locator(`form:has([name="${name}"])`).first();
+// form - the form whose action is ACTION (a path, or a RegExp on it).
+async function form(page, action) {
+  if (typeof action === 'string') return page.locator(`form[action="${action}"]`).first();
+  const actions = await page.locator('form[action]').evaluateAll((fs) => fs.map((f) => f.getAttribute('action')));
+  const found = actions.find((a) => action.test(a));
+  if (found === undefined) throw new Error(`no form posting to ${action} on ${page.url()}`);
+  return page.locator(`form[action="${found}"]`).first();
 }
 
-// fill - set the fields of FIELDS ({name: value}) in their forms; a
-// select takes the option whose label or value matches, or its first
-// real option when the value is null.
-async function fill(page, fields) {
+// fill - set the fields of FIELDS ({name: value}) in form F; a select
+// takes the option whose label or value matches, or its first real
+// option when the value is null; a file input takes a path.
+async function fill(f, fields) {
   for (const [name, value] of Object.entries(fields)) {
-    const field = page.locator(`[name="${name}"]`).first();
+    const field = f.locator(`[name="${name}"]`).first();
     const tag = await field.evaluate((el) => el.tagName.toLowerCase());
     if (tag === 'select') {
       if (value === null) {
@@ -71,11 +75,9 @@ async function fill(page, fields) {
   }
 }
 
-// submit - press the submit button of the form holding field NAME and
-// wait for the page it leads to; a button whose label matches LABEL when
-// the form has several.
-async function submit(page, name, label) {
-  const f = form(page, name);
+// submit - press form F's submit button (the one whose label matches
+// LABEL when given) and wait for the page it leads to.
+async function submit(page, f, label) {
   let button = f.locator('button:not([type=button]), input[type=submit]');
   if (label) button = button.filter({ hasText: label });
   await Promise.all([page.waitForNavigation(), button.first().click()]);
