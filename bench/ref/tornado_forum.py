@@ -1,0 +1,237 @@
+"""tornado_forum - the forum's read pages in Tornado, for bench/21-forum.sh.
+
+The course's forum is Tornado with peewee-async on MySQL; this is that
+stack's version of the three things the benchmark reads, written the way
+the course's handlers are (one coroutine per request, queries awaited on
+an aiomysql pool), on the same MariaDB database and tables as lesson 21:
+
+    GET /groups/       the JSON group list: model_to_dict(group) with the
+                       creator nested and the cover as an absolute URL,
+                       newest first (the course's GroupHandler, o=new)
+    GET /              the group list page (lesson 21's groups.html)
+    GET /post/ID       a post page with its comments newest first, each
+                       with its replies and like count (lesson 21's post.html)
+    GET /ping          "pong", no database
+
+The pages' markup follows lesson 21's templates (groups.html, post.html
+in base.html), rendered with Tornado's own template engine from the copies
+below; a visitor who is not signed in sees them. One process, access log
+off, a pool of 8 connections. Runs with Debian's python3-tornado and
+python3-aiomysql:
+
+    /usr/bin/python3 bench/ref/tornado_forum.py --port 8000 --db mysql://user:pw@127.0.0.1:3306/forum
+"""
+import datetime
+import json
+import os
+import sys
+import urllib.parse
+
+import tornado.escape
+import tornado.template
+import tornado.web
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tornado_serve  # noqa: E402  (bench/tornado_serve.py)
+
+SITE_URL = ""
+
+TEMPLATES = tornado.template.DictLoader({
+    "base.html": """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}Forum{% end %} · Forum</title>
+<link rel="stylesheet" href="/static/forum.css">
+</head>
+<body>
+<header class="top">
+<a class="brand" href="/">Forum</a>
+<a href="/">Groups</a>
+<a href="/qa">Q&amp;A</a>
+<form action="/search" method="get" role="search"><input type="search" name="q" value="" placeholder="Search" aria-label="Search"></form>
+<a href="/signin">Sign in</a>
+<a href="/signup">Sign up</a>
+</header>
+<main>
+{% block body %}{% end %}
+</main>
+<div id="toast" role="status" aria-live="polite"></div>
+<script src="/static/forum.js"></script>
+</body>
+</html>
+""",
+    "groups.html": """{% extends "base.html" %}
+{% block title %}Groups{% end %}
+{% block body %}
+<h1>Groups</h1>
+<ul class="tabs">
+{% for c in categories %}<li><a href="/?c={{ url_escape(c) }}&amp;o={{ url_escape(order) }}"{% if c == category %} class="on"{% end %}>{{ c }}</a></li>
+{% end %}</ul>
+<ul class="tabs">
+<li><a href="/?c={{ url_escape(category) }}&amp;o=new"{% if order == 'new' %} class="on"{% end %}>Newest</a></li>
+<li><a href="/?c={{ url_escape(category) }}&amp;o=hot"{% if order == 'hot' %} class="on"{% end %}>Most members</a></li>
+</ul>
+{% for g in groups %}
+<div class="card">
+{% if g['front_image'] %}<img class="thumb" src="/media/{{ url_escape(g['front_image'], plus=False) }}" alt="">{% end %}
+<h3><a href="/group/{{ g['id'] }}">{{ g['name'] }}</a></h3>
+<p class="meta">{{ g['category'] }} · {{ g['member_nums'] }} members · {{ g['post_nums'] }} posts · by {{ g['creator_name'] }}</p>
+<div class="clear"></div>
+</div>
+{% end %}
+{% if not groups %}<p>No groups here yet.</p>{% end %}
+{% end %}
+""",
+    "post.html": """{% extends "base.html" %}
+{% block title %}{{ post['title'] }}{% end %}
+{% block body %}
+<p class="meta"><a href="/group/{{ post['group_id'] }}">{{ post['group_name'] }}</a></p>
+<h1>{{ post['title'] }}</h1>
+<p class="meta">{{ post['author_name'] }} · {{ post['add_time'] }} · {{ post['comment_nums'] }} comments</p>
+<div class="content">{{ post['content'] }}</div>
+<h2>Comments</h2>
+<p><a href="/signin?next=/post/{{ post['id'] }}">Sign in</a> to comment.</p>
+{% for c in comments %}
+<div class="comment" id="c{{ c['id'] }}">
+<p><strong>{{ c['author_name'] }}</strong> <span class="meta">{{ c['add_time'] }}</span></p>
+<p>{{ c['content'] }}</p>
+<form data-like method="post" action="/comment/{{ c['id'] }}/like"><span data-count>{{ c['like_nums'] }}</span> <button type="submit">Like</button></form>
+<div class="replies">
+{% for rp in c['replies'] %}
+<p id="c{{ rp['id'] }}"><strong>{{ rp['author_name'] }}</strong>{% if rp['reply_name'] %} → {{ rp['reply_name'] }}{% end %}: {{ rp['content'] }} <span class="meta">{{ rp['add_time'] }}</span></p>
+{% end %}
+</div>
+</div>
+{% end %}
+{% if not comments %}<p>No comments yet.</p>{% end %}
+{% end %}
+""",
+}, whitespace="single")
+
+CATEGORIES = ["全部", "教育同盟", "同城交易", "程序设计", "生活兴趣"]
+
+
+def when(value):
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime.datetime) else value
+
+
+def json_serial(value):
+    """The course's json_serial: datetimes as isoformat()."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+class Base(tornado.web.RequestHandler):
+    pool = None
+
+    async def query(self, sql, args=()):
+        import aiomysql
+        if Base.pool is None:
+            u = urllib.parse.urlparse(DB)
+            Base.pool = await aiomysql.create_pool(
+                host=u.hostname, port=u.port or 3306, user=u.username, password=u.password,
+                db=u.path.lstrip("/"), minsize=1, maxsize=8, charset="utf8mb4", autocommit=True)
+        async with Base.pool.acquire() as conn:
+            async with conn.cursor(aiomysql.DictCursor) as cur:
+                await cur.execute(sql, args)
+                return await cur.fetchall()
+
+    def page(self, name, **context):
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.write(TEMPLATES.load(name).generate(url_escape=tornado.escape.url_escape, **context))
+
+
+# CommunityGroup.extend(): the group joined with its creator.
+GROUPS = ("SELECT g.*, u.id AS u_id, u.mobile AS u_mobile, u.nick_name AS u_nick_name, u.head_url AS u_head_url,"
+          " u.address AS u_address, u.`desc` AS u_desc, u.gender AS u_gender, u.add_time AS u_add_time"
+          " FROM community_group g JOIN `user` u ON u.id = g.creator_id")
+
+
+class GroupList(Base):
+    """GET /groups/: the course's GroupHandler.get (c, o, limit)."""
+
+    async def get(self):
+        sql, args = GROUPS, []
+        c = self.get_argument("c", None)
+        if c and c != "全部":
+            sql += " WHERE g.category = %s"
+            args.append(c)
+        sql += " ORDER BY g.member_nums DESC" if self.get_argument("o", "new") == "hot" else " ORDER BY g.add_time DESC"
+        limit = self.get_argument("limit", None)
+        if limit:
+            sql += " LIMIT %s"
+            args.append(int(limit))
+        groups = []
+        for row in await self.query(sql, args):
+            creator = {k[2:]: row.pop(k) for k in list(row) if k.startswith("u_")}
+            row.pop("creator_id")
+            row["creator"] = creator
+            if row["front_image"]:
+                row["front_image"] = "%s/media/%s/" % (SITE_URL, row["front_image"])
+            groups.append(row)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(groups, default=json_serial))
+
+
+class GroupsPage(Base):
+    """GET /: the group list page, newest first."""
+
+    async def get(self):
+        category = self.get_argument("c", "全部")
+        order = self.get_argument("o", "new")
+        sql, args = GROUPS, []
+        if category != "全部":
+            sql += " WHERE g.category = %s"
+            args.append(category)
+        sql += " ORDER BY g.member_nums DESC" if order == "hot" else " ORDER BY g.add_time DESC"
+        rows = await self.query(sql, args)
+        for g in rows:
+            g["creator_name"] = g["u_nick_name"] or g["u_mobile"]
+        self.page("groups.html", groups=rows, categories=CATEGORIES, category=category, order=order)
+
+
+class PostPage(Base):
+    """GET /post/ID: the post, its comments (PostComment.extend()), their replies."""
+
+    async def get(self, post_id):
+        posts = await self.query(
+            "SELECT p.*, u.nick_name, u.mobile, g.name AS group_name FROM post p JOIN `user` u ON u.id = p.user_id"
+            " JOIN community_group g ON g.id = p.group_id WHERE p.id = %s", (post_id,))
+        if not posts:
+            raise tornado.web.HTTPError(404)
+        post = posts[0]
+        post["author_name"] = post["nick_name"] or post["mobile"]
+        post["add_time"] = when(post["add_time"])
+        rows = await self.query(
+            "SELECT c.*, a.nick_name AS a_nick, a.mobile AS a_mobile, r.nick_name AS r_nick, r.mobile AS r_mobile"
+            " FROM post_comment c JOIN `user` a ON a.id = c.user_id LEFT OUTER JOIN `user` r ON r.id = c.reply_user_id"
+            " WHERE c.post_id = %s ORDER BY c.add_time DESC, c.id DESC", (post_id,))
+        comments, by_id = [], {}
+        for c in rows:
+            c["author_name"] = c["a_nick"] or c["a_mobile"]
+            c["reply_name"] = (c["r_nick"] or c["r_mobile"]) if c["reply_user_id"] else None
+            c["add_time"] = when(c["add_time"])
+            c["replies"] = []
+            by_id[c["id"]] = c
+        for c in reversed(rows):  # replies oldest first under their comment
+            if c["parent_comment_id"] and c["parent_comment_id"] in by_id:
+                by_id[c["parent_comment_id"]]["replies"].append(c)
+        comments = [c for c in rows if not c["parent_comment_id"]]
+        self.page("post.html", post=post, comments=comments)
+
+
+class Ping(tornado.web.RequestHandler):
+    def get(self):
+        self.write("pong\n")
+
+
+if __name__ == "__main__":
+    DB = sys.argv[sys.argv.index("--db") + 1]
+    del sys.argv[sys.argv.index("--db"):sys.argv.index("--db") + 2]
+    if "--site-url" in sys.argv:
+        SITE_URL = sys.argv[sys.argv.index("--site-url") + 1]
+        del sys.argv[sys.argv.index("--site-url"):sys.argv.index("--site-url") + 2]
+    tornado_serve.serve([(r"/groups/", GroupList), (r"/", GroupsPage), (r"/post/([0-9]+)", PostPage), (r"/ping", Ping)])
