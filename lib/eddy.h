@@ -11,6 +11,8 @@
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
 #include <eddy/base/calendar.h>
+#include <eddy/base/codec.h>
+#include <eddy/base/crypto.h>
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
@@ -35,6 +37,13 @@
 #include <eddy/web/template.h>
 #include <eddy/web/render.h>
 #include <eddy/web/xsrf.h>
+#include <eddy/web/password.h>
+#include <eddy/web/secure_cookie.h>
+#include <eddy/web/jwt.h>
+#include <eddy/web/auth.h>
+#include <eddy/web/security.h>
+#include <eddy/web/cors.h>
+#include <eddy/web/throttle.h>
 #include <eddy/web/form.h>
 #include <eddy/web/websocket.h>
 #include <eddy/web/app_run.h>
@@ -46,10 +55,10 @@
 #include <eddy/data/kv.h>
 #include <eddy/data/ratelimit.h>
 #include <eddy/web/app_db.h>
-#include <eddy/web/body.h>
 #include <eddy/data/sms.h>
 #include <eddy/data/sms_code.h>
 #include <eddy/web/app_client.h>
 #include <eddy/web/app_sms.h>
+#include <eddy/web/body.h>
 
 #endif

@@ -55,10 +55,13 @@ static void show_page(eddy_req *r, json_t *form, json_t *errors)
         eddy_send_db_error(r, rc, res); /* 503 when the database is away */
         return;
     }
-    json_t *ctx = json_pack("{s:o,s:o,s:o}", "messages", board_json(res), "form",
-                            form ? form : json_object(), "errors", errors ? errors : json_object());
+    /* The rows go to the template as they are (no JSON made per row): the
+     * loop in board.html reads them from the result, freed once the page
+     * is written. */
+    json_t *ctx = json_pack("{s:o,s:o}", "form", form ? form : json_object(), "errors",
+                            errors ? errors : json_object());
+    eddy_render_rows(r, "board.html", ctx, (eddy_template_rows[]){{"messages", res}, {NULL, NULL}});
     eddy_db_result_free(res);
-    eddy_render(r, "board.html", ctx);
 }
 
 /* quote:begin home */

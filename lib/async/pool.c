@@ -3,10 +3,23 @@
  *
  * One queue of jobs for the process, guarded by a mutex, and workers that
  * sleep on a condition variable until a job comes. Each loop thread that
- * submits has an inbox: a finished job goes on its inbox's list and one
+ * submits has an inbox: a finished job goes on its inbox's list and a
  * write to the inbox's eventfd wakes that loop, whose event callback takes
  * the whole list and runs the done callbacks. The loop watches the
  * eventfd only while it has jobs out.
+ *
+ * A hand-off between threads costs system calls and, on a busy core,
+ * context switches; a loop serving many clients hands off many small
+ * jobs. So the hand-offs are made per batch, not per job:
+ *   - a job submitted from a loop callback waits on the inbox's own list
+ *     until that round of callbacks is over (a "flush" event the first
+ *     submit activates): then the round's jobs join the queue under one
+ *     lock and the workers are woken once;
+ *   - only as many sleeping workers are woken as there are queued jobs
+ *     no worker is already on its way to;
+ *   - a worker writes to the eventfd only when the inbox's list was
+ *     empty: a list that already holds jobs has already woken the loop,
+ *     which has not taken it yet and will take the new job with it.
  */
 #include <eddy/async/pool.h>
 
@@ -14,6 +27,8 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -30,11 +45,18 @@ struct job {
     struct job *next;
 };
 
-/* inbox - where one loop thread's finished jobs come back. */
+/* inbox - where one loop thread's jobs leave from and finished ones come
+ * back. Only the loop thread touches the fields above lock. */
 struct inbox {
     int efd;
-    struct event ready; /* the loop's watch on efd */
-    int out;            /* jobs submitted and not yet handed back */
+    struct event ready;       /* the loop's watch on efd */
+    struct event flush;       /* activated by a submit: the round's jobs go to the queue */
+    struct event watch;       /* while jobs are queued: is the queue moving? */
+    unsigned long seen_taken; /* pool.taken at the last look */
+    int out;                  /* jobs submitted and not yet handed back */
+    struct job *round_head, *round_tail; /* submitted, not yet on the queue */
+    int round_count;
+    struct job *spare_jobs; /* finished job records, reused by the next submits */
     pthread_mutex_t lock;
     struct job *finished; /* handed over by the workers, newest first */
 };
@@ -45,11 +67,18 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t more;
     struct job *head, *tail;
-    int size;    /* wanted */
-    int started; /* running workers */
+    int queued;          /* jobs on the queue */
+    int sleeping;        /* workers in pthread_cond_wait */
+    int woken;           /* signalled and not yet back from the wait */
+    unsigned long taken; /* jobs taken off the queue, ever: its progress */
+    int size;            /* wanted */
+    int started;         /* running workers */
     int stopping;
     pthread_t threads[256];
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 4, 0, 0, {0}};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER, .size = 4};
+
+/* all_started - every worker runs: a submit need not take the lock to check. */
+static atomic_bool all_started;
 
 int eddy_thread_pool_set_size(int threads)
 {
@@ -71,31 +100,48 @@ int eddy_thread_pool_set_size(int threads)
 
 /* ------------------------------------------------------------ the workers */
 
+/* hand_back - put a finished job on its inbox; wake the loop only if
+ * nothing was waiting there (see the top of this file). */
+static void hand_back(struct job *j)
+{
+    struct inbox *home = j->home;
+    pthread_mutex_lock(&home->lock);
+    int was_empty = home->finished == NULL;
+    j->next = home->finished;
+    home->finished = j;
+    pthread_mutex_unlock(&home->lock);
+    if (!was_empty)
+        return;
+    uint64_t one = 1;
+    while (write(home->efd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
+}
+
 static void *worker(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&pool.lock);
     for (;;) {
-        while (!pool.head && !pool.stopping)
+        while (!pool.head && !pool.stopping) {
+            pool.sleeping++;
             pthread_cond_wait(&pool.more, &pool.lock);
+            pool.sleeping--;
+            if (pool.woken > 0)
+                pool.woken--;
+        }
         if (!pool.head)
             break; /* stopping, and nothing left to do */
         struct job *j = pool.head;
         pool.head = j->next;
         if (!pool.head)
             pool.tail = NULL;
+        pool.queued--;
+        pool.taken++;
         pthread_mutex_unlock(&pool.lock);
 
         j->work(j->work_arg);
+        hand_back(j);
 
-        struct inbox *home = j->home;
-        pthread_mutex_lock(&home->lock);
-        j->next = home->finished;
-        home->finished = j;
-        pthread_mutex_unlock(&home->lock);
-        uint64_t one = 1;
-        while (write(home->efd, &one, sizeof one) < 0 && errno == EINTR)
-            ;
         pthread_mutex_lock(&pool.lock);
     }
     pthread_mutex_unlock(&pool.lock);
@@ -106,6 +152,8 @@ static void *worker(void *unused)
  * single worker runs (fewer than wanted still work). */
 static int start_workers(void)
 {
+    if (atomic_load_explicit(&all_started, memory_order_acquire))
+        return 0;
     int rc = 0;
     pthread_mutex_lock(&pool.lock);
     pool.stopping = 0;
@@ -116,13 +164,72 @@ static int start_workers(void)
         }
         pool.started++;
     }
+    atomic_store_explicit(&all_started, pool.started == pool.size, memory_order_release);
     pthread_mutex_unlock(&pool.lock);
     return rc;
 }
 
+/* wake - signal n more sleeping workers (fewer if fewer sleep); under pool.lock. */
+static void wake(int n)
+{
+    if (n > pool.sleeping - pool.woken)
+        n = pool.sleeping - pool.woken;
+    for (; n > 0; n--) {
+        pthread_cond_signal(&pool.more);
+        pool.woken++;
+    }
+}
+
+static const struct timeval watch_period = {0, 1000};
+
+/* enqueue_round - move the inbox's submitted jobs to the queue. A worker
+ * is woken only if none is awake: one that is will take them after its
+ * current job. Whether that job is a long one shows only later, so the
+ * loop looks again in a millisecond (on_watch). */
+static void enqueue_round(struct inbox *in)
+{
+    if (!in->round_head)
+        return;
+    pthread_mutex_lock(&pool.lock);
+    if (pool.tail)
+        pool.tail->next = in->round_head;
+    else
+        pool.head = in->round_head;
+    pool.tail = in->round_tail;
+    pool.queued += in->round_count;
+    if (pool.started - pool.sleeping + pool.woken == 0)
+        wake(1);
+    in->seen_taken = pool.taken;
+    pthread_mutex_unlock(&pool.lock);
+    in->round_head = in->round_tail = NULL;
+    in->round_count = 0;
+    if (!evtimer_pending(&in->watch, NULL))
+        evtimer_add(&in->watch, &watch_period);
+}
+
+/* on_watch - jobs were queued a millisecond ago: if no worker has taken
+ * one since, the awake ones are all busy with long jobs, so wake a
+ * sleeping worker for each job that waits. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct inbox *in = arg;
+    pthread_mutex_lock(&pool.lock);
+    if (pool.queued > 0 && pool.taken == in->seen_taken)
+        wake(pool.queued - pool.woken);
+    in->seen_taken = pool.taken;
+    int again = pool.queued > 0;
+    pthread_mutex_unlock(&pool.lock);
+    if (again)
+        evtimer_add(&in->watch, &watch_period);
+}
+
 void eddy_thread_pool_shutdown(void)
 {
+    if (this_inbox) /* this thread's last jobs are part of what is finished */
+        enqueue_round(this_inbox);
     pthread_mutex_lock(&pool.lock);
+    atomic_store_explicit(&all_started, false, memory_order_release);
     pool.stopping = 1;
     pthread_cond_broadcast(&pool.more);
     int n = pool.started;
@@ -131,10 +238,18 @@ void eddy_thread_pool_shutdown(void)
         pthread_join(pool.threads[i], NULL);
     pthread_mutex_lock(&pool.lock);
     pool.started = 0;
+    pool.woken = 0;
     pthread_mutex_unlock(&pool.lock);
 }
 
 /* ------------------------------------------------------------ the loop side */
+
+/* on_flush - the round of callbacks that submitted jobs is over. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    enqueue_round(arg);
+}
 
 /* on_finished - the inbox's eventfd is readable: run the done callbacks
  * of the jobs that came back. */
@@ -159,7 +274,8 @@ static void on_finished(evutil_socket_t fd, short what, void *arg)
         struct job *next = j->next;
         void (*done)(void *) = j->done;
         void *done_arg = j->done_arg;
-        free(j);
+        j->next = in->spare_jobs;
+        in->spare_jobs = j;
         if (--in->out == 0)
             event_del(&in->ready);
         done(done_arg);
@@ -185,6 +301,8 @@ static struct inbox *inbox_for(struct event_base *base)
     }
     pthread_mutex_init(&in->lock, NULL);
     event_assign(&in->ready, base, in->efd, EV_READ | EV_PERSIST, on_finished, in);
+    event_assign(&in->flush, base, -1, 0, on_flush, in);
+    evtimer_assign(&in->watch, base, on_watch, in);
     this_inbox = in;
     return in;
 }
@@ -200,23 +318,24 @@ int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *), void 
         errno = rc;
         return -1;
     }
-    struct job *j = malloc(sizeof *j);
-    if (!j) {
+    struct job *j = in->spare_jobs;
+    if (j)
+        in->spare_jobs = j->next;
+    else if (!(j = malloc(sizeof *j))) {
         errno = ENOMEM;
         return -1;
     }
-    *j = (struct job){.work = work, .work_arg = work_arg, .done = done, .done_arg = done_arg,
-                      .home = in};
+    *j = (struct job){
+        .work = work, .work_arg = work_arg, .done = done, .done_arg = done_arg, .home = in};
     if (in->out++ == 0)
         event_add(&in->ready, NULL);
-    pthread_mutex_lock(&pool.lock);
-    if (pool.tail)
-        pool.tail->next = j;
+    if (in->round_tail)
+        in->round_tail->next = j;
     else
-        pool.head = j;
-    pool.tail = j;
-    pthread_cond_signal(&pool.more);
-    pthread_mutex_unlock(&pool.lock);
+        in->round_head = j;
+    in->round_tail = j;
+    in->round_count++;
+    event_active(&in->flush, EV_TIMEOUT, 0); /* no-op when already active */
     return 0;
 }
 
@@ -226,8 +345,15 @@ void eddy_thread_pool_detach(void)
     if (!in)
         return;
     event_del(&in->ready);
+    event_del(&in->flush);
+    event_del(&in->watch);
     close(in->efd);
     pthread_mutex_destroy(&in->lock);
+    while (in->spare_jobs) {
+        struct job *j = in->spare_jobs;
+        in->spare_jobs = j->next;
+        free(j);
+    }
     free(in);
     this_inbox = NULL;
 }

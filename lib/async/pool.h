@@ -26,12 +26,15 @@ int eddy_thread_pool_set_size(int threads);
 /* eddy_thread_pool_submit - run work(work_arg) on a worker thread, then
  * done(done_arg) on this thread, from a callback of base's loop (this
  * thread's loop: the same base for every job until
- * eddy_thread_pool_detach). Jobs finished together are handed back in the
- * order they finished. The workers start on the first job. 0, or -1 with
+ * eddy_thread_pool_detach). The job reaches the workers when the loop's
+ * current round of callbacks is over, together with the others submitted
+ * in it (a job submitted before the loop runs waits for it, or for
+ * eddy_thread_pool_shutdown). Jobs finished together are handed back in
+ * the order they finished. The workers start on the first job. 0, or -1 with
  * errno ENOMEM, or EAGAIN when no eventfd or no worker thread could be
  * had. */
-int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg),
-                            void *work_arg, void (*done)(void *done_arg), void *done_arg);
+int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg), void *work_arg,
+                            void (*done)(void *done_arg), void *done_arg);
 
 /* eddy_thread_pool_detach - this thread's loop is going away: release
  * what carried its finished jobs back (an eventfd and its event). Call it

@@ -339,19 +339,38 @@ static int bind_params(struct stmt *s, const eddy_db_value *p, size_t n, struct 
     return n && mysql_stmt_bind_param(s->st, binds) ? -1 : 0;
 }
 
-/* read_rows - the stored rows into res. */
-static int read_rows(struct stmt *s, eddy_db_result *res)
+/* read_rows - the rows into res, straight from the connection's buffer
+ * as they arrive: no copy of the whole result in Connector/C first
+ * (mysql_stmt_store_result allocated one block of kilobytes per query,
+ * which made glibc consolidate its free lists every time). A wait, like
+ * every call on the connection; 0 or an errno value with the reason on
+ * res. A result left half read would leave the connection out of step
+ * with the server: after a failure it is marked broken. */
+static int read_rows(db_conn *c, struct stmt *s, eddy_db_result *res)
 {
     if (db_result_columns(res, s->ncols))
         return ENOMEM;
     for (unsigned i = 0; i < s->ncols; i++)
         if (db_result_column_name(res, i, s->names[i], strlen(s->names[i])))
             return ENOMEM;
-    int rc;
-    while ((rc = mysql_stmt_fetch(s->st)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+    for (;;) {
+        int ret = 0, err = 0;
+        AWAIT(c, err, mysql_stmt_fetch_start(&ret, s->st),
+              mysql_stmt_fetch_cont(&ret, s->st, ready_));
+        if (err)
+            return db_result_error(res, err, 0, "cancelled");
+        if (ret == MYSQL_NO_DATA)
+            return 0;
+        if (ret != 0 && ret != MYSQL_DATA_TRUNCATED) {
+            int rc = fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st));
+            c->broken = true;
+            return rc;
+        }
         eddy_db_value *row = db_result_row(res);
-        if (!row)
-            return ENOMEM;
+        if (!row) {
+            c->broken = true;
+            return db_result_error(res, ENOMEM, 0, "out of memory");
+        }
         for (unsigned i = 0; i < s->ncols; i++) {
             struct column *col = &s->cols[i];
             if (col->is_null)
@@ -372,16 +391,20 @@ static int read_rows(struct stmt *s, eddy_db_result *res)
                 MYSQL_BIND b = {.buffer_type = s->out[i].buffer_type,
                                 .buffer = big,
                                 .buffer_length = col->length};
-                if (!big || mysql_stmt_fetch_column(s->st, &b, i, 0))
-                    return big ? EIO : ENOMEM;
+                if (!big || mysql_stmt_fetch_column(s->st, &b, i, 0)) {
+                    c->broken = true;
+                    return big ? fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st))
+                               : db_result_error(res, ENOMEM, 0, "out of memory");
+                }
                 big[col->length] = '\0';
                 v->p = big, v->len = col->length;
             }
-            if ((v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB) && !v->p)
-                return ENOMEM;
+            if ((v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB) && !v->p) {
+                c->broken = true;
+                return db_result_error(res, ENOMEM, 0, "out of memory");
+            }
         }
     }
-    return rc == MYSQL_NO_DATA ? 0 : EIO;
 }
 
 static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params, size_t n,
@@ -415,19 +438,13 @@ static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value 
         res->last_id = (int64_t)mysql_stmt_insert_id(s->st);
         return 0;
     }
-    AWAIT(c, err, mysql_stmt_store_result_start(&ret, s->st),
-          mysql_stmt_store_result_cont(&ret, s->st, ready_));
-    if (err)
-        return db_result_error(res, err, 0, "cancelled");
-    if (ret)
-        return fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st));
-    rc = read_rows(s, res);
+    rc = read_rows(c, s, res);
     my_bool freed = 0;
-    AWAIT(c, err, mysql_stmt_free_result_start(&freed, s->st),
-          mysql_stmt_free_result_cont(&freed, s->st, ready_));
+    if (!c->broken)
+        AWAIT(c, err, mysql_stmt_free_result_start(&freed, s->st),
+              mysql_stmt_free_result_cont(&freed, s->st, ready_));
     if (rc)
-        return db_result_error(res, rc, 0, "%s",
-                               rc == ENOMEM ? "out of memory" : mysql_stmt_error(s->st));
+        return rc;
     return err ? db_result_error(res, err, 0, "cancelled") : 0;
 }
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,16 @@ static json_t *base64(const char *p, size_t len)
     return j;
 }
 
+/* ascii - p[0..len) holds no byte above 127 (and so is valid UTF-8):
+ * most text a page shows, which Jansson then need not validate again. */
+static bool ascii(const char *p, size_t len)
+{
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= (unsigned char)p[i];
+    return any < 0x80;
+}
+
 json_t *eddy_db_value_json(const eddy_db_value *v)
 {
     char when[32];
@@ -355,6 +366,8 @@ json_t *eddy_db_value_json(const eddy_db_value *v)
     case EDDY_DB_DOUBLE:
         return json_real(v->d);
     case EDDY_DB_TEXT: {
+        if (ascii(v->p, v->len))
+            return json_stringn_nocheck(v->p, v->len);
         json_t *s = json_stringn(v->p, v->len);
         return s ? s : base64(v->p, v->len); /* not UTF-8: keep the bytes */
     }
@@ -362,25 +375,81 @@ json_t *eddy_db_value_json(const eddy_db_value *v)
         return base64(v->p, v->len);
     case EDDY_DB_DATETIME:
         eddy_db_format_time(v->i, 'T', when);
-        return json_string(when);
+        return json_stringn_nocheck(when, strlen(when));
     default:
         return json_null();
     }
 }
 
-json_t *eddy_db_row_json(const eddy_db_result *res, size_t row)
+/* row_object - row as an object whose keys (the column names, checked
+ * once per result) are set without Jansson checking them again. */
+static json_t *row_object(const eddy_db_result *res, size_t row, const size_t *keylen,
+                          const bool *key_ok)
 {
     json_t *o = json_object();
-    for (size_t c = 0; o && c < eddy_db_columns(res); c++)
-        json_object_set_new(o, res->names[c], eddy_db_value_json(eddy_db_value_at(res, row, c)));
+    for (size_t c = 0; o && c < res->ncols; c++) {
+        json_t *v = eddy_db_value_json(eddy_db_value_at(res, row, c)); /* NULL past the end */
+        /* A value JSON cannot hold (an infinite double) leaves its key out. */
+        if (key_ok[c])
+            json_object_setn_new_nocheck(o, res->names[c], keylen[c], v);
+        else
+            json_object_set_new(o, res->names[c], v);
+    }
+    return o;
+}
+
+/* key_facts - each column name's length and whether it is plain ASCII. */
+static int key_facts(const eddy_db_result *res, size_t **keylen, bool **key_ok)
+{
+    size_t n = res->ncols ? res->ncols : 1;
+    *keylen = malloc(n * sizeof **keylen);
+    *key_ok = malloc(n * sizeof **key_ok);
+    if (!*keylen || !*key_ok) {
+        free(*keylen);
+        free(*key_ok);
+        return -1;
+    }
+    for (size_t c = 0; c < res->ncols; c++) {
+        (*keylen)[c] = strlen(res->names[c]);
+        (*key_ok)[c] = ascii(res->names[c], (*keylen)[c]);
+    }
+    return 0;
+}
+
+json_t *eddy_db_row_json(const eddy_db_result *res, size_t row)
+{
+    if (!res)
+        return json_object();
+    size_t *keylen;
+    bool *key_ok;
+    if (key_facts(res, &keylen, &key_ok) < 0)
+        return NULL;
+    json_t *o = row_object(res, row, keylen, key_ok);
+    free(keylen);
+    free(key_ok);
     return o;
 }
 
 json_t *eddy_db_rows_json(const eddy_db_result *res)
 {
     json_t *a = json_array();
-    for (size_t r = 0; a && r < eddy_db_rows(res); r++)
-        json_array_append_new(a, eddy_db_row_json(res, r));
+    if (!a || !res || !res->nrows)
+        return a;
+    size_t *keylen;
+    bool *key_ok;
+    if (key_facts(res, &keylen, &key_ok) < 0) {
+        json_decref(a);
+        return NULL;
+    }
+    for (size_t r = 0; a && r < res->nrows; r++) {
+        json_t *o = row_object(res, r, keylen, key_ok);
+        if (!o || json_array_append_new(a, o) < 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    free(keylen);
+    free(key_ok);
     return a;
 }
 

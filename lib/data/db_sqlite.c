@@ -200,7 +200,8 @@ static int read_row(sqlite3_stmt *st, eddy_db_result *res, const bool *time_cols
     for (size_t i = 0; i < res->ncols; i++) {
         int col = (int)i;
         eddy_db_value *v = &row[i];
-        switch (sqlite3_column_type(st, col)) {
+        int type = sqlite3_column_type(st, col);
+        switch (type) {
         case SQLITE_INTEGER:
             *v = EDDY_DB_INT(sqlite3_column_int64(st, col));
             break;
@@ -209,7 +210,7 @@ static int read_row(sqlite3_stmt *st, eddy_db_result *res, const bool *time_cols
             break;
         case SQLITE_TEXT:
         case SQLITE_BLOB: {
-            int blob = sqlite3_column_type(st, col) == SQLITE_BLOB;
+            int blob = type == SQLITE_BLOB;
             const void *p = blob ? sqlite3_column_blob(st, col) : sqlite3_column_text(st, col);
             size_t len = (size_t)sqlite3_column_bytes(st, col);
             int64_t us;

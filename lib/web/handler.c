@@ -65,6 +65,20 @@ void eddy_app_set_data(eddy_app *app, void *data) { app->data = data; }
 
 const char *eddy_app_error(const eddy_app *app) { return app->error; }
 
+int eddy_app_add_check(eddy_app *app, eddy_method_fn check)
+{
+    for (size_t i = 0; i < app->check_count; i++)
+        if (app->checks[i] == check)
+            return 0;
+    if (app->check_count == EDDY_APP_MAX_CHECKS) {
+        snprintf(app->error, sizeof app->error, "more than %d app-wide checks",
+                 EDDY_APP_MAX_CHECKS);
+        return -1;
+    }
+    app->checks[app->check_count++] = check;
+    return 0;
+}
+
 
 /* ------------------------------------------------------------ extensions */
 
@@ -301,12 +315,6 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
         eddy_send_error(r, 404, NULL);
         return;
     }
-    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
-    if (!fn) { /* eddy_send_error keeps the Allow header set here */
-        allow_header(r, st->handler);
-        eddy_send_error(r, 405, NULL);
-        return;
-    }
     /* Captures are decoded before the handler runs, as Tornado does, so a
      * handler never meets a path it cannot read. */
     for (size_t i = 0; i < st->capture_count; i++) {
@@ -315,9 +323,11 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
             return;
         }
     }
-    /* A streamed multipart form is read before prepare, as Tornado reads
-     * a body: a handler finds its fields and files there. */
-    if (eddy_request_streaming(r) && !st->handler->stream_body) {
+    eddy_method_fn fn = method_fn(st->handler, eddy_request_method(r));
+    /* A streamed multipart form is read before the checks and prepare, as
+     * Tornado reads a body: the XSRF check finds its _xsrf field there,
+     * and a handler its fields and files. Only when a method will run. */
+    if (fn && eddy_request_streaming(r) && !st->handler->stream_body) {
         eddy_body *b = eddy_req_body(r);
         if (!b) {
             eddy_send_error(r, 503, "out of memory");
@@ -328,6 +338,21 @@ void eddy_app_request_fn(eddy_req *r, void *arg)
             release_state(st);
             return;
         }
+    }
+    /* App-wide checks (XSRF, CORS preflight, security headers) run for
+     * every routed request, before a missing method is answered: a
+     * preflight must be answered even where the handler has no OPTIONS. */
+    for (size_t i = 0; i < app->check_count && !eddy_response_finished(r); i++)
+        app->checks[i](r);
+    if (eddy_response_finished(r)) {
+        release_state(st);
+        return;
+    }
+    if (!fn) { /* eddy_send_error keeps the Allow header set here */
+        allow_header(r, st->handler);
+        eddy_send_error(r, 405, NULL);
+        release_state(st); /* a check may have filled a slot */
+        return;
     }
     if (st->handler->prepare)
         st->handler->prepare(r);

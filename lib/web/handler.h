@@ -75,6 +75,15 @@ void *eddy_req_app_data(const eddy_req *r);
 
 const char *eddy_app_error(const eddy_app *app);
 
+/* eddy_app_add_check - run check on every request that matched a route,
+ * in the order added, before its method is looked up and before prepare:
+ * how modules enforce something app-wide (XSRF tokens, CORS preflight,
+ * security headers). A check that finishes the response ends the request
+ * there. Adding the same check twice adds it once. 0, or -1 with
+ * eddy_app_error() past EDDY_APP_MAX_CHECKS. */
+#define EDDY_APP_MAX_CHECKS 8
+int eddy_app_add_check(eddy_app *app, eddy_method_fn check);
+
 /* ------------------------------------------------------------ extensions
  *
  * A module that keeps state on the app (the template loader, static

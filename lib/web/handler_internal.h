@@ -23,6 +23,8 @@ struct eddy_app {
     void (*write_error)(eddy_req *r, int status, const char *reason);
     void *data;
     struct slot *slots; /* newest first, so they are freed in reverse order */
+    eddy_method_fn checks[EDDY_APP_MAX_CHECKS]; /* eddy_app_add_check, in order */
+    size_t check_count;
     char error[256];
 };
 

@@ -12,6 +12,7 @@
 
 #include <eddy/base/log.h>
 #include <eddy/base/url.h>
+#include <eddy/web/auth.h>
 #include <eddy/web/router.h>
 #include <eddy/web/static.h>
 #include <eddy/web/xsrf.h>
@@ -92,10 +93,12 @@ static json_t *xsrf_form_html(eddy_template_ctx *t, size_t argc, json_t *const *
     return json_string(eddy_xsrf_form_html(eddy_template_user(t)));
 }
 
+/* current_user - auth.h's user for the request (the one a guard loaded,
+ * or the login cookie's), or null. */
 static json_t *current_user(eddy_template_ctx *t)
 {
-    (void)t;
-    return json_null();
+    json_t *user = eddy_current_user(eddy_template_user(t));
+    return user ? json_incref(user) : json_null();
 }
 
 static json_t *request_path(eddy_template_ctx *t)
@@ -125,12 +128,18 @@ eddy_template_loader *eddy_req_templates(const eddy_req *r)
 
 int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out)
 {
+    return eddy_render_rows_string(r, name, ctx, NULL, out);
+}
+
+int eddy_render_rows_string(eddy_req *r, const char *name, json_t *ctx,
+                            const eddy_template_rows *rows, eddy_buf *out)
+{
     eddy_template_loader *l = eddy_req_templates(r);
     int rc = -1;
     if (!l) {
         eddy_error("render \"%s\": the app has no templates (eddy_app_set_templates)", name);
     } else {
-        eddy_template_env env = {.user = r, .defaults = request_names};
+        eddy_template_env env = {.user = r, .defaults = request_names, .rows = rows};
         rc = eddy_template_render(l, name, ctx, &env, out);
         if (rc < 0)
             eddy_error("%s", eddy_template_loader_error(l));
@@ -141,6 +150,11 @@ int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out
 
 int eddy_render(eddy_req *r, const char *name, json_t *ctx)
 {
+    return eddy_render_rows(r, name, ctx, NULL);
+}
+
+int eddy_render_rows(eddy_req *r, const char *name, json_t *ctx, const eddy_template_rows *rows)
+{
     /* Straight into the response: no page-sized copy. A failure takes
      * back whatever part of the page it wrote. */
     eddy_buf *body = eddy_response_body(r);
@@ -149,7 +163,7 @@ int eddy_render(eddy_req *r, const char *name, json_t *ctx)
         return -1;
     }
     size_t start = body->len;
-    int rc = eddy_render_string(r, name, ctx, body);
+    int rc = eddy_render_rows_string(r, name, ctx, rows, body);
     if (rc == 0)
         return eddy_response_set_header(r, "Content-Type", "text/html; charset=UTF-8");
     eddy_buf_truncate(body, start);

@@ -20,8 +20,9 @@
  *     reverse_url(name, args...)  the app's named route (eddy_reverse_url)
  *     static_url(path)            the app's static files' versioned URL
  *                                 (eddy_static_url), else "/static/" + path
- *     xsrf_form_html()            "" until the app sets its own (auth, later)
- *     current_user                null until the app sets its own global
+ *     xsrf_form_html()            the hidden _xsrf field (xsrf.h), or "" when
+ *                                 the app does not use XSRF protection
+ *     current_user                the request's user (auth.h), or null
  *     request_path                the request's path, decoded
  */
 #ifndef EDDY_RENDER_H
@@ -49,5 +50,18 @@ int eddy_render(eddy_req *r, const char *name, json_t *ctx);
 /* eddy_render_string - the same page appended to out instead (ctx stolen);
  * 0, or -1 with the error logged and nothing sent. */
 int eddy_render_string(eddy_req *r, const char *name, json_t *ctx, eddy_buf *out);
+
+/* eddy_render_rows, eddy_render_rows_string - the same, with database
+ * rows besides ctx, each under its name (template.h's
+ * eddy_template_rows; the list ends with {NULL}, may be NULL): a loop
+ * over them reads the result itself instead of JSON made from it.
+ *
+ *     eddy_render_rows(r, "board.html", ctx,
+ *                      (eddy_template_rows[]){{"messages", res}, {NULL, NULL}});
+ *     eddy_db_result_free(res); // after the render: the page is written
+ */
+int eddy_render_rows(eddy_req *r, const char *name, json_t *ctx, const eddy_template_rows *rows);
+int eddy_render_rows_string(eddy_req *r, const char *name, json_t *ctx,
+                            const eddy_template_rows *rows, eddy_buf *out);
 
 #endif

@@ -191,9 +191,25 @@ typedef struct eddy_template_def {
     eddy_template_global_fn global;
 } eddy_template_def;
 
+/* Rows of a database result (db.h) given to a render under a name, read
+ * from the result itself rather than from JSON values made for it:
+ * {% for m in messages %} with {{ m.name }} in its body builds nothing
+ * per row. Any other use of the name or of a row (len(messages),
+ * messages[0], {{ m }}, {% if m.name %}, a helper's argument) sees the
+ * JSON eddy_db_rows_json and eddy_db_row_json make, built when first
+ * needed, so a page renders byte for byte as it would from that JSON.
+ * The result must outlive the render. */
+struct eddy_db_result;
+typedef struct eddy_template_rows {
+    const char *name;
+    const struct eddy_db_result *res;
+} eddy_template_rows;
+
 typedef struct eddy_template_env {
     void *user;                        /* eddy_template_user() */
     const eddy_template_def *defaults; /* used when the loader has no such name; ends with {NULL} */
+    const eddy_template_rows *rows;    /* NULL, or ends with {NULL}; their names hide the
+                                          context's (not seen by eddy_template_render_part) */
 } eddy_template_env;
 
 /* eddy_template_render - append template name rendered with ctx (an object,

@@ -13,6 +13,8 @@
  */
 #include "template_internal.h"
 
+#include <eddy/data/db.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
     for (size_t i = t->nlocals; i-- > 0;)
         if (same_name(t->locals[i].name, name)) {
             json_decref(t->locals[i].v);
-            t->locals[i].v = v;
+            t->locals[i] = (struct binding){name, v, NULL, 0};
             return 0;
         }
     if (t->nlocals == t->caplocals) {
@@ -41,7 +43,23 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
         t->locals = b;
         t->caplocals = cap;
     }
-    t->locals[t->nlocals++] = (struct binding){name, v};
+    t->locals[t->nlocals++] = (struct binding){name, v, NULL, 0};
+    return 0;
+}
+
+/* local_set_row - name = row of res (eddy_template_rows), no JSON made
+ * yet; -1 when out of memory. */
+static int local_set_row(eddy_template_ctx *t, const char *name, const eddy_db_result *res,
+                         size_t row)
+{
+    struct binding *b = local_binding(t, name);
+    if (!b) {
+        if (local_set(t, name, json_null()) < 0)
+            return -1;
+        b = &t->locals[t->nlocals - 1];
+    }
+    json_decref(b->v);
+    *b = (struct binding){name, NULL, res, row};
     return 0;
 }
 
@@ -130,6 +148,12 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
 {
     const char *esc = n->kind == N_EXPR ? n->tpl->autoescape : NULL;
     bool html = esc && n->tpl->escape_html;
+    const struct expr *e = n->e;
+    if (e->kind == X_ATTR && e->a->kind == X_NAME && (html || !esc)) {
+        const struct binding *b = local_binding(t, e->a->name);
+        if (b && b->res && !b->v) /* {{ row.column }} of eddy_template_rows: no JSON */
+            return tpl_write_column(t, b, e->name, html) < 0 ? out_fail(t) : FLOW_NEXT;
+    }
     json_t *v = peek(t, n->e);
     if (v && (html || !esc)) /* the common case: written straight from the context */
         return write_value(t->out, v, html) < 0 ? out_fail(t) : FLOW_NEXT;
@@ -181,15 +205,22 @@ static json_t *saved(eddy_template_ctx *t, const char *name)
 
 static int exec_for(eddy_template_ctx *t, const struct node *n)
 {
+    /* Rows given as eddy_template_rows (a name no local hides): each
+     * round binds the loop variable to a row number, not to JSON. */
+    const eddy_db_result *rows = NULL;
+    if (n->e->kind == X_NAME && t->rows && !local_binding(t, n->e->name))
+        rows = tpl_rows_find(t, n->e->name);
     /* A reference of the loop's own: the body may rebind the name the
      * sequence came from. */
-    json_t *seq = peek(t, n->e);
-    seq = seq ? json_incref(seq) : tpl_eval(t, n->e);
+    json_t *seq = rows ? NULL : peek(t, n->e);
+    seq = seq ? json_incref(seq) : rows ? json_array() : tpl_eval(t, n->e);
     if (!seq)
         return stopped(t);
     bool pairs = n->var2 != NULL;
     size_t count;
-    if (json_is_array(seq)) {
+    if (rows) {
+        count = eddy_db_rows(rows);
+    } else if (json_is_array(seq)) {
         count = json_array_size(seq);
     } else if (json_is_object(seq)) {
         count = json_object_size(seq);
@@ -224,7 +255,10 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             rc = FLOW_STOP;
             break;
         }
-        if (json_is_array(seq)) {
+        if (rows) {
+            if ((rc = local_set_row(t, n->var1, rows, i)) < 0)
+                tpl_fatal(t, n->off, "out of memory");
+        } else if (json_is_array(seq)) {
             rc = bind(t, n, n->var1, json_incref(json_array_get(seq, i)));
         } else {
             if (!it)

@@ -168,8 +168,10 @@ struct assets {
 /* A render's own names ({% set %}, loop variables) are few: an array
  * searched by name costs less than a hash table built for every render. */
 struct binding {
-    const char *name; /* from a compiled tree, which outlives the render */
-    json_t *v;        /* owned */
+    const char *name;                 /* from a compiled tree, which outlives the render */
+    json_t *v;                        /* owned; for a row, NULL until something needs it as JSON */
+    const struct eddy_db_result *res; /* a loop over eddy_template_rows: row of res */
+    size_t row;
 };
 
 /* A keyword argument of the call being made, as the callee asks for it. */
@@ -190,7 +192,9 @@ struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
     eddy_buf *out;
-    json_t *ctx; /* borrowed */
+    json_t *ctx;                    /* borrowed */
+    const eddy_template_rows *rows; /* the env's, for this render (not its parts) */
+    json_t **rows_json;             /* rows[i] as JSON, made when first needed */
     struct binding *locals;
     size_t nlocals, caplocals;
     struct block_entry *blocks;
@@ -368,6 +372,22 @@ void tpl_add_via(const eddy_template_ctx *t, char *dst, size_t cap);
 int tpl_render_chain(eddy_template_ctx *t, const char *name);
 void tpl_locals_free(eddy_template_ctx *t);
 
+/* template_rows.c: eddy_template_rows */
+/* tpl_rows_find - the result given as rows under name, or NULL. */
+const struct eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name);
+/* tpl_rows_json - the rows given under name as JSON (made once per render,
+ * borrowed), or NULL when there are none of that name or out of memory
+ * (then the render fails). */
+json_t *tpl_rows_json(eddy_template_ctx *t, const char *name);
+/* tpl_row_json - a row binding's JSON, made on first use (borrowed);
+ * NULL when out of memory (the render fails). */
+json_t *tpl_row_json(eddy_template_ctx *t, struct binding *b);
+/* tpl_write_column - {{ row.column }} written straight from the result;
+ * 0, or -1 when the output cannot grow. */
+int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column,
+                     bool escape);
+void tpl_rows_free(eddy_template_ctx *t);
+
 /* template_helpers.c, template_linkify.c */
 int tpl_add_builtins(eddy_template_loader *l);
 json_t *tpl_linkify(eddy_template_ctx *t, size_t argc, json_t *const *argv);
@@ -396,26 +416,37 @@ static inline bool same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-static inline json_t *local_get(const eddy_template_ctx *t, const char *name)
+static inline struct binding *local_binding(const eddy_template_ctx *t, const char *name)
 {
     for (size_t i = t->nlocals; i-- > 0;)
         if (same_name(t->locals[i].name, name))
-            return t->locals[i].v;
+            return &t->locals[i];
     return NULL;
+}
+
+static inline json_t *local_get(eddy_template_ctx *t, const char *name)
+{
+    struct binding *b = local_binding(t, name);
+    if (!b)
+        return NULL;
+    return b->v || !b->res ? b->v : tpl_row_json(t, b);
 }
 
 /* peek - the value of a name or a path through objects (post.author.name),
  * which most {{ }} are, without taking a reference: NULL when e is
  * anything else, or when eval must say why it fails or call a global. */
-static inline json_t *peek(const eddy_template_ctx *t, const struct expr *e)
+static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
 {
     json_t *v;
     switch (e->kind) {
     case X_LIT:
         return e->lit;
     case X_NAME:
-        v = local_get(t, e->name);
-        return v || !t->ctx ? v : json_object_getn(t->ctx, e->name, e->namelen);
+        if ((v = local_get(t, e->name)))
+            return v;
+        if (t->rows && (v = tpl_rows_json(t, e->name)))
+            return v;
+        return t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
     case X_ATTR:
         if (!(v = peek(t, e->a)))
             return NULL;
@@ -449,6 +480,21 @@ static inline bool truthy(const json_t *v)
     }
 }
 
+/* int_text - i in decimal at the end of buf[0..cap); its start, *n its
+ * length. By hand: snprintf is most of a short {{ id }}. */
+static inline const char *int_text(char *buf, size_t cap, long long i, size_t *n)
+{
+    unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+    char *p = buf + cap;
+    do
+        *--p = (char)('0' + m % 10);
+    while (m /= 10);
+    if (i < 0)
+        *--p = '-';
+    *n = (size_t)(buf + cap - p);
+    return p;
+}
+
 /* write_value - v as text: escaped (&<>"') or not. */
 static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
 {
@@ -460,19 +506,9 @@ static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
         s = json_string_value(v);
         n = json_string_length(v);
         break;
-    case JSON_INTEGER: { /* by hand: snprintf is most of a short {{ id }} */
-        json_int_t i = json_integer_value(v);
-        unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-        char *p = num + sizeof num;
-        do
-            *--p = (char)('0' + m % 10);
-        while (m /= 10);
-        if (i < 0)
-            *--p = '-';
-        s = p;
-        n = (size_t)(num + sizeof num - p);
+    case JSON_INTEGER:
+        s = int_text(num, sizeof num, json_integer_value(v), &n);
         break;
-    }
     case JSON_REAL:
         eddy_real_text(num, sizeof num, json_real_value(v));
         n = strlen(num);

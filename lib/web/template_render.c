@@ -210,7 +210,12 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
         return -1;
     }
     struct assets assets = {0};
-    eddy_template_ctx t = {.l = l, .env = env, .out = out, .ctx = ctx, .assets = &assets};
+    eddy_template_ctx t = {.l = l,
+                           .env = env,
+                           .out = out,
+                           .ctx = ctx,
+                           .rows = env ? env->rows : NULL,
+                           .assets = &assets};
     int rc = -1;
     size_t start = out->len;
     l->active++;
@@ -223,6 +228,7 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
         rc = -1;
     }
     tpl_locals_free(&t);
+    tpl_rows_free(&t);
     free(t.blocks);
     for (int k = 0; k < 4; k++) {
         for (size_t i = 0; i < assets.count[k]; i++)
@@ -252,6 +258,8 @@ int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ct
     part.ctx = ctx;
     part.blocks = NULL;
     part.nblocks = 0;
+    part.rows = NULL;
+    part.rows_json = NULL;
     part.locals = NULL;
     part.nlocals = part.caplocals = 0;
     part.kw = NULL;

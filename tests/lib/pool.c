@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static void teardown(void)
@@ -78,7 +79,10 @@ static void meet(void *arg)
     met++;
 }
 
-static void nothing(void *arg) { (void)arg; }
+static void nothing(void *arg)
+{
+    (void)arg;
+}
 
 Test(pool, jobs_run_side_by_side_up_to_the_pool_size, .timeout = 10)
 {
@@ -144,4 +148,34 @@ Test(pool, a_new_loop_on_the_same_thread_gets_its_jobs_back)
     cr_assert_eq(eddy_thread_pool_submit(eddy_loop_base(), slow_work, NULL, count_done, NULL), 0);
     eddy_loop_run();
     cr_assert_eq(dones_seen, 2);
+}
+
+/* A worker busy with a long job is not waited for: the jobs queued behind
+ * it go to another worker, and come back first. */
+static int order[4], norder;
+
+static void note_done(void *arg)
+{
+    order[norder++] = (int)(intptr_t)arg;
+}
+
+static void long_work(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+}
+
+Test(pool, quick_jobs_do_not_wait_behind_a_long_one)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(2), 0);
+    cr_assert_eq(
+        eddy_thread_pool_submit(eddy_loop_base(), long_work, NULL, note_done, (void *)(intptr_t)0),
+        0);
+    for (int i = 1; i < 4; i++)
+        cr_assert_eq(eddy_thread_pool_submit(eddy_loop_base(), nothing, NULL, note_done,
+                                             (void *)(intptr_t)i),
+                     0);
+    eddy_loop_run();
+    cr_assert_eq(norder, 4);
+    cr_assert_eq(order[3], 0, "the long job came back last, not before the quick ones");
 }

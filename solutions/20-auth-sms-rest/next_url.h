@@ -1,0 +1,1 @@
+../../lessons/20-auth-sms-rest/next_url.h

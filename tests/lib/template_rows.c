@@ -1,0 +1,153 @@
+/*
+ * Tests of eddy_template_rows: database rows given to a render by name
+ * print exactly what the same rows print given as JSON
+ * (eddy_db_rows_json in the context), whatever the template does with
+ * them - a loop writing columns, a missing column, a row printed whole, a
+ * condition on a column, len(), an index, a loop with loop.index, an
+ * empty result with for-else, a name set in the template hiding the
+ * rows - and for every kind of value: text with markup and non-ASCII
+ * characters, bytes that are not UTF-8, blobs, integers, doubles, NULL
+ * and date-times. The rows come from an SQLite database in memory.
+ */
+#include "template_test.h"
+
+#include <eddy/async/future.h>
+#include <eddy/data/db.h>
+
+#include <criterion/criterion.h>
+
+static eddy_db *db;
+
+static void setup(void)
+{
+    db = eddy_db_open("sqlite::memory:", NULL);
+    cr_assert_not_null(db);
+}
+
+static void teardown(void)
+{
+    eddy_db_close(db);
+    eddy_loop_free();
+    eddy_thread_pool_shutdown();
+}
+
+TestSuite(template_rows, .init = setup, .fini = teardown, .timeout = 20);
+
+/* query - outside a task a query runs right away (db.h's blocking jobs
+ * run in place), which is all a test needs. */
+static eddy_db_result *query(const char *sql)
+{
+    eddy_db_result *res;
+    int rc = eddy_db_query(db, &res, sql, NULL, 0);
+    cr_assert_eq(rc, 0, "%s: %s", sql, eddy_db_errmsg(res));
+    return res;
+}
+
+static void exec(const char *sql)
+{
+    eddy_db_result_free(query(sql));
+}
+
+/* both_ways - tpl rendered with res given as rows under "rows", and with
+ * eddy_db_rows_json(res) under the same name in the context: the two
+ * outputs must be the same bytes; returns the output. */
+static char *both_ways(const char *tpl, eddy_db_result *res)
+{
+    eddy_template_loader *l = mem_loader(false);
+    cr_assert_eq(eddy_template_add(l, "t.html", tpl, strlen(tpl)), 0);
+
+    eddy_buf direct = EDDY_BUF_INIT, via_json = EDDY_BUF_INIT;
+    json_t *ctx = json_pack("{s:s}", "title", "<T>");
+    eddy_template_rows rows[] = {{"rows", res}, {NULL, NULL}};
+    eddy_template_env env = {.rows = rows};
+    int rc1 = eddy_template_render(l, "t.html", ctx, &env, &direct);
+    cr_assert_eq(rc1, 0, "rows: %s", eddy_template_loader_error(l));
+
+    json_object_set_new(ctx, "rows", eddy_db_rows_json(res));
+    int rc2 = eddy_template_render(l, "t.html", ctx, NULL, &via_json);
+    cr_assert_eq(rc2, 0, "JSON: %s", eddy_template_loader_error(l));
+    json_decref(ctx);
+
+    cr_assert_eq(direct.len, via_json.len, "rows gave\n%.*s\nJSON gave\n%.*s", (int)direct.len,
+                 direct.data ? direct.data : "", (int)via_json.len,
+                 via_json.data ? via_json.data : "");
+    cr_assert(direct.len == 0 || memcmp(direct.data, via_json.data, direct.len) == 0,
+              "rows gave\n%.*s\nJSON gave\n%.*s", (int)direct.len, direct.data, (int)via_json.len,
+              via_json.data);
+    char *out = strndup(direct.data ? direct.data : "", direct.len);
+    eddy_buf_free(&direct);
+    eddy_buf_free(&via_json);
+    eddy_template_loader_free(l);
+    return out;
+}
+
+static eddy_db_result *messages(void)
+{
+    exec("CREATE TABLE m (id INTEGER PRIMARY KEY, name TEXT, body TEXT, score REAL, "
+         "raw BLOB, created DATETIME)");
+    exec("INSERT INTO m VALUES (1, 'Ann <b>&', 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\" "
+         "''s''', "
+         "1.5, X'00ff41', '2026-12-06 05:19:29')");
+    exec("INSERT INTO m VALUES (2, CAST(X'41ff42' AS TEXT), CAST(X'c080' AS TEXT), NULL, NULL, "
+         "'2026-12-06 05:19:29.250000')");
+    exec("INSERT INTO m VALUES (3, CAST(X'eda080' AS TEXT), CAST(X'f4908080' AS TEXT), -2, "
+         "X'', NULL)");
+    exec("INSERT INTO m VALUES (4, NULL, CAST(X'e282' AS TEXT), 1e300, X'0102', "
+         "'1999-01-01 00:00:00')");
+    return query("SELECT id, name, body, score, raw, created FROM m ORDER BY id");
+}
+
+Test(template_rows, columns_print_as_their_json_does_for_every_kind_of_value)
+{
+    eddy_db_result *res = messages();
+    char *out = both_ways("{% for m in rows %}[{{ m.id }}|{{ m.name }}|{{ m.body }}|{{ m.score }}|"
+                          "{{ m.raw }}|{{ m.created }}|{{ m.nope }}|{% raw m.name %}]\n{% end %}",
+                          res);
+    cr_expect(strstr(out, "[1|Ann &lt;b&gt;&amp;|caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+                          "&quot;q&quot; &#39;s&#39;|1.5|AP9B|2026-12-06T05:19:29Z||Ann <b>&]"),
+              "%s", out);
+    cr_expect(strstr(out, "2026-12-06T05:19:29.250000Z"), "%s", out);
+    free(out);
+    eddy_db_result_free(res);
+}
+
+Test(template_rows, rows_used_other_than_in_a_loop_read_the_json)
+{
+    eddy_db_result *res = messages();
+    char *out = both_ways("{{ title }} {{ len(rows) }} {{ rows[0].name }} {{ rows[1] }}\n"
+                          "{% for m in rows %}{{ loop.index }}/{{ loop.length }} "
+                          "{% if m.name %}named {{ m }}{% else %}anonymous{% end %} "
+                          "{{ escape(m.body) }} {{ m.id + 1 }}\n{% end %}"
+                          "after: {{ m.id }}",
+                          res);
+    cr_expect(strstr(out, "<T>") == NULL, "the context is still escaped: %s", out);
+    cr_expect(strstr(out, "after: 4"), "the loop variable keeps its last row: %s", out);
+    free(out);
+    eddy_db_result_free(res);
+}
+
+Test(template_rows, an_empty_result_runs_the_else_and_a_set_name_hides_the_rows)
+{
+    exec("CREATE TABLE e (x INTEGER)");
+    eddy_db_result *res = query("SELECT x FROM e");
+    char *out = both_ways("{% for m in rows %}{{ m.x }}{% else %}none{% end %}"
+                          "{% set rows = [7] %}{% for m in rows %} then {{ m }}{% end %}",
+                          res);
+    cr_expect_str_eq(out, "none then 7");
+    free(out);
+    eddy_db_result_free(res);
+}
+
+Test(template_rows, a_loop_that_breaks_and_one_over_pairs_behave_as_with_json)
+{
+    eddy_db_result *res = messages();
+    char *out = both_ways("{% for m in rows %}{{ m.id }}{% if m.id == 2 %}{% break %}{% end %}"
+                          "{% else %}never{% end %}"
+                          "{% try %}{% for k, v in rows %}{{ k }}{% end %}"
+                          "{% except Exception as e %} ({{ e }}){% end %}",
+                          res);
+    cr_expect(strncmp(out, "12 (", 4) == 0, "%s", out);
+    cr_expect(strstr(out, "needs an object"), "%s", out);
+    free(out);
+    eddy_db_result_free(res);
+}
