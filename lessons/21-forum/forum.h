@@ -26,6 +26,7 @@ typedef struct forum {
     int worker;            /* this process's index among --processes (0 when one) */
     eddy_kv *kv;           /* SMS codes and rate limits: in memory or on Redis */
     eddy_pubsub *pubsub;   /* live notifications: in memory or on Redis */
+    const eddy_password_params *passwords; /* scrypt's cost (--scrypt-log2-n...) */
     eddy_static *media;    /* the files under media_dir, served at /media/ */
 } forum;
 
@@ -38,6 +39,16 @@ forum *forum_of(const eddy_req *r);
  * came with r, or -1 after answering 401. May wait (the user is loaded). */
 int64_t forum_api_user(eddy_req *r);
 
+/* forum_api_route - eddy_route for a JSON API handler: its callers prove
+ * who they are with the token header, which a browser never sends by
+ * itself, so it is exempt from the pages' XSRF check. */
+int forum_api_route(eddy_app *app, const char *pattern, const eddy_handler *h, const char *name);
+
+/* forum_save_upload - save an upload (already checked by its form field:
+ * type and size) under media_dir with a name the server makes up; that
+ * name, in the request's arena, or NULL after answering 500. May wait. */
+const char *forum_save_upload(eddy_req *r, const eddy_upload *u);
+
 /* forum_send_field_error - answer status with {field: message} (field
  * "non_fields" for an error about the whole request), the course's shape. */
 void forum_send_field_error(eddy_req *r, int status, const char *field, const char *message);
@@ -49,10 +60,14 @@ const char *forum_media_url(eddy_req *r, const char *name, bool absolute);
 
 /* ------------------------------------------------------------ start-up */
 
+/* forum_load_user - the auth module's user loader (api_accounts.c): the
+ * user with this id as {id, mobile, nick_name, head_url, ...}, or NULL. */
+json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg);
+
 /* forum_seed - the demo data (users, groups, members, posts, comments,
- * questions, answers), when the database has no user yet; *created says
- * whether it did. Runs in a task. 0 or an errno value. */
-int forum_seed(eddy_db *db, bool *created);
+ * questions, answers), when the database has no user yet, passwords
+ * hashed with params; *created says whether it did. Runs in a task. 0 or an errno value. */
+int forum_seed(eddy_db *db, const eddy_password_params *params, bool *created);
 
 /* The demo login forum_seed creates, printed at start. */
 #define FORUM_DEMO_MOBILE "13800000001"

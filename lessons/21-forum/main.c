@@ -30,6 +30,8 @@ typedef struct settings {
     eddy_server_option_values server;
     eddy_body_option_values body;
     eddy_sms_option_values sms;
+    eddy_password_option_values password;
+    eddy_password_params password_params;
     char media_path[PATH_MAX];
     char site_url[128];
     char secret[65];
@@ -57,6 +59,7 @@ static void define_options(eddy_options *o, settings *s)
     eddy_server_options(o, &s->server);
     eddy_body_options(o, &s->body, NULL);
     eddy_sms_options(o, &s->sms);
+    eddy_password_options(o, &s->password);
     eddy_options_define_logging(o);
 }
 
@@ -77,6 +80,8 @@ static bool settle(settings *s)
         return false;
     }
     s->f.media_dir = s->media_path;
+    s->password_params = eddy_password_params_from(&s->password);
+    s->f.passwords = &s->password_params;
     if (!*s->f.site_url) {
         snprintf(s->site_url, sizeof s->site_url, "http://127.0.0.1:%d", (int)s->server.port);
         s->f.site_url = s->site_url;
@@ -102,6 +107,7 @@ static bool settle(settings *s)
 
 struct prepare {
     eddy_db *db;
+    const eddy_password_params *passwords;
     bool demo, seeded;
     int rc;
 };
@@ -111,7 +117,7 @@ static void prepare_task(void *arg)
     struct prepare *p = arg;
     p->rc = forum_create_tables(p->db);
     if (!p->rc && p->demo)
-        p->rc = forum_seed(p->db, &p->seeded);
+        p->rc = forum_seed(p->db, p->passwords, &p->seeded);
 }
 
 /* prepare - tables and demo data, in this process, before any worker
@@ -119,7 +125,7 @@ static void prepare_task(void *arg)
  * fork copies none of them. */
 static bool prepare(settings *s)
 {
-    struct prepare p = {eddy_db_open(s->f.db_url, NULL), s->demo, false, 0};
+    struct prepare p = {eddy_db_open(s->f.db_url, NULL), s->f.passwords, s->demo, false, 0};
     if (!p.db)
         return false; /* the reason is logged */
     eddy_task_spawn(prepare_task, &p);

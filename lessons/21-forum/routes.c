@@ -37,9 +37,41 @@ const char *forum_media_url(eddy_req *r, const char *name, bool absolute)
 
 int64_t forum_api_user(eddy_req *r)
 {
-    /* the token guard arrives with lib/web/auth.h */
-    forum_send_field_error(r, 401, "non_fields", "Log in first");
-    return -1;
+    json_t *user = eddy_require_token_user(r); /* 401 when there is no valid token */
+    return user ? (int64_t)json_integer_value(json_object_get(user, "id")) : -1;
+}
+
+int forum_api_route(eddy_app *app, const char *pattern, const eddy_handler *h, const char *name)
+{
+    return eddy_route(app, pattern, h, name) < 0 || eddy_xsrf_exempt(app, h) < 0 ? -1 : 0;
+}
+
+const char *forum_save_upload(eddy_req *r, const eddy_upload *u)
+{
+    char name[128];
+    int rc = eddy_upload_save(r, u, forum_of(r)->media_dir, name, sizeof name);
+    if (rc) {
+        eddy_error("saving an upload in %s: %s", forum_of(r)->media_dir, strerror(rc));
+        eddy_send_error(r, 500, "The file could not be saved");
+        return NULL;
+    }
+    return eddy_strdup(r, name);
+}
+
+/* app_security - what every route shares: tokens for the API (7 days,
+ * the course's lifetime, but really expiring), the signed cookie and
+ * XSRF for the pages, CORS for a front end on another origin. */
+static int app_security(eddy_app *app, forum *f)
+{
+    eddy_auth_config auth = {.load_user = forum_load_user,
+                             .login_url = "/login",
+                             .jwt = {.secret = f->secret, .lifetime_s = 7 * 24 * 3600}};
+    eddy_cors_config cors = EDDY_CORS_FORUM;
+    return eddy_app_set_auth(app, &auth) < 0 ||
+                   eddy_app_set_cookie_secret(app, f->secret, NULL) < 0 ||
+                   eddy_app_use_xsrf(app) < 0 || eddy_app_set_cors(app, &cors) < 0
+               ? -1
+               : 0;
 }
 
 /* Each feature's registration, in the order its routes are tried. */
@@ -50,6 +82,8 @@ static int (*const features[])(eddy_app *app, forum *f) = {
 
 int forum_routes(eddy_app *app, forum *f)
 {
+    if (app_security(app, f) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof features / sizeof features[0]; i++)
         if (features[i](app, f) < 0)
             return -1;
