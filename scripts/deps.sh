@@ -34,6 +34,7 @@ nginx-light          core   a real server the client is tested against (and the 
 python3-tornado      core   Tornado, a real server the client is tested against (and the reference server)
 curl                 core   a real client the form and upload tests post with (curl -F); bench/18-upload.sh
 python3-websockets   core   Python's websockets: a WebSocket client of our server, a server for our client
+libcmark-dev         core   CommonMark's C library: the forum renders posts and answers written in Markdown
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
 chromium             core   the browser the forum's browser suite drives headless (playwright-core, npm step below)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds

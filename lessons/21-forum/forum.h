@@ -79,5 +79,16 @@ int forum_seed(eddy_db *db, const eddy_password_params *params, bool *created);
 int forum_routes(eddy_app *app, forum *f); /* routes.c: every feature */
 int forum_routes_accounts(eddy_app *app, forum *f);
 int forum_routes_groups(eddy_app *app, forum *f);
+int forum_routes_posts(eddy_app *app, forum *f);     /* api_posts.c */
+int forum_routes_questions(eddy_app *app, forum *f); /* api_questions.c */
+int forum_routes_messages(eddy_app *app, forum *f);  /* api_messages.c */
+int forum_routes_live(eddy_app *app, forum *f);      /* live.c: /ws/notifications */
+int forum_routes_upload(eddy_app *app, forum *f);    /* api_upload.c: UEditor */
+int forum_routes_search(eddy_app *app, forum *f);    /* search.c */
+
+/* forum_search_setup - the full-text index of posts and questions (FTS5
+ * on SQLite, FULLTEXT on MariaDB), if missing (search.c). A wait: 0 or
+ * an errno value. */
+int forum_search_setup(eddy_db *db);
 
 #endif

@@ -4,3 +4,5 @@ LESSON_PROGS += 21-forum/forum
 # added by creating it (and its registration call in routes.c).
 21-forum/forum.srcs := $(notdir $(wildcard lessons/21-forum/*.c))
 21-forum/forum.eddy := yes
+# Markdown (posts and answers) is rendered with cmark (markdown.c).
+21-forum/forum.libs := -lcmark

@@ -116,6 +116,8 @@ static void prepare_task(void *arg)
 {
     struct prepare *p = arg;
     p->rc = forum_create_tables(p->db);
+    if (!p->rc)
+        p->rc = forum_search_setup(p->db);
     if (!p->rc && p->demo)
         p->rc = forum_seed(p->db, p->passwords, &p->seeded);
 }

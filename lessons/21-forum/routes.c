@@ -78,6 +78,12 @@ static int app_security(eddy_app *app, forum *f)
 static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_accounts,
     forum_routes_groups,
+    forum_routes_posts,
+    forum_routes_questions,
+    forum_routes_messages,
+    forum_routes_live,
+    forum_routes_upload,
+    forum_routes_search,
 };
 
 int forum_routes(eddy_app *app, forum *f)

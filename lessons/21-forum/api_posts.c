@@ -1,0 +1,520 @@
+/*
+ * api_posts - posts in a group, their comments, replies to comments
+ * (楼中楼) and likes: the course's community API (FORUM_API.md §1.5),
+ * with its gaps closed.
+ *
+ * Only approved members of a group read or write its posts, comments and
+ * replies (the course checked the post list alone); a group's list holds
+ * that group's posts only; post_nums counts them; a like taken back
+ * lowers like_nums again; a reply names whom it answers and notifies
+ * them; replying to a reply stays in the same thread (one level of
+ * nesting, as the course's pages show it). Every change that concerns
+ * someone else lands in their inbox and on their open pages (forum_notify).
+ */
+#include "content.h"
+#include "forum.h"
+#include "markdown.h"
+#include "models.h"
+
+#include <eddy/data/orm.h>
+#include <eddy/web/app_db.h>
+#include <eddy/web/form.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ forms */
+
+static const eddy_form_field post_fields[] = {
+    {"title", EDDY_FORM_STRING,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入标题"), EDDY_MAX_LENGTH(200, NULL))},
+    {"content", EDDY_FORM_TEXT, .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入内容"))},
+    {.name = NULL}};
+static const eddy_form_def post_form = {.name = "api_post", .fields = post_fields};
+
+static const eddy_form_field comment_fields[] = {
+    {"content", EDDY_FORM_TEXT,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入评论内容"),
+                                   EDDY_LENGTH(3, 1000, "评论长度为3到1000个字"))},
+    {.name = NULL}};
+static const eddy_form_def comment_form = {.name = "api_comment", .fields = comment_fields};
+
+static const eddy_form_field reply_fields[] = {
+    {"replyed_user", EDDY_FORM_INTEGER,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请选择回复的用户"))},
+    {"content", EDDY_FORM_TEXT,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入回复内容"),
+                                   EDDY_LENGTH(3, 1000, "回复长度为3到1000个字"))},
+    {.name = NULL}};
+static const eddy_form_def reply_form = {.name = "api_reply", .fields = reply_fields};
+
+/* ------------------------------------------------------------ loading */
+
+/* load_row - the row of m with this id into *out, or -1 after answering
+ * 404 (none) or the database's failure. */
+static int load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
+{
+    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
+    if (rc) {
+        eddy_send_db_error(r, rc, *out);
+        return -1;
+    }
+    if (eddy_db_rows(*out) == 0) {
+        eddy_db_result_free(*out);
+        *out = NULL;
+        content_send_status(r, 404, "not found");
+        return -1;
+    }
+    return 0;
+}
+
+/* require_member - 0 when user is an approved member of group, else -1
+ * after answering 403 (or the database's failure). */
+static int require_member(eddy_req *r, int64_t user, int64_t group)
+{
+    int member = content_is_member(r, user, group);
+    if (member < 0)
+        return -1;
+    if (!member) {
+        content_send_status(r, 403, "只有小组成员才能查看和发帖");
+        return -1;
+    }
+    return 0;
+}
+
+/* load_post_as_member - the post (every field) when the caller may read
+ * it; -1 after answering 404/403. */
+static int load_post_as_member(eddy_req *r, int64_t user, int64_t post, eddy_db_result **out)
+{
+    if (load_row(r, &forum_post, post, out) < 0)
+        return -1;
+    if (require_member(r, user, eddy_db_int(*out, 0, "group")) < 0) {
+        eddy_db_result_free(*out);
+        return -1;
+    }
+    return 0;
+}
+
+/* load_comment_as_member - the comment with its post joined
+ * ("post.group", "post.title"), when the caller may read it. */
+static int load_comment_as_member(eddy_req *r, int64_t user, int64_t comment,
+                                  eddy_db_result **out)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "post");
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(comment)));
+    int rc = eddy_orm_run(eddy_req_db(r), q, out);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, *out);
+        return -1;
+    }
+    if (eddy_db_rows(*out) == 0) {
+        eddy_db_result_free(*out);
+        content_send_status(r, 404, "not found");
+        return -1;
+    }
+    if (require_member(r, user, eddy_db_int(*out, 0, "post.group")) < 0) {
+        eddy_db_result_free(*out);
+        return -1;
+    }
+    return 0;
+}
+
+static int bump(eddy_req *r, const eddy_model *m, int64_t id, const char *field, int64_t by)
+{
+    eddy_query *q = eddy_orm_update(m);
+    eddy_orm_increment(q, field, by);
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res = NULL;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    eddy_db_result_free(res);
+    return rc;
+}
+
+/* ------------------------------------------------------------ posts */
+
+static json_t *post_json(const eddy_db_result *res, size_t i, int with_html)
+{
+    const char *content = eddy_db_text(res, i, "content");
+    json_t *o = json_pack("{s:I, s:o?, s:s?, s:s?, s:I, s:I, s:b, s:b, s:o}", "id",
+                          (json_int_t)eddy_db_int(res, i, "id"), "user",
+                          content_user_json(res, i, "user"), "title",
+                          eddy_db_text(res, i, "title"), "content", content, "comment_nums",
+                          (json_int_t)eddy_db_int(res, i, "comment_nums"), "group",
+                          (json_int_t)eddy_db_int(res, i, "group"), "is_hot",
+                          (int)eddy_db_int(res, i, "is_hot"), "is_excellent",
+                          (int)eddy_db_int(res, i, "is_excellent"), "add_time",
+                          content_time(res, i, "add_time", with_html));
+    if (o && with_html) {
+        char *html = forum_markdown_html(content, content ? strlen(content) : 0);
+        json_object_set_new(o, "content_html", html ? json_string(html) : json_null());
+        free(html);
+    }
+    return o;
+}
+
+static void group_posts_get(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+        return;
+    eddy_db_result_free(res);
+    if (require_member(r, me, group) < 0)
+        return;
+    int64_t limit, offset;
+    content_page(r, 20, 100, &limit, &offset);
+    const char *cate = eddy_get_query_argument(r, "cate", "");
+    eddy_query *q = eddy_orm_select(&forum_post);
+    eddy_orm_join(q, "user");
+    eddy_orm_where(q, eddy_orm_eq(q, "group", EDDY_DB_INT(group)));
+    if (strcmp(cate, "hot") == 0)
+        eddy_orm_where(q, eddy_orm_eq(q, "is_hot", EDDY_DB_INT(1)));
+    else if (strcmp(cate, "excellent") == 0)
+        eddy_orm_where(q, eddy_orm_eq(q, "is_excellent", EDDY_DB_INT(1)));
+    eddy_orm_order_by(q, "add_time", true);
+    eddy_orm_order_by(q, "id", true);
+    eddy_orm_limit(q, limit, offset);
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < eddy_db_rows(res); i++)
+        json_array_append_new(list, post_json(res, i, 0));
+    eddy_db_result_free(res);
+    eddy_send_json(r, list);
+}
+
+static void group_posts_post(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+        return;
+    eddy_db_result_free(res);
+    if (require_member(r, me, group) < 0)
+        return;
+    eddy_form *f = eddy_require_valid_form(r, &post_form);
+    if (!f)
+        return;
+    eddy_orm_value v[] = {
+        {"user", EDDY_DB_INT(me)},
+        {"group", EDDY_DB_INT(group)},
+        {"title", EDDY_DB_STR(eddy_form_value(f, "title"))},
+        {"content", EDDY_DB_STR(eddy_form_value(f, "content"))},
+    };
+    int64_t id = 0;
+    int rc = eddy_orm_insert(eddy_req_db(r), &forum_post, v, sizeof v / sizeof v[0], &id);
+    if (rc == 0)
+        rc = bump(r, &forum_group, group, "post_nums", 1);
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
+    eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+static void post_get(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long post = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (post < 0 || load_post_as_member(r, me, post, &res) < 0)
+        return;
+    eddy_db_result_free(res);
+    eddy_query *q = eddy_orm_select(&forum_post);
+    eddy_orm_join(q, "user");
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(post)));
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    json_t *o = eddy_db_rows(res) ? post_json(res, 0, 1) : NULL;
+    eddy_db_result_free(res);
+    if (!o) {
+        content_send_status(r, 404, "not found");
+        return;
+    }
+    eddy_send_json(r, o);
+}
+
+/* ------------------------------------------------------------ comments */
+
+static json_t *comment_json(const eddy_db_result *res, size_t i)
+{
+    return json_pack("{s:I, s:o?, s:o?, s:s?, s:I, s:I, s:o}", "id",
+                     (json_int_t)eddy_db_int(res, i, "id"), "user",
+                     content_user_json(res, i, "user"), "reply_user",
+                     content_user_json(res, i, "reply_user"), "content",
+                     eddy_db_text(res, i, "content"), "reply_nums",
+                     (json_int_t)eddy_db_int(res, i, "reply_nums"), "like_nums",
+                     (json_int_t)eddy_db_int(res, i, "like_nums"), "add_time",
+                     content_time(res, i, "add_time", 0));
+}
+
+/* liked_in_post - the ids of the comments of post that user likes, as a
+ * JSON object used as a set ("12": true). */
+static json_t *liked_in_post(eddy_req *r, int64_t user, int64_t post)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment_like);
+    eddy_orm_join(q, "post_comment");
+    eddy_orm_where(q, eddy_orm_eq(q, "user", EDDY_DB_INT(user)));
+    eddy_orm_where(q, eddy_orm_eq(q, "post_comment.post", EDDY_DB_INT(post)));
+    eddy_db_result *res = NULL;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    json_t *set = json_object();
+    for (size_t i = 0; rc == 0 && i < eddy_db_rows(res); i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "post_comment"));
+        json_object_set_new(set, key, json_true());
+    }
+    eddy_db_result_free(res);
+    return set;
+}
+
+static void comments_get(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long post = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (post < 0 || load_post_as_member(r, me, post, &res) < 0)
+        return;
+    eddy_db_result_free(res);
+    int64_t limit, offset;
+    content_page(r, 50, 200, &limit, &offset);
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "user");
+    eddy_orm_where(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)));
+    eddy_orm_where(q, eddy_orm_is_null(q, "parent_comment"));
+    eddy_orm_order_by(q, "add_time", true);
+    eddy_orm_order_by(q, "id", true);
+    eddy_orm_limit(q, limit, offset);
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    json_t *liked = liked_in_post(r, me, post);
+    json_t *list = json_array();
+    for (size_t i = 0; i < eddy_db_rows(res); i++) {
+        json_t *c = comment_json(res, i);
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
+        json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key) != NULL));
+        json_array_append_new(list, c);
+    }
+    json_decref(liked);
+    eddy_db_result_free(res);
+    eddy_send_json(r, list);
+}
+
+static void comments_post(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long post = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (post < 0 || load_post_as_member(r, me, post, &res) < 0)
+        return;
+    eddy_form *f = eddy_require_valid_form(r, &comment_form);
+    if (!f) {
+        eddy_db_result_free(res);
+        return;
+    }
+    const char *content = eddy_form_value(f, "content");
+    eddy_orm_value v[] = {
+        {"user", EDDY_DB_INT(me)},
+        {"post", EDDY_DB_INT(post)},
+        {"content", EDDY_DB_STR(content)},
+    };
+    int64_t id = 0;
+    int rc = eddy_orm_insert(eddy_req_db(r), &forum_comment, v, sizeof v / sizeof v[0], &id);
+    if (rc == 0)
+        rc = bump(r, &forum_post, post, "comment_nums", 1);
+    if (rc) {
+        eddy_db_result_free(res);
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
+    forum_notify(r, me, eddy_db_int(res, 0, "user"), FORUM_MSG_COMMENT, content,
+                 eddy_strdup(r, eddy_db_text(res, 0, "title")));
+    eddy_db_result_free(res);
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)id, "user", "id",
+                                (json_int_t)me));
+}
+
+/* ------------------------------------------------------------ replies */
+
+static void replies_get(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long comment = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (comment < 0 || load_comment_as_member(r, me, comment, &res) < 0)
+        return;
+    eddy_db_result_free(res);
+    int64_t limit, offset;
+    content_page(r, 50, 200, &limit, &offset);
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "user");
+    eddy_orm_join(q, "reply_user");
+    eddy_orm_where(q, eddy_orm_eq(q, "parent_comment", EDDY_DB_INT(comment)));
+    eddy_orm_order_by(q, "id", false);
+    eddy_orm_limit(q, limit, offset);
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < eddy_db_rows(res); i++)
+        json_array_append_new(list, comment_json(res, i));
+    eddy_db_result_free(res);
+    eddy_send_json(r, list);
+}
+
+/* user_exists - 1, 0, or -1 after answering the database's failure. */
+static int user_exists(eddy_req *r, int64_t id)
+{
+    eddy_db_result *res = NULL;
+    int rc = eddy_orm_get_or_none(eddy_req_db(r), &forum_user, id, &res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return -1;
+    }
+    int found = eddy_db_rows(res) > 0;
+    eddy_db_result_free(res);
+    return found;
+}
+
+static void replies_post(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long comment = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (comment < 0 || load_comment_as_member(r, me, comment, &res) < 0)
+        return;
+    eddy_form *f = eddy_require_valid_form(r, &reply_form);
+    if (!f) {
+        eddy_db_result_free(res);
+        return;
+    }
+    int64_t replied = eddy_form_int(f, "replyed_user", 0);
+    int exists = replied > 0 ? user_exists(r, replied) : 0;
+    if (exists <= 0) {
+        eddy_db_result_free(res);
+        if (exists == 0) {
+            eddy_form_add_error(f, "replyed_user", "用户不存在");
+            eddy_send_form_errors(r, f);
+        }
+        return;
+    }
+    /* A reply to a reply joins the thread of the top-level comment. */
+    int64_t top = eddy_db_is_null(res, 0, "parent_comment") ? comment
+                                                             : eddy_db_int(res, 0, "parent_comment");
+    int64_t post = eddy_db_int(res, 0, "post");
+    const char *parent_text = eddy_strdup(r, eddy_db_text(res, 0, "content"));
+    eddy_db_result_free(res);
+    const char *content = eddy_form_value(f, "content");
+    eddy_orm_value v[] = {
+        {"user", EDDY_DB_INT(me)},
+        {"post", EDDY_DB_INT(post)},
+        {"parent_comment", EDDY_DB_INT(top)},
+        {"reply_user", EDDY_DB_INT(replied)},
+        {"content", EDDY_DB_STR(content)},
+    };
+    int64_t id = 0;
+    int rc = eddy_orm_insert(eddy_req_db(r), &forum_comment, v, sizeof v / sizeof v[0], &id);
+    if (rc == 0)
+        rc = bump(r, &forum_comment, top, "reply_nums", 1);
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
+    forum_notify(r, me, replied, FORUM_MSG_REPLY, content, parent_text);
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)id, "user", "id",
+                                (json_int_t)me, "parent_comment", (json_int_t)top));
+}
+
+/* ------------------------------------------------------------ likes */
+
+static void likes_post(eddy_req *r)
+{
+    int64_t me = content_require_user(r);
+    long comment = me < 0 ? -1 : eddy_require_path_long(r, 1);
+    eddy_db_result *res = NULL;
+    if (comment < 0 || load_comment_as_member(r, me, comment, &res) < 0)
+        return;
+    int64_t author = eddy_db_int(res, 0, "user");
+    const char *text = eddy_strdup(r, eddy_db_text(res, 0, "content"));
+    eddy_db_result_free(res);
+    res = NULL;
+
+    /* The toggle starts by taking a like back: a DELETE that found a row
+     * means the caller had liked it, and two requests at once cannot both
+     * take back the same like. */
+    eddy_query *q = eddy_orm_delete(&forum_comment_like);
+    eddy_orm_where(q, eddy_orm_eq(q, "user", EDDY_DB_INT(me)));
+    eddy_orm_where(q, eddy_orm_eq(q, "post_comment", EDDY_DB_INT(comment)));
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    int64_t removed = eddy_db_affected(res);
+    eddy_db_result_free(res);
+    res = NULL;
+    int64_t id = -1;
+    if (removed > 0) {
+        rc = bump(r, &forum_comment, comment, "like_nums", -removed);
+    } else {
+        eddy_orm_value v[] = {{"user", EDDY_DB_INT(me)}, {"post_comment", EDDY_DB_INT(comment)}};
+        rc = eddy_orm_insert(eddy_req_db(r), &forum_comment_like, v, 2, &id);
+        if (rc == 0)
+            rc = bump(r, &forum_comment, comment, "like_nums", 1);
+    }
+    if (rc == 0)
+        rc = eddy_orm_get(eddy_req_db(r), &forum_comment, comment, &res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
+    int64_t likes = eddy_db_int(res, 0, "like_nums");
+    eddy_db_result_free(res);
+    if (removed == 0)
+        forum_notify(r, me, author, FORUM_MSG_LIKE, "赞了你的评论", text);
+    eddy_send_json(r, json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "like_nums",
+                                (json_int_t)likes, "has_liked", removed == 0));
+}
+
+/* ------------------------------------------------------------ routes */
+
+static const eddy_handler group_posts = {.get = group_posts_get, .post = group_posts_post};
+static const eddy_handler post_detail = {.get = post_get};
+static const eddy_handler post_comments = {.get = comments_get, .post = comments_post};
+static const eddy_handler comment_replies = {.get = replies_get, .post = replies_post};
+static const eddy_handler comment_likes = {.post = likes_post};
+
+int forum_routes_posts(eddy_app *app, forum *f)
+{
+    (void)f;
+    if (eddy_route(app, "/groups/([0-9]+)/posts/", &group_posts, "api_group_posts") < 0 ||
+        eddy_route(app, "/posts/([0-9]+)/", &post_detail, "api_post") < 0 ||
+        eddy_route(app, "/posts/([0-9]+)/comments/", &post_comments, "api_post_comments") < 0 ||
+        eddy_route(app, "/comments/([0-9]+)/replys/", &comment_replies, "api_comment_replies") < 0 ||
+        eddy_route(app, "/comments/([0-9]+)/likes/", &comment_likes, "api_comment_likes") < 0)
+        return -1;
+    return 0;
+}
