@@ -85,6 +85,7 @@ int forum_routes_messages(eddy_app *app, forum *f);  /* api_messages.c */
 int forum_routes_live(eddy_app *app, forum *f);      /* live.c: /ws/notifications */
 int forum_routes_upload(eddy_app *app, forum *f);    /* api_upload.c: UEditor */
 int forum_routes_search(eddy_app *app, forum *f);    /* search.c */
+int forum_routes_pages(eddy_app *app, forum *f);     /* pages.c: the server-rendered face */
 
 /* forum_search_setup - the full-text index of posts and questions (FTS5
  * on SQLite, FULLTEXT on MariaDB), if missing (search.c). A wait: 0 or

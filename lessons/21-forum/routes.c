@@ -84,6 +84,7 @@ static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_live,
     forum_routes_upload,
     forum_routes_search,
+    forum_routes_pages,
 };
 
 int forum_routes(eddy_app *app, forum *f)

@@ -1,0 +1,287 @@
+/*
+ * pages - the parts every page shares (see pages.h), and the pages'
+ * registration: templates, the static folder, XSRF, each feature's routes.
+ */
+#include "pages.h"
+
+#include "markdown.h"
+#include "models.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char flash_cookie[] = "flash";
+
+/* ------------------------------------------------------------ who is signed in */
+
+int64_t page_user_id(eddy_req *r)
+{
+    json_t *user = eddy_current_user(r); /* the signed cookie's user, loaded once */
+    json_t *id = user ? json_object_get(user, "id") : NULL;
+    return json_is_integer(id) ? (int64_t)json_integer_value(id) : 0;
+}
+
+int64_t page_require_user(eddy_req *r)
+{
+    if (!eddy_require_user(r)) /* answered: 302 to the sign-in page, or 403 */
+        return 0;
+    return page_user_id(r);
+}
+
+/* ------------------------------------------------------------ rendering */
+
+/* unread_count - the user's unread messages, 0 on any failure (the
+ * badge is a courtesy: a page still renders without it). */
+static int64_t unread_count(eddy_req *r, int64_t user)
+{
+    eddy_query *q = eddy_orm_select(&forum_message);
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "receiver", EDDY_DB_INT(user)),
+                                   eddy_orm_eq(q, "is_read", EDDY_DB_INT(0))));
+    int64_t n = 0;
+    if (eddy_orm_count(eddy_req_db(r), q, &n) != 0)
+        n = 0;
+    eddy_query_free(q);
+    return n;
+}
+
+void page_render(eddy_req *r, int status, const char *name, json_t *ctx)
+{
+    if (!ctx)
+        ctx = json_object();
+    int64_t user = page_user_id(r);
+    if (user && !json_object_get(ctx, "unread"))
+        json_object_set_new(ctx, "unread", json_integer(unread_count(r, user)));
+    if (!json_object_get(ctx, "search_query"))
+        json_object_set_new(ctx, "search_query", json_string(""));
+    json_object_set_new(ctx, "live_url", json_string(PAGES_LIVE_URL));
+    const char *flash = eddy_get_secure_cookie(r, flash_cookie, 300);
+    if (flash) {
+        json_object_set_new(ctx, "flash", json_string(flash));
+        eddy_clear_cookie(r, flash_cookie, "/");
+    }
+    eddy_response_status(r, status);
+    eddy_render(r, name, ctx);
+}
+
+void page_flash(eddy_req *r, const char *text)
+{
+    if (eddy_set_secure_cookie(r, flash_cookie, text, NULL) < 0)
+        eddy_warn("the notice \"%s\" could not be kept for the next page", text);
+}
+
+void page_see_other(eddy_req *r, const char *fmt, ...)
+{
+    char url[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(url, sizeof url, fmt, ap);
+    va_end(ap);
+    eddy_response_status(r, 303);
+    eddy_response_set_header(r, "Location", url);
+}
+
+bool page_db_failed(eddy_req *r, int rc, eddy_db_result *res, const char *what)
+{
+    if (rc == 0)
+        return false;
+    if (rc == ENOENT) {
+        eddy_db_result_free(res);
+        eddy_send_error(r, 404, what);
+    } else {
+        eddy_send_db_error(r, rc, res); /* logs it, frees res, answers 503 */
+    }
+    return true;
+}
+
+bool page_form_failed(eddy_req *r, const eddy_form *f)
+{
+    if (f)
+        return false;
+    eddy_send_error(r, 500, NULL);
+    return true;
+}
+
+/* ------------------------------------------------------------ groups */
+
+int page_member_status(eddy_req *r, int64_t group, int64_t user, const char **status,
+                       const char **handle_msg)
+{
+    eddy_query *q = eddy_orm_select(&forum_member);
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(user)),
+                                   eddy_orm_eq(q, "community", EDDY_DB_INT(group))));
+    eddy_orm_limit(q, 1, 0);
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    *status = "none";
+    if (handle_msg)
+        *handle_msg = "";
+    if (rc == 0 && eddy_db_rows(res)) {
+        const char *s = eddy_db_text(res, 0, "status");
+        *status = eddy_strdup(r, s && *s ? s : "pending"); /* NULL: not reviewed yet */
+        const char *msg = eddy_db_text(res, 0, "handle_msg");
+        if (handle_msg && msg)
+            *handle_msg = eddy_strdup(r, msg);
+    }
+    eddy_db_result_free(res);
+    return rc;
+}
+
+bool page_require_member(eddy_req *r, int64_t group, int64_t user)
+{
+    const char *status;
+    int rc = page_member_status(r, group, user, &status, NULL);
+    if (page_db_failed(r, rc, NULL, NULL))
+        return false;
+    if (strcmp(status, FORUM_MEMBER_AGREE) == 0)
+        return true;
+    eddy_send_error(r, 403, "Only the group's members may do that");
+    return false;
+}
+
+/* ------------------------------------------------------------ text for templates */
+
+const char *page_content_html(eddy_req *r, const char *markdown)
+{
+    char *html = forum_markdown_html(markdown ? markdown : "", markdown ? strlen(markdown) : 0);
+    const char *s = html ? eddy_strdup(r, html) : NULL;
+    free(html);
+    return s ? s : "";
+}
+
+const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col)
+{
+    const eddy_db_value *v = eddy_db_value_of(res, row, col);
+    if (!v || v->type == EDDY_DB_NULL)
+        return "";
+    int64_t us = v->i;
+    if (v->type == EDDY_DB_TEXT && eddy_db_parse_time(v->p, v->len, &us) < 0)
+        return "";
+    char t[32];
+    eddy_db_format_time(us, ' ', t);
+    t[16] = '\0'; /* "YYYY-MM-DD HH:MM": seconds say nothing on a forum */
+    return eddy_strdup(r, t);
+}
+
+const char *page_text_html(eddy_req *r, const char *text)
+{
+    eddy_buf out = EDDY_BUF_INIT;
+    eddy_buf_append(&out, "<p>", 3);
+    for (const char *p = text ? text : ""; *p; p++) {
+        if (p[0] == '\n' && p[1] == '\n') {
+            while (p[1] == '\n')
+                p++;
+            eddy_buf_append(&out, "</p>\n<p>", 8);
+        } else if (*p == '\n') {
+            eddy_buf_append(&out, "<br>\n", 5);
+        } else if (*p != '\r') {
+            eddy_xhtml_escape_to(&out, p, 1);
+        }
+    }
+    eddy_buf_append(&out, "</p>", 4);
+    const char *s = out.data ? eddy_strdup(r, out.data) : "";
+    eddy_buf_free(&out);
+    return s ? s : "";
+}
+
+const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix)
+{
+    char col[64];
+    snprintf(col, sizeof col, "%s%snick_name", prefix, *prefix ? "." : "");
+    const char *name = eddy_db_text(res, row, col);
+    if (!name || !*name) {
+        snprintf(col, sizeof col, "%s%smobile", prefix, *prefix ? "." : "");
+        name = eddy_db_text(res, row, col);
+    }
+    return eddy_strdup(r, name ? name : "");
+}
+
+int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out,
+                    size_t size)
+{
+    *name_out = '\0';
+    const eddy_upload *u = eddy_form_upload(f, field);
+    if (!u || !u->size)
+        return 0;
+    /* the form already judged its bytes (an image) and capped its size;
+     * the name is the server's, written atomically on the thread pool */
+    int rc = eddy_upload_save(r, u, forum_of(r)->media_dir, name_out, size);
+    if (rc == 0)
+        return 0;
+    eddy_error("saving an image in %s: %s", forum_of(r)->media_dir, strerror(rc));
+    eddy_send_error(r, 500, "The image could not be saved");
+    return -1;
+}
+
+/* ------------------------------------------------------------ registration */
+
+/* find_dir - lessons/21-forum/<name>: next to this source file (make
+ * runs from the repository's root), else found upwards from the
+ * executable (build/lessons/21-forum/forum). */
+static bool find_dir(const char *name, char *dir, size_t size)
+{
+    struct stat st;
+    char base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", __FILE__);
+    char *slash = strrchr(base, '/');
+    snprintf(dir, size, "%.*s/%s", slash ? (int)(slash - base) : 1, slash ? base : ".", name);
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return true;
+    ssize_t n = readlink("/proc/self/exe", base, sizeof base - 64);
+    if (n <= 0)
+        return false;
+    base[n] = '\0';
+    for (int up = 0; up < 6 && (slash = strrchr(base, '/')); up++) {
+        *slash = '\0';
+        snprintf(dir, size, "%s/lessons/21-forum/%s", base, name);
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return true;
+    }
+    return false;
+}
+
+static void free_templates(void *loader)
+{
+    eddy_template_loader_free(loader);
+}
+
+static void free_static(void *files)
+{
+    eddy_static_free(files);
+}
+
+int forum_routes_pages(eddy_app *app, forum *f)
+{
+    char templates[PATH_MAX], statics[PATH_MAX];
+    if (!find_dir("templates", templates, sizeof templates) ||
+        !find_dir("static", statics, sizeof statics)) {
+        eddy_error("the forum's templates/ and static/ folders were not found");
+        return -1;
+    }
+    eddy_template_loader *tl = eddy_template_loader_new(templates, false);
+    if (!tl || eddy_app_set_slot(app, "forum.templates", tl, free_templates) < 0) {
+        eddy_template_loader_free(tl);
+        return -1;
+    }
+    eddy_static *files = eddy_static_new(statics, &(eddy_static_options){.max_age = 3600});
+    if (!files || eddy_app_set_slot(app, "forum.static", files, free_static) < 0) {
+        eddy_static_free(files);
+        return -1;
+    }
+    /* every page form carries the token; the JSON API, on tokens in a
+     * header, is exempted where its routes are made */
+    if (eddy_app_set_templates(app, tl) < 0 || eddy_form_templates(tl) < 0 ||
+        eddy_app_use_xsrf(app) < 0 || eddy_static_route(app, "/static/(.*)", files, "static") < 0)
+        return -1;
+    if (pages_routes_accounts(app, f) < 0 || pages_routes_groups(app, f) < 0 ||
+        pages_routes_posts(app, f) < 0 || pages_routes_questions(app, f) < 0 ||
+        pages_routes_inbox(app, f) < 0 || pages_routes_search(app, f) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,409 @@
+/*
+ * pages_posts - a post's page: the post in Markdown, its comments newest
+ * first, each comment's replies (楼中楼) naming whom they answer, likes;
+ * and the forms that comment, reply and like. Only the members of the
+ * post's group read or write here (the course let anyone with a token).
+ *
+ *   GET  /post/ID               the post and its comments
+ *   POST /post/ID/comment       a comment; the post's author is notified
+ *   POST /comment/ID/reply      a reply to a comment (or to a reply: it
+ *                               joins the same thread), naming replyed_user
+ *   POST /comment/ID/like       like, or take the like back; with
+ *                               Accept: application/json the answer is
+ *                               {"like_nums", "has_liked"} (forum.js),
+ *                               otherwise 303 back to the comment
+ */
+#include "content.h"
+#include "models.h"
+#include "pages.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const eddy_form_field comment_fields[] = {
+    {"content", EDDY_FORM_TEXT, .label = "Your comment",
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(3, 1000, NULL))},
+    {.name = NULL}};
+static const eddy_form_def comment_form = {"comment", comment_fields, .submit = "Comment"};
+
+static const eddy_form_field reply_fields[] = {
+    {"replyed_user", EDDY_FORM_HIDDEN,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{1,18}$", NULL))},
+    {"content", EDDY_FORM_TEXT, .label = "Your reply",
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(3, 1000, NULL))},
+    {.name = NULL}};
+static const eddy_form_def reply_form = {"reply", reply_fields, .submit = "Reply"};
+
+/* ------------------------------------------------------------ reading */
+
+/* load_post - post id with its author and group, as JSON for the page;
+ * false after answering 404 or an error. */
+static bool load_post(eddy_req *r, int64_t id, json_t **out)
+{
+    eddy_query *q = eddy_orm_select(&forum_post);
+    eddy_orm_join(q, "user");
+    eddy_orm_join(q, "group");
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc == 0 && eddy_db_rows(res) == 0)
+        rc = ENOENT;
+    if (page_db_failed(r, rc, res, "No such post"))
+        return false;
+    const char *title = eddy_db_text(res, 0, "title");
+    const char *group = eddy_db_text(res, 0, "group.name");
+    *out = json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "title",
+                     title ? title : "", "content_html",
+                     page_content_html(r, eddy_db_text(res, 0, "content")), "user_id",
+                     (json_int_t)eddy_db_int(res, 0, "user.id"), "author_name",
+                     page_name(r, res, 0, "user"), "group_id",
+                     (json_int_t)eddy_db_int(res, 0, "group.id"), "group_name",
+                     group ? group : "", "add_time", page_time(r, res, 0, "add_time"),
+                     "comment_nums", (json_int_t)eddy_db_int(res, 0, "comment_nums"));
+    eddy_db_result_free(res);
+    return true;
+}
+
+/* liked_ids - the ids of the post's comments the user has liked, as an
+ * object {"id": true} to look up. */
+static int liked_ids(eddy_req *r, int64_t post, int64_t user, json_t *liked)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment_like);
+    eddy_orm_join(q, "post_comment");
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(user)),
+                                   eddy_orm_eq(q, "post_comment.post", EDDY_DB_INT(post))));
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    for (size_t i = 0; rc == 0 && i < eddy_db_rows(res); i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "post_comment.id"));
+        json_object_set_new(liked, key, json_true());
+    }
+    eddy_db_result_free(res);
+    return rc;
+}
+
+/* comment_json - one comment or reply row as the page shows it. */
+static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
+{
+    const char *content = eddy_db_text(res, i, "content");
+    json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "id",
+                          (json_int_t)eddy_db_int(res, i, "id"), "user_id",
+                          (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
+                          page_name(r, res, i, "user"), "content", content ? content : "",
+                          "add_time", page_time(r, res, i, "add_time"), "like_nums",
+                          (json_int_t)eddy_db_int(res, i, "like_nums"));
+    if (!eddy_db_is_null(res, i, "reply_user.id"))
+        json_object_set_new(c, "reply_name", json_string(page_name(r, res, i, "reply_user")));
+    return c;
+}
+
+/* post_comments - the post's comments, newest first, each with its
+ * replies (oldest first, a conversation) and whether the user liked it. */
+static int post_comments(eddy_req *r, int64_t post, int64_t user, json_t **out)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "user");
+    eddy_orm_join(q, "reply_user");
+    eddy_orm_where(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)));
+    eddy_orm_order_by(q, "id", false);
+    eddy_orm_limit(q, 2000, 0);
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    json_t *liked = json_object();
+    if (rc == 0)
+        rc = liked_ids(r, post, user, liked);
+    if (rc) {
+        json_decref(liked);
+        eddy_db_result_free(res);
+        return rc;
+    }
+    json_t *by_id = json_object(); /* top-level comments by id, for their replies */
+    *out = json_array();
+    for (size_t i = 0; i < eddy_db_rows(res); i++) {
+        json_t *c = comment_json(r, res, i);
+        char key[24];
+        if (eddy_db_is_null(res, i, "parent_comment")) {
+            snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
+            json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
+            json_object_set_new(c, "replies", json_array());
+            json_object_set(by_id, key, c);
+            json_array_insert_new(*out, 0, c); /* newest first */
+            continue;
+        }
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "parent_comment"));
+        json_t *parent = json_object_get(by_id, key);
+        if (parent)
+            json_array_append_new(json_object_get(parent, "replies"), c);
+        else
+            json_decref(c);
+    }
+    json_decref(by_id);
+    json_decref(liked);
+    eddy_db_result_free(res);
+    return 0;
+}
+
+/* show_post - the post's page for a member, with the forms the request
+ * made; reply_to names the comment whose reply form has errors. */
+static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
+{
+    int64_t me = page_require_user(r);
+    json_t *post;
+    if (!me || !load_post(r, id, &post))
+        return;
+    if (!page_require_member(r, json_integer_value(json_object_get(post, "group_id")), me)) {
+        json_decref(post);
+        return;
+    }
+    json_t *comments;
+    int rc = post_comments(r, id, me, &comments);
+    if (page_db_failed(r, rc, NULL, NULL)) {
+        json_decref(post);
+        return;
+    }
+    if (!eddy_form_get(r, "comment"))
+        eddy_form_new(r, &comment_form);
+    char sid[24], action[64];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    snprintf(action, sizeof action, "/comment/%lld/reply", (long long)reply_to);
+    page_render(r, status, "post.html",
+                json_pack("{s:o,s:o,s:s,s:I,s:s}", "post", post, "comments", comments, "str_id",
+                          sid, "reply_to", (json_int_t)reply_to, "reply_action", action));
+}
+
+static void post_get(eddy_req *r)
+{
+    long id = eddy_require_path_long(r, 1);
+    if (id >= 0)
+        show_post(r, 200, id, 0);
+}
+
+/* ------------------------------------------------------------ writing */
+
+/* bump - add by to a counter of row id; inside a transaction. */
+static int bump(eddy_db *db, const eddy_model *m, const char *field, int64_t id, int by)
+{
+    eddy_query *q = eddy_orm_update(m);
+    eddy_orm_increment(q, field, by);
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res;
+    int rc = eddy_orm_run(db, q, &res);
+    eddy_query_free(q);
+    eddy_db_result_free(res);
+    return rc;
+}
+
+struct new_comment {
+    int64_t user, post, parent, reply_user, id;
+    const char *content;
+};
+
+/* add_comment - the comment (or reply) and its count (the post's
+ * comment_nums, or the parent's reply_nums), in one transaction. */
+static int add_comment(eddy_db *db, void *arg)
+{
+    struct new_comment *c = arg;
+    eddy_orm_value v[5] = {{"user", EDDY_DB_INT(c->user)},
+                           {"post", EDDY_DB_INT(c->post)},
+                           {"content", EDDY_DB_STR(c->content)}};
+    size_t n = 3;
+    if (c->parent) {
+        v[n++] = (eddy_orm_value){"parent_comment", EDDY_DB_INT(c->parent)};
+        v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(c->reply_user)};
+    }
+    int rc = eddy_orm_insert(db, &forum_comment, v, n, &c->id);
+    if (rc == 0)
+        rc = c->parent ? bump(db, &forum_comment, "reply_nums", c->parent, 1)
+                       : bump(db, &forum_post, "comment_nums", c->post, 1);
+    return rc;
+}
+
+/* notify - forum_notify, whose failure does not undo what happened. */
+static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *message,
+                   const char *parent_content)
+{
+    int rc = forum_notify(r, from, to, type, message, parent_content);
+    if (rc)
+        eddy_warn("a notification of type %d to user %lld was lost: %s", type, (long long)to,
+                  strerror(rc));
+}
+
+static void comment_post(eddy_req *r)
+{
+    int64_t me = page_require_user(r);
+    long id = me ? eddy_require_path_long(r, 1) : -1;
+    json_t *post;
+    if (id < 0 || !load_post(r, id, &post))
+        return;
+    int64_t group = json_integer_value(json_object_get(post, "group_id"));
+    int64_t author = json_integer_value(json_object_get(post, "user_id"));
+    const char *title = eddy_strdup(r, json_string_value(json_object_get(post, "title")));
+    json_decref(post);
+    if (!page_require_member(r, group, me))
+        return;
+    eddy_form *f = eddy_form_from_request(r, &comment_form);
+    if (page_form_failed(r, f))
+        return;
+    if (!eddy_form_validate(f)) {
+        show_post(r, 400, id, 0);
+        return;
+    }
+    struct new_comment c = {.user = me, .post = id, .content = eddy_form_value(f, "content")};
+    int rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    notify(r, me, author, FORUM_MSG_COMMENT, c.content, title);
+    page_see_other(r, "/post/%ld#c%lld", id, (long long)c.id);
+}
+
+/* load_comment - comment id: its post, its group, its thread's top
+ * comment, its author and text; false after answering. */
+struct comment_row {
+    int64_t post, group, top, author;
+    const char *content;
+};
+
+static bool load_comment(eddy_req *r, int64_t id, struct comment_row *c)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "post");
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc == 0 && eddy_db_rows(res) == 0)
+        rc = ENOENT;
+    if (page_db_failed(r, rc, res, "No such comment"))
+        return false;
+    c->post = eddy_db_int(res, 0, "post.id");
+    c->group = eddy_db_int(res, 0, "post.group");
+    c->top = eddy_db_is_null(res, 0, "parent_comment") ? id : eddy_db_int(res, 0, "parent_comment");
+    c->author = eddy_db_int(res, 0, "user");
+    const char *content = eddy_db_text(res, 0, "content");
+    c->content = eddy_strdup(r, content ? content : "");
+    eddy_db_result_free(res);
+    return true;
+}
+
+/* user_exists - is there a user id? 0 or an errno value. */
+static int user_exists(eddy_req *r, int64_t id, bool *yes)
+{
+    eddy_query *q = eddy_orm_select(&forum_user);
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    int64_t n = 0;
+    int rc = eddy_orm_count(eddy_req_db(r), q, &n);
+    eddy_query_free(q);
+    *yes = n > 0;
+    return rc;
+}
+
+static void reply_post(eddy_req *r)
+{
+    int64_t me = page_require_user(r);
+    long id = me ? eddy_require_path_long(r, 1) : -1;
+    struct comment_row parent;
+    if (id < 0 || !load_comment(r, id, &parent) || !page_require_member(r, parent.group, me))
+        return;
+    eddy_form *f = eddy_form_from_request(r, &reply_form);
+    if (page_form_failed(r, f))
+        return;
+    int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
+    bool exists = false;
+    int rc = to ? user_exists(r, to, &exists) : 0;
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    if (to && !exists)
+        eddy_form_add_error(f, "replyed_user", "No such user.");
+    if (eddy_form_has_errors(f)) {
+        show_post(r, 400, parent.post, parent.top);
+        return;
+    }
+    struct new_comment c = {.user = me, .post = parent.post, .parent = parent.top,
+                            .reply_user = to, .content = eddy_form_value(f, "content")};
+    rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    notify(r, me, to, FORUM_MSG_REPLY, c.content, parent.content);
+    page_see_other(r, "/post/%lld#c%lld", (long long)parent.post, (long long)c.id);
+}
+
+struct like {
+    int64_t user, comment;
+    bool liked; /* after: the user likes it */
+    int64_t count;
+};
+
+/* toggle_like - add the like or take it back, the count following both
+ * ways, in one transaction (a double click cannot count twice). */
+static int toggle_like(eddy_db *db, void *arg)
+{
+    struct like *l = arg;
+    eddy_query *q = eddy_orm_delete(&forum_comment_like);
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(l->user)),
+                                   eddy_orm_eq(q, "post_comment", EDDY_DB_INT(l->comment))));
+    eddy_db_result *res;
+    int rc = eddy_orm_run(db, q, &res);
+    eddy_query_free(q);
+    int64_t removed = rc == 0 ? eddy_db_affected(res) : 0;
+    eddy_db_result_free(res);
+    if (rc)
+        return rc;
+    l->liked = removed == 0;
+    if (l->liked) {
+        eddy_orm_value v[] = {{"user", EDDY_DB_INT(l->user)},
+                              {"post_comment", EDDY_DB_INT(l->comment)}};
+        rc = eddy_orm_insert(db, &forum_comment_like, v, 2, NULL);
+    }
+    if (rc == 0)
+        rc = bump(db, &forum_comment, "like_nums", l->comment, l->liked ? 1 : -(int)removed);
+    if (rc == 0 && (rc = eddy_orm_get(db, &forum_comment, l->comment, &res)) == 0)
+        l->count = eddy_db_int(res, 0, "like_nums");
+    if (rc == 0)
+        eddy_db_result_free(res);
+    return rc;
+}
+
+static void like_post(eddy_req *r)
+{
+    int64_t me = page_require_user(r);
+    long id = me ? eddy_require_path_long(r, 1) : -1;
+    struct comment_row c;
+    if (id < 0 || !load_comment(r, id, &c) || !page_require_member(r, c.group, me))
+        return;
+    struct like l = {.user = me, .comment = id};
+    int rc = eddy_db_transaction(eddy_req_db(r), toggle_like, &l);
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    if (l.liked)
+        notify(r, me, c.author, FORUM_MSG_LIKE, "", c.content);
+    const char *accept = eddy_header(r, "Accept");
+    if (accept && strstr(accept, "application/json")) {
+        eddy_send_json(r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.count, "has_liked",
+                                    (int)l.liked));
+        return;
+    }
+    page_see_other(r, "/post/%lld#c%ld", (long long)c.post, id);
+}
+
+/* ------------------------------------------------------------ routes */
+
+static const eddy_handler post_page = {.get = post_get};
+static const eddy_handler comment_page = {.post = comment_post};
+static const eddy_handler reply_page = {.post = reply_post};
+static const eddy_handler like_page = {.post = like_post};
+
+int pages_routes_posts(eddy_app *app, forum *f)
+{
+    (void)f;
+    if (eddy_route(app, "/post/([0-9]+)", &post_page, "post") < 0 ||
+        eddy_route(app, "/post/([0-9]+)/comment", &comment_page, "post_comment") < 0 ||
+        eddy_route(app, "/comment/([0-9]+)/reply", &reply_page, "comment_reply") < 0 ||
+        eddy_route(app, "/comment/([0-9]+)/like", &like_page, "comment_like") < 0)
+        return -1;
+    return 0;
+}
