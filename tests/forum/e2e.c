@@ -101,6 +101,9 @@ int e2e_start_forum(th_proc *p, ...)
     argv[n++] = (char *)e2e_forum_program();
     argv[n++] = "--port";
     argv[n++] = "0";
+    /* the cheapest password hashing the library takes: the walks sign up several people */
+    argv[n++] = "--scrypt-log2-n";
+    argv[n++] = "10";
     va_list ap;
     va_start(ap, p);
     for (char *a; n < 63 && (a = va_arg(ap, char *)) != NULL;)
