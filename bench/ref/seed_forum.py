@@ -1,17 +1,38 @@
 """seed_forum - the benchmark's forum content as SQL, for bench/21-forum.sh.
 
     /usr/bin/python3 bench/ref/seed_forum.py [GROUPS] [COMMENTS] | mariadb ...   (or sqlite3)
+    /usr/bin/python3 bench/ref/seed_forum.py --covers DIR      writes DIR/cover-0.png .. cover-3.png
 
 Written into the tables lesson 21 makes on its first start, so the forum
 and its Tornado twin read the same rows: 20 users (who never sign in:
 their password column holds no usable hash), GROUPS groups (default 20)
 with a cover each (cover-N.png, which the script copies into the media
-folder), their creators as members, 10 posts in group 1, and post 1 with
+folder, written by --covers), their creators as members, 10 posts in group 1, and post 1 with
 COMMENTS top-level comments (default 50), every fifth of them answered by
 two replies naming whom they answer, and likes. Plain SQL that MariaDB and
 SQLite both take (backquoted names, explicit ids, fixed times).
 """
+import struct
 import sys
+import zlib
+
+
+def png(shade):
+    """A 16x16 RGB PNG, a gradient tinted by shade."""
+    raw = b"".join(b"\0" + b"".join(bytes([x * 16, 90, (y * 16 + shade * 60) % 256]) for x in range(16))
+                   for y in range(16))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--covers":
+    for i in range(4):
+        with open("%s/cover-%d.png" % (sys.argv[2], i), "wb") as f:
+            f.write(png(i))
+    sys.exit(0)
 
 groups = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 comments = int(sys.argv[2]) if len(sys.argv) > 2 else 50

@@ -10,7 +10,10 @@ an aiomysql pool), on the same MariaDB database and tables as lesson 21:
                        newest first (the course's GroupHandler, o=new)
     GET /              the group list page (lesson 21's groups.html)
     GET /post/ID       a post page with its comments newest first, each
-                       with its replies and like count (lesson 21's post.html)
+                       with its replies and like count (lesson 21's post.html),
+                       for a member of the post's group only: the course's
+                       authenticated_async (the tsessionid header's JWT
+                       decoded, its user loaded) and membership check
     GET /ping          "pong", no database
 
 The pages' markup follows lesson 21's templates (groups.html, post.html
@@ -19,7 +22,8 @@ below; a visitor who is not signed in sees them. One process, access log
 off, a pool of 8 connections. Runs with Debian's python3-tornado and
 python3-aiomysql:
 
-    /usr/bin/python3 bench/ref/tornado_forum.py --port 8000 --db mysql://user:pw@127.0.0.1:3306/forum
+    /usr/bin/python3 bench/ref/tornado_forum.py --port 8000 --db mysql://user:pw@127.0.0.1:3306/forum --secret S
+    /usr/bin/python3 bench/ref/tornado_forum.py --token USER_ID --secret S    prints a token for USER_ID
 """
 import datetime
 import json
@@ -27,6 +31,7 @@ import os
 import sys
 import urllib.parse
 
+import jwt
 import tornado.escape
 import tornado.template
 import tornado.web
@@ -35,6 +40,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tornado_serve  # noqa: E402  (bench/tornado_serve.py)
 
 SITE_URL = ""
+SECRET = "bench-secret"
+TOKEN_DAYS = 7
 
 TEMPLATES = tornado.template.DictLoader({
     "base.html": """<!DOCTYPE html>
@@ -197,12 +204,26 @@ class PostPage(Base):
     """GET /post/ID: the post, its comments (PostComment.extend()), their replies."""
 
     async def get(self, post_id):
+        # authenticated_async: the token, then its user
+        try:
+            payload = jwt.decode(self.request.headers.get("tsessionid", ""), SECRET, algorithms=["HS256"])
+        except jwt.PyJWTError:
+            raise tornado.web.HTTPError(401)
+        users = await self.query("SELECT * FROM `user` WHERE id = %s", (payload["id"],))
+        if not users:
+            raise tornado.web.HTTPError(401)
+        me = users[0]
         posts = await self.query(
             "SELECT p.*, u.nick_name, u.mobile, g.name AS group_name FROM post p JOIN `user` u ON u.id = p.user_id"
             " JOIN community_group g ON g.id = p.group_id WHERE p.id = %s", (post_id,))
         if not posts:
             raise tornado.web.HTTPError(404)
         post = posts[0]
+        member = await self.query(
+            "SELECT id FROM community_group_member WHERE user_id = %s AND community_id = %s AND status = 'agree'",
+            (me["id"], post["group_id"]))
+        if not member:
+            raise tornado.web.HTTPError(403)
         post["author_name"] = post["nick_name"] or post["mobile"]
         post["add_time"] = when(post["add_time"])
         rows = await self.query(
@@ -228,10 +249,21 @@ class Ping(tornado.web.RequestHandler):
         self.write("pong\n")
 
 
+def option(name, default=None):
+    if name not in sys.argv:
+        return default
+    value = sys.argv[sys.argv.index(name) + 1]
+    del sys.argv[sys.argv.index(name):sys.argv.index(name) + 2]
+    return value
+
+
 if __name__ == "__main__":
-    DB = sys.argv[sys.argv.index("--db") + 1]
-    del sys.argv[sys.argv.index("--db"):sys.argv.index("--db") + 2]
-    if "--site-url" in sys.argv:
-        SITE_URL = sys.argv[sys.argv.index("--site-url") + 1]
-        del sys.argv[sys.argv.index("--site-url"):sys.argv.index("--site-url") + 2]
+    SECRET = option("--secret", SECRET)
+    if "--token" in sys.argv:
+        user = int(option("--token"))
+        exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=TOKEN_DAYS)
+        print(jwt.encode({"id": user, "exp": exp}, SECRET, algorithm="HS256"))
+        sys.exit(0)
+    DB = option("--db")
+    SITE_URL = option("--site-url", SITE_URL)
     tornado_serve.serve([(r"/groups/", GroupList), (r"/", GroupsPage), (r"/post/([0-9]+)", PostPage), (r"/ping", Ping)])
