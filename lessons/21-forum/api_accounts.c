@@ -29,25 +29,25 @@
 
 /* The course's numbers (FORUM_API.md §1.4): 13x, 15x, 17x, 18x, 147,
  * 187 and 176. */
-#define MOBILE_PATTERN "^(1[3578][0-9]{9}|1[48]7[0-9]{8}|176[0-9]{8})$"
-#define AVATAR_TYPES "image/png image/jpeg image/gif image/webp"
+#define MOBILE_PATTERN   "^(1[3578][0-9]{9}|1[48]7[0-9]{8}|176[0-9]{8})$"
+#define AVATAR_TYPES     "image/png image/jpeg image/gif image/webp"
 #define AVATAR_MAX_BYTES (2u * 1024 * 1024)
 
 static const eddy_form_field code_fields[] = {
-    {"mobile", EDDY_FORM_MOBILE, .pattern = MOBILE_PATTERN,
-     .message = "Not a valid mobile number.", .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"mobile", EDDY_FORM_MOBILE, .pattern = MOBILE_PATTERN, .message = "Not a valid mobile number.",
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
     {.name = NULL}};
-static const eddy_form_def code_form = {"code", code_fields};
+static const eddy_form_def code_form = {"code", code_fields, .submit = NULL};
 
 static const eddy_form_field register_fields[] = {
-    {"mobile", EDDY_FORM_MOBILE, .pattern = MOBILE_PATTERN,
-     .message = "Not a valid mobile number.", .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+    {"mobile", EDDY_FORM_MOBILE, .pattern = MOBILE_PATTERN, .message = "Not a valid mobile number.",
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
     {"code", EDDY_FORM_STRING,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(10, NULL))},
     {"password", EDDY_FORM_PASSWORD,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(6, 128, NULL))},
     {.name = NULL}};
-static const eddy_form_def register_form = {"register", register_fields};
+static const eddy_form_def register_form = {"register", register_fields, .submit = NULL};
 
 static const eddy_form_field login_fields[] = {
     {"mobile", EDDY_FORM_STRING,
@@ -55,7 +55,7 @@ static const eddy_form_field login_fields[] = {
     {"password", EDDY_FORM_PASSWORD,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(128, NULL))},
     {.name = NULL}};
-static const eddy_form_def login_form = {"login", login_fields};
+static const eddy_form_def login_form = {"login", login_fields, .submit = NULL};
 
 static const char *const genders[] = {"female", "male", NULL};
 static const eddy_form_field profile_fields[] = {
@@ -67,13 +67,13 @@ static const eddy_form_field profile_fields[] = {
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(200, NULL))},
     {"desc", EDDY_FORM_TEXT, .validators = EDDY_VALIDATORS(EDDY_MAX_LENGTH(2000, NULL))},
     {.name = NULL}};
-static const eddy_form_def profile_form = {"profile", profile_fields};
+static const eddy_form_def profile_form = {"profile", profile_fields, .submit = NULL};
 
 static const eddy_form_field avatar_fields[] = {
     {"image", EDDY_FORM_FILE, .accept = AVATAR_TYPES, .max_bytes = AVATAR_MAX_BYTES,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED("Please upload an image."))},
     {.name = NULL}};
-static const eddy_form_def avatar_form = {"avatar", avatar_fields};
+static const eddy_form_def avatar_form = {"avatar", avatar_fields, .submit = NULL};
 
 static const eddy_form_field password_fields[] = {
     {"old_password", EDDY_FORM_PASSWORD, .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
@@ -83,7 +83,7 @@ static const eddy_form_field password_fields[] = {
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL),
                                    EDDY_EQUAL_TO("new_password", "The passwords differ."))},
     {.name = NULL}};
-static const eddy_form_def password_form = {"password", password_fields};
+static const eddy_form_def password_form = {"password", password_fields, .submit = NULL};
 
 /* ------------------------------------------------------------ users */
 
@@ -116,7 +116,7 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
 
 /* The brakes on guessing (per client address; shared by every process
  * when the forum runs on Redis), kept on the app by forum_routes_accounts. */
-#define CODE_LIMIT "forum.rate.code"
+#define CODE_LIMIT  "forum.rate.code"
 #define LOGIN_LIMIT "forum.rate.login"
 
 static void code_post(eddy_req *r)
@@ -131,14 +131,16 @@ static void code_post(eddy_req *r)
                                 eddy_client_ip(r), &out);
     if (rc) {
         eddy_warn("sending a code: %s", strerror(rc));
-        return forum_send_field_error(r, 503, "mobile", "The code could not be sent; try later.");
+        forum_send_field_error(r, 503, "mobile", "The code could not be sent; try later.");
+        return;
     }
     if (out.result != EDDY_SMS_CODE_OK) {
         char after[24];
         snprintf(after, sizeof after, "%ld", out.retry_after_s);
         eddy_response_set_header(r, "Retry-After", after);
-        return forum_send_field_error(r, eddy_sms_code_status(out.result), "mobile",
-                                      eddy_sms_code_reason(out.result));
+        forum_send_field_error(r, eddy_sms_code_status(out.result), "mobile",
+                               eddy_sms_code_reason(out.result));
+        return;
     }
     eddy_send_json(r, json_object());
 }
@@ -168,28 +170,40 @@ static void register_post(eddy_req *r)
     if (taken < 0)
         return;
     eddy_db_result_free(res);
-    if (taken) /* before the code, which a check would use up */
-        return forum_send_field_error(r, 400, "mobile", "This number is registered already.");
+    if (taken) { /* before the code, which a check would use up */
+        forum_send_field_error(r, 400, "mobile", "This number is registered already.");
+        return;
+    }
     eddy_sms_code_outcome out;
     int rc = eddy_sms_code_verify(eddy_req_sms_codes(r), mobile, eddy_form_value(f, "code"), &out);
-    if (rc)
-        return forum_send_field_error(r, 503, "code", "The code could not be checked; try later.");
-    if (out.result != EDDY_SMS_CODE_OK)
-        return forum_send_field_error(r, 400, "code", eddy_sms_code_reason(out.result));
+    if (rc) {
+        forum_send_field_error(r, 503, "code", "The code could not be checked; try later.");
+        return;
+    }
+    if (out.result != EDDY_SMS_CODE_OK) {
+        forum_send_field_error(r, 400, "code", eddy_sms_code_reason(out.result));
+        return;
+    }
     char *hash;
     rc = eddy_password_hash(eddy_form_value(f, "password"), forum_of(r)->passwords, &hash);
-    if (rc)
-        return eddy_send_error(r, 500, "The password could not be stored");
+    if (rc) {
+        eddy_send_error(r, 500, "The password could not be stored");
+        return;
+    }
     int64_t id;
-    rc = eddy_orm_insert(eddy_req_db(r), &forum_user,
-                         (eddy_orm_value[]){{"mobile", EDDY_DB_STR(mobile)},
-                                            {"password", EDDY_DB_STR(hash)}},
-                         2, &id);
+    rc = eddy_orm_insert(
+        eddy_req_db(r), &forum_user,
+        (eddy_orm_value[]){{"mobile", EDDY_DB_STR(mobile)}, {"password", EDDY_DB_STR(hash)}}, 2,
+        &id);
     free(hash);
-    if (rc == EIO) /* the UNIQUE index: the same number registered meanwhile */
-        return forum_send_field_error(r, 400, "mobile", "This number is registered already.");
-    if (rc)
-        return eddy_send_db_error(r, rc, NULL);
+    if (rc == EIO) { /* the UNIQUE index: the same number registered meanwhile */
+        forum_send_field_error(r, 400, "mobile", "This number is registered already.");
+        return;
+    }
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
@@ -210,29 +224,35 @@ static void login_post(eddy_req *r)
     nick = eddy_strdup(r, nick ? nick : eddy_form_value(f, "mobile"));
     char *rehashed = NULL;
     /* a missing user is still hashed for: the answer takes as long */
-    int rc = eddy_password_verify(eddy_form_value(f, "password"), stored,
-                                  forum_of(r)->passwords, &ok, &rehashed);
+    int rc = eddy_password_verify(eddy_form_value(f, "password"), stored, forum_of(r)->passwords,
+                                  &ok, &rehashed);
     eddy_db_result_free(res);
-    if (rc)
-        return eddy_send_error(r, 500, "The password could not be checked");
-    if (!found || !ok)
-        return forum_send_field_error(r, 400, "non_fields", "Wrong mobile number or password.");
+    if (rc) {
+        eddy_send_error(r, 500, "The password could not be checked");
+        return;
+    }
+    if (!found || !ok) {
+        forum_send_field_error(r, 400, "non_fields", "Wrong mobile number or password.");
+        return;
+    }
     if (rehashed) { /* the cost was raised since: store the stronger hash */
         eddy_query *q = eddy_orm_update(&forum_user);
         eddy_orm_set(q, "password", EDDY_DB_STR(rehashed));
         eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
         eddy_orm_run(eddy_req_db(r), q, &res); /* a failure is logged, and not fatal: */
-        eddy_db_result_free(res);               /* the old hash still works */
+        eddy_db_result_free(res);              /* the old hash still works */
         eddy_query_free(q);
         free(rehashed);
     }
     char uid[24];
     snprintf(uid, sizeof uid, "%lld", (long long)id);
     const char *token = eddy_issue_token(r, uid, NULL);
-    if (!token)
-        return eddy_send_error(r, 500, "No token could be made");
-    eddy_send_json(r, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "nick_name", nick, "token",
-                                token));
+    if (!token) {
+        eddy_send_error(r, 500, "No token could be made");
+        return;
+    }
+    eddy_send_json(
+        r, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "nick_name", nick, "token", token));
 }
 
 /* ------------------------------------------------------------ the caller's account */
@@ -260,8 +280,10 @@ static void info_patch(eddy_req *r)
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)me));
 }
@@ -289,8 +311,10 @@ static void headimages_post(eddy_req *r)
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:s}", "image", forum_media_url(r, name, false)));
 }
@@ -305,28 +329,38 @@ static void password_post(eddy_req *r)
         return;
     eddy_db_result *res;
     int rc = user_row(eddy_req_db(r), me, &res);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     bool ok = false;
-    rc = eddy_password_verify(eddy_form_value(f, "old_password"),
-                              eddy_db_text(res, 0, "password"), NULL, &ok, NULL);
+    rc = eddy_password_verify(eddy_form_value(f, "old_password"), eddy_db_text(res, 0, "password"),
+                              NULL, &ok, NULL);
     eddy_db_result_free(res);
-    if (rc)
-        return eddy_send_error(r, 500, "The password could not be checked");
-    if (!ok)
-        return forum_send_field_error(r, 400, "old_password", "The old password is wrong.");
+    if (rc) {
+        eddy_send_error(r, 500, "The password could not be checked");
+        return;
+    }
+    if (!ok) {
+        forum_send_field_error(r, 400, "old_password", "The old password is wrong.");
+        return;
+    }
     char *hash;
     rc = eddy_password_hash(eddy_form_value(f, "new_password"), forum_of(r)->passwords, &hash);
-    if (rc)
-        return eddy_send_error(r, 500, "The password could not be stored");
+    if (rc) {
+        eddy_send_error(r, 500, "The password could not be stored");
+        return;
+    }
     eddy_query *q = eddy_orm_update(&forum_user);
     eddy_orm_set(q, "password", EDDY_DB_STR(hash));
     eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(me)));
     rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
     free(hash);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)me));
 }
@@ -359,9 +393,9 @@ static json_t *groups_of(eddy_req *r, int64_t user, bool owned, int *rc)
                             (json_int_t)eddy_db_int(res, i, "community.id"), "name",
                             eddy_db_text(res, i, "community.name"), "category",
                             eddy_db_text(res, i, "community.category"), "member_nums",
-                            (json_int_t)eddy_db_int(res, i, "community.member_nums"),
-                            "post_nums", (json_int_t)eddy_db_int(res, i, "community.post_nums"),
-                            "front_image", cover));
+                            (json_int_t)eddy_db_int(res, i, "community.member_nums"), "post_nums",
+                            (json_int_t)eddy_db_int(res, i, "community.post_nums"), "front_image",
+                            cover));
     }
     eddy_db_result_free(res);
     return list;
@@ -376,10 +410,13 @@ static void user_groups_get(eddy_req *r)
     int rc = user_row(eddy_req_db(r), id, &res);
     if (rc == ENOENT) {
         eddy_db_result_free(res);
-        return forum_send_field_error(r, 404, "non_fields", "No such user.");
+        forum_send_field_error(r, 404, "non_fields", "No such user.");
+        return;
     }
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     const char *head = forum_media_url(r, eddy_db_text(res, 0, "head_url"), false);
     json_t *user = json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)id, "nick_name",
                              eddy_db_text(res, 0, "nick_name"), "head_url", head);
@@ -407,15 +444,16 @@ static void made_by(eddy_req *r, const eddy_model *m, const char *question_field
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         json_t *row = eddy_orm_row_json(m, res, i, &(eddy_json_options){0});
-        json_t *out = json_pack("{s:O?,s:O?,s:O?}", "question_id",
-                                json_object_get(row, question_field), "content",
-                                json_object_get(row, "content"), "add_time",
-                                json_object_get(row, "add_time"));
+        json_t *out = json_pack(
+            "{s:O?,s:O?,s:O?}", "question_id", json_object_get(row, question_field), "content",
+            json_object_get(row, "content"), "add_time", json_object_get(row, "add_time"));
         if (m == &forum_question)
             json_object_set(out, "title", json_object_get(row, "title"));
         json_decref(row);
@@ -450,8 +488,13 @@ static const eddy_handler user_answers = {.get = user_answers_get};
 int forum_routes_accounts(eddy_app *app, forum *f)
 {
     /* ten codes and twenty logins a minute from one address */
-    eddy_ratelimit *codes = eddy_ratelimit_new(f->kv, "forum:rate:code", 10, 60 * 1000);
-    eddy_ratelimit *logins = eddy_ratelimit_new(f->kv, "forum:rate:login", 20, 60 * 1000);
+    eddy_ratelimit *codes = eddy_ratelimit_new(f->kv, "code", 10, 60 * 1000);
+    eddy_ratelimit *logins = eddy_ratelimit_new(f->kv, "login", 20, 60 * 1000);
+    if (!codes || !logins) {
+        eddy_ratelimit_free(codes);
+        eddy_ratelimit_free(logins);
+        return -1;
+    }
     if (eddy_app_set_slot(app, CODE_LIMIT, codes, (eddy_slot_free_fn)eddy_ratelimit_free) < 0 ||
         eddy_app_set_slot(app, LOGIN_LIMIT, logins, (eddy_slot_free_fn)eddy_ratelimit_free) < 0)
         return -1;

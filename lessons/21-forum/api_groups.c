@@ -32,16 +32,16 @@ static const char *const group_categories[] = {"教育同盟", "同城交易", "
                                                NULL};
 
 /* The cover: an image judged by its bytes, 2 MB at most. */
-#define COVER_TYPES "image/png image/jpeg image/gif image/webp"
+#define COVER_TYPES     "image/png image/jpeg image/gif image/webp"
 #define COVER_MAX_BYTES (2u * 1024 * 1024)
 
 static const eddy_form_field group_fields[] = {
     {"name", EDDY_FORM_STRING,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("Please name the group."),
-                                   EDDY_MAX_LENGTH(100, NULL))},
+     .validators =
+         EDDY_VALIDATORS(EDDY_REQUIRED("Please name the group."), EDDY_MAX_LENGTH(100, NULL))},
     {"category", EDDY_FORM_STRING,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL),
-                                   EDDY_ANY_OF(group_categories, "Not a category."))},
+     .validators =
+         EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_ANY_OF(group_categories, "Not a category."))},
     {"desc", EDDY_FORM_TEXT,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(5000, NULL))},
     {"notice", EDDY_FORM_TEXT,
@@ -49,7 +49,7 @@ static const eddy_form_field group_fields[] = {
     {"front_image", EDDY_FORM_FILE, .accept = COVER_TYPES, .max_bytes = COVER_MAX_BYTES,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED("Please upload an image."))},
     {.name = NULL}};
-static const eddy_form_def group_form = {"group", group_fields};
+static const eddy_form_def group_form = {"group", group_fields, .submit = NULL};
 
 /* The same fields for an edit: each optional, the same limits. */
 static const eddy_form_field group_edit_fields[] = {
@@ -60,22 +60,22 @@ static const eddy_form_field group_edit_fields[] = {
     {"notice", EDDY_FORM_TEXT, .validators = EDDY_VALIDATORS(EDDY_MAX_LENGTH(5000, NULL))},
     {"front_image", EDDY_FORM_FILE, .accept = COVER_TYPES, .max_bytes = COVER_MAX_BYTES},
     {.name = NULL}};
-static const eddy_form_def group_edit_form = {"group_edit", group_edit_fields};
+static const eddy_form_def group_edit_form = {"group_edit", group_edit_fields, .submit = NULL};
 
 static const eddy_form_field apply_fields[] = {
     {"apply_reason", EDDY_FORM_STRING,
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_MAX_LENGTH(200, NULL))},
     {.name = NULL}};
-static const eddy_form_def apply_form = {"apply", apply_fields};
+static const eddy_form_def apply_form = {"apply", apply_fields, .submit = NULL};
 
 static const char *const decisions[] = {FORUM_MEMBER_AGREE, FORUM_MEMBER_REFUSE, NULL};
 static const eddy_form_field decide_fields[] = {
     {"status", EDDY_FORM_STRING,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL),
-                                   EDDY_ANY_OF(decisions, "Either agree or refuse."))},
+     .validators =
+         EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_ANY_OF(decisions, "Either agree or refuse."))},
     {"handle_msg", EDDY_FORM_STRING, .validators = EDDY_VALIDATORS(EDDY_MAX_LENGTH(200, NULL))},
     {.name = NULL}};
-static const eddy_form_def decide_form = {"decide", decide_fields};
+static const eddy_form_def decide_form = {"decide", decide_fields, .submit = NULL};
 
 /* ------------------------------------------------------------ reading */
 
@@ -119,8 +119,10 @@ static void groups_get(eddy_req *r)
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < eddy_db_rows(res); i++)
         json_array_append_new(list, group_json(r, res, i));
@@ -166,7 +168,7 @@ static const char *member_status(eddy_req *r, int64_t group, int64_t user)
     const char *status = "";
     if (eddy_db_rows(res))
         status = eddy_db_is_null(res, 0, "status") ? "pending"
-                                                    : eddy_strdup(r, eddy_db_text(res, 0, "status"));
+                                                   : eddy_strdup(r, eddy_db_text(res, 0, "status"));
     eddy_db_result_free(res);
     return status;
 }
@@ -234,8 +236,10 @@ static void groups_post(eddy_req *r)
     g.values[g.n++] = (eddy_orm_value){"front_image", EDDY_DB_STR(cover)};
     g.values[g.n++] = (eddy_orm_value){"member_nums", EDDY_DB_INT(1)};
     int rc = eddy_db_transaction(eddy_req_db(r), create_group, &g);
-    if (rc)
-        return eddy_send_db_error(r, rc, NULL);
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)g.id));
 }
 
@@ -287,10 +291,13 @@ static void group_patch(eddy_req *r)
     eddy_query_free(q);
     if (rc == EINVAL) { /* nothing to set: nothing was sent */
         eddy_db_result_free(res);
-        return forum_send_field_error(r, 400, "non_fields", "Nothing to change.");
+        forum_send_field_error(r, 400, "non_fields", "Nothing to change.");
+        return;
     }
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
@@ -307,8 +314,10 @@ static void group_delete(eddy_req *r)
     eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     json_int_t rows = eddy_db_affected(res);
     eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:I}", "res", rows));
@@ -334,17 +343,20 @@ static void members_post(eddy_req *r)
     eddy_orm_where(q, eddy_orm_eq(q, "user", EDDY_DB_INT(me)));
     int rc = eddy_orm_run(db, q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     int64_t member = 0;
     if (eddy_db_rows(res)) {
         member = eddy_db_int(res, 0, "id");
         const char *status = eddy_db_text(res, 0, "status");
         bool refused = status && strcmp(status, FORUM_MEMBER_REFUSE) == 0;
         eddy_db_result_free(res);
-        if (!refused)
-            return forum_send_field_error(r, 400, "non_fields",
-                                          "You have joined or applied already.");
+        if (!refused) {
+            forum_send_field_error(r, 400, "non_fields", "You have joined or applied already.");
+            return;
+        }
         /* a refused applicant may try again: the row goes back to pending */
         q = eddy_orm_update(&forum_member);
         eddy_orm_set(q, "status", EDDY_DB_NULLV);
@@ -354,8 +366,10 @@ static void members_post(eddy_req *r)
         eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(member)));
         rc = eddy_orm_run(db, q, &res);
         eddy_query_free(q);
-        if (rc)
-            return eddy_send_db_error(r, rc, res);
+        if (rc) {
+            eddy_send_db_error(r, rc, res);
+            return;
+        }
         eddy_db_result_free(res);
     } else {
         eddy_db_result_free(res);
@@ -364,8 +378,10 @@ static void members_post(eddy_req *r)
                                                 {"community", EDDY_DB_INT(id)},
                                                 {"apply_reason", EDDY_DB_STR(reason)}},
                              3, &member);
-        if (rc)
-            return eddy_send_db_error(r, rc, NULL);
+        if (rc) {
+            eddy_send_db_error(r, rc, NULL);
+            return;
+        }
     }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)member));
 }
@@ -385,17 +401,19 @@ static void applys_get(eddy_req *r)
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         const char *head = forum_media_url(r, eddy_db_text(res, i, "user.head_url"), false);
         const char *nick = eddy_db_text(res, i, "user.nick_name");
         json_t *a = eddy_orm_row_json(&forum_member, res, i, &(eddy_json_options){0});
-        json_object_set_new(
-            a, "user",
-            json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)eddy_db_int(res, i, "user.id"),
-                      "nick_name", nick, "head_url", head));
+        json_object_set_new(a, "user",
+                            json_pack("{s:I,s:s?,s:s?}", "id",
+                                      (json_int_t)eddy_db_int(res, i, "user.id"), "nick_name", nick,
+                                      "head_url", head));
         json_object_set_new(a, "group", json_string(eddy_db_text(res, i, "community.name")));
         json_object_set_new(a, "group_id", json_integer(eddy_db_int(res, i, "community.id")));
         json_object_del(a, "community");
@@ -471,27 +489,36 @@ static void member_patch(eddy_req *r)
     eddy_db *db = eddy_req_db(r);
     int rc = eddy_orm_run(db, q, &res);
     eddy_query_free(q);
-    if (rc)
-        return eddy_send_db_error(r, rc, res);
+    if (rc) {
+        eddy_send_db_error(r, rc, res);
+        return;
+    }
     if (eddy_db_rows(res) == 0) {
         eddy_db_result_free(res);
-        return forum_send_field_error(r, 404, "non_fields", "No such application.");
+        forum_send_field_error(r, 404, "non_fields", "No such application.");
+        return;
     }
     int64_t group = eddy_db_int(res, 0, "community.id");
     int64_t owner = eddy_db_int(res, 0, "community.creator");
     int64_t user = eddy_db_int(res, 0, "user");
     eddy_db_result_free(res);
-    if (owner != me)
-        return forum_send_field_error(r, 403, "non_fields", "Only the group's creator may decide.");
-    if (user == owner)
-        return forum_send_field_error(r, 400, "non_fields", "The creator is always a member.");
+    if (owner != me) {
+        forum_send_field_error(r, 403, "non_fields", "Only the group's creator may decide.");
+        return;
+    }
+    if (user == owner) {
+        forum_send_field_error(r, 400, "non_fields", "The creator is always a member.");
+        return;
+    }
     eddy_form *f = eddy_require_valid_form(r, &decide_form);
     if (!f)
         return;
     bool agree = strcmp(eddy_form_value(f, "status"), FORUM_MEMBER_AGREE) == 0;
     rc = apply_decision(db, id, group, agree, eddy_form_value(f, "handle_msg"));
-    if (rc)
-        return eddy_send_db_error(r, rc, NULL);
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return;
+    }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
 

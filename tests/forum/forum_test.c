@@ -35,11 +35,11 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 /* 1x1 transparent PNG */
 const unsigned char ft_png[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00,
-    0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
-    0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 const size_t ft_png_len = sizeof ft_png;
 
 void ft_start(ft_forum *f, ft_db db, const char *const *extra)
@@ -62,8 +62,9 @@ void ft_start(ft_forum *f, ft_db db, const char *const *extra)
     char media[128];
     snprintf(media, sizeof media, "%s/media", f->dir);
     /* the cheapest scrypt the library takes: tests hash many passwords */
-    const char *argv[32] = {th_path(FORUM), "--port", "0", "--db", f->db_url, "--media-dir", media,
-                            "--scrypt-log2-n", "10", "--logging", "info"};
+    const char *argv[32] = {th_path(FORUM), "--port",      "0",   "--db",
+                            f->db_url,      "--media-dir", media, "--scrypt-log2-n",
+                            "10",           "--logging",   "info"};
     size_t n = 11;
     for (size_t i = 0; extra && extra[i] && n < 31; i++)
         argv[n++] = extra[i];
@@ -135,6 +136,11 @@ ft_resp *ft_call(ft_forum *f, const char *method, const char *path, const char *
     return exchange(f, head, json_body, len);
 }
 
+ft_resp *ft_raw(ft_forum *f, const char *request)
+{
+    return exchange(f, request, NULL, 0);
+}
+
 #define BOUNDARY "----forumtestboundary"
 
 ft_resp *ft_multipart(ft_forum *f, const char *method, const char *path, const char *token,
@@ -148,15 +154,15 @@ ft_resp *ft_multipart(ft_forum *f, const char *method, const char *path, const c
     for (size_t i = 0; i < n; i++) {
         const ft_part *p = &parts[i];
         if (p->filename)
-            len += (size_t)snprintf(body + len, cap - len,
-                                    "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"; "
-                                    "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
-                                    p->name, p->filename, p->type ? p->type : "image/png");
+            len +=
+                (size_t)snprintf(body + len, cap - len,
+                                 "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"; "
+                                 "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
+                                 p->name, p->filename, p->type ? p->type : "image/png");
         else
-            len += (size_t)snprintf(body + len, cap - len,
-                                    "--" BOUNDARY
-                                    "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n",
-                                    p->name);
+            len += (size_t)snprintf(
+                body + len, cap - len,
+                "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", p->name);
         size_t vlen = p->filename ? p->len : strlen(p->value);
         memcpy(body + len, p->value, vlen);
         len += vlen;
@@ -175,7 +181,8 @@ const char *ft_header(const ft_resp *r, const char *name)
 {
     static char value[1024];
     size_t nlen = strlen(name);
-    for (const char *line = strstr(r->raw, "\r\n"); line && line < r->body; line = strstr(line, "\r\n")) {
+    for (const char *line = strstr(r->raw, "\r\n"); line && line < r->body;
+         line = strstr(line, "\r\n")) {
         line += 2;
         if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
             const char *v = line + nlen + 1;

@@ -22,7 +22,7 @@ typedef enum ft_db { FT_SQLITE, FT_MARIADB } ft_db;
 
 typedef struct ft_forum {
     th_proc proc;
-    char dir[64];      /* the temporary folder: media/, forum.db */
+    char dir[64]; /* the temporary folder: media/, forum.db */
     char db_url[512];
 } ft_forum;
 
@@ -44,6 +44,9 @@ typedef struct ft_resp {
  * valid until the next call of any ft_ function that answers one. */
 ft_resp *ft_call(ft_forum *f, const char *method, const char *path, const char *token,
                  const char *json_body);
+
+/* ft_raw - send request (a whole HTTP request, as written) to the forum. */
+ft_resp *ft_raw(ft_forum *f, const char *request);
 
 /* ft_part - one part of a multipart body: a text field (filename NULL)
  * or a file. */
