@@ -47,8 +47,12 @@ int forum_live_publish(forum *f, int64_t receiver, const char *payload, size_t l
 static void live_prepare(eddy_req *r)
 {
     int64_t me = forum_api_user(r);
-    if (me < 0)
+    if (me < 0) {
+        /* the 401 is written; finishing it is what stops the upgrade */
+        if (!eddy_response_finished(r))
+            eddy_finish(r);
         return;
+    }
     int64_t *id = malloc(sizeof *id);
     if (!id || eddy_req_set_slot(r, live_user_slot, id, free) < 0) {
         free(id);
