@@ -230,7 +230,7 @@ static bool find_dir(const char *name, char *dir, size_t size)
     char base[PATH_MAX];
     snprintf(base, sizeof base, "%s", __FILE__);
     char *slash = strrchr(base, '/');
-    snprintf(dir, size, "%.*s/%s", slash ? (int)(slash - base) : 1, slash ? base : ".", name);
+    snprintf(dir, size, "%.*s/%.64s", slash ? (int)(slash - base) : 1, slash ? base : ".", name);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return true;
     ssize_t n = readlink("/proc/self/exe", base, sizeof base - 64);
@@ -239,7 +239,7 @@ static bool find_dir(const char *name, char *dir, size_t size)
     base[n] = '\0';
     for (int up = 0; up < 6 && (slash = strrchr(base, '/')); up++) {
         *slash = '\0';
-        snprintf(dir, size, "%s/lessons/21-forum/%s", base, name);
+        snprintf(dir, size, "%.3900s/lessons/21-forum/%.64s", base, name);
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
             return true;
     }

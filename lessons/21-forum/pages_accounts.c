@@ -23,6 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The API's rate limits, kept on the app by api_accounts.c, shared by
+ * the pages so that a page is no way around them. */
+#define CODE_LIMIT "forum.rate.code"
+#define LOGIN_LIMIT "forum.rate.login"
+
 /* ------------------------------------------------------------ forms */
 
 static const eddy_form_field code_fields[] = {
@@ -139,6 +144,8 @@ static void signup_get(eddy_req *r)
 
 static void code_post(eddy_req *r)
 {
+    if (eddy_require_rate_by_ip(r, eddy_req_app_slot(r, CODE_LIMIT)) < 0)
+        return;
     eddy_form *f = eddy_form_from_request(r, &code_form);
     if (page_form_failed(r, f))
         return;
@@ -195,7 +202,8 @@ static void signup_post(eddy_req *r)
         return;
     }
     char *hash = NULL;
-    if ((rc = eddy_password_hash(eddy_form_value(f, "password"), NULL, &hash)) != 0) {
+    rc = eddy_password_hash(eddy_form_value(f, "password"), forum_of(r)->passwords, &hash);
+    if (rc) {
         eddy_send_error(r, 500, "The password could not be stored");
         return;
     }
@@ -227,6 +235,10 @@ static void signin_get(eddy_req *r)
 
 static void signin_post(eddy_req *r)
 {
+    /* the same brake as the API's login (api_accounts.c keeps it on the
+     * app): guesses through the page count with guesses through the API */
+    if (eddy_require_rate_by_ip(r, eddy_req_app_slot(r, LOGIN_LIMIT)) < 0)
+        return;
     eddy_form *f = eddy_form_from_request(r, &signin_form);
     if (page_form_failed(r, f))
         return;
@@ -241,7 +253,8 @@ static void signin_post(eddy_req *r)
     const char *stored = res ? eddy_db_text(res, 0, "password") : NULL;
     int64_t id = res ? eddy_db_int(res, 0, "id") : 0;
     bool ok = false;
-    rc = eddy_password_verify(eddy_form_value(f, "password"), stored, NULL, &ok, NULL);
+    rc = eddy_password_verify(eddy_form_value(f, "password"), stored, forum_of(r)->passwords, &ok,
+                              NULL);
     eddy_db_result_free(res);
     if (rc) {
         eddy_send_error(r, 503, "The password could not be checked");
@@ -346,7 +359,8 @@ static void password_post(eddy_req *r)
     }
     bool ok = false;
     int rc = eddy_password_verify(eddy_form_value(f, "old_password"),
-                                  eddy_db_text(res, 0, "password"), NULL, &ok, NULL);
+                                  eddy_db_text(res, 0, "password"), forum_of(r)->passwords, &ok,
+                                  NULL);
     if (rc == 0 && !ok) {
         eddy_form_add_error(f, "old_password", "That is not your current password.");
         show_profile(r, 400, res);
@@ -354,7 +368,9 @@ static void password_post(eddy_req *r)
     }
     eddy_db_result_free(res);
     char *hash = NULL;
-    if (rc || (rc = eddy_password_hash(eddy_form_value(f, "new_password"), NULL, &hash)) != 0) {
+    if (rc == 0)
+        rc = eddy_password_hash(eddy_form_value(f, "new_password"), forum_of(r)->passwords, &hash);
+    if (rc) {
         eddy_send_error(r, 503, "The password could not be changed");
         return;
     }

@@ -160,7 +160,7 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
         json_decref(post);
         return;
     }
-    json_t *comments;
+    json_t *comments = NULL;
     int rc = post_comments(r, id, me, &comments);
     if (page_db_failed(r, rc, NULL, NULL)) {
         json_decref(post);

@@ -229,7 +229,7 @@ static int question_answers(eddy_req *r, int64_t question, json_t **out)
 
 static void show_question(eddy_req *r, int status, int64_t id, int64_t reply_to)
 {
-    json_t *question, *answers;
+    json_t *question, *answers = NULL;
     if (!load_question(r, id, &question))
         return;
     int rc = question_answers(r, id, &answers);

@@ -64,7 +64,7 @@ const char *forum_save_upload(eddy_req *r, const eddy_upload *u)
 static int app_security(eddy_app *app, forum *f)
 {
     eddy_auth_config auth = {.load_user = forum_load_user,
-                             .login_url = "/login",
+                             .login_url = "/signin",
                              .jwt = {.secret = f->secret, .lifetime_s = 7 * 24 * 3600}};
     eddy_cors_config cors = EDDY_CORS_FORUM;
     return eddy_app_set_auth(app, &auth) < 0 ||
