@@ -124,7 +124,7 @@ Test(forum_browser, register_to_search_with_a_live_notification)
 
     th_proc forum;
     int started = e2e_start_forum(&forum, db, media, "--sms-backend=http", sms_url, "--sms-api-key=test-key",
-                                  "--secret=browser-walk-secret", NULL);
+                                  "--secret=browser-walk-secret-0123456789abcdef", NULL);
     cr_assert_eq(started, 0, "the forum did not start: %s", forum.output);
 
     const char *shots = e2e_artefacts("browser-walk");

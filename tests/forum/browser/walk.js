@@ -140,6 +140,9 @@ async function signIn(page, who, prefix) {
   await step(b, artefacts, '09-reply', async () => {
     await b.goto(postUrl);
     const f = await form(b, /^\/comment\/\d+\/reply$/);
+    // the reply form is folded under its comment until "Reply" is clicked
+    const fold = b.locator('details', { has: f });
+    if (await fold.count()) await fold.locator('summary').click();
     await fill(f, { content: reply });
     await submit(b, f);
     check((await text(b)).includes(reply), 'the reply is on the post page');
