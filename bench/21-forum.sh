@@ -212,7 +212,7 @@ start_server eddy /groups/
 before=$(rss_kib "$server_pid")
 "${PIN_C[@]}" "$PY" bench/ref/ws_idle.py "$port" "$IDLE" "$tmp/tokens" >"$tmp/idle.log" 2>&1 &
 holder_pid=$!
-for _ in $(seq 1200); do grep -q '^open' "$tmp/idle.log" && break; kill -0 "$holder_pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1200); do grep -qs '^open' "$tmp/idle.log" && break; kill -0 "$holder_pid" 2>/dev/null || break; sleep 0.1; done
 sleep 1
 after=$(rss_kib "$server_pid")
 opened=$(sed -n 's/^open \([0-9]*\) failed \([0-9]*\)/\1/p' "$tmp/idle.log")

@@ -18,7 +18,11 @@ an aiomysql pool), on the same MariaDB database and tables as lesson 21:
 
 The pages' markup follows lesson 21's templates (groups.html, post.html
 in base.html), rendered with Tornado's own template engine from the copies
-below; a visitor who is not signed in sees them. One process, access log
+below: the group list as a visitor who is not signed in sees it, the post
+as its member does (the inbox badge, the forms with their XSRF fields,
+whether each comment is liked). One difference: the forum renders a
+post's Markdown with cmark, this shows the text as it is (Debian's Python
+has no Markdown module installed here). One process, access log
 off, a pool of 8 connections. Runs with Debian's python3-tornado and
 python3-aiomysql:
 
@@ -33,6 +37,7 @@ import urllib.parse
 
 import jwt
 import tornado.escape
+import tornado.ioloop
 import tornado.template
 import tornado.web
 
@@ -58,8 +63,14 @@ TEMPLATES = tornado.template.DictLoader({
 <a href="/">Groups</a>
 <a href="/qa">Q&amp;A</a>
 <form action="/search" method="get" role="search"><input type="search" name="q" value="" placeholder="Search" aria-label="Search"></form>
+{% if me %}
+<a href="/inbox">Inbox <span id="unread" class="badge">{% if unread %}{{ unread }}{% end %}</span></a>
+<a href="/me">{{ me['nick_name'] or me['mobile'] }}</a>
+<form action="/signout" method="post">{% raw xsrf_form_html() %}<button class="link" type="submit">Sign out</button></form>
+{% else %}
 <a href="/signin">Sign in</a>
 <a href="/signup">Sign up</a>
+{% end %}
 </header>
 <main>
 {% block body %}{% end %}
@@ -99,16 +110,29 @@ TEMPLATES = tornado.template.DictLoader({
 <p class="meta">{{ post['author_name'] }} · {{ post['add_time'] }} · {{ post['comment_nums'] }} comments</p>
 <div class="content">{{ post['content'] }}</div>
 <h2>Comments</h2>
-<p><a href="/signin?next=/post/{{ post['id'] }}">Sign in</a> to comment.</p>
+<form method="post" action="/post/{{ post['id'] }}/comment">
+{% raw xsrf_form_html() %}
+<p class="field"><label for="content">Your comment</label> <textarea id="content" name="content" required minlength="3" maxlength="1000"></textarea></p>
+<p><button type="submit">Comment</button></p>
+</form>
 {% for c in comments %}
 <div class="comment" id="c{{ c['id'] }}">
 <p><strong>{{ c['author_name'] }}</strong> <span class="meta">{{ c['add_time'] }}</span></p>
 <p>{{ c['content'] }}</p>
-<form data-like method="post" action="/comment/{{ c['id'] }}/like"><span data-count>{{ c['like_nums'] }}</span> <button type="submit">Like</button></form>
+<form data-like method="post" action="/comment/{{ c['id'] }}/like">{% raw xsrf_form_html() %}<span data-count>{{ c['like_nums'] }}</span> <button type="submit">{% if c['has_liked'] %}Unlike{% else %}Like{% end %}</button></form>
 <div class="replies">
 {% for rp in c['replies'] %}
 <p id="c{{ rp['id'] }}"><strong>{{ rp['author_name'] }}</strong>{% if rp['reply_name'] %} → {{ rp['reply_name'] }}{% end %}: {{ rp['content'] }} <span class="meta">{{ rp['add_time'] }}</span></p>
 {% end %}
+<details><summary>Reply</summary>
+<form method="post" action="/comment/{{ c['id'] }}/reply">{% raw xsrf_form_html() %}
+<p class="field"><label for="to{{ c['id'] }}">To</label><select id="to{{ c['id'] }}" name="replyed_user">
+<option value="{{ c['user_id'] }}">{{ c['author_name'] }}</option>
+{% for rp in c['replies'] %}{% if rp['user_id'] != c['user_id'] %}<option value="{{ rp['user_id'] }}">{{ rp['author_name'] }}</option>{% end %}{% end %}
+</select></p>
+<p class="field"><label for="r{{ c['id'] }}">Reply</label><textarea id="r{{ c['id'] }}" name="content" required minlength="3"></textarea></p>
+<p><button type="submit">Reply</button></p>
+</form></details>
 </div>
 </div>
 {% end %}
@@ -121,7 +145,7 @@ CATEGORIES = ["全部", "教育同盟", "同城交易", "程序设计", "生活�
 
 
 def when(value):
-    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime.datetime) else value
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime.datetime) else value
 
 
 def json_serial(value):
@@ -131,24 +155,28 @@ def json_serial(value):
     raise TypeError(type(value))
 
 
+async def make_pool():
+    import aiomysql
+    u = urllib.parse.urlparse(DB)
+    return await aiomysql.create_pool(
+        host=u.hostname, port=u.port or 3306, user=u.username, password=u.password,
+        db=u.path.lstrip("/"), minsize=8, maxsize=8, charset="utf8mb4", autocommit=True)
+
+
 class Base(tornado.web.RequestHandler):
-    pool = None
+    pool = None  # made once, before the server takes its first request
 
     async def query(self, sql, args=()):
         import aiomysql
-        if Base.pool is None:
-            u = urllib.parse.urlparse(DB)
-            Base.pool = await aiomysql.create_pool(
-                host=u.hostname, port=u.port or 3306, user=u.username, password=u.password,
-                db=u.path.lstrip("/"), minsize=1, maxsize=8, charset="utf8mb4", autocommit=True)
         async with Base.pool.acquire() as conn:
             async with conn.cursor(aiomysql.DictCursor) as cur:
                 await cur.execute(sql, args)
                 return await cur.fetchall()
 
-    def page(self, name, **context):
+    def page(self, name, me=None, unread=0, **context):
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.write(TEMPLATES.load(name).generate(url_escape=tornado.escape.url_escape, **context))
+        self.write(TEMPLATES.load(name).generate(url_escape=tornado.escape.url_escape, me=me, unread=unread,
+                                                 xsrf_form_html=self.xsrf_form_html, **context))
 
 
 # CommunityGroup.extend(): the group joined with its creator.
@@ -241,7 +269,17 @@ class PostPage(Base):
             if c["parent_comment_id"] and c["parent_comment_id"] in by_id:
                 by_id[c["parent_comment_id"]]["replies"].append(c)
         comments = [c for c in rows if not c["parent_comment_id"]]
-        self.page("post.html", post=post, comments=comments)
+        liked = set()
+        if comments:
+            marks = ", ".join(["%s"] * len(comments))
+            liked = {r["post_comment_id"] for r in await self.query(
+                "SELECT post_comment_id FROM comment_like WHERE user_id = %s AND post_comment_id IN (" + marks + ")",
+                [me["id"]] + [c["id"] for c in comments])}
+        for c in comments:
+            c["has_liked"] = c["id"] in liked
+        unread = (await self.query("SELECT COUNT(*) AS n FROM message WHERE receiver_id = %s AND is_read = 0",
+                                   (me["id"],)))[0]["n"]
+        self.page("post.html", me=me, unread=unread, post=post, comments=comments)
 
 
 class Ping(tornado.web.RequestHandler):
@@ -266,4 +304,5 @@ if __name__ == "__main__":
         sys.exit(0)
     DB = option("--db")
     SITE_URL = option("--site-url", SITE_URL)
+    Base.pool = tornado.ioloop.IOLoop.current().run_sync(make_pool)
     tornado_serve.serve([(r"/groups/", GroupList), (r"/", GroupsPage), (r"/post/([0-9]+)", PostPage), (r"/ping", Ping)])
