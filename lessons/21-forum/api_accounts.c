@@ -116,8 +116,9 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
 
 /* The brakes on guessing (per client address; shared by every process
  * when the forum runs on Redis), kept on the app by forum_routes_accounts. */
-#define CODE_LIMIT  "forum.rate.code"
-#define LOGIN_LIMIT "forum.rate.login"
+#define CODE_LIMIT    "forum.rate.code"
+#define LOGIN_LIMIT   "forum.rate.login"
+#define ACCOUNT_LIMIT "forum.rate.account"
 
 static void code_post(eddy_req *r)
 {
@@ -213,6 +214,9 @@ static void login_post(eddy_req *r)
         return;
     eddy_form *f = eddy_require_valid_form(r, &login_form);
     if (!f)
+        return;
+    /* and per account: many addresses guessing one password share this */
+    if (eddy_require_rate(r, eddy_req_app_slot(r, ACCOUNT_LIMIT), eddy_form_value(f, "mobile")) < 0)
         return;
     eddy_db_result *res;
     if (mobile_taken(r, eddy_form_value(f, "mobile"), &res) < 0)
@@ -490,13 +494,17 @@ int forum_routes_accounts(eddy_app *app, forum *f)
     /* ten codes and twenty logins a minute from one address */
     eddy_ratelimit *codes = eddy_ratelimit_new(f->kv, "code", 10, 60 * 1000);
     eddy_ratelimit *logins = eddy_ratelimit_new(f->kv, "login", 20, 60 * 1000);
-    if (!codes || !logins) {
+    /* and ten tries at one account in ten minutes, from anywhere */
+    eddy_ratelimit *account = eddy_ratelimit_new(f->kv, "account", 10, 10 * 60 * 1000);
+    if (!codes || !logins || !account) {
         eddy_ratelimit_free(codes);
         eddy_ratelimit_free(logins);
+        eddy_ratelimit_free(account);
         return -1;
     }
     if (eddy_app_set_slot(app, CODE_LIMIT, codes, (eddy_slot_free_fn)eddy_ratelimit_free) < 0 ||
-        eddy_app_set_slot(app, LOGIN_LIMIT, logins, (eddy_slot_free_fn)eddy_ratelimit_free) < 0)
+        eddy_app_set_slot(app, LOGIN_LIMIT, logins, (eddy_slot_free_fn)eddy_ratelimit_free) < 0 ||
+        eddy_app_set_slot(app, ACCOUNT_LIMIT, account, (eddy_slot_free_fn)eddy_ratelimit_free) < 0)
         return -1;
     struct {
         const char *pattern, *name;

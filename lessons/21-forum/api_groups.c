@@ -20,10 +20,12 @@
  * (anyone else gets 403, so an id guessed in a URL reaches nothing).
  */
 #include "forum.h"
+#include "membership.h"
 #include "models.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GROUPS_MAX_LIST 100
@@ -423,59 +425,7 @@ static void applys_get(eddy_req *r)
     eddy_send_json(r, list);
 }
 
-/* decide - move member from status `from` (NULL: pending) to `to`. The
- * update matches only a row in that state, so of two decisions racing
- * (two of the owner's tabs) one changes the row and the other finds
- * nothing: the count below moves once. *changed: this one did. */
-static int decide(eddy_db *db, int64_t member, const char *from, const char *to, const char *msg,
-                  bool *changed)
-{
-    eddy_query *q = eddy_orm_update(&forum_member);
-    eddy_orm_set(q, "status", EDDY_DB_STR(to));
-    eddy_orm_set(q, "handle_msg", msg && *msg ? EDDY_DB_STR(msg) : EDDY_DB_NULLV);
-    eddy_orm_set(q, "handle_time", EDDY_DB_TIME(eddy_db_now()));
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(member)));
-    eddy_orm_where(q, from ? eddy_orm_eq(q, "status", EDDY_DB_STR(from))
-                           : eddy_orm_is_null(q, "status"));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    *changed = rc == 0 && eddy_db_affected(res) == 1;
-    eddy_db_result_free(res);
-    return rc;
-}
-
-/* count_member - member_nums += by, in the database (atomic). */
-static int count_member(eddy_db *db, int64_t group, int by)
-{
-    eddy_query *q = eddy_orm_update(&forum_group);
-    eddy_orm_increment(q, "member_nums", by);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(group)));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
-/* apply_decision - agree: from pending or refused, one member more;
- * refuse: from agreed (one fewer) or from pending. */
-static int apply_decision(eddy_db *db, int64_t member, int64_t group, bool agree, const char *msg)
-{
-    bool changed = false;
-    int rc;
-    if (agree) {
-        rc = decide(db, member, NULL, FORUM_MEMBER_AGREE, msg, &changed);
-        if (!rc && !changed)
-            rc = decide(db, member, FORUM_MEMBER_REFUSE, FORUM_MEMBER_AGREE, msg, &changed);
-        return rc || !changed ? rc : count_member(db, group, 1);
-    }
-    rc = decide(db, member, FORUM_MEMBER_AGREE, FORUM_MEMBER_REFUSE, msg, &changed);
-    if (!rc && changed)
-        return count_member(db, group, -1);
-    return rc ? rc : decide(db, member, NULL, FORUM_MEMBER_REFUSE, msg, &changed);
-}
-
+/* quote:begin member_patch */
 static void member_patch(eddy_req *r)
 {
     int64_t me = forum_api_user(r);
@@ -514,13 +464,14 @@ static void member_patch(eddy_req *r)
     if (!f)
         return;
     bool agree = strcmp(eddy_form_value(f, "status"), FORUM_MEMBER_AGREE) == 0;
-    rc = apply_decision(db, id, group, agree, eddy_form_value(f, "handle_msg"));
+    rc = forum_decide_member(db, id, group, agree, eddy_form_value(f, "handle_msg"));
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
     }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
+/* quote:end member_patch */
 
 static const eddy_handler groups = {.get = groups_get, .post = groups_post};
 static const eddy_handler group = {.get = group_get, .patch = group_patch, .delete_ = group_delete};

@@ -20,6 +20,7 @@
 typedef struct forum {
     const char *db_url;    /* --db */
     const char *redis_url; /* --redis; "" keeps codes, limits and pub/sub in the process */
+    const char *prefix;    /* --key-prefix: before every key and channel ("forum:") */
     const char *media_dir; /* --media-dir: avatars, group covers, question images */
     const char *site_url;  /* --site-url: the prefix of absolute image URLs */
     const char *secret;    /* --secret: signs tokens and cookies */
@@ -27,7 +28,7 @@ typedef struct forum {
     eddy_kv *kv;           /* SMS codes and rate limits: in memory or on Redis */
     eddy_pubsub *pubsub;   /* live notifications: in memory or on Redis */
     const eddy_password_params *passwords; /* scrypt's cost (--scrypt-log2-n...) */
-    eddy_static *media;    /* the files under media_dir, served at /media/ */
+    eddy_static *media;                    /* the files under media_dir, served at /media/ */
 } forum;
 
 /* forum_of - the forum serving r. */
@@ -70,7 +71,7 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg);
 int forum_seed(eddy_db *db, const eddy_password_params *params, bool *created);
 
 /* The demo login forum_seed creates, printed at start. */
-#define FORUM_DEMO_MOBILE "13800000001"
+#define FORUM_DEMO_MOBILE   "13800000001"
 #define FORUM_DEMO_PASSWORD "demo-password"
 
 /* ------------------------------------------------------------ routes

@@ -6,3 +6,5 @@ LESSON_PROGS += 21-forum/forum
 21-forum/forum.eddy := yes
 # Markdown (posts and answers) is rendered with cmark (markdown.c).
 21-forum/forum.libs := -lcmark
+# The exercise's tests run membership.c and models.c against an SQLite file.
+EX_LIBS_21-forum := $(BUILD)/lib/libeddy.a $(EDDY_PKG_LIBS)

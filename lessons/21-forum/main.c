@@ -46,6 +46,9 @@ static void define_options(eddy_options *o, settings *s)
     eddy_option_string(o, "redis", &s->f.redis_url, "",
                        "Redis URL for SMS codes, rate limits and live notifications shared "
                        "between processes (empty: kept in each process)");
+    eddy_option_string(o, "key-prefix", &s->f.prefix, "forum:",
+                       "put before every key and channel in Redis, so that two forums can "
+                       "share one server");
     eddy_option_string(o, "media-dir", &s->f.media_dir, "media",
                        "folder for avatars, group covers and question images (made when missing)");
     eddy_option_string(o, "site-url", &s->f.site_url, "",
@@ -122,6 +125,7 @@ static void prepare_task(void *arg)
         p->rc = forum_seed(p->db, p->passwords, &p->seeded);
 }
 
+/* quote:begin prepare */
 /* prepare - tables and demo data, in this process, before any worker
  * exists; the loop and the thread pool it used are gone afterwards, so a
  * fork copies none of them. */
@@ -133,8 +137,8 @@ static bool prepare(settings *s)
     eddy_task_spawn(prepare_task, &p);
     eddy_loop_run();
     if (p.rc)
-        fprintf(stderr, "forum: cannot prepare the database %s: %s\n",
-                eddy_db_url_redacted(p.db), strerror(p.rc));
+        fprintf(stderr, "forum: cannot prepare the database %s: %s\n", eddy_db_url_redacted(p.db),
+                strerror(p.rc));
     else if (p.seeded)
         printf("demo data created in %s\n", eddy_db_url_redacted(p.db));
     eddy_db_close(p.db);
@@ -142,6 +146,7 @@ static bool prepare(settings *s)
     eddy_thread_pool_shutdown();
     return p.rc == 0;
 }
+/* quote:end prepare */
 
 /* ------------------------------------------------------------ a worker */
 
@@ -150,7 +155,7 @@ static bool prepare(settings *s)
 static bool stores(forum *f)
 {
     const char *url = *f->redis_url ? f->redis_url : "memory:";
-    eddy_kv_options ko = {.prefix = "forum:"};
+    eddy_kv_options ko = {.prefix = f->prefix};
     f->kv = eddy_kv_open(url, &ko);
     f->pubsub = eddy_pubsub_open(url, NULL);
     return f->kv && f->pubsub;
@@ -169,7 +174,6 @@ static eddy_app *build_app(settings *s)
     eddy_sms_config sc;
     eddy_sms_code_config cc;
     eddy_sms_options_apply(&s->sms, &sc, &cc);
-    cc.prefix = "forum:sms-code:";
     if (eddy_app_set_db(app, eddy_db_open(s->f.db_url, NULL)) < 0 ||
         eddy_app_set_body_limits(app, &limits) < 0 ||
         eddy_app_set_sms(app, eddy_sms_new(&sc)) < 0 ||
@@ -203,8 +207,7 @@ static int serve(settings *s)
                eddy_db_url_redacted(eddy_app_db(app)), *s->f.redis_url ? ", Redis " : "",
                s->f.redis_url);
         if (s->demo)
-            printf("demo login: mobile %s, password %s\n", FORUM_DEMO_MOBILE,
-                   FORUM_DEMO_PASSWORD);
+            printf("demo login: mobile %s, password %s\n", FORUM_DEMO_MOBILE, FORUM_DEMO_PASSWORD);
         fflush(stdout);
     }
     status = eddy_server_run(srv) < 0;

@@ -103,8 +103,8 @@ static const eddy_field answer_fields[] = {
      .on_delete = EDDY_ON_DELETE_CASCADE},
     {"question", EDDY_FIELD_FOREIGN_KEY, .references = &forum_question, .flags = EDDY_FIELD_NULL,
      .on_delete = EDDY_ON_DELETE_CASCADE},
-    {"parent_answer", EDDY_FIELD_FOREIGN_KEY, .references = &forum_answer,
-     .flags = EDDY_FIELD_NULL, .on_delete = EDDY_ON_DELETE_CASCADE},
+    {"parent_answer", EDDY_FIELD_FOREIGN_KEY, .references = &forum_answer, .flags = EDDY_FIELD_NULL,
+     .on_delete = EDDY_ON_DELETE_CASCADE},
     {"reply_user", EDDY_FIELD_FOREIGN_KEY, .references = &forum_user, .flags = EDDY_FIELD_NULL,
      .on_delete = EDDY_ON_DELETE_SET_NULL},
     {"content", EDDY_FIELD_TEXT, .max_length = 1000},
@@ -130,7 +130,7 @@ int forum_create_tables(eddy_db *db)
 {
     /* any order: create_tables puts parents first */
     const eddy_model *const models[] = {
-        &forum_user,    &forum_group,    &forum_member,   &forum_post,    &forum_comment,
+        &forum_user,         &forum_group,    &forum_member, &forum_post,    &forum_comment,
         &forum_comment_like, &forum_question, &forum_answer, &forum_message,
     };
     return eddy_orm_create_tables(db, models, sizeof models / sizeof models[0]);

@@ -12,18 +12,18 @@
 
 #include <eddy/eddy.h>
 
-extern const eddy_model forum_user;          /* accounts: mobile, password, profile */
-extern const eddy_model forum_group;         /* 小组: creator, name, category, cover, counts */
-extern const eddy_model forum_member;        /* an application to a group, and its outcome */
-extern const eddy_model forum_post;          /* a post in a group */
-extern const eddy_model forum_comment;       /* comments and replies (parent_comment set) */
-extern const eddy_model forum_comment_like;  /* who liked which comment */
-extern const eddy_model forum_question;      /* Q&A: a question with category and image */
-extern const eddy_model forum_answer;        /* answers and replies (parent_answer set) */
-extern const eddy_model forum_message;       /* the inbox: comment, reply, like, answer... */
+extern const eddy_model forum_user;         /* accounts: mobile, password, profile */
+extern const eddy_model forum_group;        /* 小组: creator, name, category, cover, counts */
+extern const eddy_model forum_member;       /* an application to a group, and its outcome */
+extern const eddy_model forum_post;         /* a post in a group */
+extern const eddy_model forum_comment;      /* comments and replies (parent_comment set) */
+extern const eddy_model forum_comment_like; /* who liked which comment */
+extern const eddy_model forum_question;     /* Q&A: a question with category and image */
+extern const eddy_model forum_answer;       /* answers and replies (parent_answer set) */
+extern const eddy_model forum_message;      /* the inbox: comment, reply, like, answer... */
 
 /* A member row's status: pending is NULL (the course's), then one of these. */
-#define FORUM_MEMBER_AGREE "agree"
+#define FORUM_MEMBER_AGREE  "agree"
 #define FORUM_MEMBER_REFUSE "refuse"
 
 /* A message's type, the course's numbers. */

@@ -87,6 +87,7 @@ static int (*const features[])(eddy_app *app, forum *f) = {
     forum_routes_pages,
 };
 
+/* quote:begin features */
 int forum_routes(eddy_app *app, forum *f)
 {
     if (app_security(app, f) < 0)
@@ -98,3 +99,4 @@ int forum_routes(eddy_app *app, forum *f)
      * first static (the one eddy_static_url uses) */
     return eddy_static_route(app, "/media/(.*)", f->media, "media");
 }
+/* quote:end features */

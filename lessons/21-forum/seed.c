@@ -28,19 +28,18 @@ static const struct {
     int creator; /* index into demo_users */
     const char *name, *category, *desc, *notice;
 } demo_groups[] = {
-    {0, "C network programming", "程序设计", "From one blocking socket to ten thousand connections.",
-     "Be kind; post code that compiles."},
+    {0, "C network programming", "程序设计",
+     "From one blocking socket to ten thousand connections.", "Be kind; post code that compiles."},
     {1, "Study partners", "教育同盟", "Find someone to work through the course with.",
      "Say which lesson you are on."},
     {2, "Book swap", "同城交易", "Second-hand books, swapped or sold in town.",
      "No shipping; meet in public places."},
-    {3, "Weekend hikes", "生活兴趣", "Short hikes for people who sit all week.",
-     "Bring water."},
+    {3, "Weekend hikes", "生活兴趣", "Short hikes for people who sit all week.", "Bring water."},
 };
 
 /* insert - one row; 0 or an errno value. */
 #define INSERT(db, model, id, ...)                                                                 \
-    eddy_orm_insert((db), &(model), (eddy_orm_value[]){__VA_ARGS__},                             \
+    eddy_orm_insert((db), &(model), (eddy_orm_value[]){__VA_ARGS__},                               \
                     sizeof((eddy_orm_value[]){__VA_ARGS__}) / sizeof(eddy_orm_value), (id))
 
 static int seed_users(eddy_db *db, const eddy_password_params *params, int64_t *ids)
@@ -84,8 +83,7 @@ static int seed_groups(eddy_db *db, const int64_t *users, int64_t *groups)
                     {"notice", EDDY_DB_STR(demo_groups[g].notice)},
                     {"member_nums", EDDY_DB_INT(N_USERS - 1)}, {"post_nums", EDDY_DB_INT(0)});
         for (size_t u = 0; u < N_USERS && !rc; u++)
-            rc = member(db, users[u], groups[g],
-                        u == waiting ? NULL : FORUM_MEMBER_AGREE,
+            rc = member(db, users[u], groups[g], u == waiting ? NULL : FORUM_MEMBER_AGREE,
                         u == waiting ? "I would like to join." : "");
     }
     return rc;

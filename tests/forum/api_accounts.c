@@ -175,15 +175,27 @@ Test(accounts_sqlite, login_rate_limited, .fini = stop)
 {
     ft_start(&forum, FT_SQLITE, NULL);
     ft_resp *r = NULL;
-    int i;
-    for (i = 0; i < 40; i++) { /* bounded: the limit is 20 a minute */
+    int tries;
+    /* one account: ten tries in ten minutes, from anywhere */
+    for (tries = 1; tries <= 40; tries++) {
         r = ft_call(&forum, "POST", "/login/", NULL,
                     "{\"mobile\":\"13900000007\",\"password\":\"guess\"}");
         if (r->status != 400)
             break;
     }
-    cr_assert_eq(r->status, 429, "after %d tries: %d", i, r->status);
+    cr_assert_eq(r->status, 429, "status %d after %d tries", r->status, tries);
+    cr_assert_eq(tries, 11);
     cr_assert_not_null(ft_header(r, "Retry-After"));
+    /* one address: twenty a minute, whatever the accounts (11 so far) */
+    for (tries = 1; tries <= 40; tries++) {
+        char body[96];
+        snprintf(body, sizeof body, "{\"mobile\":\"1380000%04d\",\"password\":\"guess\"}", tries);
+        r = ft_call(&forum, "POST", "/login/", NULL, body);
+        if (r->status != 400)
+            break;
+    }
+    cr_assert_eq(r->status, 429, "status %d after %d tries", r->status, tries);
+    cr_assert_eq(tries, 10, "refused after %d more tries, not 10", tries);
 }
 
 Test(accounts_sqlite, password_change, .fini = stop)

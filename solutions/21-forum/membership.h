@@ -1,0 +1,1 @@
+../../lessons/21-forum/membership.h
