@@ -230,10 +230,10 @@ static const eddy_handler inbox_one = {.patch = message_patch, .delete_ = messag
 int forum_routes_messages(eddy_app *app, forum *f)
 {
     (void)f;
-    if (eddy_route(app, "/messages/", &inbox, "api_messages") < 0 ||
-        eddy_route(app, "/messages/unread/", &inbox_unread, "api_messages_unread") < 0 ||
-        eddy_route(app, "/messages/read/", &inbox_read, "api_messages_read") < 0 ||
-        eddy_route(app, "/messages/([0-9]+)/", &inbox_one, "api_message") < 0)
+    if (forum_api_route(app, "/messages/", &inbox, "api_messages") < 0 ||
+        forum_api_route(app, "/messages/unread/", &inbox_unread, "api_messages_unread") < 0 ||
+        forum_api_route(app, "/messages/read/", &inbox_read, "api_messages_read") < 0 ||
+        forum_api_route(app, "/messages/([0-9]+)/", &inbox_one, "api_message") < 0)
         return -1;
     return 0;
 }

@@ -510,11 +510,11 @@ static const eddy_handler comment_likes = {.post = likes_post};
 int forum_routes_posts(eddy_app *app, forum *f)
 {
     (void)f;
-    if (eddy_route(app, "/groups/([0-9]+)/posts/", &group_posts, "api_group_posts") < 0 ||
-        eddy_route(app, "/posts/([0-9]+)/", &post_detail, "api_post") < 0 ||
-        eddy_route(app, "/posts/([0-9]+)/comments/", &post_comments, "api_post_comments") < 0 ||
-        eddy_route(app, "/comments/([0-9]+)/replys/", &comment_replies, "api_comment_replies") < 0 ||
-        eddy_route(app, "/comments/([0-9]+)/likes/", &comment_likes, "api_comment_likes") < 0)
+    if (forum_api_route(app, "/groups/([0-9]+)/posts/", &group_posts, "api_group_posts") < 0 ||
+        forum_api_route(app, "/posts/([0-9]+)/", &post_detail, "api_post") < 0 ||
+        forum_api_route(app, "/posts/([0-9]+)/comments/", &post_comments, "api_post_comments") < 0 ||
+        forum_api_route(app, "/comments/([0-9]+)/replys/", &comment_replies, "api_comment_replies") < 0 ||
+        forum_api_route(app, "/comments/([0-9]+)/likes/", &comment_likes, "api_comment_likes") < 0)
         return -1;
     return 0;
 }

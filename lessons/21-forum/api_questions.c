@@ -162,13 +162,9 @@ static void questions_post(eddy_req *r)
     eddy_form *f = eddy_require_valid_form(r, &question_form);
     if (!f)
         return;
-    char image[128];
-    int rc = eddy_upload_save(r, eddy_form_upload(f, "image"), forum_of(r)->media_dir, image,
-                              sizeof image);
-    if (rc) {
-        eddy_send_error(r, 500, "the image could not be saved");
-        return;
-    }
+    const char *image = forum_save_upload(r, eddy_form_upload(f, "image"));
+    if (!image)
+        return; /* 500 sent, the reason logged */
     eddy_orm_value v[] = {
         {"user", EDDY_DB_INT(me)},
         {"category", EDDY_DB_STR(eddy_form_value(f, "category"))},
@@ -177,7 +173,7 @@ static void questions_post(eddy_req *r)
         {"image", EDDY_DB_STR(image)},
     };
     int64_t id = 0;
-    rc = eddy_orm_insert(eddy_req_db(r), &forum_question, v, sizeof v / sizeof v[0], &id);
+    int rc = eddy_orm_insert(eddy_req_db(r), &forum_question, v, sizeof v / sizeof v[0], &id);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
@@ -357,10 +353,10 @@ static const eddy_handler answer_replies = {.get = answer_replies_get,
 int forum_routes_questions(eddy_app *app, forum *f)
 {
     (void)f;
-    if (eddy_route(app, "/questions/", &questions, "api_questions") < 0 ||
-        eddy_route(app, "/questions/([0-9]+)/", &question_detail, "api_question") < 0 ||
-        eddy_route(app, "/questions/([0-9]+)/answers/", &question_answers, "api_answers") < 0 ||
-        eddy_route(app, "/answers/([0-9]+)/replys/", &answer_replies, "api_answer_replies") < 0)
+    if (forum_api_route(app, "/questions/", &questions, "api_questions") < 0 ||
+        forum_api_route(app, "/questions/([0-9]+)/", &question_detail, "api_question") < 0 ||
+        forum_api_route(app, "/questions/([0-9]+)/answers/", &question_answers, "api_answers") < 0 ||
+        forum_api_route(app, "/answers/([0-9]+)/replys/", &answer_replies, "api_answer_replies") < 0)
         return -1;
     return 0;
 }

@@ -338,8 +338,8 @@ static const eddy_handler ueditor_files = {.get = old_upload_url};
 int forum_routes_upload(eddy_app *app, forum *f)
 {
     (void)f;
-    if (eddy_route(app, "/upload/", &ueditor, "api_upload") < 0 ||
-        eddy_route(app, "/upload/(.+)", &ueditor_files, "api_upload_files") < 0)
+    if (forum_api_route(app, "/upload/", &ueditor, "api_upload") < 0 ||
+        forum_api_route(app, "/upload/(.+)", &ueditor_files, "api_upload_files") < 0)
         return -1;
     return 0;
 }

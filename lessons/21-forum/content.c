@@ -101,11 +101,6 @@ void content_send_status(eddy_req *r, int status, const char *reason)
     eddy_send_json(r, json_pack("{s:s}", "non_fields", reason));
 }
 
-void content_db_failed(eddy_req *r, int rc, eddy_db_result *res)
-{
-    eddy_send_db_error(r, rc, res);
-}
-
 /* A notification as the inbox lists it and the live socket pushes it. */
 static json_t *notification_json(eddy_req *r, int64_t id, int64_t sender, int type,
                                  const char *message, const char *parent_content)

@@ -44,9 +44,6 @@ void content_page(eddy_req *r, int64_t def, int64_t max, int64_t *limit, int64_t
 /* content_send_status - answer status with a JSON body {"non_fields": reason}. */
 void content_send_status(eddy_req *r, int status, const char *reason);
 
-/* content_db_failed - answer a failed query (eddy_send_db_error), return. */
-void content_db_failed(eddy_req *r, int rc, eddy_db_result *res);
-
 /* forum_notify - tell receiver that sender did something (type): a row
  * in their inbox, then the same message published to every page they
  * have open (live.c). Nobody is notified of their own doing. A wait: 0

@@ -3,7 +3,8 @@
  * moment they happen (beyond the course, whose inbox was pull-only).
  *
  * A page opens a WebSocket at /ws/notifications; the handshake says who
- * it is (the tsessionid header, as the API does) and the socket
+ * it is (the page's session cookie, or the tsessionid header as the API
+ * does) and the socket
  * subscribes to that user's channel, "forum:user:<id>", on the forum's
  * pub/sub hub. forum_notify publishes each new inbox row there as JSON
  * ({"event": "message", "id", "sender", "message", "message_type", ...});
@@ -22,6 +23,7 @@
 
 #include <eddy/base/log.h>
 #include <eddy/data/pubsub.h>
+#include <eddy/web/auth.h>
 #include <eddy/web/websocket.h>
 
 #include <stdio.h>
@@ -46,8 +48,17 @@ int forum_live_publish(forum *f, int64_t receiver, const char *payload, size_t l
  * token the upgrade is refused (401) and no socket is opened. */
 static void live_prepare(eddy_req *r)
 {
-    int64_t me = forum_api_user(r);
-    if (me < 0) {
+    /* A page of the forum's own says who it is with its session cookie
+     * (the socket's Origin must be the forum's: check_origin's default,
+     * so another site cannot open it with the reader's cookie); an API
+     * client with its token. */
+    int64_t me = -1;
+    json_t *user = eddy_header(r, "tsessionid") ? NULL : eddy_current_user(r);
+    if (user)
+        me = (int64_t)json_integer_value(json_object_get(user, "id"));
+    else
+        me = forum_api_user(r);
+    if (me <= 0) {
         /* the 401 is written; finishing it is what stops the upgrade */
         if (!eddy_response_finished(r))
             eddy_finish(r);

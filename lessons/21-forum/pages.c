@@ -60,11 +60,15 @@ void page_render(eddy_req *r, int status, const char *name, json_t *ctx)
     if (!json_object_get(ctx, "search_query"))
         json_object_set_new(ctx, "search_query", json_string(""));
     json_object_set_new(ctx, "live_url", json_string(PAGES_LIVE_URL));
-    const char *flash = eddy_get_secure_cookie(r, flash_cookie, 300);
-    if (flash) {
-        json_object_set_new(ctx, "flash", json_string(flash));
+    if (!json_object_get(ctx, "unread"))
+        json_object_set_new(ctx, "unread", json_integer(0));
+    /* every name base.html reads is set: an unknown name is an error */
+    const char *flash = eddy_get_cookie(r, flash_cookie, NULL)
+                            ? eddy_get_secure_cookie(r, flash_cookie, 300)
+                            : NULL;
+    json_object_set_new(ctx, "flash", json_string(flash ? flash : ""));
+    if (flash)
         eddy_clear_cookie(r, flash_cookie, "/");
-    }
     eddy_response_status(r, status);
     eddy_render(r, name, ctx);
 }
@@ -202,8 +206,7 @@ const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const 
     return eddy_strdup(r, name ? name : "");
 }
 
-int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out,
-                    size_t size)
+int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out, size_t size)
 {
     *name_out = '\0';
     const eddy_upload *u = eddy_form_upload(f, field);

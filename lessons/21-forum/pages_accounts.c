@@ -25,23 +25,22 @@
 
 /* The API's rate limits, kept on the app by api_accounts.c, shared by
  * the pages so that a page is no way around them. */
-#define CODE_LIMIT "forum.rate.code"
+#define CODE_LIMIT  "forum.rate.code"
 #define LOGIN_LIMIT "forum.rate.login"
 
 /* ------------------------------------------------------------ forms */
 
-static const eddy_form_field code_fields[] = {
-    {"mobile", EDDY_FORM_MOBILE, .label = "Mobile number",
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
-    {.name = NULL}};
+static const eddy_form_field code_fields[] = {{"mobile", EDDY_FORM_MOBILE, .label = "Mobile number",
+                                               .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
+                                              {.name = NULL}};
 static const eddy_form_def code_form = {"code", code_fields, .submit = "Send me a code"};
 
 static const eddy_form_field signup_fields[] = {
     {"mobile", EDDY_FORM_MOBILE, .label = "Mobile number",
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL))},
     {"code", EDDY_FORM_STRING, .label = "Code from the SMS",
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL),
-                                   EDDY_REGEX("^[0-9]{4,8}$", "The code is the digits of the SMS."))},
+     .validators = EDDY_VALIDATORS(
+         EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{4,8}$", "The code is the digits of the SMS."))},
     {"password", EDDY_FORM_PASSWORD, .label = "Password",
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(8, 128, NULL))},
     {.name = NULL}};
@@ -196,8 +195,9 @@ static void signup_post(eddy_req *r)
     eddy_sms_code_outcome out;
     rc = eddy_sms_code_verify(eddy_req_sms_codes(r), mobile, eddy_form_value(f, "code"), &out);
     if (rc || out.result != EDDY_SMS_CODE_OK) {
-        eddy_form_add_error(f, "code", rc ? "The code could not be checked; try again."
-                                          : eddy_sms_code_reason(out.result));
+        eddy_form_add_error(f, "code",
+                            rc ? "The code could not be checked; try again."
+                               : eddy_sms_code_reason(out.result));
         show_signup(r, rc ? 503 : 400);
         return;
     }
@@ -358,9 +358,9 @@ static void password_post(eddy_req *r)
         return;
     }
     bool ok = false;
-    int rc = eddy_password_verify(eddy_form_value(f, "old_password"),
-                                  eddy_db_text(res, 0, "password"), forum_of(r)->passwords, &ok,
-                                  NULL);
+    int rc =
+        eddy_password_verify(eddy_form_value(f, "old_password"), eddy_db_text(res, 0, "password"),
+                             forum_of(r)->passwords, &ok, NULL);
     if (rc == 0 && !ok) {
         eddy_form_add_error(f, "old_password", "That is not your current password.");
         show_profile(r, 400, res);

@@ -27,8 +27,7 @@
 /* The course's categories (FORUM_API.md §1.4); "全部" in a list means all. */
 static const eddy_form_choice categories[] = {
     {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL}};
-static const char *const category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣",
-                                              NULL};
+static const char *const category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣", NULL};
 static const char all_categories[] = "全部";
 
 static const eddy_form_field group_fields[] = {
@@ -85,24 +84,23 @@ static void groups_get(eddy_req *r)
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         const char *image = eddy_db_text(res, i, "front_image");
         json_array_append_new(
-            groups, json_pack("{s:I,s:s,s:s,s:s?,s:I,s:I,s:s}", "id",
-                              (json_int_t)eddy_db_int(res, i, "id"), "name",
-                              eddy_db_text(res, i, "name") ? eddy_db_text(res, i, "name") : "",
-                              "category",
-                              eddy_db_text(res, i, "category") ? eddy_db_text(res, i, "category")
-                                                               : "",
-                              "front_image", image, "member_nums",
-                              (json_int_t)eddy_db_int(res, i, "member_nums"), "post_nums",
-                              (json_int_t)eddy_db_int(res, i, "post_nums"), "creator_name",
-                              page_name(r, res, i, "creator")));
+            groups,
+            json_pack("{s:I,s:s,s:s,s:s?,s:I,s:I,s:s}", "id", (json_int_t)eddy_db_int(res, i, "id"),
+                      "name", eddy_db_text(res, i, "name") ? eddy_db_text(res, i, "name") : "",
+                      "category",
+                      eddy_db_text(res, i, "category") ? eddy_db_text(res, i, "category") : "",
+                      "front_image", image, "member_nums",
+                      (json_int_t)eddy_db_int(res, i, "member_nums"), "post_nums",
+                      (json_int_t)eddy_db_int(res, i, "post_nums"), "creator_name",
+                      page_name(r, res, i, "creator")));
     }
     eddy_db_result_free(res);
     json_t *cats = json_pack("[s]", all_categories);
     for (const char *const *v = category_values; *v; v++)
         json_array_append_new(cats, json_string(*v));
     page_render(r, 200, "groups.html",
-                json_pack("{s:o,s:o,s:s,s:s}", "groups", groups, "categories", cats, "category",
-                          c, "order", o));
+                json_pack("{s:o,s:o,s:s,s:s}", "groups", groups, "categories", cats, "category", c,
+                          "order", o));
 }
 
 /* ------------------------------------------------------------ creating */
@@ -222,13 +220,13 @@ static int group_posts(eddy_req *r, int64_t group, const char *cate, json_t **ou
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         const char *title = eddy_db_text(res, i, "title");
         json_array_append_new(
-            *out, json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:b}", "id",
-                            (json_int_t)eddy_db_int(res, i, "id"), "title", title ? title : "",
-                            "author_name", page_name(r, res, i, "user"), "add_time",
-                            page_time(r, res, i, "add_time"), "comment_nums",
-                            (json_int_t)eddy_db_int(res, i, "comment_nums"), "is_hot",
-                            (int)eddy_db_int(res, i, "is_hot"), "is_excellent",
-                            (int)eddy_db_int(res, i, "is_excellent")));
+            *out,
+            json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:b}", "id", (json_int_t)eddy_db_int(res, i, "id"),
+                      "title", title ? title : "", "author_name", page_name(r, res, i, "user"),
+                      "add_time", page_time(r, res, i, "add_time"), "comment_nums",
+                      (json_int_t)eddy_db_int(res, i, "comment_nums"), "is_hot",
+                      (int)eddy_db_int(res, i, "is_hot"), "is_excellent",
+                      (int)eddy_db_int(res, i, "is_excellent")));
     }
     eddy_db_result_free(res);
     return 0;
@@ -244,13 +242,14 @@ static void show_group(eddy_req *r, int status, int64_t id)
     char sid[24];
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     const char *cate = eddy_get_query_argument(r, "cate", "");
-    json_t *ctx = json_pack("{s:o,s:s,s:s,s:b}", "group", group, "str_id", sid, "cate", cate,
-                            "is_owner", 0);
+    json_t *ctx =
+        json_pack("{s:o,s:s,s:s,s:b}", "group", group, "str_id", sid, "cate", cate, "is_owner", 0);
     int64_t me = page_user_id(r);
     int rc = 0;
     if (me) {
-        json_object_set_new(ctx, "is_owner",
-                            json_boolean(json_integer_value(json_object_get(group, "creator_id")) == me));
+        json_object_set_new(
+            ctx, "is_owner",
+            json_boolean(json_integer_value(json_object_get(group, "creator_id")) == me));
         rc = membership(r, id, me, ctx);
     }
     const char *st = json_string_value(json_object_get(ctx, "status"));
@@ -384,13 +383,13 @@ static void applications_get(eddy_req *r)
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         const char *reason = eddy_db_text(res, i, "apply_reason");
         const char *group = eddy_db_text(res, i, "community.name");
-        json_array_append_new(
-            list, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s}", "id",
-                            (json_int_t)eddy_db_int(res, i, "id"), "nick_name",
-                            page_name(r, res, i, "user"), "apply_reason", reason ? reason : "",
-                            "group_id", (json_int_t)eddy_db_int(res, i, "community.id"),
-                            "group_name", group ? group : "", "add_time",
-                            page_time(r, res, i, "add_time")));
+        json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s}", "id",
+                                              (json_int_t)eddy_db_int(res, i, "id"), "nick_name",
+                                              page_name(r, res, i, "user"), "apply_reason",
+                                              reason ? reason : "", "group_id",
+                                              (json_int_t)eddy_db_int(res, i, "community.id"),
+                                              "group_name", group ? group : "", "add_time",
+                                              page_time(r, res, i, "add_time")));
     }
     eddy_db_result_free(res);
     page_render(r, 200, "applications.html", json_pack("{s:o}", "applications", list));

@@ -24,10 +24,10 @@ static eddy_cond *kind_condition(eddy_query *q, const char **kind)
     if (strcmp(*kind, "comments") == 0) {
         t = eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_COMMENT));
     } else if (strcmp(*kind, "replies") == 0) { /* the course's "likes and replies" tab */
-        t = eddy_orm_or(q, eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_REPLY)),
-                        eddy_orm_or(q, eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_LIKE)),
-                                    eddy_orm_eq(q, "message_type",
-                                                EDDY_DB_INT(FORUM_MSG_ANSWER_REPLY))));
+        t = eddy_orm_or(
+            q, eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_REPLY)),
+            eddy_orm_or(q, eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_LIKE)),
+                        eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_ANSWER_REPLY))));
     } else if (strcmp(*kind, "answers") == 0) {
         t = eddy_orm_eq(q, "message_type", EDDY_DB_INT(FORUM_MSG_ANSWER));
     } else {
@@ -39,12 +39,18 @@ static eddy_cond *kind_condition(eddy_query *q, const char **kind)
 static const char *what(int64_t type)
 {
     switch (type) {
-    case FORUM_MSG_COMMENT: return "commented on your post";
-    case FORUM_MSG_REPLY: return "replied to your comment";
-    case FORUM_MSG_LIKE: return "liked your comment";
-    case FORUM_MSG_ANSWER: return "answered your question";
-    case FORUM_MSG_ANSWER_REPLY: return "replied to your answer";
-    default: return "sent you a message";
+    case FORUM_MSG_COMMENT:
+        return "commented on your post";
+    case FORUM_MSG_REPLY:
+        return "replied to your comment";
+    case FORUM_MSG_LIKE:
+        return "liked your comment";
+    case FORUM_MSG_ANSWER:
+        return "answered your question";
+    case FORUM_MSG_ANSWER_REPLY:
+        return "replied to your answer";
+    default:
+        return "sent you a message";
     }
 }
 
@@ -57,8 +63,9 @@ static int mark_read(eddy_req *r, int64_t me, int64_t from, int64_t upto)
     eddy_cond *c = eddy_orm_and(q, eddy_orm_eq(q, "receiver", EDDY_DB_INT(me)),
                                 eddy_orm_eq(q, "is_read", EDDY_DB_INT(0)));
     if (upto > 0)
-        c = eddy_orm_and(q, c, eddy_orm_and(q, eddy_orm_ge(q, "id", EDDY_DB_INT(from)),
-                                            eddy_orm_le(q, "id", EDDY_DB_INT(upto))));
+        c = eddy_orm_and(q, c,
+                         eddy_orm_and(q, eddy_orm_ge(q, "id", EDDY_DB_INT(from)),
+                                      eddy_orm_le(q, "id", EDDY_DB_INT(upto))));
     eddy_orm_where(q, c);
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
@@ -82,7 +89,8 @@ static void inbox_get(eddy_req *r)
     eddy_cond *t = kind_condition(q, &kind);
     eddy_orm_where(q, t ? eddy_orm_and(q, c, t) : c);
     eddy_orm_order_by(q, "id", true);
-    eddy_orm_limit(q, PAGE_SIZE + 1, (int64_t)(page - 1) * PAGE_SIZE); /* one more: is there a next? */
+    eddy_orm_limit(q, PAGE_SIZE + 1,
+                   (int64_t)(page - 1) * PAGE_SIZE); /* one more: is there a next? */
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
@@ -97,13 +105,12 @@ static void inbox_get(eddy_req *r)
         int64_t id = eddy_db_int(res, i, "id");
         newest = i == 0 ? id : newest;
         oldest = id;
-        json_array_append_new(
-            list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)id, "sender_name",
-                            page_name(r, res, i, "sender"), "what",
-                            what(eddy_db_int(res, i, "message_type")), "message", m ? m : "",
-                            "parent_content", p ? p : "", "add_time",
-                            page_time(r, res, i, "add_time"), "is_read",
-                            (int)eddy_db_int(res, i, "is_read")));
+        json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b}", "id", (json_int_t)id,
+                                              "sender_name", page_name(r, res, i, "sender"), "what",
+                                              what(eddy_db_int(res, i, "message_type")), "message",
+                                              m ? m : "", "parent_content", p ? p : "", "add_time",
+                                              page_time(r, res, i, "add_time"), "is_read",
+                                              (int)eddy_db_int(res, i, "is_read")));
     }
     eddy_db_result_free(res);
     char prev[64] = "", next[64] = "";

@@ -54,14 +54,13 @@ static bool load_post(eddy_req *r, int64_t id, json_t **out)
         return false;
     const char *title = eddy_db_text(res, 0, "title");
     const char *group = eddy_db_text(res, 0, "group.name");
-    *out = json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "title",
-                     title ? title : "", "content_html",
-                     page_content_html(r, eddy_db_text(res, 0, "content")), "user_id",
-                     (json_int_t)eddy_db_int(res, 0, "user.id"), "author_name",
-                     page_name(r, res, 0, "user"), "group_id",
-                     (json_int_t)eddy_db_int(res, 0, "group.id"), "group_name",
-                     group ? group : "", "add_time", page_time(r, res, 0, "add_time"),
-                     "comment_nums", (json_int_t)eddy_db_int(res, 0, "comment_nums"));
+    *out = json_pack(
+        "{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "title", title ? title : "",
+        "content_html", page_content_html(r, eddy_db_text(res, 0, "content")), "user_id",
+        (json_int_t)eddy_db_int(res, 0, "user.id"), "author_name", page_name(r, res, 0, "user"),
+        "group_id", (json_int_t)eddy_db_int(res, 0, "group.id"), "group_name", group ? group : "",
+        "add_time", page_time(r, res, 0, "add_time"), "comment_nums",
+        (json_int_t)eddy_db_int(res, 0, "comment_nums"));
     eddy_db_result_free(res);
     return true;
 }
@@ -90,9 +89,8 @@ static int liked_ids(eddy_req *r, int64_t post, int64_t user, json_t *liked)
 static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
 {
     const char *content = eddy_db_text(res, i, "content");
-    json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "id",
-                          (json_int_t)eddy_db_int(res, i, "id"), "user_id",
-                          (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
+    json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)eddy_db_int(res, i, "id"),
+                          "user_id", (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
                           page_name(r, res, i, "user"), "content", content ? content : "",
                           "add_time", page_time(r, res, i, "add_time"), "like_nums",
                           (json_int_t)eddy_db_int(res, i, "like_nums"));
@@ -323,8 +321,11 @@ static void reply_post(eddy_req *r)
         show_post(r, 400, parent.post, parent.top);
         return;
     }
-    struct new_comment c = {.user = me, .post = parent.post, .parent = parent.top,
-                            .reply_user = to, .content = eddy_form_value(f, "content")};
+    struct new_comment c = {.user = me,
+                            .post = parent.post,
+                            .parent = parent.top,
+                            .reply_user = to,
+                            .content = eddy_form_value(f, "content")};
     rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
@@ -383,8 +384,8 @@ static void like_post(eddy_req *r)
         notify(r, me, c.author, FORUM_MSG_LIKE, "", c.content);
     const char *accept = eddy_header(r, "Accept");
     if (accept && strstr(accept, "application/json")) {
-        eddy_send_json(r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.count, "has_liked",
-                                    (int)l.liked));
+        eddy_send_json(
+            r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.count, "has_liked", (int)l.liked));
         return;
     }
     page_see_other(r, "/post/%lld#c%ld", (long long)c.post, id);

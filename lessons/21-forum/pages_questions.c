@@ -79,21 +79,20 @@ static void questions_get(eddy_req *r)
     json_t *list = json_array();
     for (size_t i = 0; i < eddy_db_rows(res); i++)
         json_array_append_new(
-            list, json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:I}", "id",
-                            (json_int_t)eddy_db_int(res, i, "id"), "title",
-                            text_or_empty(eddy_db_text(res, i, "title")), "category",
-                            text_or_empty(eddy_db_text(res, i, "category")), "image",
-                            eddy_db_text(res, i, "image"), "author_name",
-                            page_name(r, res, i, "user"), "add_time",
-                            page_time(r, res, i, "add_time"), "answer_nums",
-                            (json_int_t)eddy_db_int(res, i, "answer_nums")));
+            list,
+            json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:I}", "id", (json_int_t)eddy_db_int(res, i, "id"),
+                      "title", text_or_empty(eddy_db_text(res, i, "title")), "category",
+                      text_or_empty(eddy_db_text(res, i, "category")), "image",
+                      eddy_db_text(res, i, "image"), "author_name", page_name(r, res, i, "user"),
+                      "add_time", page_time(r, res, i, "add_time"), "answer_nums",
+                      (json_int_t)eddy_db_int(res, i, "answer_nums")));
     eddy_db_result_free(res);
     json_t *cats = json_pack("[s]", all_categories);
     for (const char *const *v = category_values; *v; v++)
         json_array_append_new(cats, json_string(*v));
     page_render(r, 200, "questions.html",
-                json_pack("{s:o,s:o,s:s,s:s}", "questions", list, "categories", cats, "category",
-                          c, "order", o));
+                json_pack("{s:o,s:o,s:s,s:s}", "questions", list, "categories", cats, "category", c,
+                          "order", o));
 }
 
 /* ------------------------------------------------------------ asking */
@@ -182,12 +181,11 @@ static int question_answers(eddy_req *r, int64_t question, json_t **out)
     for (size_t i = 0; i < eddy_db_rows(res); i++) {
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
-        json_t *a = json_pack("{s:I,s:I,s:s,s:s,s:s,s:[]}", "id",
-                              (json_int_t)eddy_db_int(res, i, "id"), "user_id",
-                              (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
-                              page_name(r, res, i, "user"), "content_html",
-                              page_content_html(r, eddy_db_text(res, i, "content")), "add_time",
-                              page_time(r, res, i, "add_time"), "replies");
+        json_t *a = json_pack(
+            "{s:I,s:I,s:s,s:s,s:s,s:[]}", "id", (json_int_t)eddy_db_int(res, i, "id"), "user_id",
+            (json_int_t)eddy_db_int(res, i, "user.id"), "author_name", page_name(r, res, i, "user"),
+            "content_html", page_content_html(r, eddy_db_text(res, i, "content")), "add_time",
+            page_time(r, res, i, "add_time"), "replies");
         json_object_set(by_id, key, a);
         json_array_append_new(*out, a);
     }
@@ -208,9 +206,8 @@ static int question_answers(eddy_req *r, int64_t question, json_t **out)
         json_t *parent = json_object_get(by_id, key);
         if (!parent)
             continue;
-        json_t *rp = json_pack("{s:I,s:I,s:s,s:s,s:s}", "id",
-                               (json_int_t)eddy_db_int(res, i, "id"), "user_id",
-                               (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
+        json_t *rp = json_pack("{s:I,s:I,s:s,s:s,s:s}", "id", (json_int_t)eddy_db_int(res, i, "id"),
+                               "user_id", (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
                                page_name(r, res, i, "user"), "content",
                                text_or_empty(eddy_db_text(res, i, "content")), "add_time",
                                page_time(r, res, i, "add_time"));
@@ -244,8 +241,7 @@ static void show_question(eddy_req *r, int status, int64_t id, int64_t reply_to)
     snprintf(action, sizeof action, "/answer/%lld/reply", (long long)reply_to);
     page_render(r, status, "question.html",
                 json_pack("{s:o,s:o,s:s,s:I,s:s}", "question", question, "answers", answers,
-                          "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action",
-                          action));
+                          "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action", action));
 }
 
 static void question_get(eddy_req *r)
@@ -332,7 +328,8 @@ static void reply_post(eddy_req *r)
     if (page_db_failed(r, rc, res, "No such answer"))
         return;
     /* a reply to a reply joins its thread: the top answer is the parent */
-    int64_t top = eddy_db_is_null(res, 0, "parent_answer") ? id : eddy_db_int(res, 0, "parent_answer");
+    int64_t top =
+        eddy_db_is_null(res, 0, "parent_answer") ? id : eddy_db_int(res, 0, "parent_answer");
     int64_t question = eddy_db_int(res, 0, "question");
     const char *parent_content = eddy_strdup(r, text_or_empty(eddy_db_text(res, 0, "content")));
     eddy_db_result_free(res);
@@ -362,7 +359,10 @@ static void reply_post(eddy_req *r)
         show_question(r, 400, question, top);
         return;
     }
-    struct new_answer a = {.user = me, .question = question, .parent = top, .reply_user = to,
+    struct new_answer a = {.user = me,
+                           .question = question,
+                           .parent = top,
+                           .reply_user = to,
                            .content = eddy_form_value(f, "content")};
     rc = eddy_db_transaction(eddy_req_db(r), add_answer, &a);
     if (page_db_failed(r, rc, NULL, NULL))

@@ -84,10 +84,9 @@ static json_t *hit(eddy_req *r, const eddy_db_result *res, size_t i, const char 
     char url[48];
     snprintf(url, sizeof url, "%s%lld", prefix, (long long)eddy_db_int(res, i, "id"));
     const char *title = eddy_db_text(res, i, "title");
-    return json_pack("{s:s,s:s,s:s,s:s,s:I}", "kind", kind, "url", url, "title",
-                     title ? title : "", "snippet",
-                     snippet(r, eddy_db_text(res, i, "content")), "add_time",
-                     page_time(r, res, i, "add_time"), "order",
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "kind", kind, "url", url, "title",
+                     title ? title : "", "snippet", snippet(r, eddy_db_text(res, i, "content")),
+                     "add_time", page_time(r, res, i, "add_time"), "order",
                      (json_int_t)eddy_db_value_of(res, i, "add_time")->i);
 }
 

@@ -11,8 +11,10 @@
  * table by triggers; its tokenizer is "trigram", which finds any run of
  * three characters or more, so Chinese text (no spaces between words)
  * is found as well as English. On MariaDB, a FULLTEXT index on the same
- * columns, searched IN BOOLEAN MODE. A word shorter than either index can
- * find (under three characters) is looked for with LIKE instead.
+ * columns, searched IN BOOLEAN MODE, for words of Latin letters; its
+ * parser does not split Chinese into words, so a Chinese word is looked
+ * for with LIKE there (a scan of the table), as is, on both databases, a
+ * word shorter than the index can find (under three characters).
  *
  * Every word reaches the database as a bound parameter; for FTS5 each one
  * is also quoted as a string, so no word can be read as query syntax.
@@ -27,6 +29,7 @@
 #include <eddy/base/log.h>
 #include <eddy/web/app_db.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,19 +113,47 @@ static void split(eddy_req *r, const char *q, words *out)
         out->w[out->count++] = w;
 }
 
-/* quoted - w as an FTS5 string ("..." with " doubled) or a boolean-mode
- * phrase for MariaDB (+"..." with " dropped). */
-static void quoted(eddy_buf *b, const char *w, int mysql)
+/* fts5_word - w as an FTS5 string: "..." with " doubled. */
+static void fts5_word(eddy_buf *b, const char *w)
 {
-    eddy_buf_append_str(b, mysql ? "+\"" : "\"");
+    eddy_buf_append_str(b, "\"");
     for (const char *p = w; *p; p++) {
-        if (*p == '"' && mysql)
-            continue;
         if (*p == '"')
             eddy_buf_append_str(b, "\"");
         eddy_buf_append(b, p, 1);
     }
     eddy_buf_append_str(b, "\" ");
+}
+
+/* mysql_word - w for MariaDB's boolean mode: required (+), as a phrase
+ * (" dropped), in each of its spellings: the forum's text columns
+ * compare bytes (utf8mb4_bin), so the index matches case exactly, and
+ * "Coroutines" is found as typed, lower case, upper case and capitalised. */
+static void mysql_word(eddy_buf *b, const char *w)
+{
+    eddy_buf_append_str(b, "+(");
+    for (int form = 0; form < 4; form++) {
+        eddy_buf_append_str(b, "\"");
+        for (const char *p = w; *p; p++) {
+            char c = *p;
+            if (c == '"')
+                continue;
+            if (form == 1 || (form == 3 && p > w))
+                c = (char)tolower((unsigned char)c);
+            else if (form == 2 || form == 3)
+                c = (char)toupper((unsigned char)c);
+            eddy_buf_append(b, &c, 1);
+        }
+        eddy_buf_append_str(b, form < 3 ? "\" " : "\") ");
+    }
+}
+
+static int ascii_only(const char *w)
+{
+    for (; *w; w++)
+        if ((unsigned char)*w >= 0x80)
+            return 0;
+    return 1;
 }
 
 /* like_pattern - %w% with LIKE's wildcards escaped by '!'. */
@@ -163,8 +194,14 @@ static void add_kind(eddy_req *r, search_sql *s, const words *ws, const char *ki
                     kind, post ? "t.group_id" : "NULL", table);
     eddy_buf match = EDDY_BUF_INIT;
     for (size_t i = 0; i < ws->count; i++) {
-        if (utf8_chars(ws->w[i]) >= 3) {
-            quoted(&match, ws->w[i], mysql);
+        /* MariaDB's index splits words on spaces and punctuation only,
+         * so a run of Chinese is one "word": such text is searched by
+         * LIKE there, as is any word shorter than an index can find. */
+        if (utf8_chars(ws->w[i]) >= 3 && (!mysql || ascii_only(ws->w[i]))) {
+            if (mysql)
+                mysql_word(&match, ws->w[i]);
+            else
+                fts5_word(&match, ws->w[i]);
             continue;
         }
         char *like = like_pattern(r, ws->w[i]);
@@ -307,5 +344,5 @@ static const eddy_handler search = {.get = search_get};
 int forum_routes_search(eddy_app *app, forum *f)
 {
     (void)f;
-    return eddy_route(app, "/search/", &search, "api_search");
+    return forum_api_route(app, "/search/", &search, "api_search");
 }

@@ -7,25 +7,13 @@
  */
 #include "content_client.h"
 #include "mariadb_server.h"
-#include "redis_server.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
-ReportHook(PRE_ALL)(struct criterion_test_set *set)
-{
-    (void)set;
-    mariadb_suite_start("forum content");
-    redis_suite_start("forum content");
-}
-
-ReportHook(POST_ALL)(struct criterion_global_stats *stats)
-{
-    (void)stats;
-    mariadb_suite_stop();
-    redis_suite_stop();
-}
+/* The suite's MariaDB and Redis are started once for the whole forum
+ * suite, by forum_test.c's hooks. */
 
 static fc_forum forum;
 
