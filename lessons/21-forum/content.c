@@ -45,6 +45,18 @@ int content_is_member(eddy_req *r, int64_t user, int64_t group)
     return count > 0;
 }
 
+/* masked_mobile - a user without a nick name is shown by their mobile
+ * number, as the course's login does, but masked ("138****0001"): the
+ * number itself is nobody else's business. */
+static const char *masked_mobile(const char *mobile, char out[16])
+{
+    size_t n = mobile ? strlen(mobile) : 0;
+    if (n < 7)
+        return "user";
+    snprintf(out, 16, "%.3s****%s", mobile, mobile + n - 4);
+    return out;
+}
+
 json_t *content_user_json(const eddy_db_result *res, size_t row, const char *prefix)
 {
     char col[64];
@@ -54,9 +66,10 @@ json_t *content_user_json(const eddy_db_result *res, size_t row, const char *pre
     int64_t id = eddy_db_int(res, row, col);
     snprintf(col, sizeof col, "%s.nick_name", prefix);
     const char *nick = eddy_db_text(res, row, col);
+    char masked[16];
     if (!nick || !*nick) {
         snprintf(col, sizeof col, "%s.mobile", prefix);
-        nick = eddy_db_text(res, row, col);
+        nick = masked_mobile(eddy_db_text(res, row, col), masked);
     }
     snprintf(col, sizeof col, "%s.head_url", prefix);
     const char *head = eddy_db_text(res, row, col);
@@ -113,12 +126,14 @@ static json_t *notification_json(eddy_req *r, int64_t id, int64_t sender, int ty
     json_t *who = NULL;
     if (rc == 0 && eddy_db_rows(res) == 1) {
         const char *nick = eddy_db_text(res, 0, "nick_name");
+        char masked[16];
         const char *head = eddy_db_text(res, 0, "head_url");
         char head_url[256] = "";
         if (head && *head)
             snprintf(head_url, sizeof head_url, "/media/%s", head);
         who = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)sender, "nick_name",
-                        nick && *nick ? nick : eddy_db_text(res, 0, "mobile"), "head_url",
+                        nick && *nick ? nick : masked_mobile(eddy_db_text(res, 0, "mobile"), masked),
+                        "head_url",
                         *head_url ? head_url : NULL);
     }
     eddy_db_result_free(res);

@@ -29,7 +29,7 @@ int content_is_member(eddy_req *r, int64_t user, int64_t group);
 
 /* content_user_json - the user a joined row names under prefix ("user",
  * "reply_user"): {id, nick_name, head_url}; the nick name falls back to
- * the mobile number when not set, as the course's login does. NULL when
+ * the mobile number, masked ("138****0001"), when not set. NULL when
  * the row has no such user (a left join found none). */
 json_t *content_user_json(const eddy_db_result *res, size_t row, const char *prefix);
 

@@ -197,6 +197,20 @@ static void posts_and_comments(const char *db_url)
     cr_expect_eq(r.status, 403, "an outsider cannot like: %d", r.status);
     fc_free(&r);
     cr_expect_eq(fc_sql_int(f, "SELECT COUNT(*) FROM post"), 3, "nothing was dropped");
+
+    /* a user without a nick name is shown by a masked mobile number */
+    long long anonymous = fc_user(f, 5, "");
+    fc_member(f, anonymous, group, "agree");
+    snprintf(path, sizeof path, "/posts/%lld/comments/", post);
+    r = fc_call(f, "POST", path, anonymous, "{\"content\": \"who am I\"}");
+    cr_expect_eq(r.status, 200);
+    fc_free(&r);
+    r = fc_call(f, "GET", path, owner, NULL);
+    cr_expect_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_array_get(r.json, 0), "user"), "nick_name")),
+                     "138****0005", "%s", r.body);
+    cr_expect(!strstr(r.body, "13800000005"), "the number itself is not shown: %s", r.body);
+    fc_free(&r);
 }
 
 Test(forum_posts, sqlite, .fini = cleanup, .timeout = 60)

@@ -2,9 +2,10 @@
  * api_questions - Q&A through the JSON API: a public list (every
  * question when no category is asked for, the course's bug fixed), a
  * question with its image checked by its bytes, answers and replies that
- * count and notify, Markdown shown safely.
+ * count and notify, Markdown shown safely; on SQLite and MariaDB.
  */
 #include "content_client.h"
+#include "mariadb_server.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -34,10 +35,10 @@ static fc_response ask(long long user, const char *category, const char *title,
     return r;
 }
 
-Test(forum_questions, ask_answer_reply, .fini = cleanup, .timeout = 60)
+static void questions(const char *db_url)
 {
     const char *why = "";
-    cr_assert_eq(fc_start(&forum, NULL, NULL, &why), 0, "%s", why);
+    cr_assert_eq(fc_start(&forum, db_url, NULL, &why), 0, "%s", why);
     long long asker = fc_user(&forum, 51, "asker"), helper = fc_user(&forum, 52, "helper");
 
     fc_response r = ask(0, "技术问答", "t", png, sizeof png);
@@ -96,7 +97,8 @@ Test(forum_questions, ask_answer_reply, .fini = cleanup, .timeout = 60)
     r = fc_call(&forum, "POST", path, helper, "{\"content\": \"no\"}");
     cr_expect_eq(r.status, 400);
     fc_free(&r);
-    r = fc_call(&forum, "POST", path, helper, "{\"content\": \"Use `make`.\"}");
+    r = fc_call(&forum, "POST", path, helper,
+                "{\"content\": \"Use `make`. <img src=x onerror=alert(1)>\"}");
     cr_assert_eq(r.status, 200, "%d %s", r.status, r.body);
     long long answer = fc_id(&r);
     fc_free(&r);
@@ -109,8 +111,11 @@ Test(forum_questions, ask_answer_reply, .fini = cleanup, .timeout = 60)
     fc_free(&r);
     r = fc_call(&forum, "GET", path, asker, NULL);
     cr_expect_eq(json_array_size(r.json), 1);
-    cr_expect(strstr(json_string_value(json_object_get(json_array_get(r.json, 0),
-                                                       "content_html")), "<code>make</code>"));
+    const char *answer_html =
+        json_string_value(json_object_get(json_array_get(r.json, 0), "content_html"));
+    cr_expect(answer_html && strstr(answer_html, "<code>make</code>") &&
+                  strstr(answer_html, "&lt;img") && !strstr(answer_html, "<img"),
+              "%s", r.body);
     fc_free(&r);
 
     /* a reply to the answer, naming its author */
@@ -130,4 +135,18 @@ Test(forum_questions, ask_answer_reply, .fini = cleanup, .timeout = 60)
     r = fc_call(&forum, "GET", path, helper, NULL);
     cr_expect_eq(json_array_size(r.json), 1, "%s", r.body);
     fc_free(&r);
+}
+
+Test(forum_questions, sqlite, .fini = cleanup, .timeout = 60)
+{
+    questions(NULL);
+}
+
+Test(forum_questions, mariadb, .fini = cleanup, .timeout = 90)
+{
+    const char *why = NULL;
+    const char *url = mariadb_database("forum_questions", &why);
+    if (!url)
+        cr_skip_test("%s", why);
+    questions(url);
 }

@@ -4,6 +4,7 @@
  */
 #include "content_client.h"
 
+#include <criterion/criterion.h>
 #include <mysql.h>
 #include <openssl/hmac.h>
 #include <poll.h>
@@ -90,6 +91,11 @@ void fc_stop(fc_forum *f)
         f->conn = NULL;
     }
     th_stop(&f->proc);
+    /* Under make san the forum reports memory errors and leaks as it
+     * exits: they fail the test that ran it. */
+    const char *out = f->proc.output ? f->proc.output : "";
+    if (strstr(out, "Sanitizer") || strstr(out, "runtime error:"))
+        cr_expect_fail("the forum's sanitizers spoke:\n%s", out);
     th_free(&f->proc);
     if (*f->dir) {
         char *argv[] = {"/bin/rm", "-rf", f->dir, NULL};
