@@ -82,22 +82,29 @@ stop_server
 "$PY" bench/ref/seed_forum.py 20 50 | sql
 echo "content:  $(sql -N -e 'SELECT COUNT(*) FROM community_group') groups, post 1001 with $(sql -N -e 'SELECT COUNT(*) FROM post_comment WHERE post_id = 1001 AND parent_comment_id IS NULL') comments"
 
-# member MOBILE - register MOBILE through the forum's API on $port (the
-# code from the server's log), make them a member of group 1001, and print
+# member MOBILE ADDRESS - register MOBILE through the forum's API on $port
+# from ADDRESS (a loopback address of its own: the forum limits codes and
+# sign-ins per address, as it should, and these are different people), the
+# code from the server's log; make them a member of group 1001; print
 # "id token".
 member() {
-    local mobile=$1 code id token
-    curl -s -o /dev/null -H 'Content-Type: application/json' -d "{\"mobile\":\"$mobile\"}" "http://127.0.0.1:$port/code/"
-    for _ in $(seq 50); do
+    local mobile=$1 code= answer id token
+    local curl=(curl -s --interface "$2")
+    "${curl[@]}" -o /dev/null -H 'Content-Type: application/json' -d "{\"mobile\":\"$mobile\"}" "http://127.0.0.1:$port/code/"
+    for _ in $(seq 100); do
         code=$(sed -n "s/.*sms to $mobile: [^0-9]*\([0-9]\{4,8\}\).*/\1/p" "$tmp/server.log" | tail -1)
         [ -n "$code" ] && break
         sleep 0.1
     done
-    id=$(curl -s -H 'Content-Type: application/json' -d "{\"mobile\":\"$mobile\",\"code\":\"$code\",\"password\":\"bench-password\"}" \
-        "http://127.0.0.1:$port/register/" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+    answer=$("${curl[@]}" -H 'Content-Type: application/json' \
+        -d "{\"mobile\":\"$mobile\",\"code\":\"$code\",\"password\":\"bench-password\"}" "http://127.0.0.1:$port/register/")
+    id=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1]).get("id", ""))' "$answer" 2>/dev/null || true)
+    [ -n "$id" ] || { echo "registering $mobile (code '$code') failed: $answer" >&2; tail -5 "$tmp/server.log" >&2; return 1; }
     sql -e "INSERT INTO community_group_member (user_id, community_id, status, apply_reason, handle_time) VALUES ($id, 1001, 'agree', 'bench', NOW())"
-    token=$(curl -s -H 'Content-Type: application/json' -d "{\"mobile\":\"$mobile\",\"password\":\"bench-password\"}" \
-        "http://127.0.0.1:$port/login/" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+    answer=$("${curl[@]}" -H 'Content-Type: application/json' -d "{\"mobile\":\"$mobile\",\"password\":\"bench-password\"}" \
+        "http://127.0.0.1:$port/login/")
+    token=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1]).get("token", ""))' "$answer" 2>/dev/null || true)
+    [ -n "$token" ] || { echo "signing $mobile in failed: $answer" >&2; return 1; }
     echo "$id $token"
 }
 
@@ -106,7 +113,7 @@ member() {
 start_server eddy /groups/
 : >"$tmp/tokens"
 for i in $(seq "$MEMBERS"); do
-    member "$(printf '1580000%04d' "$i")" >>"$tmp/members"
+    member "$(printf '1580000%04d' "$i")" "127.0.$((i / 200)).$((10 + i % 200))" >>"$tmp/members"
 done
 cut -d' ' -f2 "$tmp/members" >"$tmp/tokens"
 first_id=$(head -1 "$tmp/members" | cut -d' ' -f1)
