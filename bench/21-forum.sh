@@ -241,7 +241,7 @@ if command -v gnuplot >/dev/null; then
     gnuplot <<GP
 set terminal pngcairo size 900,500 noenhanced
 set output "$png"
-set title "The forum vs Tornado + aiomysql on one MariaDB: requests per app-CPU-second, median of $RUNS x ${DURATION}s, c100"
+set title "Forum vs Tornado + aiomysql, one MariaDB: requests per app-CPU-second (median of $RUNS x ${DURATION}s, c100)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

@@ -59,7 +59,7 @@ static void second_process(ft_forum *b, const ft_forum *a, const char *redis, co
 }
 
 /* ws_open - a WebSocket to /ws/notifications on port as token's user,
- * its first message ("ready") read; the socket. */
+ * upgraded (101 with the right accept key); the socket. */
 static int ws_open(int port, const char *token)
 {
     char header[FT_TOKEN_MAX + 32];
@@ -221,7 +221,8 @@ Test(forum_scaleout, workers_on_one_port_each_deliver_to_the_sockets_they_hold)
     cr_assert_eq(th_start_server(&one_port.proc, argv, 20000), 0, "two workers did not start:\n%s",
                  one_port.proc.output ? one_port.proc.output : "");
 
-    /* eight sockets: the kernel spreads them over the two workers */
+    /* eight sockets, each handed by the kernel to either worker (the port
+     * is shared): all eight on one worker would happen once in 128 runs */
     enum { SOCKETS = 8 };
     int ws[SOCKETS];
     for (int i = 0; i < SOCKETS; i++)
