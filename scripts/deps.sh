@@ -36,7 +36,7 @@ curl                 core   a real client the form and upload tests post with (c
 python3-websockets   core   Python's websockets: a WebSocket client of our server, a server for our client
 libcmark-dev         core   CommonMark's C library: the forum renders posts and answers written in Markdown
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
-chromium             core   the browser the forum's browser suite drives headless (playwright-core, npm step below)
+chromium             core   the headless browser of lesson 19's chat test and the forum's browser walks, driven by playwright-core (npm step below)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
@@ -46,6 +46,7 @@ libc6-dev-arm64-cross cross make check-aarch64: the C library it links
 wrk                  bench  HTTP load generator
 gnuplot-nox          bench,docs PNG plots of benchmark CSVs; the book's timeline drawing
 graphviz             docs   the book's diagrams (docs/diagrams/*.dot)
+libwebsockets-dev    bench  libwebsockets, the C reference server in bench/19-websocket.sh
 libcurl4-openssl-dev bench  libcurl's multi interface, the C client the HTTP client is compared with
 python3-pycurl       bench  Tornado's curl_httpclient, in the client benchmark
 python3-aiomysql     bench  Tornado's MariaDB twin in bench/16-db.sh
@@ -67,26 +68,36 @@ for g in "${groups[@]}"; do
     done <<<"$PACKAGES"
 done
 
-# npm step: Node's ws package and playwright-core (which drives the Debian
-# chromium above and downloads no browser), pinned by
-# tests/fixtures/ws_node/package-lock.json, into
-# tests/fixtures/ws_node/node_modules (ignored by git). Without npm or the
-# network the Node peer tests and the browser walks skip, saying so;
-# nothing here fails.
+# npm step: Node's ws package, pinned by tests/fixtures/ws_node/package-lock.json,
+# into tests/fixtures/ws_node/node_modules (ignored by git). Without npm or
+# the network the Node peer tests skip, saying so; nothing here fails.
 node_peers() {
     local dir
     dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/ws_node"
-    [ -f "$dir/node_modules/ws/package.json" ] && [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
+    [ -f "$dir/node_modules/ws/package.json" ] && return 0
     if ! command -v npm >/dev/null 2>&1; then
         echo "deps.sh: npm not found: the tests against Node's ws will skip" >&2
         return 0
     fi
-    echo "deps.sh: npm ci in tests/fixtures/ws_node (Node's ws, playwright-core)" >&2
+    echo "deps.sh: npm ci in tests/fixtures/ws_node (Node's ws)" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
-        echo "deps.sh: npm ci failed: the tests against Node's ws and the browser walks will skip" >&2
+        echo "deps.sh: npm ci failed: the tests against Node's ws will skip" >&2
+}
+# npm step: playwright-core (no browser download: it drives the chromium
+# package above), pinned by tests/fixtures/chat_browser/package-lock.json,
+# for lesson 19's two-page chat test and the forum's browser walks
+# (tests/forum/browser.c); without it those tests skip.
+browser_driver() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/chat_browser"
+    [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
+    command -v npm >/dev/null 2>&1 || return 0 # said once above
+    echo "deps.sh: npm ci in tests/fixtures/chat_browser (playwright-core)" >&2
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) ||
+        echo "deps.sh: npm ci failed: lesson 19's and the forum's browser tests will skip" >&2
 }
 for g in "${groups[@]}"; do
-    case "$g" in core | all) node_peers; break ;; esac
+    case "$g" in core | all) node_peers; browser_driver; break ;; esac
 done
 
 # One dpkg-query call for all of them: installed ones print "ii"-style status.

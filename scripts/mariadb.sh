@@ -32,7 +32,8 @@ url() { echo "mysql://eddy:eddy@127.0.0.1:$(cat "$dir/port")/eddy_test"; }
 # alive - the server in $dir answers on its socket.
 alive() { mariadb --no-defaults -uroot --socket="$dir/sock" -e 'SELECT 1' >/dev/null 2>&1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/private-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/private-server.sh"
 
 start() {
     for prog in mariadbd mariadb-install-db mariadb; do
@@ -84,28 +85,11 @@ GRANT ALL ON `eddy\_%`.* TO 'eddy'@'127.0.0.1';
 SQL
         touch "$dir/ready"
     fi
-    if [ -n "${EDDY_MARIADB_WATCH:-}" ]; then
-        (
-            while kill -0 "$EDDY_MARIADB_WATCH" 2>/dev/null && [ -f "$dir/pid" ]; do sleep 1; done
-            [ -f "$dir/pid" ] && stop && rm -rf "$dir"
-        ) </dev/null >/dev/null 2>&1 &
-        disown
-    fi
+    watch_owner "${EDDY_MARIADB_WATCH:-}"
     url
 }
 
-stop() {
-    [ -f "$dir/pid" ] || return 0
-    local pid
-    pid=$(cat "$dir/pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$dir/pid"
-}
+stop() { stop_server 200; }
 
 case "$cmd" in
 start) start "$@" ;;

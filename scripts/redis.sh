@@ -33,7 +33,8 @@ alive() {
         [ "$(redis-cli -h 127.0.0.1 -p "$(cat "$dir/port")" PING 2>/dev/null)" = PONG ]
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/private-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/private-server.sh"
 
 start() {
     for prog in redis-server redis-cli; do
@@ -65,28 +66,11 @@ start() {
         cat "$dir/redis.log" "$dir/stdout.log" 2>/dev/null | tail -5 >&2 || true
         exit 1
     fi
-    if [ -n "${EDDY_REDIS_WATCH:-}" ]; then
-        (
-            while kill -0 "$EDDY_REDIS_WATCH" 2>/dev/null && [ -f "$dir/pid" ]; do sleep 1; done
-            [ -f "$dir/pid" ] && stop && rm -rf "$dir"
-        ) </dev/null >/dev/null 2>&1 &
-        disown
-    fi
+    watch_owner "${EDDY_REDIS_WATCH:-}"
     url
 }
 
-stop() {
-    [ -f "$dir/pid" ] || return 0
-    local pid
-    pid=$(cat "$dir/pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$dir/pid"
-}
+stop() { stop_server 100; }
 
 case "$cmd" in
 start) start "$@" ;;

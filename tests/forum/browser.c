@@ -1,7 +1,8 @@
 /*
  * browser - the forum in a real browser: headless Chromium (Debian's
  * chromium) driven by playwright-core from npm (installed by
- * scripts/deps.sh into tests/fixtures/ws_node; it downloads no browser).
+ * scripts/deps.sh into tests/fixtures/chat_browser, beside lesson 19's chat
+ * test; it downloads no browser).
  *
  * The walks are Node scripts in tests/forum/browser/; this file starts
  * what they talk to, runs them and asserts they reached their end. The
@@ -26,7 +27,7 @@
 #include "e2e.h"
 #include "harness.h"
 
-#define NODE_MODULES TEST_SOURCE_DIR "/tests/fixtures/ws_node/node_modules"
+#define NODE_MODULES TEST_SOURCE_DIR "/tests/fixtures/chat_browser/node_modules"
 #define WALKS TEST_SOURCE_DIR "/tests/forum/browser"
 
 static const char *find_node(void)
@@ -53,7 +54,7 @@ static const char *need_browser(void)
     if (access(chromium(), X_OK) != 0)
         cr_skip_test("%s is missing (Debian package chromium): skipping the browser walks", chromium());
     if (access(NODE_MODULES "/playwright-core/package.json", R_OK) != 0)
-        cr_skip_test("playwright-core is not installed (scripts/deps.sh core runs npm ci in tests/fixtures/ws_node): "
+        cr_skip_test("playwright-core is not installed (scripts/deps.sh core runs npm ci in tests/fixtures/chat_browser): "
                      "skipping the browser walks");
     setenv("NODE_PATH", NODE_MODULES, 1);
     setenv("CHROMIUM", chromium(), 1);

@@ -53,7 +53,7 @@ Test(scale_out, two_processes_share_codes_and_limits, .fini = stop)
     /* each user on new connections: the kernel spreads them over both */
     char token[FT_TOKEN_MAX];
     for (int i = 0; i < 4; i++) {
-        char mobile[16];
+        char mobile[24];
         snprintf(mobile, sizeof mobile, "1390000004%d", i);
         ft_user(&forum, mobile, "secret-40", token, NULL);
     }

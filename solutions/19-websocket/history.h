@@ -1,0 +1,1 @@
+../../lessons/19-websocket/history.h
