@@ -199,11 +199,19 @@ const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const 
     char col[64];
     snprintf(col, sizeof col, "%s%snick_name", prefix, *prefix ? "." : "");
     const char *name = eddy_db_text(res, row, col);
-    if (!name || !*name) {
-        snprintf(col, sizeof col, "%s%smobile", prefix, *prefix ? "." : "");
-        name = eddy_db_text(res, row, col);
-    }
-    return eddy_strdup(r, name ? name : "");
+    if (name && *name)
+        return eddy_strdup(r, name);
+    /* no nick name: the number, masked ("138****0001"), since other
+     * readers see it too */
+    snprintf(col, sizeof col, "%s%smobile", prefix, *prefix ? "." : "");
+    const char *mobile = eddy_db_text(res, row, col);
+    size_t n = mobile ? strlen(mobile) : 0;
+    char masked[32];
+    if (n >= 7 && n < 20)
+        snprintf(masked, sizeof masked, "%.3s****%s", mobile, mobile + n - 4);
+    else
+        snprintf(masked, sizeof masked, "%s", n ? "****" : "");
+    return eddy_strdup(r, masked);
 }
 
 int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out, size_t size)

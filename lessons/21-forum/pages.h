@@ -60,7 +60,7 @@ const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const 
 const char *page_text_html(eddy_req *r, const char *text);
 
 /* page_name - what a page calls a user: the nick name, else the mobile
- * number (the course's fallback), read from columns prefix.nick_name and
+ * number masked ("138****0001"), read from columns prefix.nick_name and
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
 

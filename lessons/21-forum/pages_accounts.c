@@ -55,7 +55,7 @@ static const eddy_form_field signin_fields[] = {
     {.name = NULL}};
 static const eddy_form_def signin_form = {"signin", signin_fields, .submit = "Sign in"};
 
-static const eddy_form_choice genders[] = {{"female", "Female"}, {"male", "Male"}, {NULL}};
+static const eddy_form_choice genders[] = {{"female", "Female"}, {"male", "Male"}, {NULL, NULL}};
 static const char *const gender_values[] = {"female", "male", NULL};
 
 static const eddy_form_field profile_fields[] = {

@@ -17,6 +17,7 @@
  * per group and counted. Each change that touches two rows is one
  * transaction, so a count never drifts from the rows it counts.
  */
+#include "membership.h"
 #include "models.h"
 #include "pages.h"
 
@@ -26,7 +27,7 @@
 
 /* The course's categories (FORUM_API.md §1.4); "全部" in a list means all. */
 static const eddy_form_choice categories[] = {
-    {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL}};
+    {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL, NULL}};
 static const char *const category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣", NULL};
 static const char all_categories[] = "全部";
 
@@ -180,6 +181,8 @@ static bool load_group(eddy_req *r, int64_t id, json_t **out)
     *out = eddy_orm_row_json(&forum_group, res, 0, &(eddy_json_options){.exclude = hide});
     json_object_set_new(*out, "creator_id", json_integer(eddy_db_int(res, 0, "creator.id")));
     json_object_set_new(*out, "creator_name", json_string(page_name(r, res, 0, "creator")));
+    json_object_set_new(*out, "desc_html",
+                        json_string(page_text_html(r, eddy_db_text(res, 0, "desc"))));
     eddy_db_result_free(res);
     return true;
 }
@@ -395,40 +398,6 @@ static void applications_get(eddy_req *r)
     page_render(r, 200, "applications.html", json_pack("{s:o}", "applications", list));
 }
 
-struct decision {
-    int64_t member, group;
-    bool agree;
-    const char *msg;
-};
-
-/* decide - the member row's outcome and, when agreed, its group's
- * count, in one transaction. */
-static int decide(eddy_db *db, void *arg)
-{
-    struct decision *d = arg;
-    eddy_query *q = eddy_orm_update(&forum_member);
-    eddy_orm_set(q, "status", EDDY_DB_STR(d->agree ? FORUM_MEMBER_AGREE : FORUM_MEMBER_REFUSE));
-    eddy_orm_set(q, "handle_msg", EDDY_DB_STR(d->msg));
-    eddy_orm_set(q, "handle_time", EDDY_DB_TIME(eddy_db_now()));
-    /* still pending: two clicks on Agree count the member once */
-    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "id", EDDY_DB_INT(d->member)),
-                                   eddy_orm_is_null(q, "status")));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    int64_t changed = rc == 0 ? eddy_db_affected(res) : 0;
-    eddy_db_result_free(res);
-    if (rc || !changed || !d->agree)
-        return rc;
-    q = eddy_orm_update(&forum_group);
-    eddy_orm_increment(q, "member_nums", 1);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(d->group)));
-    rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
 static void application_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
@@ -454,14 +423,14 @@ static void application_post(eddy_req *r)
         rc = ENOENT;
     if (page_db_failed(r, rc, res, "No such application"))
         return;
-    struct decision d = {id, eddy_db_int(res, 0, "community.id"),
-                         strcmp(status, FORUM_MEMBER_AGREE) == 0,
-                         eddy_strdup(r, strlen(msg) > 200 ? "" : msg)};
+    int64_t group = eddy_db_int(res, 0, "community.id");
+    bool agree = strcmp(status, FORUM_MEMBER_AGREE) == 0;
     eddy_db_result_free(res);
-    rc = eddy_db_transaction(eddy_req_db(r), decide, &d);
+    /* membership.c: the row and the group's count move together, once */
+    rc = forum_decide_member(eddy_req_db(r), id, group, agree, strlen(msg) > 200 ? "" : msg);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    page_flash(r, d.agree ? "Application agreed." : "Application refused.");
+    page_flash(r, agree ? "Application agreed." : "Application refused.");
     page_see_other(r, "/applications");
 }
 

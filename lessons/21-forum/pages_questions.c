@@ -20,7 +20,7 @@
 
 /* The course's question categories (FORUM_API.md §1.4). */
 static const eddy_form_choice categories[] = {
-    {"技术问答", NULL}, {"技术分享", NULL}, {"活动建议", NULL}, {NULL}};
+    {"技术问答", NULL}, {"技术分享", NULL}, {"活动建议", NULL}, {NULL, NULL}};
 static const char *const category_values[] = {"技术问答", "技术分享", "活动建议", NULL};
 static const char all_categories[] = "全部";
 
