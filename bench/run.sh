@@ -29,7 +29,7 @@ else
     for s in bench/[0-9][0-9]-*.sh; do [ -e "$s" ] && scripts+=("$s"); done
 fi
 # The knobs the scripts read from the environment; those set are recorded.
-KNOBS="DURATION RUNS IDLE CELLS PARTS CONCURRENCY MODELS MAX_TIME CONNS PERF"
+KNOBS="DURATION RUNS IDLE CELLS PARTS CONCURRENCY MODELS MAX_TIME CONNS PERF USERS MIXED_DURATION MEMBERS"
 
 # run_header SCRIPT - the lines that say where a run's figures came from.
 run_header() {

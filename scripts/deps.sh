@@ -36,7 +36,7 @@ curl                 core   a real client the form and upload tests post with (c
 python3-websockets   core   Python's websockets: a WebSocket client of our server, a server for our client
 libcmark-dev         core   CommonMark's C library: the forum renders posts and answers written in Markdown
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
-chromium             core   the headless browser of lesson 19's chat test, driven by playwright-core (npm step below)
+chromium             core   the headless browser of lesson 19's chat test and the forum's browser walks, driven by playwright-core (npm step below)
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
@@ -85,7 +85,8 @@ node_peers() {
 }
 # npm step: playwright-core (no browser download: it drives the chromium
 # package above), pinned by tests/fixtures/chat_browser/package-lock.json,
-# for lesson 19's two-page chat test; without it that test skips.
+# for lesson 19's two-page chat test and the forum's browser walks
+# (tests/forum/browser.c); without it those tests skip.
 browser_driver() {
     local dir
     dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/fixtures/chat_browser"
@@ -93,7 +94,7 @@ browser_driver() {
     command -v npm >/dev/null 2>&1 || return 0 # said once above
     echo "deps.sh: npm ci in tests/fixtures/chat_browser (playwright-core)" >&2
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) ||
-        echo "deps.sh: npm ci failed: lesson 19's browser test will skip" >&2
+        echo "deps.sh: npm ci failed: lesson 19's and the forum's browser tests will skip" >&2
 }
 for g in "${groups[@]}"; do
     case "$g" in core | all) node_peers; browser_driver; break ;; esac
