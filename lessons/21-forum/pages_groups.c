@@ -17,6 +17,7 @@
  * per group and counted. Each change that touches two rows is one
  * transaction, so a count never drifts from the rows it counts.
  */
+#include "content_write.h"
 #include "membership.h"
 #include "models.h"
 #include "pages.h"
@@ -315,49 +316,24 @@ static void apply_post(eddy_req *r)
     page_see_other(r, "/group/%ld", id);
 }
 
-struct new_post {
-    eddy_form *form;
-    int64_t user, group, id;
-};
-
-/* create_post - the post, and its group's count, in one transaction. */
-static int create_post(eddy_db *db, void *arg)
-{
-    struct new_post *p = arg;
-    eddy_orm_value v[] = {{"user", EDDY_DB_INT(p->user)},
-                          {"group", EDDY_DB_INT(p->group)},
-                          {"title", EDDY_DB_STR(eddy_form_value(p->form, "title"))},
-                          {"content", EDDY_DB_STR(eddy_form_value(p->form, "content"))}};
-    int rc = eddy_orm_insert(db, &forum_post, v, 4, &p->id);
-    if (rc)
-        return rc;
-    eddy_query *q = eddy_orm_update(&forum_group);
-    eddy_orm_increment(q, "post_nums", 1);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(p->group)));
-    eddy_db_result *res;
-    rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
 static void post_post(eddy_req *r)
 {
-    struct new_post p = {.user = page_require_user(r)};
-    long id = p.user ? eddy_require_path_long(r, 1) : -1;
-    if (id < 0)
+    int64_t me = page_require_user(r);
+    long id = me ? eddy_require_path_long(r, 1) : -1;
+    if (id < 0 || !page_require_member(r, id, me))
         return;
-    p.group = id;
-    if (!page_require_member(r, id, p.user))
+    eddy_form *f = eddy_form_from_request(r, &post_form);
+    if (page_form_failed(r, f))
         return;
-    p.form = eddy_form_from_request(r, &post_form);
-    if (page_form_failed(r, p.form))
-        return;
-    if (!eddy_form_validate(p.form)) {
+    if (!eddy_form_validate(f)) {
         show_group(r, 400, id);
         return;
     }
-    int rc = eddy_db_transaction(eddy_req_db(r), create_post, &p);
+    forum_new_post p = {.user = me,
+                        .group = id,
+                        .title = eddy_form_value(f, "title"),
+                        .content = eddy_form_value(f, "content")};
+    int rc = forum_add_post(r, &p);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
     page_see_other(r, "/post/%lld", (long long)p.id);

@@ -14,6 +14,7 @@
  *                               otherwise 303 back to the comment
  */
 #include "content.h"
+#include "content_write.h"
 #include "models.h"
 #include "pages.h"
 
@@ -183,54 +184,6 @@ static void post_get(eddy_req *r)
 
 /* ------------------------------------------------------------ writing */
 
-/* bump - add by to a counter of row id; inside a transaction. */
-static int bump(eddy_db *db, const eddy_model *m, const char *field, int64_t id, int by)
-{
-    eddy_query *q = eddy_orm_update(m);
-    eddy_orm_increment(q, field, by);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
-struct new_comment {
-    int64_t user, post, parent, reply_user, id;
-    const char *content;
-};
-
-/* add_comment - the comment (or reply) and its count (the post's
- * comment_nums, or the parent's reply_nums), in one transaction. */
-static int add_comment(eddy_db *db, void *arg)
-{
-    struct new_comment *c = arg;
-    eddy_orm_value v[5] = {{"user", EDDY_DB_INT(c->user)},
-                           {"post", EDDY_DB_INT(c->post)},
-                           {"content", EDDY_DB_STR(c->content)}};
-    size_t n = 3;
-    if (c->parent) {
-        v[n++] = (eddy_orm_value){"parent_comment", EDDY_DB_INT(c->parent)};
-        v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(c->reply_user)};
-    }
-    int rc = eddy_orm_insert(db, &forum_comment, v, n, &c->id);
-    if (rc == 0)
-        rc = c->parent ? bump(db, &forum_comment, "reply_nums", c->parent, 1)
-                       : bump(db, &forum_post, "comment_nums", c->post, 1);
-    return rc;
-}
-
-/* notify - forum_notify, whose failure does not undo what happened. */
-static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *message,
-                   const char *parent_content)
-{
-    int rc = forum_notify(r, from, to, type, message, parent_content);
-    if (rc)
-        eddy_warn("a notification of type %d to user %lld was lost: %s", type, (long long)to,
-                  strerror(rc));
-}
-
 static void comment_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
@@ -251,11 +204,14 @@ static void comment_post(eddy_req *r)
         show_post(r, 400, id, 0);
         return;
     }
-    struct new_comment c = {.user = me, .post = id, .content = eddy_form_value(f, "content")};
-    int rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    forum_new_comment c = {.user = me,
+                           .post = id,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = author,
+                           .about = title};
+    int rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, author, FORUM_MSG_COMMENT, c.content, title);
     page_see_other(r, "/post/%ld#c%lld", id, (long long)c.id);
 }
 
@@ -321,52 +277,17 @@ static void reply_post(eddy_req *r)
         show_post(r, 400, parent.post, parent.top);
         return;
     }
-    struct new_comment c = {.user = me,
-                            .post = parent.post,
-                            .parent = parent.top,
-                            .reply_user = to,
-                            .content = eddy_form_value(f, "content")};
-    rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    forum_new_comment c = {.user = me,
+                           .post = parent.post,
+                           .parent = parent.top,
+                           .reply_user = to,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = to,
+                           .about = parent.content};
+    rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, to, FORUM_MSG_REPLY, c.content, parent.content);
     page_see_other(r, "/post/%lld#c%lld", (long long)parent.post, (long long)c.id);
-}
-
-struct like {
-    int64_t user, comment;
-    bool liked; /* after: the user likes it */
-    int64_t count;
-};
-
-/* toggle_like - add the like or take it back, the count following both
- * ways, in one transaction (a double click cannot count twice). */
-static int toggle_like(eddy_db *db, void *arg)
-{
-    struct like *l = arg;
-    eddy_query *q = eddy_orm_delete(&forum_comment_like);
-    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(l->user)),
-                                   eddy_orm_eq(q, "post_comment", EDDY_DB_INT(l->comment))));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    int64_t removed = rc == 0 ? eddy_db_affected(res) : 0;
-    eddy_db_result_free(res);
-    if (rc)
-        return rc;
-    l->liked = removed == 0;
-    if (l->liked) {
-        eddy_orm_value v[] = {{"user", EDDY_DB_INT(l->user)},
-                              {"post_comment", EDDY_DB_INT(l->comment)}};
-        rc = eddy_orm_insert(db, &forum_comment_like, v, 2, NULL);
-    }
-    if (rc == 0)
-        rc = bump(db, &forum_comment, "like_nums", l->comment, l->liked ? 1 : -(int)removed);
-    if (rc == 0 && (rc = eddy_orm_get(db, &forum_comment, l->comment, &res)) == 0)
-        l->count = eddy_db_int(res, 0, "like_nums");
-    if (rc == 0)
-        eddy_db_result_free(res);
-    return rc;
 }
 
 static void like_post(eddy_req *r)
@@ -376,16 +297,14 @@ static void like_post(eddy_req *r)
     struct comment_row c;
     if (id < 0 || !load_comment(r, id, &c) || !page_require_member(r, c.group, me))
         return;
-    struct like l = {.user = me, .comment = id};
-    int rc = eddy_db_transaction(eddy_req_db(r), toggle_like, &l);
+    forum_like l = {.user = me, .comment = id, .author = c.author, .about = c.content};
+    int rc = forum_toggle_like(r, &l);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    if (l.liked)
-        notify(r, me, c.author, FORUM_MSG_LIKE, "", c.content);
     const char *accept = eddy_header(r, "Accept");
     if (accept && strstr(accept, "application/json")) {
         eddy_send_json(
-            r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.count, "has_liked", (int)l.liked));
+            r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.like_nums, "has_liked", (int)l.liked));
         return;
     }
     page_see_other(r, "/post/%lld#c%ld", (long long)c.post, id);
