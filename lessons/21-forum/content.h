@@ -56,4 +56,18 @@ int forum_notify(eddy_req *r, int64_t sender, int64_t receiver, int type, const 
  * pages, in every process (live.c); 0 or -1. */
 int forum_live_publish(forum *f, int64_t receiver, const char *payload, size_t len);
 
+/* forum_search - the posts and questions holding every word of q
+ * (search.c: FTS5 on SQLite, FULLTEXT on MariaDB, LIKE for what those
+ * cannot find), newest first, limit from offset. type is "all", "post"
+ * or "question"; posts are those of the groups user is a member of
+ * (user 0: none). Rows: kind ("post"/"question"), id, title, content,
+ * add_time, group_id (posts); *total counts every match. A q with no
+ * word leaves *res NULL and *total 0. A wait: 0 or an errno value. */
+int forum_search(eddy_req *r, const char *q, const char *type, int64_t user, int64_t limit,
+                 int64_t offset, eddy_db_result **res, int64_t *total);
+
+/* forum_search_snippet - about 80 characters of content around the first
+ * word of q found in it, with an ellipsis where cut; request's arena. */
+char *forum_search_snippet(eddy_req *r, const char *content, const char *q);
+
 #endif

@@ -336,6 +336,13 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     cr_assert(!pb_has(&stranger, post_path), "search keeps posts to members");
     pb_get(&other, "/search?q=Hello");
     cr_assert(pb_has(&other, post_path), "%s", other.page);
+    /* the page runs the API's full-text search: every word, in any order,
+     * in the title or the text (a phrase match would find nothing here) */
+    pb_get(&other, "/search?q=bold+Hello");
+    cr_assert(pb_has(&other, post_path), "%s", other.page);
+    cr_assert(pb_has(&other, "1 found"), "%s", other.page);
+    pb_get(&other, "/search?q=bold+Goodbye");
+    cr_assert(!pb_has(&other, post_path), "every word must be there: %s", other.page);
     pb_free(&owner);
     pb_free(&other);
     pb_free(&stranger);
