@@ -51,24 +51,6 @@ static const eddy_form_def reply_form = {.name = "api_reply", .fields = reply_fi
 
 /* ------------------------------------------------------------ loading */
 
-/* load_row - the row of m with this id into *out, or -1 after answering
- * 404 (none) or the database's failure. */
-static int load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
-{
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
-    if (rc) {
-        eddy_send_db_error(r, rc, *out);
-        return -1;
-    }
-    if (eddy_db_rows(*out) == 0) {
-        eddy_db_result_free(*out);
-        *out = NULL;
-        content_send_status(r, 404, "not found");
-        return -1;
-    }
-    return 0;
-}
-
 /* require_member - 0 when user is an approved member of group, else -1
  * after answering 403 (or the database's failure). */
 static int require_member(eddy_req *r, int64_t user, int64_t group)
@@ -87,7 +69,7 @@ static int require_member(eddy_req *r, int64_t user, int64_t group)
  * it; -1 after answering 404/403. */
 static int load_post_as_member(eddy_req *r, int64_t user, int64_t post, eddy_db_result **out)
 {
-    if (load_row(r, &forum_post, post, out) < 0)
+    if (content_load_row(r, &forum_post, post, out) < 0)
         return -1;
     if (require_member(r, user, eddy_db_int(*out, 0, "group")) < 0) {
         eddy_db_result_free(*out);
@@ -149,7 +131,7 @@ static void group_posts_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+    if (group < 0 || content_load_row(r, &forum_group, group, &res) < 0)
         return;
     eddy_db_result_free(res);
     if (require_member(r, me, group) < 0)
@@ -185,7 +167,7 @@ static void group_posts_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+    if (group < 0 || content_load_row(r, &forum_group, group, &res) < 0)
         return;
     eddy_db_result_free(res);
     if (require_member(r, me, group) < 0)
@@ -361,20 +343,6 @@ static void replies_get(eddy_req *r)
     eddy_send_json(r, list);
 }
 
-/* user_exists - 1, 0, or -1 after answering the database's failure. */
-static int user_exists(eddy_req *r, int64_t id)
-{
-    eddy_db_result *res = NULL;
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), &forum_user, id, &res);
-    if (rc) {
-        eddy_send_db_error(r, rc, res);
-        return -1;
-    }
-    int found = eddy_db_rows(res) > 0;
-    eddy_db_result_free(res);
-    return found;
-}
-
 static void replies_post(eddy_req *r)
 {
     int64_t me = content_require_user(r);
@@ -388,13 +356,16 @@ static void replies_post(eddy_req *r)
         return;
     }
     int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    int exists = replied > 0 ? user_exists(r, replied) : 0;
-    if (exists <= 0) {
+    bool exists = false;
+    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
+    if (rc || !exists) {
         eddy_db_result_free(res);
-        if (exists == 0) {
-            eddy_form_add_error(f, "replyed_user", "用户不存在");
-            eddy_send_form_errors(r, f);
+        if (rc) {
+            eddy_send_db_error(r, rc, NULL);
+            return;
         }
+        eddy_form_add_error(f, "replyed_user", "用户不存在");
+        eddy_send_form_errors(r, f);
         return;
     }
     /* A reply to a reply joins the thread of the top-level comment. */
@@ -410,7 +381,7 @@ static void replies_post(eddy_req *r)
                            .content = eddy_form_value(f, "content"),
                            .notify_user = replied,
                            .about = parent_text};
-    int rc = forum_add_comment(r, &c);
+    rc = forum_add_comment(r, &c);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;

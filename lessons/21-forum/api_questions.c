@@ -60,23 +60,6 @@ static const eddy_form_def answer_reply_form = {.name = "api_answer_reply", .fie
 
 /* ------------------------------------------------------------ helpers */
 
-/* load_row - the row of m with this id, or -1 after answering 404 (or the
- * database's failure). */
-static int load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
-{
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
-    if (rc) {
-        eddy_send_db_error(r, rc, *out);
-        return -1;
-    }
-    if (eddy_db_rows(*out) == 0) {
-        eddy_db_result_free(*out);
-        content_send_status(r, 404, "not found");
-        return -1;
-    }
-    return 0;
-}
-
 static json_t *question_json(eddy_req *r, const eddy_db_result *res, size_t i, int with_html)
 {
     const char *content = eddy_db_text(res, i, "content");
@@ -229,7 +212,7 @@ static void answers_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long question = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (question < 0 || load_row(r, &forum_question, question, &res) < 0)
+    if (question < 0 || content_load_row(r, &forum_question, question, &res) < 0)
         return;
     eddy_db_result_free(res);
     list_answers(r, "question", question, true);
@@ -240,7 +223,7 @@ static void answers_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long question = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (question < 0 || load_row(r, &forum_question, question, &res) < 0)
+    if (question < 0 || content_load_row(r, &forum_question, question, &res) < 0)
         return;
     int64_t asker = eddy_db_int(res, 0, "user");
     const char *title = eddy_strdup(r, eddy_db_text(res, 0, "title"));
@@ -267,7 +250,7 @@ static void answer_replies_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long answer = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (answer < 0 || load_row(r, &forum_answer, answer, &res) < 0)
+    if (answer < 0 || content_load_row(r, &forum_answer, answer, &res) < 0)
         return;
     eddy_db_result_free(res);
     list_answers(r, "parent_answer", answer, false);
@@ -278,7 +261,7 @@ static void answer_replies_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long answer = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (answer < 0 || load_row(r, &forum_answer, answer, &res) < 0)
+    if (answer < 0 || content_load_row(r, &forum_answer, answer, &res) < 0)
         return;
     eddy_form *f = eddy_require_valid_form(r, &answer_reply_form);
     if (!f) {
@@ -286,10 +269,8 @@ static void answer_replies_post(eddy_req *r)
         return;
     }
     int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    eddy_db_result *who = NULL;
-    int rc = replied > 0 ? eddy_orm_get_or_none(eddy_req_db(r), &forum_user, replied, &who) : 0;
-    int exists = rc == 0 && who && eddy_db_rows(who) > 0;
-    eddy_db_result_free(who);
+    bool exists = false;
+    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
     if (rc || !exists) {
         eddy_db_result_free(res);
         if (rc) {

@@ -10,9 +10,11 @@
 #include "forum.h"
 
 #include <eddy/data/db.h>
+#include <eddy/data/orm.h>
 #include <eddy/web/handler.h>
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* content_require_user - the API caller's id (the tsessionid token), or
@@ -26,6 +28,14 @@ int64_t content_optional_user(eddy_req *r);
 /* content_is_member - 1 when user is an approved member of group, 0 when
  * not, or -1 after answering the database's failure. */
 int content_is_member(eddy_req *r, int64_t user, int64_t group);
+
+/* content_load_row - the row of m with this id into *out, or -1 after
+ * answering 404 (none) or the database's failure. */
+int content_load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out);
+
+/* content_user_exists - is there a user with this id (*yes)? The
+ * replyed_user of a reply is checked with it. A wait: 0 or an errno value. */
+int content_user_exists(eddy_req *r, int64_t id, bool *yes);
 
 /* content_user_json - the user a joined row names under prefix ("user",
  * "reply_user"): {id, nick_name, head_url}; the nick name falls back to

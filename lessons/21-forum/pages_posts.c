@@ -244,18 +244,6 @@ static bool load_comment(eddy_req *r, int64_t id, struct comment_row *c)
     return true;
 }
 
-/* user_exists - is there a user id? 0 or an errno value. */
-static int user_exists(eddy_req *r, int64_t id, bool *yes)
-{
-    eddy_query *q = eddy_orm_select(&forum_user);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    int64_t n = 0;
-    int rc = eddy_orm_count(eddy_req_db(r), q, &n);
-    eddy_query_free(q);
-    *yes = n > 0;
-    return rc;
-}
-
 static void reply_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
@@ -268,7 +256,7 @@ static void reply_post(eddy_req *r)
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
     bool exists = false;
-    int rc = to ? user_exists(r, to, &exists) : 0;
+    int rc = to ? content_user_exists(r, to, &exists) : 0;
     if (page_db_failed(r, rc, NULL, NULL))
         return;
     if (to && !exists)

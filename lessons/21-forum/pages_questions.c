@@ -309,17 +309,12 @@ static void reply_post(eddy_req *r)
     if (page_form_failed(r, f))
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
-    if (to) {
-        eddy_query *q = eddy_orm_select(&forum_user);
-        eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(to)));
-        int64_t n = 0;
-        rc = eddy_orm_count(eddy_req_db(r), q, &n);
-        eddy_query_free(q);
-        if (page_db_failed(r, rc, NULL, NULL))
-            return;
-        if (n == 0)
-            eddy_form_add_error(f, "replyed_user", "No such user.");
-    }
+    bool exists = false;
+    rc = to ? content_user_exists(r, to, &exists) : 0;
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    if (to && !exists)
+        eddy_form_add_error(f, "replyed_user", "No such user.");
     if (eddy_form_has_errors(f)) {
         show_question(r, 400, question, top);
         return;
