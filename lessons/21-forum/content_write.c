@@ -58,6 +58,7 @@ int forum_add_post(eddy_req *r, forum_new_post *p)
 
 /* ------------------------------------------------------------ comments */
 
+/* quote:begin add_comment */
 static int insert_comment(eddy_db *db, void *arg)
 {
     forum_new_comment *c = arg;
@@ -84,6 +85,7 @@ int forum_add_comment(eddy_req *r, forum_new_comment *c)
                c->content, c->about);
     return rc;
 }
+/* quote:end add_comment */
 
 /* ------------------------------------------------------------ likes */
 
