@@ -11,6 +11,7 @@
 #include <eddy/data/orm.h>
 #include <eddy/web/app_db.h>
 
+#include <errno.h>
 #include <string.h>
 
 /* bump - add by to a counter of row id (inside the caller's transaction). */
@@ -34,6 +35,44 @@ static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *
     if (rc)
         eddy_warn("a notification of type %d to user %lld was lost: %s", type, (long long)to,
                   strerror(rc));
+}
+
+/* ------------------------------------------------------------ groups */
+
+int forum_update_group(eddy_req *r, int64_t id, const forum_group_change *c)
+{
+    const char *const fields[][2] = {{"name", c->name},
+                                     {"category", c->category},
+                                     {"desc", c->desc},
+                                     {"notice", c->notice},
+                                     {"front_image", c->front_image}};
+    eddy_query *q = eddy_orm_update(&forum_group);
+    bool any = false;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i][1] && *fields[i][1]) {
+            eddy_orm_set(q, fields[i][0], EDDY_DB_STR(fields[i][1]));
+            any = true;
+        }
+    }
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res = NULL;
+    int rc = any ? eddy_orm_run(eddy_req_db(r), q, &res) : EINVAL;
+    eddy_query_free(q);
+    eddy_db_result_free(res);
+    return rc;
+}
+
+int forum_delete_group(eddy_req *r, int64_t id, int64_t *deleted)
+{
+    eddy_query *q = eddy_orm_delete(&forum_group);
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    eddy_db_result *res = NULL;
+    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    eddy_query_free(q);
+    if (rc == 0 && deleted)
+        *deleted = eddy_db_affected(res);
+    eddy_db_result_free(res);
+    return rc;
 }
 
 /* ------------------------------------------------------------ posts */

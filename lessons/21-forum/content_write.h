@@ -1,10 +1,9 @@
 /*
  * content_write - the forum's writes that both faces make: a comment or a
- * reply to one, a like toggled, a post, an answer or a reply to one. The JSON
- * API (api_posts.c, api_questions.c) and the pages (pages_posts.c,
- * pages_questions.c) check who may write and read their own forms; what
- * the write then does is here, once: the row and the count it changes in
- * one transaction (a double click cannot count twice, a failure leaves
+ * reply to one, a like toggled, a post, a group edited or deleted, an answer or a reply to one. The
+ * JSON API (api_posts.c, api_questions.c) and the pages (pages_posts.c, pages_questions.c) check
+ * who may write and read their own forms; what the write then does is here, once: the row and the
+ * count it changes in one transaction (a double click cannot count twice, a failure leaves
  * neither), then the inbox row and the live push (forum_notify).
  *
  * Each call waits for the database: 0 or an errno value. A lost
@@ -18,6 +17,22 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* forum_group_change - what an edit of a group sets; a NULL or empty
+ * field keeps its value. */
+typedef struct forum_group_change {
+    const char *name, *category, *desc, *notice;
+    const char *front_image; /* a stored file name (forum_save_upload) */
+} forum_group_change;
+
+/* forum_update_group - set what c names on group id (the caller has
+ * checked the caller owns it). EINVAL when c names nothing. */
+int forum_update_group(eddy_req *r, int64_t id, const forum_group_change *c);
+
+/* forum_delete_group - delete group id; its members, posts, their
+ * comments and likes go with it (the foreign keys cascade). *deleted
+ * (may be NULL): the rows deleted, 0 or 1. */
+int forum_delete_group(eddy_req *r, int64_t id, int64_t *deleted);
 
 /* forum_new_post - a post in a group. */
 typedef struct forum_new_post {

@@ -4,7 +4,8 @@
  * and the forms that comment, reply and like. Only the members of the
  * post's group read or write here (the course let anyone with a token).
  *
- *   GET  /post/ID               the post and its comments
+ *   GET  /post/ID               the post and its comments (?page=N, twenty
+ *                               comments a page, each with its replies)
  *   POST /post/ID/comment       a comment; the post's author is notified
  *   POST /comment/ID/reply      a reply to a comment (or to a reply: it
  *                               joins the same thread), naming replyed_user
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const eddy_form_field comment_fields[] = {
@@ -100,16 +102,23 @@ static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
     return c;
 }
 
-/* post_comments - the post's comments, newest first, each with its
- * replies (oldest first, a conversation) and whether the user liked it. */
-static int post_comments(eddy_req *r, int64_t post, int64_t user, json_t **out)
+/* COMMENTS_PER_PAGE - top-level comments on one page of a post, each
+ * shown with all its replies. */
+enum { COMMENTS_PER_PAGE = 20 };
+
+/* post_comments - one page (from 1) of the post's comments, newest
+ * first, each with its replies (oldest first, a conversation) and
+ * whether the user liked it; *more says whether a later page exists. */
+static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, json_t **out,
+                         bool *more)
 {
     eddy_query *q = eddy_orm_select(&forum_comment);
     eddy_orm_join(q, "user");
-    eddy_orm_join(q, "reply_user");
-    eddy_orm_where(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)));
-    eddy_orm_order_by(q, "id", false);
-    eddy_orm_limit(q, 2000, 0);
+    eddy_orm_join(q, "reply_user"); /* none for a comment; comment_json looks */
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)),
+                                   eddy_orm_is_null(q, "parent_comment")));
+    eddy_orm_order_by(q, "id", true);
+    eddy_orm_limit(q, COMMENTS_PER_PAGE + 1, (int64_t)(page - 1) * COMMENTS_PER_PAGE);
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
@@ -121,30 +130,51 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, json_t **out)
         eddy_db_result_free(res);
         return rc;
     }
-    json_t *by_id = json_object(); /* top-level comments by id, for their replies */
+    size_t n = eddy_db_rows(res);
+    *more = n > COMMENTS_PER_PAGE;
+    if (*more)
+        n = COMMENTS_PER_PAGE;
+    json_t *by_id = json_object(); /* this page's comments by id, for their replies */
     *out = json_array();
-    for (size_t i = 0; i < eddy_db_rows(res); i++) {
+    q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "user");
+    eddy_orm_join(q, "reply_user");
+    eddy_cond *threads = NULL;
+    for (size_t i = 0; i < n; i++) {
         json_t *c = comment_json(r, res, i);
         char key[24];
-        if (eddy_db_is_null(res, i, "parent_comment")) {
-            snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
-            json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
-            json_object_set_new(c, "replies", json_array());
-            json_object_set(by_id, key, c);
-            json_array_insert_new(*out, 0, c); /* newest first */
-            continue;
-        }
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
+        json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
+        json_object_set_new(c, "replies", json_array());
+        json_object_set(by_id, key, c);
+        json_array_append_new(*out, c);
+        eddy_cond *one = eddy_orm_eq(q, "parent_comment", EDDY_DB_INT(eddy_db_int(res, i, "id")));
+        threads = threads ? eddy_orm_or(q, threads, one) : one;
+    }
+    eddy_db_result_free(res);
+    json_decref(liked);
+    res = NULL;
+    if (threads) {
+        eddy_orm_where(q, threads);
+        eddy_orm_order_by(q, "id", false);
+        eddy_orm_limit(q, 5000, 0);
+        rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    }
+    eddy_query_free(q);
+    for (size_t i = 0; rc == 0 && res && i < eddy_db_rows(res); i++) {
+        char key[24];
         snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "parent_comment"));
         json_t *parent = json_object_get(by_id, key);
         if (parent)
-            json_array_append_new(json_object_get(parent, "replies"), c);
-        else
-            json_decref(c);
+            json_array_append_new(json_object_get(parent, "replies"), comment_json(r, res, i));
     }
-    json_decref(by_id);
-    json_decref(liked);
     eddy_db_result_free(res);
-    return 0;
+    json_decref(by_id);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* show_post - the post's page for a member, with the forms the request
@@ -159,8 +189,12 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
         json_decref(post);
         return;
     }
+    long page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
+    if (page < 1 || page > 100000)
+        page = 1;
     json_t *comments = NULL;
-    int rc = post_comments(r, id, me, &comments);
+    bool more = false;
+    int rc = post_comments(r, id, me, page, &comments, &more);
     if (page_db_failed(r, rc, NULL, NULL)) {
         json_decref(post);
         return;
@@ -171,8 +205,9 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     snprintf(action, sizeof action, "/comment/%lld/reply", (long long)reply_to);
     page_render(r, status, "post.html",
-                json_pack("{s:o,s:o,s:s,s:I,s:s}", "post", post, "comments", comments, "str_id",
-                          sid, "reply_to", (json_int_t)reply_to, "reply_action", action));
+                json_pack("{s:o,s:o,s:s,s:I,s:s,s:i,s:i}", "post", post, "comments", comments,
+                          "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action", action,
+                          "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0));
 }
 
 static void post_get(eddy_req *r)

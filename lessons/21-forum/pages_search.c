@@ -62,8 +62,8 @@ static void search_get(eddy_req *r)
     }
     eddy_db_result *res = NULL;
     int64_t total = 0;
-    int rc = forum_search(r, words, "all", page_user_id(r), PAGE_SIZE, (page - 1) * PAGE_SIZE,
-                          &res, &total);
+    int rc = forum_search(r, words, "all", page_user_id(r), PAGE_SIZE, (page - 1) * PAGE_SIZE, &res,
+                          &total);
     if (rc) {
         json_decref(ctx);
         page_db_failed(r, rc, res, NULL);
