@@ -19,6 +19,7 @@
  * a group's creator may edit it, delete it or decide on its applications
  * (anyone else gets 403, so an id guessed in a URL reaches nothing).
  */
+#include "content_write.h"
 #include "forum.h"
 #include "membership.h"
 #include "models.h"
@@ -272,35 +273,22 @@ static void group_patch(eddy_req *r)
     eddy_form *f = eddy_require_valid_form(r, &group_edit_form);
     if (!f)
         return;
-    eddy_query *q = eddy_orm_update(&forum_group);
-    static const char *const texts[] = {"name", "category", "desc", "notice"};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        const char *v = eddy_form_value(f, texts[i]);
-        if (v && *v) /* a field left out keeps its value */
-            eddy_orm_set(q, texts[i], EDDY_DB_STR(v));
-    }
+    forum_group_change c = {.name = eddy_form_value(f, "name"),
+                            .category = eddy_form_value(f, "category"),
+                            .desc = eddy_form_value(f, "desc"),
+                            .notice = eddy_form_value(f, "notice")};
     const eddy_upload *u = eddy_form_upload(f, "front_image");
-    if (u && u->size) {
-        const char *cover = forum_save_upload(r, u);
-        if (!cover) {
-            eddy_query_free(q);
-            return;
-        }
-        eddy_orm_set(q, "front_image", EDDY_DB_STR(cover));
-    }
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    if (u && u->size && !(c.front_image = forum_save_upload(r, u)))
+        return; /* 500 sent, the reason logged */
+    int rc = forum_update_group(r, id, &c);
     if (rc == EINVAL) { /* nothing to set: nothing was sent */
-        eddy_db_result_free(res);
         forum_send_field_error(r, 400, "non_fields", "Nothing to change.");
         return;
     }
     if (rc) {
-        eddy_send_db_error(r, rc, res);
+        eddy_send_db_error(r, rc, NULL);
         return;
     }
-    eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
@@ -312,17 +300,13 @@ static void group_delete(eddy_req *r)
     if (id < 0 || !owned_group(r, me, id, &res))
         return;
     eddy_db_result_free(res);
-    eddy_query *q = eddy_orm_delete(&forum_group); /* members and posts cascade */
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    int64_t rows = 0;
+    int rc = forum_delete_group(r, id, &rows); /* members and posts cascade */
     if (rc) {
-        eddy_send_db_error(r, rc, res);
+        eddy_send_db_error(r, rc, NULL);
         return;
     }
-    json_int_t rows = eddy_db_affected(res);
-    eddy_db_result_free(res);
-    eddy_send_json(r, json_pack("{s:I}", "res", rows));
+    eddy_send_json(r, json_pack("{s:I}", "res", (json_int_t)rows));
 }
 
 /* ------------------------------------------------------------ joining */

@@ -12,6 +12,7 @@
  * someone else lands in their inbox and on their open pages (forum_notify).
  */
 #include "content.h"
+#include "content_write.h"
 #include "forum.h"
 #include "markdown.h"
 #include "models.h"
@@ -50,24 +51,6 @@ static const eddy_form_def reply_form = {.name = "api_reply", .fields = reply_fi
 
 /* ------------------------------------------------------------ loading */
 
-/* load_row - the row of m with this id into *out, or -1 after answering
- * 404 (none) or the database's failure. */
-static int load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
-{
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
-    if (rc) {
-        eddy_send_db_error(r, rc, *out);
-        return -1;
-    }
-    if (eddy_db_rows(*out) == 0) {
-        eddy_db_result_free(*out);
-        *out = NULL;
-        content_send_status(r, 404, "not found");
-        return -1;
-    }
-    return 0;
-}
-
 /* require_member - 0 when user is an approved member of group, else -1
  * after answering 403 (or the database's failure). */
 static int require_member(eddy_req *r, int64_t user, int64_t group)
@@ -86,7 +69,7 @@ static int require_member(eddy_req *r, int64_t user, int64_t group)
  * it; -1 after answering 404/403. */
 static int load_post_as_member(eddy_req *r, int64_t user, int64_t post, eddy_db_result **out)
 {
-    if (load_row(r, &forum_post, post, out) < 0)
+    if (content_load_row(r, &forum_post, post, out) < 0)
         return -1;
     if (require_member(r, user, eddy_db_int(*out, 0, "group")) < 0) {
         eddy_db_result_free(*out);
@@ -121,18 +104,6 @@ static int load_comment_as_member(eddy_req *r, int64_t user, int64_t comment,
     return 0;
 }
 
-static int bump(eddy_req *r, const eddy_model *m, int64_t id, const char *field, int64_t by)
-{
-    eddy_query *q = eddy_orm_update(m);
-    eddy_orm_increment(q, field, by);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res = NULL;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
 /* ------------------------------------------------------------ posts */
 
 static json_t *post_json(const eddy_db_result *res, size_t i, int with_html)
@@ -160,7 +131,7 @@ static void group_posts_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+    if (group < 0 || content_load_row(r, &forum_group, group, &res) < 0)
         return;
     eddy_db_result_free(res);
     if (require_member(r, me, group) < 0)
@@ -196,7 +167,7 @@ static void group_posts_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long group = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (group < 0 || load_row(r, &forum_group, group, &res) < 0)
+    if (group < 0 || content_load_row(r, &forum_group, group, &res) < 0)
         return;
     eddy_db_result_free(res);
     if (require_member(r, me, group) < 0)
@@ -204,21 +175,16 @@ static void group_posts_post(eddy_req *r)
     eddy_form *f = eddy_require_valid_form(r, &post_form);
     if (!f)
         return;
-    eddy_orm_value v[] = {
-        {"user", EDDY_DB_INT(me)},
-        {"group", EDDY_DB_INT(group)},
-        {"title", EDDY_DB_STR(eddy_form_value(f, "title"))},
-        {"content", EDDY_DB_STR(eddy_form_value(f, "content"))},
-    };
-    int64_t id = 0;
-    int rc = eddy_orm_insert(eddy_req_db(r), &forum_post, v, sizeof v / sizeof v[0], &id);
-    if (rc == 0)
-        rc = bump(r, &forum_group, group, "post_nums", 1);
+    forum_new_post p = {.user = me,
+                        .group = group,
+                        .title = eddy_form_value(f, "title"),
+                        .content = eddy_form_value(f, "content")};
+    int rc = forum_add_post(r, &p);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
     }
-    eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)id));
+    eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)p.id));
 }
 
 static void post_get(eddy_req *r)
@@ -331,25 +297,18 @@ static void comments_post(eddy_req *r)
         eddy_db_result_free(res);
         return;
     }
-    const char *content = eddy_form_value(f, "content");
-    eddy_orm_value v[] = {
-        {"user", EDDY_DB_INT(me)},
-        {"post", EDDY_DB_INT(post)},
-        {"content", EDDY_DB_STR(content)},
-    };
-    int64_t id = 0;
-    int rc = eddy_orm_insert(eddy_req_db(r), &forum_comment, v, sizeof v / sizeof v[0], &id);
-    if (rc == 0)
-        rc = bump(r, &forum_post, post, "comment_nums", 1);
+    forum_new_comment c = {.user = me,
+                           .post = post,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = eddy_db_int(res, 0, "user"),
+                           .about = eddy_strdup(r, eddy_db_text(res, 0, "title"))};
+    eddy_db_result_free(res);
+    int rc = forum_add_comment(r, &c);
     if (rc) {
-        eddy_db_result_free(res);
         eddy_send_db_error(r, rc, NULL);
         return;
     }
-    forum_notify(r, me, eddy_db_int(res, 0, "user"), FORUM_MSG_COMMENT, content,
-                 eddy_strdup(r, eddy_db_text(res, 0, "title")));
-    eddy_db_result_free(res);
-    eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)id, "user", "id",
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)c.id, "user", "id",
                                 (json_int_t)me));
 }
 
@@ -384,20 +343,6 @@ static void replies_get(eddy_req *r)
     eddy_send_json(r, list);
 }
 
-/* user_exists - 1, 0, or -1 after answering the database's failure. */
-static int user_exists(eddy_req *r, int64_t id)
-{
-    eddy_db_result *res = NULL;
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), &forum_user, id, &res);
-    if (rc) {
-        eddy_send_db_error(r, rc, res);
-        return -1;
-    }
-    int found = eddy_db_rows(res) > 0;
-    eddy_db_result_free(res);
-    return found;
-}
-
 static void replies_post(eddy_req *r)
 {
     int64_t me = content_require_user(r);
@@ -411,13 +356,16 @@ static void replies_post(eddy_req *r)
         return;
     }
     int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    int exists = replied > 0 ? user_exists(r, replied) : 0;
-    if (exists <= 0) {
+    bool exists = false;
+    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
+    if (rc || !exists) {
         eddy_db_result_free(res);
-        if (exists == 0) {
-            eddy_form_add_error(f, "replyed_user", "用户不存在");
-            eddy_send_form_errors(r, f);
+        if (rc) {
+            eddy_send_db_error(r, rc, NULL);
+            return;
         }
+        eddy_form_add_error(f, "replyed_user", "用户不存在");
+        eddy_send_form_errors(r, f);
         return;
     }
     /* A reply to a reply joins the thread of the top-level comment. */
@@ -426,24 +374,19 @@ static void replies_post(eddy_req *r)
     int64_t post = eddy_db_int(res, 0, "post");
     const char *parent_text = eddy_strdup(r, eddy_db_text(res, 0, "content"));
     eddy_db_result_free(res);
-    const char *content = eddy_form_value(f, "content");
-    eddy_orm_value v[] = {
-        {"user", EDDY_DB_INT(me)},
-        {"post", EDDY_DB_INT(post)},
-        {"parent_comment", EDDY_DB_INT(top)},
-        {"reply_user", EDDY_DB_INT(replied)},
-        {"content", EDDY_DB_STR(content)},
-    };
-    int64_t id = 0;
-    int rc = eddy_orm_insert(eddy_req_db(r), &forum_comment, v, sizeof v / sizeof v[0], &id);
-    if (rc == 0)
-        rc = bump(r, &forum_comment, top, "reply_nums", 1);
+    forum_new_comment c = {.user = me,
+                           .post = post,
+                           .parent = top,
+                           .reply_user = replied,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = replied,
+                           .about = parent_text};
+    rc = forum_add_comment(r, &c);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
     }
-    forum_notify(r, me, replied, FORUM_MSG_REPLY, content, parent_text);
-    eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)id, "user", "id",
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)c.id, "user", "id",
                                 (json_int_t)me, "parent_comment", (json_int_t)top));
 }
 
@@ -456,47 +399,18 @@ static void likes_post(eddy_req *r)
     eddy_db_result *res = NULL;
     if (comment < 0 || load_comment_as_member(r, me, comment, &res) < 0)
         return;
-    int64_t author = eddy_db_int(res, 0, "user");
-    const char *text = eddy_strdup(r, eddy_db_text(res, 0, "content"));
+    forum_like l = {.user = me,
+                    .comment = comment,
+                    .author = eddy_db_int(res, 0, "user"),
+                    .about = eddy_strdup(r, eddy_db_text(res, 0, "content"))};
     eddy_db_result_free(res);
-    res = NULL;
-
-    /* The toggle starts by taking a like back: a DELETE that found a row
-     * means the caller had liked it, and two requests at once cannot both
-     * take back the same like. */
-    eddy_query *q = eddy_orm_delete(&forum_comment_like);
-    eddy_orm_where(q, eddy_orm_eq(q, "user", EDDY_DB_INT(me)));
-    eddy_orm_where(q, eddy_orm_eq(q, "post_comment", EDDY_DB_INT(comment)));
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    int rc = forum_toggle_like(r, &l);
     if (rc) {
-        eddy_send_db_error(r, rc, res);
+        eddy_send_db_error(r, rc, NULL);
         return;
     }
-    int64_t removed = eddy_db_affected(res);
-    eddy_db_result_free(res);
-    res = NULL;
-    int64_t id = -1;
-    if (removed > 0) {
-        rc = bump(r, &forum_comment, comment, "like_nums", -removed);
-    } else {
-        eddy_orm_value v[] = {{"user", EDDY_DB_INT(me)}, {"post_comment", EDDY_DB_INT(comment)}};
-        rc = eddy_orm_insert(eddy_req_db(r), &forum_comment_like, v, 2, &id);
-        if (rc == 0)
-            rc = bump(r, &forum_comment, comment, "like_nums", 1);
-    }
-    if (rc == 0)
-        rc = eddy_orm_get(eddy_req_db(r), &forum_comment, comment, &res);
-    if (rc) {
-        eddy_send_db_error(r, rc, res);
-        return;
-    }
-    int64_t likes = eddy_db_int(res, 0, "like_nums");
-    eddy_db_result_free(res);
-    if (removed == 0)
-        forum_notify(r, me, author, FORUM_MSG_LIKE, "赞了你的评论", text);
-    eddy_send_json(r, json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "like_nums",
-                                (json_int_t)likes, "has_liked", removed == 0));
+    eddy_send_json(r, json_pack("{s:I, s:I, s:b}", "id", (json_int_t)l.id, "like_nums",
+                                (json_int_t)l.like_nums, "has_liked", (int)l.liked));
 }
 
 /* ------------------------------------------------------------ routes */

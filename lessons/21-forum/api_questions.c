@@ -10,6 +10,7 @@
  * concerns (the asker, the answer's author) in their inbox and live.
  */
 #include "content.h"
+#include "content_write.h"
 #include "forum.h"
 #include "markdown.h"
 #include "models.h"
@@ -58,35 +59,6 @@ static const eddy_form_field answer_reply_fields[] = {
 static const eddy_form_def answer_reply_form = {.name = "api_answer_reply", .fields = answer_reply_fields};
 
 /* ------------------------------------------------------------ helpers */
-
-static int bump(eddy_req *r, const eddy_model *m, int64_t id, const char *field, int64_t by)
-{
-    eddy_query *q = eddy_orm_update(m);
-    eddy_orm_increment(q, field, by);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res = NULL;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
-/* load_row - the row of m with this id, or -1 after answering 404 (or the
- * database's failure). */
-static int load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
-{
-    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
-    if (rc) {
-        eddy_send_db_error(r, rc, *out);
-        return -1;
-    }
-    if (eddy_db_rows(*out) == 0) {
-        eddy_db_result_free(*out);
-        content_send_status(r, 404, "not found");
-        return -1;
-    }
-    return 0;
-}
 
 static json_t *question_json(eddy_req *r, const eddy_db_result *res, size_t i, int with_html)
 {
@@ -240,7 +212,7 @@ static void answers_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long question = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (question < 0 || load_row(r, &forum_question, question, &res) < 0)
+    if (question < 0 || content_load_row(r, &forum_question, question, &res) < 0)
         return;
     eddy_db_result_free(res);
     list_answers(r, "question", question, true);
@@ -251,7 +223,7 @@ static void answers_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long question = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (question < 0 || load_row(r, &forum_question, question, &res) < 0)
+    if (question < 0 || content_load_row(r, &forum_question, question, &res) < 0)
         return;
     int64_t asker = eddy_db_int(res, 0, "user");
     const char *title = eddy_strdup(r, eddy_db_text(res, 0, "title"));
@@ -259,22 +231,17 @@ static void answers_post(eddy_req *r)
     eddy_form *f = eddy_require_valid_form(r, &answer_form);
     if (!f)
         return;
-    const char *content = eddy_form_value(f, "content");
-    eddy_orm_value v[] = {
-        {"user", EDDY_DB_INT(me)},
-        {"question", EDDY_DB_INT(question)},
-        {"content", EDDY_DB_STR(content)},
-    };
-    int64_t id = 0;
-    int rc = eddy_orm_insert(eddy_req_db(r), &forum_answer, v, sizeof v / sizeof v[0], &id);
-    if (rc == 0)
-        rc = bump(r, &forum_question, question, "answer_nums", 1);
+    forum_new_answer a = {.user = me,
+                          .question = question,
+                          .content = eddy_form_value(f, "content"),
+                          .notify_user = asker,
+                          .about = title};
+    int rc = forum_add_answer(r, &a);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
     }
-    forum_notify(r, me, asker, FORUM_MSG_ANSWER, content, title);
-    eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)id, "user", "id",
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)a.id, "user", "id",
                                 (json_int_t)me));
 }
 
@@ -283,7 +250,7 @@ static void answer_replies_get(eddy_req *r)
     int64_t me = content_require_user(r);
     long answer = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (answer < 0 || load_row(r, &forum_answer, answer, &res) < 0)
+    if (answer < 0 || content_load_row(r, &forum_answer, answer, &res) < 0)
         return;
     eddy_db_result_free(res);
     list_answers(r, "parent_answer", answer, false);
@@ -294,7 +261,7 @@ static void answer_replies_post(eddy_req *r)
     int64_t me = content_require_user(r);
     long answer = me < 0 ? -1 : eddy_require_path_long(r, 1);
     eddy_db_result *res = NULL;
-    if (answer < 0 || load_row(r, &forum_answer, answer, &res) < 0)
+    if (answer < 0 || content_load_row(r, &forum_answer, answer, &res) < 0)
         return;
     eddy_form *f = eddy_require_valid_form(r, &answer_reply_form);
     if (!f) {
@@ -302,10 +269,8 @@ static void answer_replies_post(eddy_req *r)
         return;
     }
     int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    eddy_db_result *who = NULL;
-    int rc = replied > 0 ? eddy_orm_get_or_none(eddy_req_db(r), &forum_user, replied, &who) : 0;
-    int exists = rc == 0 && who && eddy_db_rows(who) > 0;
-    eddy_db_result_free(who);
+    bool exists = false;
+    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
     if (rc || !exists) {
         eddy_db_result_free(res);
         if (rc) {
@@ -321,24 +286,19 @@ static void answer_replies_post(eddy_req *r)
     int64_t question = eddy_db_int(res, 0, "question");
     const char *parent_text = eddy_strdup(r, eddy_db_text(res, 0, "content"));
     eddy_db_result_free(res);
-    const char *content = eddy_form_value(f, "content");
-    eddy_orm_value v[] = {
-        {"user", EDDY_DB_INT(me)},
-        {"question", EDDY_DB_INT(question)},
-        {"parent_answer", EDDY_DB_INT(top)},
-        {"reply_user", EDDY_DB_INT(replied)},
-        {"content", EDDY_DB_STR(content)},
-    };
-    int64_t id = 0;
-    rc = eddy_orm_insert(eddy_req_db(r), &forum_answer, v, sizeof v / sizeof v[0], &id);
-    if (rc == 0)
-        rc = bump(r, &forum_answer, top, "reply_nums", 1);
+    forum_new_answer a = {.user = me,
+                          .question = question,
+                          .parent = top,
+                          .reply_user = replied,
+                          .content = eddy_form_value(f, "content"),
+                          .notify_user = replied,
+                          .about = parent_text};
+    rc = forum_add_answer(r, &a);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;
     }
-    forum_notify(r, me, replied, FORUM_MSG_ANSWER_REPLY, content, parent_text);
-    eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)id, "user", "id",
+    eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)a.id, "user", "id",
                                 (json_int_t)me, "parent_answer", (json_int_t)top));
 }
 

@@ -29,6 +29,34 @@ int64_t content_optional_user(eddy_req *r)
     return forum_api_user(r);
 }
 
+int content_load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out)
+{
+    int rc = eddy_orm_get_or_none(eddy_req_db(r), m, id, out);
+    if (rc) {
+        eddy_send_db_error(r, rc, *out);
+        *out = NULL;
+        return -1;
+    }
+    if (eddy_db_rows(*out) == 0) {
+        eddy_db_result_free(*out);
+        *out = NULL;
+        content_send_status(r, 404, "not found");
+        return -1;
+    }
+    return 0;
+}
+
+int content_user_exists(eddy_req *r, int64_t id, bool *yes)
+{
+    eddy_query *q = eddy_orm_select(&forum_user);
+    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
+    int64_t n = 0;
+    int rc = eddy_orm_count(eddy_req_db(r), q, &n);
+    eddy_query_free(q);
+    *yes = rc == 0 && n > 0;
+    return rc;
+}
+
 int content_is_member(eddy_req *r, int64_t user, int64_t group)
 {
     eddy_query *q = eddy_orm_select(&forum_member);

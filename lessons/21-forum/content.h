@@ -10,9 +10,11 @@
 #include "forum.h"
 
 #include <eddy/data/db.h>
+#include <eddy/data/orm.h>
 #include <eddy/web/handler.h>
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* content_require_user - the API caller's id (the tsessionid token), or
@@ -26,6 +28,14 @@ int64_t content_optional_user(eddy_req *r);
 /* content_is_member - 1 when user is an approved member of group, 0 when
  * not, or -1 after answering the database's failure. */
 int content_is_member(eddy_req *r, int64_t user, int64_t group);
+
+/* content_load_row - the row of m with this id into *out, or -1 after
+ * answering 404 (none) or the database's failure. */
+int content_load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_result **out);
+
+/* content_user_exists - is there a user with this id (*yes)? The
+ * replyed_user of a reply is checked with it. A wait: 0 or an errno value. */
+int content_user_exists(eddy_req *r, int64_t id, bool *yes);
 
 /* content_user_json - the user a joined row names under prefix ("user",
  * "reply_user"): {id, nick_name, head_url}; the nick name falls back to
@@ -55,5 +65,19 @@ int forum_notify(eddy_req *r, int64_t sender, int64_t receiver, int type, const 
 /* forum_live_publish - push payload (a JSON text) to the receiver's open
  * pages, in every process (live.c); 0 or -1. */
 int forum_live_publish(forum *f, int64_t receiver, const char *payload, size_t len);
+
+/* forum_search - the posts and questions holding every word of q
+ * (search.c: FTS5 on SQLite, FULLTEXT on MariaDB, LIKE for what those
+ * cannot find), newest first, limit from offset. type is "all", "post"
+ * or "question"; posts are those of the groups user is a member of
+ * (user 0: none). Rows: kind ("post"/"question"), id, title, content,
+ * add_time, group_id (posts); *total counts every match. A q with no
+ * word leaves *res NULL and *total 0. A wait: 0 or an errno value. */
+int forum_search(eddy_req *r, const char *q, const char *type, int64_t user, int64_t limit,
+                 int64_t offset, eddy_db_result **res, int64_t *total);
+
+/* forum_search_snippet - about 80 characters of content around the first
+ * word of q found in it, with an ellipsis where cut; request's arena. */
+char *forum_search_snippet(eddy_req *r, const char *content, const char *q);
 
 #endif

@@ -291,6 +291,7 @@ int forum_routes_pages(eddy_app *app, forum *f)
         eddy_app_use_xsrf(app) < 0 || eddy_static_route(app, "/static/(.*)", files, "static") < 0)
         return -1;
     if (pages_routes_accounts(app, f) < 0 || pages_routes_groups(app, f) < 0 ||
+        pages_routes_group_admin(app, f) < 0 ||
         pages_routes_posts(app, f) < 0 || pages_routes_questions(app, f) < 0 ||
         pages_routes_inbox(app, f) < 0 || pages_routes_search(app, f) < 0)
         return -1;

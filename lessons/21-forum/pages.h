@@ -89,9 +89,15 @@ bool page_form_failed(eddy_req *r, const eddy_form *f);
 int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out,
                     size_t size);
 
+/* The course's group categories (FORUM_API.md §1.4), as a form's
+ * choices and as the values it accepts (pages_groups.c). */
+extern const eddy_form_choice page_group_categories[];
+extern const char *const page_group_category_values[];
+
 /* Registration, one per file (0, or -1 with eddy_app_error). */
 int pages_routes_accounts(eddy_app *app, forum *f);
 int pages_routes_groups(eddy_app *app, forum *f);
+int pages_routes_group_admin(eddy_app *app, forum *f);
 int pages_routes_posts(eddy_app *app, forum *f);
 int pages_routes_questions(eddy_app *app, forum *f);
 int pages_routes_inbox(eddy_app *app, forum *f);

@@ -4,7 +4,8 @@
  * and the forms that comment, reply and like. Only the members of the
  * post's group read or write here (the course let anyone with a token).
  *
- *   GET  /post/ID               the post and its comments
+ *   GET  /post/ID               the post and its comments (?page=N, twenty
+ *                               comments a page, each with its replies)
  *   POST /post/ID/comment       a comment; the post's author is notified
  *   POST /comment/ID/reply      a reply to a comment (or to a reply: it
  *                               joins the same thread), naming replyed_user
@@ -14,11 +15,13 @@
  *                               otherwise 303 back to the comment
  */
 #include "content.h"
+#include "content_write.h"
 #include "models.h"
 #include "pages.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const eddy_form_field comment_fields[] = {
@@ -99,16 +102,23 @@ static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
     return c;
 }
 
-/* post_comments - the post's comments, newest first, each with its
- * replies (oldest first, a conversation) and whether the user liked it. */
-static int post_comments(eddy_req *r, int64_t post, int64_t user, json_t **out)
+/* COMMENTS_PER_PAGE - top-level comments on one page of a post, each
+ * shown with all its replies. */
+enum { COMMENTS_PER_PAGE = 20 };
+
+/* post_comments - one page (from 1) of the post's comments, newest
+ * first, each with its replies (oldest first, a conversation) and
+ * whether the user liked it; *more says whether a later page exists. */
+static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, json_t **out,
+                         bool *more)
 {
     eddy_query *q = eddy_orm_select(&forum_comment);
     eddy_orm_join(q, "user");
-    eddy_orm_join(q, "reply_user");
-    eddy_orm_where(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)));
-    eddy_orm_order_by(q, "id", false);
-    eddy_orm_limit(q, 2000, 0);
+    eddy_orm_join(q, "reply_user"); /* none for a comment; comment_json looks */
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)),
+                                   eddy_orm_is_null(q, "parent_comment")));
+    eddy_orm_order_by(q, "id", true);
+    eddy_orm_limit(q, COMMENTS_PER_PAGE + 1, (int64_t)(page - 1) * COMMENTS_PER_PAGE);
     eddy_db_result *res;
     int rc = eddy_orm_run(eddy_req_db(r), q, &res);
     eddy_query_free(q);
@@ -120,30 +130,51 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, json_t **out)
         eddy_db_result_free(res);
         return rc;
     }
-    json_t *by_id = json_object(); /* top-level comments by id, for their replies */
+    size_t n = eddy_db_rows(res);
+    *more = n > COMMENTS_PER_PAGE;
+    if (*more)
+        n = COMMENTS_PER_PAGE;
+    json_t *by_id = json_object(); /* this page's comments by id, for their replies */
     *out = json_array();
-    for (size_t i = 0; i < eddy_db_rows(res); i++) {
+    q = eddy_orm_select(&forum_comment);
+    eddy_orm_join(q, "user");
+    eddy_orm_join(q, "reply_user");
+    eddy_cond *threads = NULL;
+    for (size_t i = 0; i < n; i++) {
         json_t *c = comment_json(r, res, i);
         char key[24];
-        if (eddy_db_is_null(res, i, "parent_comment")) {
-            snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
-            json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
-            json_object_set_new(c, "replies", json_array());
-            json_object_set(by_id, key, c);
-            json_array_insert_new(*out, 0, c); /* newest first */
-            continue;
-        }
+        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
+        json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
+        json_object_set_new(c, "replies", json_array());
+        json_object_set(by_id, key, c);
+        json_array_append_new(*out, c);
+        eddy_cond *one = eddy_orm_eq(q, "parent_comment", EDDY_DB_INT(eddy_db_int(res, i, "id")));
+        threads = threads ? eddy_orm_or(q, threads, one) : one;
+    }
+    eddy_db_result_free(res);
+    json_decref(liked);
+    res = NULL;
+    if (threads) {
+        eddy_orm_where(q, threads);
+        eddy_orm_order_by(q, "id", false);
+        eddy_orm_limit(q, 5000, 0);
+        rc = eddy_orm_run(eddy_req_db(r), q, &res);
+    }
+    eddy_query_free(q);
+    for (size_t i = 0; rc == 0 && res && i < eddy_db_rows(res); i++) {
+        char key[24];
         snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "parent_comment"));
         json_t *parent = json_object_get(by_id, key);
         if (parent)
-            json_array_append_new(json_object_get(parent, "replies"), c);
-        else
-            json_decref(c);
+            json_array_append_new(json_object_get(parent, "replies"), comment_json(r, res, i));
     }
-    json_decref(by_id);
-    json_decref(liked);
     eddy_db_result_free(res);
-    return 0;
+    json_decref(by_id);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* show_post - the post's page for a member, with the forms the request
@@ -158,8 +189,12 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
         json_decref(post);
         return;
     }
+    long page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
+    if (page < 1 || page > 100000)
+        page = 1;
     json_t *comments = NULL;
-    int rc = post_comments(r, id, me, &comments);
+    bool more = false;
+    int rc = post_comments(r, id, me, page, &comments, &more);
     if (page_db_failed(r, rc, NULL, NULL)) {
         json_decref(post);
         return;
@@ -170,8 +205,9 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     snprintf(action, sizeof action, "/comment/%lld/reply", (long long)reply_to);
     page_render(r, status, "post.html",
-                json_pack("{s:o,s:o,s:s,s:I,s:s}", "post", post, "comments", comments, "str_id",
-                          sid, "reply_to", (json_int_t)reply_to, "reply_action", action));
+                json_pack("{s:o,s:o,s:s,s:I,s:s,s:i,s:i}", "post", post, "comments", comments,
+                          "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action", action,
+                          "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0));
 }
 
 static void post_get(eddy_req *r)
@@ -182,54 +218,6 @@ static void post_get(eddy_req *r)
 }
 
 /* ------------------------------------------------------------ writing */
-
-/* bump - add by to a counter of row id; inside a transaction. */
-static int bump(eddy_db *db, const eddy_model *m, const char *field, int64_t id, int by)
-{
-    eddy_query *q = eddy_orm_update(m);
-    eddy_orm_increment(q, field, by);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
-struct new_comment {
-    int64_t user, post, parent, reply_user, id;
-    const char *content;
-};
-
-/* add_comment - the comment (or reply) and its count (the post's
- * comment_nums, or the parent's reply_nums), in one transaction. */
-static int add_comment(eddy_db *db, void *arg)
-{
-    struct new_comment *c = arg;
-    eddy_orm_value v[5] = {{"user", EDDY_DB_INT(c->user)},
-                           {"post", EDDY_DB_INT(c->post)},
-                           {"content", EDDY_DB_STR(c->content)}};
-    size_t n = 3;
-    if (c->parent) {
-        v[n++] = (eddy_orm_value){"parent_comment", EDDY_DB_INT(c->parent)};
-        v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(c->reply_user)};
-    }
-    int rc = eddy_orm_insert(db, &forum_comment, v, n, &c->id);
-    if (rc == 0)
-        rc = c->parent ? bump(db, &forum_comment, "reply_nums", c->parent, 1)
-                       : bump(db, &forum_post, "comment_nums", c->post, 1);
-    return rc;
-}
-
-/* notify - forum_notify, whose failure does not undo what happened. */
-static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *message,
-                   const char *parent_content)
-{
-    int rc = forum_notify(r, from, to, type, message, parent_content);
-    if (rc)
-        eddy_warn("a notification of type %d to user %lld was lost: %s", type, (long long)to,
-                  strerror(rc));
-}
 
 static void comment_post(eddy_req *r)
 {
@@ -251,11 +239,14 @@ static void comment_post(eddy_req *r)
         show_post(r, 400, id, 0);
         return;
     }
-    struct new_comment c = {.user = me, .post = id, .content = eddy_form_value(f, "content")};
-    int rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    forum_new_comment c = {.user = me,
+                           .post = id,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = author,
+                           .about = title};
+    int rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, author, FORUM_MSG_COMMENT, c.content, title);
     page_see_other(r, "/post/%ld#c%lld", id, (long long)c.id);
 }
 
@@ -288,18 +279,6 @@ static bool load_comment(eddy_req *r, int64_t id, struct comment_row *c)
     return true;
 }
 
-/* user_exists - is there a user id? 0 or an errno value. */
-static int user_exists(eddy_req *r, int64_t id, bool *yes)
-{
-    eddy_query *q = eddy_orm_select(&forum_user);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    int64_t n = 0;
-    int rc = eddy_orm_count(eddy_req_db(r), q, &n);
-    eddy_query_free(q);
-    *yes = n > 0;
-    return rc;
-}
-
 static void reply_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
@@ -312,7 +291,7 @@ static void reply_post(eddy_req *r)
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
     bool exists = false;
-    int rc = to ? user_exists(r, to, &exists) : 0;
+    int rc = to ? content_user_exists(r, to, &exists) : 0;
     if (page_db_failed(r, rc, NULL, NULL))
         return;
     if (to && !exists)
@@ -321,52 +300,17 @@ static void reply_post(eddy_req *r)
         show_post(r, 400, parent.post, parent.top);
         return;
     }
-    struct new_comment c = {.user = me,
-                            .post = parent.post,
-                            .parent = parent.top,
-                            .reply_user = to,
-                            .content = eddy_form_value(f, "content")};
-    rc = eddy_db_transaction(eddy_req_db(r), add_comment, &c);
+    forum_new_comment c = {.user = me,
+                           .post = parent.post,
+                           .parent = parent.top,
+                           .reply_user = to,
+                           .content = eddy_form_value(f, "content"),
+                           .notify_user = to,
+                           .about = parent.content};
+    rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, to, FORUM_MSG_REPLY, c.content, parent.content);
     page_see_other(r, "/post/%lld#c%lld", (long long)parent.post, (long long)c.id);
-}
-
-struct like {
-    int64_t user, comment;
-    bool liked; /* after: the user likes it */
-    int64_t count;
-};
-
-/* toggle_like - add the like or take it back, the count following both
- * ways, in one transaction (a double click cannot count twice). */
-static int toggle_like(eddy_db *db, void *arg)
-{
-    struct like *l = arg;
-    eddy_query *q = eddy_orm_delete(&forum_comment_like);
-    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(l->user)),
-                                   eddy_orm_eq(q, "post_comment", EDDY_DB_INT(l->comment))));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    int64_t removed = rc == 0 ? eddy_db_affected(res) : 0;
-    eddy_db_result_free(res);
-    if (rc)
-        return rc;
-    l->liked = removed == 0;
-    if (l->liked) {
-        eddy_orm_value v[] = {{"user", EDDY_DB_INT(l->user)},
-                              {"post_comment", EDDY_DB_INT(l->comment)}};
-        rc = eddy_orm_insert(db, &forum_comment_like, v, 2, NULL);
-    }
-    if (rc == 0)
-        rc = bump(db, &forum_comment, "like_nums", l->comment, l->liked ? 1 : -(int)removed);
-    if (rc == 0 && (rc = eddy_orm_get(db, &forum_comment, l->comment, &res)) == 0)
-        l->count = eddy_db_int(res, 0, "like_nums");
-    if (rc == 0)
-        eddy_db_result_free(res);
-    return rc;
 }
 
 static void like_post(eddy_req *r)
@@ -376,16 +320,14 @@ static void like_post(eddy_req *r)
     struct comment_row c;
     if (id < 0 || !load_comment(r, id, &c) || !page_require_member(r, c.group, me))
         return;
-    struct like l = {.user = me, .comment = id};
-    int rc = eddy_db_transaction(eddy_req_db(r), toggle_like, &l);
+    forum_like l = {.user = me, .comment = id, .author = c.author, .about = c.content};
+    int rc = forum_toggle_like(r, &l);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    if (l.liked)
-        notify(r, me, c.author, FORUM_MSG_LIKE, "", c.content);
     const char *accept = eddy_header(r, "Accept");
     if (accept && strstr(accept, "application/json")) {
         eddy_send_json(
-            r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.count, "has_liked", (int)l.liked));
+            r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.like_nums, "has_liked", (int)l.liked));
         return;
     }
     page_see_other(r, "/post/%lld#c%ld", (long long)c.post, id);

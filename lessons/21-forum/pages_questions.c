@@ -11,6 +11,7 @@
  *                            thread); the one replied to is notified
  */
 #include "content.h"
+#include "content_write.h"
 #include "models.h"
 #include "pages.h"
 
@@ -253,45 +254,6 @@ static void question_get(eddy_req *r)
 
 /* ------------------------------------------------------------ answering */
 
-struct new_answer {
-    int64_t user, question, parent, reply_user, id;
-    const char *content;
-};
-
-/* add_answer - the answer (or reply) and its count, in one transaction. */
-static int add_answer(eddy_db *db, void *arg)
-{
-    struct new_answer *a = arg;
-    eddy_orm_value v[5] = {{"user", EDDY_DB_INT(a->user)},
-                           {"question", EDDY_DB_INT(a->question)},
-                           {"content", EDDY_DB_STR(a->content)}};
-    size_t n = 3;
-    if (a->parent) {
-        v[n++] = (eddy_orm_value){"parent_answer", EDDY_DB_INT(a->parent)};
-        v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(a->reply_user)};
-    }
-    int rc = eddy_orm_insert(db, &forum_answer, v, n, &a->id);
-    if (rc)
-        return rc;
-    eddy_query *q = a->parent ? eddy_orm_update(&forum_answer) : eddy_orm_update(&forum_question);
-    eddy_orm_increment(q, a->parent ? "reply_nums" : "answer_nums", 1);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(a->parent ? a->parent : a->question)));
-    eddy_db_result *res;
-    rc = eddy_orm_run(db, q, &res);
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
-}
-
-static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *message,
-                   const char *parent_content)
-{
-    int rc = forum_notify(r, from, to, type, message, parent_content);
-    if (rc)
-        eddy_warn("a notification of type %d to user %lld was lost: %s", type, (long long)to,
-                  strerror(rc));
-}
-
 static void answer_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
@@ -309,11 +271,14 @@ static void answer_post(eddy_req *r)
         show_question(r, 400, id, 0);
         return;
     }
-    struct new_answer a = {.user = me, .question = id, .content = eddy_form_value(f, "content")};
-    int rc = eddy_db_transaction(eddy_req_db(r), add_answer, &a);
+    forum_new_answer a = {.user = me,
+                          .question = id,
+                          .content = eddy_form_value(f, "content"),
+                          .notify_user = asker,
+                          .about = title};
+    int rc = forum_add_answer(r, &a);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, asker, FORUM_MSG_ANSWER, a.content, title);
     page_see_other(r, "/qa/%ld#a%lld", id, (long long)a.id);
 }
 
@@ -344,30 +309,26 @@ static void reply_post(eddy_req *r)
     if (page_form_failed(r, f))
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
-    if (to) {
-        eddy_query *q = eddy_orm_select(&forum_user);
-        eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(to)));
-        int64_t n = 0;
-        rc = eddy_orm_count(eddy_req_db(r), q, &n);
-        eddy_query_free(q);
-        if (page_db_failed(r, rc, NULL, NULL))
-            return;
-        if (n == 0)
-            eddy_form_add_error(f, "replyed_user", "No such user.");
-    }
+    bool exists = false;
+    rc = to ? content_user_exists(r, to, &exists) : 0;
+    if (page_db_failed(r, rc, NULL, NULL))
+        return;
+    if (to && !exists)
+        eddy_form_add_error(f, "replyed_user", "No such user.");
     if (eddy_form_has_errors(f)) {
         show_question(r, 400, question, top);
         return;
     }
-    struct new_answer a = {.user = me,
-                           .question = question,
-                           .parent = top,
-                           .reply_user = to,
-                           .content = eddy_form_value(f, "content")};
-    rc = eddy_db_transaction(eddy_req_db(r), add_answer, &a);
+    forum_new_answer a = {.user = me,
+                          .question = question,
+                          .parent = top,
+                          .reply_user = to,
+                          .content = eddy_form_value(f, "content"),
+                          .notify_user = to,
+                          .about = parent_content};
+    rc = forum_add_answer(r, &a);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    notify(r, me, to, FORUM_MSG_ANSWER_REPLY, a.content, parent_content);
     page_see_other(r, "/qa/%lld#a%lld", (long long)question, (long long)a.id);
 }
 

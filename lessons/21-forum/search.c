@@ -21,6 +21,9 @@
  * Posts are members-only: a search lists only posts of the groups the
  * caller is an approved member of (none without a token); questions are
  * public.
+ *
+ * The query itself is forum_search (content.h), which the search page
+ * (pages_search.c) calls too: both faces find the same rows.
  */
 #include "content.h"
 #include "forum.h"
@@ -264,6 +267,54 @@ static json_t *snippet(const char *content, const words *ws)
     return s;
 }
 
+int forum_search(eddy_req *r, const char *q, const char *type, int64_t user, int64_t limit,
+                 int64_t offset, eddy_db_result **res, int64_t *total)
+{
+    *res = NULL;
+    *total = 0;
+    words ws;
+    split(r, q, &ws);
+    if (ws.count == 0)
+        return 0;
+    int mysql = strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
+    int posts = strcmp(type, "question") && user > 0, questions = strcmp(type, "post") != 0;
+    search_sql s = {.sql = EDDY_BUF_INIT};
+    eddy_buf_append_str(&s.sql, "SELECT kind, id, title, content, add_time, group_id,"
+                                " COUNT(*) OVER () AS total FROM (");
+    if (posts)
+        add_kind(r, &s, &ws, "post", mysql, user);
+    if (posts && questions)
+        eddy_buf_append_str(&s.sql, " UNION ALL ");
+    if (questions)
+        add_kind(r, &s, &ws, "question", mysql, user);
+    if (!posts && !questions) /* posts only, asked by nobody: nothing to see */
+        eddy_buf_append_str(&s.sql, "SELECT 'post' AS kind, 0 AS id, '' AS title, '' AS content,"
+                                    " NULL AS add_time, NULL AS group_id FROM post WHERE 1 = 0");
+    eddy_buf_append_str(&s.sql, ") found ORDER BY add_time DESC, id DESC LIMIT ? OFFSET ?");
+    s.params[s.n++] = EDDY_DB_INT(limit);
+    s.params[s.n++] = EDDY_DB_INT(offset);
+    char *sql = eddy_alloc(r, s.sql.len + 1);
+    if (sql) {
+        memcpy(sql, s.sql.data, s.sql.len);
+        sql[s.sql.len] = '\0';
+    }
+    eddy_buf_free(&s.sql);
+    int rc = sql ? eddy_db_query(eddy_req_db(r), res, sql, s.params, s.n) : ENOMEM;
+    if (rc == 0 && eddy_db_rows(*res))
+        *total = eddy_db_int(*res, 0, "total");
+    return rc;
+}
+
+char *forum_search_snippet(eddy_req *r, const char *content, const char *q)
+{
+    words ws;
+    split(r, q, &ws);
+    json_t *s = snippet(content, &ws);
+    char *out = eddy_strdup(r, json_string_value(s));
+    json_decref(s);
+    return out;
+}
+
 static void search_get(eddy_req *r)
 {
     int64_t me = content_optional_user(r);
@@ -279,64 +330,29 @@ static void search_get(eddy_req *r)
         forum_send_field_error(r, 400, "q", "搜索内容太长");
         return;
     }
-    words ws;
-    split(r, q, &ws);
-    int64_t limit, offset;
+    int64_t limit, offset, total;
     content_page(r, 20, 100, &limit, &offset);
-    json_t *out = json_pack("{s:s, s:s, s:I, s:I}", "q", q, "type", type, "page",
-                            (json_int_t)(offset / limit + 1), "limit", (json_int_t)limit);
-    if (ws.count == 0) {
-        json_object_set_new(out, "total", json_integer(0));
-        json_object_set_new(out, "results", json_array());
-        eddy_send_json(r, out);
-        return;
-    }
-    int mysql = strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
-    int posts = strcmp(type, "question") && me > 0, questions = strcmp(type, "post") != 0;
-    search_sql s = {.sql = EDDY_BUF_INIT};
-    eddy_buf_append_str(&s.sql, "SELECT kind, id, title, content, add_time, group_id,"
-                                " COUNT(*) OVER () AS total FROM (");
-    if (posts)
-        add_kind(r, &s, &ws, "post", mysql, me);
-    if (posts && questions)
-        eddy_buf_append_str(&s.sql, " UNION ALL ");
-    if (questions)
-        add_kind(r, &s, &ws, "question", mysql, me);
-    if (!posts && !questions) /* posts only, asked by nobody: nothing to see */
-        eddy_buf_append_str(&s.sql, "SELECT 'post' AS kind, 0 AS id, '' AS title, '' AS content,"
-                                    " NULL AS add_time, NULL AS group_id FROM post WHERE 1 = 0");
-    eddy_buf_append_str(&s.sql, ") found ORDER BY add_time DESC, id DESC LIMIT ? OFFSET ?");
-    s.params[s.n++] = EDDY_DB_INT(limit);
-    s.params[s.n++] = EDDY_DB_INT(offset);
-    char *sql = eddy_alloc(r, s.sql.len + 1);
-    if (sql) {
-        memcpy(sql, s.sql.data, s.sql.len);
-        sql[s.sql.len] = '\0';
-    }
-    eddy_buf_free(&s.sql);
     eddy_db_result *res = NULL;
-    int rc = sql ? eddy_db_query(eddy_req_db(r), &res, sql, s.params, s.n) : ENOMEM;
+    int rc = forum_search(r, q, type, me, limit, offset, &res, &total);
     if (rc) {
-        json_decref(out);
         eddy_send_db_error(r, rc, res);
         return;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < eddy_db_rows(res); i++) {
-        json_t *o = json_pack("{s:s?, s:I, s:s?, s:o, s:o}", "type", eddy_db_text(res, i, "kind"),
+    for (size_t i = 0; res && i < eddy_db_rows(res); i++) {
+        json_t *o = json_pack("{s:s?, s:I, s:s?, s:s, s:o}", "type", eddy_db_text(res, i, "kind"),
                               "id", (json_int_t)eddy_db_int(res, i, "id"), "title",
                               eddy_db_text(res, i, "title"), "snippet",
-                              snippet(eddy_db_text(res, i, "content"), &ws), "add_time",
-                              content_time(res, i, "add_time", 0));
+                              forum_search_snippet(r, eddy_db_text(res, i, "content"), q),
+                              "add_time", content_time(res, i, "add_time", 0));
         if (!eddy_db_is_null(res, i, "group_id"))
             json_object_set_new(o, "group", json_integer(eddy_db_int(res, i, "group_id")));
         json_array_append_new(list, o);
     }
-    json_object_set_new(out, "total",
-                        json_integer(eddy_db_rows(res) ? eddy_db_int(res, 0, "total") : 0));
-    json_object_set_new(out, "results", list);
     eddy_db_result_free(res);
-    eddy_send_json(r, out);
+    eddy_send_json(r, json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "q", q, "type", type, "page",
+                                (json_int_t)(offset / limit + 1), "limit", (json_int_t)limit,
+                                "total", (json_int_t)total, "results", list));
 }
 
 static const eddy_handler search = {.get = search_get};

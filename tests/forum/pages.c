@@ -336,6 +336,13 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     cr_assert(!pb_has(&stranger, post_path), "search keeps posts to members");
     pb_get(&other, "/search?q=Hello");
     cr_assert(pb_has(&other, post_path), "%s", other.page);
+    /* the page runs the API's full-text search: every word, in any order,
+     * in the title or the text (a phrase match would find nothing here) */
+    pb_get(&other, "/search?q=bold+Hello");
+    cr_assert(pb_has(&other, post_path), "%s", other.page);
+    cr_assert(pb_has(&other, "1 found"), "%s", other.page);
+    pb_get(&other, "/search?q=bold+Goodbye");
+    cr_assert(!pb_has(&other, post_path), "every word must be there: %s", other.page);
     pb_free(&owner);
     pb_free(&other);
     pb_free(&stranger);
@@ -439,4 +446,103 @@ SQLITE_ONLY(a_notice_reaches_the_open_page_of_its_receiver, {
     close(fd);
     pb_free(&author);
     pb_free(&reader);
+})
+
+/* ------------------------------------------------------------ owning a group */
+
+BOTH_DATABASES(only_the_owner_edits_or_deletes_a_group, {
+    pb_browser owner, other;
+    user(&owner, "13933330001");
+    user(&other, "13933330002");
+    long long g = make_group(&owner, "Before");
+    char path[96], del[96], sql[160];
+    snprintf(path, sizeof path, "/group/%lld/edit", g);
+    snprintf(del, sizeof del, "/group/%lld/delete", g);
+
+    /* someone else: refused, whatever they send, and nothing changes */
+    cr_assert_eq(pb_get(&other, path), 403);
+    pb_get(&other, "/");
+    cr_assert_eq(pb_post(&other, path, true, NULL, "name", "Taken", "category", "程序设计", "desc",
+                         "d", "notice", "n", NULL),
+                 403);
+    cr_assert_eq(pb_post(&other, del, true, NULL, NULL), 403);
+
+    /* the owner: the form holds the group's values; a bad one is shown
+     * beside its field; a good one is saved, the cover kept */
+    cr_assert_eq(pb_get(&owner, path), 200, "%s", owner.page);
+    cr_assert(pb_has(&owner, "value=\"Before\""), "%s", owner.page);
+    cr_assert_eq(pb_post(&owner, path, true, NULL, "name", "", "category", "程序设计", "desc", "d",
+                         "notice", "n", NULL),
+                 400);
+    cr_assert(pb_has(&owner, "class=\"field has-error\"><label for=\"name\""), "%s", owner.page);
+    cr_assert_eq(pb_post(&owner, path, false, NULL, "name", "After", "category", "程序设计", "desc",
+                         "d", "notice", "n", NULL),
+                 403, "no XSRF token, no change");
+    cr_assert_eq(pb_post(&owner, path, true, NULL, "name", "After", "category", "生活兴趣", "desc",
+                         "New text", "notice", "New notice", NULL),
+                 303, "%s", owner.page);
+    snprintf(sql, sizeof sql,
+             "SELECT name, category, notice, front_image <> '' FROM community_group WHERE id = %lld",
+             g);
+    cr_assert_str_eq(ft_rows(&forum, sql), "After|生活兴趣|New notice|1\n");
+
+    /* deleting takes the group and its members with it */
+    pb_get(&owner, path);
+    cr_assert_eq(pb_post(&owner, del, false, NULL, NULL), 403, "no XSRF token, no delete");
+    cr_assert_eq(pb_post(&owner, del, true, NULL, NULL), 303);
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM community_group_member WHERE community_id = %lld", g);
+    cr_assert_str_eq(ft_rows(&forum, sql), "0\n");
+    snprintf(path, sizeof path, "/group/%lld", g);
+    cr_assert_eq(pb_get(&owner, path), 404);
+    pb_free(&owner);
+    pb_free(&other);
+})
+
+SQLITE_ONLY(the_group_list_and_comments_come_a_page_at_a_time, {
+    pb_browser b;
+    user(&b, "13933330003");
+    long long g = 0;
+    char name[32], path[96];
+    for (int i = 1; i <= 21; i++) {
+        snprintf(name, sizeof name, "Group number %02d", i);
+        g = make_group(&b, name);
+    }
+    cr_assert_eq(pb_get(&b, "/"), 200);
+    cr_assert(pb_has(&b, "Group number 21") && pb_has(&b, "Group number 02"), "newest first");
+    cr_assert(!pb_has(&b, "Group number 01"), "twenty a page: %s", b.page);
+    cr_assert(pb_has(&b, "page=2\">Next"), "%s", b.page);
+    cr_assert_eq(pb_get(&b, "/?page=2"), 200);
+    cr_assert(pb_has(&b, "Group number 01") && !pb_has(&b, "Group number 02"), "%s", b.page);
+    cr_assert(!pb_has(&b, ">Next"));
+
+    /* twenty-one comments on one post: the oldest on page 2, with its reply */
+    snprintf(path, sizeof path, "/group/%lld/post", g);
+    pb_get(&b, "/");
+    cr_assert_eq(pb_post(&b, path, true, NULL, "title", "Paged", "content", "text", NULL), 303);
+    long long post = 0;
+    cr_assert_eq(sscanf(b.location, "/post/%lld", &post), 1);
+    snprintf(path, sizeof path, "/post/%lld/comment", post);
+    long long first = 0;
+    for (int i = 1; i <= 21; i++) {
+        snprintf(name, sizeof name, "comment number %02d", i);
+        cr_assert_eq(pb_post(&b, path, true, NULL, "content", name, NULL), 303);
+        if (i == 1)
+            cr_assert_eq(sscanf(strchr(b.location, '#'), "#c%lld", &first), 1);
+    }
+    char to[24];
+    snprintf(to, sizeof to, "%lld",
+             atoll(ft_rows(&forum, "SELECT id FROM user ORDER BY id DESC LIMIT 1")));
+    snprintf(path, sizeof path, "/comment/%lld/reply", first);
+    cr_assert_eq(pb_post(&b, path, true, NULL, "replyed_user", to, "content", "a late reply", NULL),
+                 303);
+    snprintf(path, sizeof path, "/post/%lld", post);
+    cr_assert_eq(pb_get(&b, path), 200);
+    cr_assert(pb_has(&b, "comment number 21") && !pb_has(&b, "comment number 01"), "%s", b.page);
+    cr_assert(!pb_has(&b, "a late reply"));
+    snprintf(path, sizeof path, "/post/%lld?page=2", post);
+    cr_assert_eq(pb_get(&b, path), 200);
+    cr_assert(pb_has(&b, "comment number 01") && pb_has(&b, "a late reply"), "%s", b.page);
+    cr_assert(!pb_has(&b, "comment number 02"));
+    pb_free(&b);
 })
