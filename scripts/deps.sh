@@ -37,6 +37,7 @@ python3-websockets   core   Python's websockets: a WebSocket client of our serve
 libcmark-dev         core   CommonMark's C library: the forum renders posts and answers written in Markdown
 nodejs               core   Node, to run the ws package: a WebSocket client and server (npm step below)
 chromium             core   the headless browser of lesson 19's chat test and the forum's browser walks, driven by playwright-core (npm step below)
+fonts-wqy-microhei   core   a CJK font, so the browser tests' screenshots show the forum's Chinese text instead of boxes
 clang                tools  libFuzzer targets (make fuzz), CC=clang builds
 libclang-rt-14-dev   tools  clang's sanitizer and fuzzer runtimes
 valgrind             tools  make valgrind
