@@ -9,7 +9,13 @@
  * Bytes are read into one buffer per thread and fed to the message reader
  * at once, so an idle connection owns no input buffer; output goes
  * straight to the socket and only what the socket does not take is kept,
- * in a queue that exists only while it is not empty.
+ * in a queue that exists only while it is not empty. A read stops asking
+ * once the socket gave less than the buffer holds (epoll is level
+ * triggered: more input wakes the loop again), and the small replies a
+ * read causes on its own connection (echoes, pongs, the close) gather in
+ * one per-thread cork and leave in one send when the read is done: each
+ * message costs one recv and one send at most, fewer when several came
+ * together.
  *
  * Ending a connection from a callback (a slow reader found while
  * broadcasting, a peer gone) only marks it: the end happens at its own
@@ -27,7 +33,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { READ_CHUNK = 16384, READS_PER_EVENT = 16, CORK_MAX = 16384 };
+enum { READ_CHUNK = 65536, READS_PER_EVENT = 4, CORK_MAX = 16384 };
 
 static _Thread_local uint8_t scratch[READ_CHUNK];
 static _Thread_local eddy_ws *corked; /* the connection whose input is being read */
