@@ -179,7 +179,9 @@ ratio() { # CELL MEASURE REF: eddy's median over REF's (per-CPU: higher is bette
 }
 cells=()
 for depth in $DEPTHS; do
-    for size in 32 16384; do cells+=("echo-$size$([ "$depth" -gt 1 ] && echo "-d$depth")"); done
+    suffix=""
+    [ "$depth" -gt 1 ] && suffix=-d$depth
+    for size in 32 16384; do cells+=("echo-$size$suffix"); done
 done
 for cell in "${cells[@]}"; do
     echo "   $cell: eddy per CPU-second $(ratio "$cell" msg_per_cpu_s lws)x libwebsockets (target >= 1.0), $(ratio "$cell" msg_per_cpu_s tornado)x Tornado (target >= 20)"
