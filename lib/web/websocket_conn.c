@@ -297,7 +297,8 @@ void ws_finish(eddy_ws *ws)
             open_list = ws->next;
         if (ws->next)
             ws->next->prev = ws->prev;
-        open_count--;
+        if (--open_count == 0)
+            eddy_buf_free(&cork); /* the thread's last WebSocket: the cork's storage goes too */
     }
     if (ws->out) {
         eddy_buf_free(ws->out);
