@@ -17,10 +17,15 @@
 #   python    bench/ref/ws_python.py: websockets 10 on asyncio
 #   tornado   bench/ref/ws_tornado.py: Tornado 6's WebSocketHandler
 #
-# Echo: 100 connections, each with one message in flight, DURATION
-# seconds, small (32 bytes, text) and 16 KiB (binary) messages: messages
-# per second and per server CPU-second (utime+stime from /proc, read by
-# ws-load --pid). Broadcast: 1,000 and 10,000 connections open and idle
+# Echo: 100 connections, DURATION seconds, small (32 bytes, text) and
+# 16 KiB (binary) messages: messages per second and per server CPU-second
+# (utime+stime from /proc, read by ws-load --pid). Each runs at every
+# depth in DEPTHS (ws-load --depth: messages in flight per connection),
+# every server at each: depth 1 sends the next message only once the last
+# came back, so every message pays a whole loopback round trip of
+# syscalls on both sides; depth 16 keeps 16 in flight, the first 16 sent
+# in one write and each read's echoes answered in one write, as busy
+# clients (or wrk's 16-request pipelining in lesson 06) do. Broadcast: 1,000 and 10,000 connections open and idle
 # (CLIENTS), then ROUNDS broadcasts of 32 bytes, each timed until the last
 # client has it: the median time to the last delivery and the server's
 # CPU per delivered message. The 10,000 run also gives the server's RSS
@@ -30,12 +35,13 @@
 # Writes bench/results/19-websocket-echo.csv and -broadcast.csv (every
 # run), 19-websocket-summary.csv (medians and ratios) and 19-websocket.png.
 #
-#   DURATION=5 RUNS=3 [CLIENTS="1000 10000"] [ROUNDS=10] [SERVERS="eddy lws ..."] bench/19-websocket.sh
+#   DURATION=5 RUNS=3 [DEPTHS="1 16"] [CLIENTS="1000 10000"] [ROUNDS=10] [SERVERS="eddy lws ..."] bench/19-websocket.sh
 set -euo pipefail
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-bench/results}
 DURATION=${DURATION:-5}
 RUNS=${RUNS:-3}
+DEPTHS=${DEPTHS:-"1 16"}
 CLIENTS=${CLIENTS:-"1000 10000"}
 ROUNDS=${ROUNDS:-10}
 mkdir -p "$RESULTS" "$BUILD/bench"
@@ -47,7 +53,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 . bench/lib.sh
 bench_header
-echo "settings: DURATION=${DURATION}s RUNS=$RUNS CLIENTS=\"$CLIENTS\" ROUNDS=$ROUNDS, fd limit $(ulimit -n)"
+echo "settings: DURATION=${DURATION}s RUNS=$RUNS DEPTHS=\"$DEPTHS\" CLIENTS=\"$CLIENTS\" ROUNDS=$ROUNDS, fd limit $(ulimit -n)"
 bench_pinning ws-load
 
 # ------------------------------------------------------------ the servers
@@ -81,7 +87,7 @@ server_cmd() {
 
 echo "   commands (PORT is a free port picked per run):"
 for s in "${SERVERS[@]}"; do echo "     $s: ${PIN_S[*]} $(server_cmd "$s" PORT)"; done
-echo "     load: ${PIN_C[*]} $LOAD echo ws://127.0.0.1:PORT/echo -c 100 -s SIZE -d $DURATION --pid PID"
+echo "     load: ${PIN_C[*]} $LOAD echo ws://127.0.0.1:PORT/echo -c 100 -s SIZE -d $DURATION --depth DEPTH --pid PID"
 echo "           ${PIN_C[*]} $LOAD broadcast ws://127.0.0.1:PORT/broadcast -c N -r $ROUNDS --pid PID"
 
 # field NAME LINE - the value of NAME=... in one of ws-load's result lines.
@@ -89,10 +95,11 @@ field() { sed -n "s/.*[ :]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # ------------------------------------------------------------ echo
 echo_csv=$RESULTS/19-websocket-echo.csv
-echo "server,size,run,messages,msg_per_s,server_cpu_s,msg_per_cpu_s,load1" >"$echo_csv"
+echo "server,size,run,messages,msg_per_s,server_cpu_s,msg_per_cpu_s,load1,depth" >"$echo_csv"
 echo
-echo "== echo: 100 connections, one message in flight each, ${DURATION}s, $RUNS runs"
-printf '%-8s %6s %3s %10s %10s %8s %12s  %s\n' server size run messages "msg/s" "cpu s" "msg/cpu-s" load
+echo "== echo: 100 connections, DEPTHS \"$DEPTHS\" messages in flight each, ${DURATION}s, $RUNS runs"
+printf '%-8s %6s %5s %3s %10s %10s %8s %12s  %s\n' server size depth run messages "msg/s" "cpu s" "msg/cpu-s" load
+for depth in $DEPTHS; do
 for size in 32 16384; do
     flags=()
     [ "$size" = 16384 ] && flags=(--binary)
@@ -100,15 +107,16 @@ for size in 32 16384; do
         for run in $(seq "$RUNS"); do
             start_server "$s" /echo
             line=$("${PIN_C[@]}" "$LOAD" echo "ws://127.0.0.1:$port/echo" -c 100 -s "$size" -d "$DURATION" \
-                "${flags[@]}" --pid "$server_pid" 2>&1 | tail -1) || true
+                --depth "$depth" "${flags[@]}" --pid "$server_pid" 2>&1 | tail -1) || true
             stop_server
             load=$(cut -d' ' -f1 /proc/loadavg)
             if [[ $line != echo:* ]]; then echo "   $s: $line"; continue; fi
             m=$(field messages "$line") r=$(field msg_per_s "$line") c=$(field server_cpu_s "$line") p=$(field msg_per_cpu_s "$line")
-            printf '%-8s %6s %3d %10s %10s %8s %12s  %s\n' "$s" "$size" "$run" "$m" "$r" "$c" "$p" "$load"
-            echo "$s,$size,$run,$m,$r,$c,$p,$load" >>"$echo_csv"
+            printf '%-8s %6s %5s %3d %10s %10s %8s %12s  %s\n' "$s" "$size" "$depth" "$run" "$m" "$r" "$c" "$p" "$load"
+            echo "$s,$size,$run,$m,$r,$c,$p,$load,$depth" >>"$echo_csv"
         done
     done
+done
 done
 
 # ------------------------------------------------------------ broadcast and idle memory
@@ -137,31 +145,45 @@ for n in $CLIENTS; do
 done
 
 # ------------------------------------------------------------ summary
-# Medians per server and cell; ratios of eddy's per-CPU figures to lws's and Tornado's.
+# Medians per server and cell (echo-SIZE at depth 1, echo-SIZE-dDEPTH
+# deeper), with each cell's min and max over the runs; ratios of eddy's
+# per-CPU figures to lws's and Tornado's.
 summary=$RESULTS/19-websocket-summary.csv
 awk -F, '
     function med(key, c,   i, j, t, v) { for (i = 1; i <= c; i++) v[i] = val[key, i] + 0
         for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
         return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2 }
     function add(key, x) { if (!(key in n)) order[++m] = key; val[key, ++n[key]] = x }
+    function lo(key, c,   i, x) { x = val[key, 1] + 0; for (i = 2; i <= c; i++) if (val[key, i] + 0 < x) x = val[key, i] + 0; return x }
+    function hi(key, c,   i, x) { x = val[key, 1] + 0; for (i = 2; i <= c; i++) if (val[key, i] + 0 > x) x = val[key, i] + 0; return x }
     FNR == 1 { file++; next }
-    file == 1 { add($1 ",echo-" $2 ",msg_per_cpu_s", $7); add($1 ",echo-" $2 ",msg_per_s", $5) }
+    file == 1 { cell = "echo-" $2 ($9 > 1 ? "-d" $9 : "") # depth 1 keeps the cell names of earlier runs
+                add($1 "," cell ",msg_per_cpu_s", $7); add($1 "," cell ",msg_per_s", $5) }
     file == 2 { add($1 ",bcast-" $2 ",last_ms", $5); add($1 ",bcast-" $2 ",us_per_delivery", $8)
                 if ($2 + 0 >= 10000) add($1 ",idle-" $2 ",bytes_per_conn", $10) }
-    END { print "server,cell,measure,median"
-          for (i = 1; i <= m; i++) printf "%s,%.3f\n", order[i], med(order[i], n[order[i]]) }
+    END { print "server,cell,measure,median,min,max"
+          for (i = 1; i <= m; i++) { k = order[i]; c = n[k]
+              printf "%s,%.3f,%.3f,%.3f\n", k, med(k, c), lo(k, c), hi(k, c) } }
 ' "$echo_csv" "$bc_csv" >"$summary"
 
 echo
 echo "== medians of $RUNS runs ($summary)"
-printf '%-8s %-12s %-16s %12s\n' server cell measure median
-tail -n +2 "$summary" | while IFS=, read -r s c what v; do printf '%-8s %-12s %-16s %12s\n' "$s" "$c" "$what" "$v"; done
+printf '%-8s %-15s %-16s %12s %12s %12s\n' server cell measure median min max
+tail -n +2 "$summary" | while IFS=, read -r s c what v lo hi; do
+    printf '%-8s %-15s %-16s %12s %12s %12s\n' "$s" "$c" "$what" "$v" "$lo" "$hi"
+done
 echo
 ratio() { # CELL MEASURE REF: eddy's median over REF's (per-CPU: higher is better; times: REF over eddy)
     awk -F, -v c="$1" -v w="$2" -v ref="$3" '$2 == c && $3 == w { v[$1] = $4 }
         END { if (v["eddy"] > 0 && v[ref] > 0) printf "%.2f", (w ~ /per_cpu/) ? v["eddy"] / v[ref] : v[ref] / v["eddy"]; else printf "NA" }' "$summary"
 }
-for cell in echo-32 echo-16384; do
+cells=()
+for depth in $DEPTHS; do
+    suffix=""
+    [ "$depth" -gt 1 ] && suffix=-d$depth
+    for size in 32 16384; do cells+=("echo-$size$suffix"); done
+done
+for cell in "${cells[@]}"; do
     echo "   $cell: eddy per CPU-second $(ratio "$cell" msg_per_cpu_s lws)x libwebsockets (target >= 1.0), $(ratio "$cell" msg_per_cpu_s tornado)x Tornado (target >= 20)"
 done
 for n in $CLIENTS; do
@@ -172,8 +194,10 @@ awk -F, '$3 == "bytes_per_conn" { printf "   idle at %s: %-8s %6.0f bytes per op
 # ------------------------------------------------------------ plot
 if command -v gnuplot >/dev/null; then
     png=$RESULTS/19-websocket.png
-    awk -F, '$3 == "msg_per_cpu_s" { v[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
-        END { for (i = 1; i <= m; i++) print order[i], v[order[i], "echo-32"] + 0, v[order[i], "echo-16384"] + 0 }' \
+    deep=$(tr ' ' '\n' <<<"$DEPTHS" | sort -n | tail -1) # the deepest run is plotted beside depth 1
+    awk -F, -v d="-d$deep" '$3 == "msg_per_cpu_s" { v[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
+        END { for (i = 1; i <= m; i++) print order[i], v[order[i], "echo-32"] + 0, v[order[i], "echo-16384"] + 0,
+                  v[order[i], "echo-32" d] + 0, v[order[i], "echo-16384" d] + 0 }' \
         "$summary" >"$tmp/echo.dat"
     awk -F, '$3 == "us_per_delivery" { v[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++m] = $1 } }
         END { for (i = 1; i <= m; i++) print order[i], v[order[i], "bcast-1000"] + 0, v[order[i], "bcast-10000"] + 0 }' \
@@ -189,7 +213,8 @@ set grid ytics
 set logscale y
 set key top right
 set title "echo, c100: messages per server CPU-second (higher is better)"
-plot "$tmp/echo.dat" using 2:xtic(1) title "32 B text", "" using 3 title "16 KiB binary"
+plot "$tmp/echo.dat" using 2:xtic(1) title "32 B, depth 1", "" using 3 title "16 KiB, depth 1", \\
+     "" using 4 title "32 B, depth $deep", "" using 5 title "16 KiB, depth $deep"
 set title "broadcast: server CPU per delivery, us (lower is better)"
 plot "$tmp/bcast.dat" using 2:xtic(1) title "1,000 clients", "" using 3 title "10,000 clients"
 unset multiplot

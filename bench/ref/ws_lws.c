@@ -10,7 +10,8 @@
  *   ws_lws --port 8000
  *
  * libwebsockets writes only from the "writeable" callback, so a message is
- * kept until then: an echo in its session, a broadcast in one shared
+ * kept until then: echoes in a queue in their session (a client may have
+ * several messages in flight: ws-load --depth), a broadcast in one shared
  * buffer with a sequence number, each member sending it once when it is
  * next writeable (a broadcast that comes before every member had the last
  * one replaces it: the benchmark waits for each to arrive everywhere).
@@ -27,11 +28,18 @@ struct message {
     int binary;
 };
 
+/* An echo received whole and waiting for the socket to be writeable. */
+struct echo {
+    struct echo *next;
+    struct message m;
+};
+
 struct session {
     int broadcast;
-    int echo_pending;
-    struct message echo; /* the echo being received or waiting to go */
-    uint64_t sent_seq;   /* the last broadcast this member sent */
+    struct message echo;             /* the echo being received */
+    struct echo *queue, *queue_last; /* received whole, to send in order */
+    struct echo *spare;              /* sent ones, buffers kept: no malloc per message */
+    uint64_t sent_seq;               /* the last broadcast this member sent */
 };
 
 static struct message incoming_broadcast; /* assembled from one sender's frames */
@@ -85,8 +93,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return -1;
         if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
             return 0;
-        if (!s->broadcast) {
-            s->echo_pending = 1;
+        if (!s->broadcast) { /* the whole message moves to the queue; the next is read afresh */
+            struct echo *e = s->spare;
+            if (e)
+                s->spare = e->next;
+            else if (!(e = calloc(1, sizeof *e)))
+                return -1;
+            struct message used = e->m; /* its buffer receives the next message */
+            e->m = s->echo;
+            e->next = NULL;
+            s->echo = used;
+            s->echo.len = 0;
+            if (s->queue_last)
+                s->queue_last->next = e;
+            else
+                s->queue = e;
+            s->queue_last = e;
             lws_callback_on_writable(wsi);
             return 0;
         }
@@ -99,9 +121,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     }
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (s->echo_pending) {
-            s->echo_pending = 0;
-            return send_message(wsi, &s->echo);
+        if (s->queue) {
+            struct echo *e = s->queue;
+            s->queue = e->next;
+            if (!s->queue)
+                s->queue_last = NULL;
+            int rc = send_message(wsi, &e->m);
+            e->next = s->spare;
+            s->spare = e;
+            if (s->queue)
+                lws_callback_on_writable(wsi); /* one write per writeable callback */
+            return rc;
         }
         if (s->broadcast && s->sent_seq != broadcast_seq) {
             s->sent_seq = broadcast_seq;
@@ -111,6 +141,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         free(s->echo.buf);
         s->echo.buf = NULL;
+        for (struct echo **list = &s->queue; list; list = list == &s->queue ? &s->spare : NULL)
+            while (*list) {
+                struct echo *e = *list;
+                *list = e->next;
+                free(e->m.buf);
+                free(e);
+            }
+        s->queue_last = NULL;
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

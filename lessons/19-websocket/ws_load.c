@@ -1,11 +1,14 @@
 /* ws_load.c - ws-load, a WebSocket load program: echo rate, broadcast
  * time, idle memory per connection.
  *
- *   ws-load echo URL [-c CONNS] [-s SIZE] [-d SECONDS] [--binary] [--pid PID]
+ *   ws-load echo URL [-c CONNS] [-s SIZE] [-d SECONDS] [--depth N] [--binary] [--pid PID]
  *   ws-load broadcast URL [-c CONNS] [-r ROUNDS] [-s SIZE] [--pid PID]
  *
  * echo: CONNS connections each send a message of SIZE bytes, wait for it
  * to come back (checked byte for byte) and send the next, for SECONDS.
+ * With --depth N each connection keeps N messages in flight (the first N
+ * go out in one write, and each read's echoes are answered in one write),
+ * as a busy client or wrk's pipelining would; the default is 1.
  * broadcast: CONNS connections open and sit idle; then, ROUNDS times, the
  * first one sends a message that the server must pass to every connection
  * (the sender included), and the time until the last one has it is taken.
@@ -35,7 +38,7 @@
 
 struct options {
     const char *mode, *url;
-    int connections, rounds, sources, binary, pid;
+    int connections, rounds, sources, binary, pid, depth;
     size_t size;
     double seconds, timeout, settle;
 };
@@ -43,12 +46,13 @@ struct options {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: ws-load echo URL [-c CONNS] [-s SIZE] [-d SECONDS] [--binary] [--pid PID]\n"
+            "usage: ws-load echo URL [-c CONNS] [-s SIZE] [-d SECONDS] [--depth N] [--binary] [--pid PID]\n"
             "       ws-load broadcast URL [-c CONNS] [-r ROUNDS] [-s SIZE] [--pid PID]\n"
             "  URL          ws://127.0.0.1:PORT/PATH\n"
             "  -c CONNS     connections (default 100; up to %d)\n"
             "  -s SIZE      message size in bytes (default 32)\n"
             "  -d SECONDS   echo: how long to send (default 5)\n"
+            "  --depth N    echo: messages in flight per connection (default 1, up to 64)\n"
             "  -r ROUNDS    broadcast: how many broadcasts (default 5)\n"
             "  --binary     echo binary messages (default text)\n"
             "  --pid PID    the server's process, to read its CPU time and RSS from /proc\n"
@@ -61,7 +65,7 @@ static void usage(FILE *to)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.connections = 100, .rounds = 5, .sources = 1, .size = 32,
+    *o = (struct options){.connections = 100, .rounds = 5, .sources = 1, .size = 32, .depth = 1,
                           .seconds = 5, .timeout = 60, .settle = 1};
     if (argc < 3)
         return -1;
@@ -82,6 +86,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->size = (size_t)strtoul(v, NULL, 10);
         else if (strcmp(a, "-d") == 0)
             o->seconds = atof(v);
+        else if (strcmp(a, "--depth") == 0)
+            o->depth = atoi(v);
         else if (strcmp(a, "-r") == 0)
             o->rounds = atoi(v);
         else if (strcmp(a, "--pid") == 0)
@@ -96,7 +102,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             return -1;
     }
     int mode_ok = strcmp(o->mode, "echo") == 0 || strcmp(o->mode, "broadcast") == 0;
-    if (!mode_ok || o->connections < 1 || o->connections > MAX_CONNECTIONS || o->rounds < 1 ||
+    if (!mode_ok || o->connections < 1 || o->connections > MAX_CONNECTIONS || o->rounds < 1 || o->depth < 1 || o->depth > 64 ||
         o->rounds > 1000 || o->size < 16 || o->size > (16u << 20) || o->seconds <= 0 || o->seconds > 3600 ||
         o->sources < 1 || o->sources > 250 || o->timeout <= 0)
         return -1;
@@ -298,15 +304,21 @@ static int run_echo(struct load *load, const struct options *o)
     int status = open_all(load, o->timeout);
     if (status == 0) {
         double cpu0 = server_cpu_seconds(o->pid), t0 = now_seconds(), end = t0 + o->seconds;
-        for (int i = 0; i < load->count && status == 0; i++)
-            status = load_send(load, &load->conns[i], run.opcode, run.payload, run.size);
+        for (int i = 0; i < load->count && status == 0; i++) {
+            load->holding = 1;
+            for (int k = 0; k < o->depth && status == 0; k++)
+                status = load_send(load, &load->conns[i], run.opcode, run.payload, run.size);
+            load->holding = 0;
+            if (status == 0)
+                status = load_flush(load, &load->conns[i]);
+        }
         while (status == 0 && now_seconds() < end)
             status = load_poll(load, 20);
         double elapsed = now_seconds() - t0, cpu = server_cpu_seconds(o->pid) - cpu0;
         if (status == 0) {
-            printf("echo: connections=%d size=%zu type=%s messages=%llu seconds=%.2f msg_per_s=%.0f", load->count,
-                   o->size, o->binary ? "binary" : "text", (unsigned long long)run.messages, elapsed,
-                   (double)run.messages / elapsed);
+            printf("echo: connections=%d size=%zu type=%s messages=%llu seconds=%.2f msg_per_s=%.0f depth=%d",
+                   load->count, o->size, o->binary ? "binary" : "text", (unsigned long long)run.messages,
+                   elapsed, (double)run.messages / elapsed, o->depth);
             if (o->pid)
                 printf(" server_cpu_s=%.2f msg_per_cpu_s=%.0f", cpu, cpu > 0 ? (double)run.messages / cpu : 0);
             printf("\n");

@@ -54,6 +54,7 @@ struct load {
     load_frame_fn *on_frame;
     void *user;
     int opened, in_flight;
+    int holding; /* load_send queues without writing: the caller flushes (load_flush) */
     char error[256]; /* the first failure, fatal for the run */
 };
 
@@ -72,8 +73,12 @@ int load_connect(struct load *load, int i);
  * connection failed (load->error says which and why). */
 int load_poll(struct load *load, int timeout_ms);
 
-/* Queues one masked frame on C and writes what the socket takes. 0 or -1. */
+/* Queues one masked frame on C and writes what the socket takes (only
+ * queues while load->holding). 0 or -1. */
 int load_send(struct load *load, struct conn *c, int opcode, const void *data, size_t len);
+
+/* Writes what C has queued. 0 or -1. */
+int load_flush(struct load *load, struct conn *c);
 
 double now_seconds(void);
 

@@ -165,6 +165,11 @@ static int flush_out(struct load *load, struct conn *c)
     return 0;
 }
 
+int load_flush(struct load *load, struct conn *c)
+{
+    return flush_out(load, c);
+}
+
 static int queue(struct conn *c, const void *data, size_t len)
 {
     if (reserve(&c->out, &c->out_cap, c->out_len + len) != 0)
@@ -202,7 +207,7 @@ int load_send(struct load *load, struct conn *c, int opcode, const void *data, s
     for (size_t i = 0; i < len; i++)
         dst[i] = src[i] ^ mask[i & 3];
     c->out_len += len;
-    return flush_out(load, c);
+    return load->holding ? 0 : flush_out(load, c);
 }
 
 static void base64(const unsigned char *in, size_t len, char *out)
@@ -385,7 +390,12 @@ static int on_readable(struct load *load, struct conn *c)
         if (r <= 0)
             return r;
     }
+    /* what the frames just read ask to send goes out in one write after them */
+    load->holding = 1;
     int r = parse_frames(load, c);
+    load->holding = 0;
+    if (r == 0 && c->out_off < c->out_len)
+        r = flush_out(load, c);
     if (r == 0 && c->in_len == 0 && c->in_cap > 4096) {
         free(c->in);
         c->in = NULL;

@@ -9,7 +9,13 @@
  * Bytes are read into one buffer per thread and fed to the message reader
  * at once, so an idle connection owns no input buffer; output goes
  * straight to the socket and only what the socket does not take is kept,
- * in a queue that exists only while it is not empty.
+ * in a queue that exists only while it is not empty. A read stops asking
+ * once the socket gave less than the buffer holds (epoll is level
+ * triggered: more input wakes the loop again), and the small replies a
+ * read causes on its own connection (echoes, pongs, the close) gather in
+ * one per-thread cork and leave in one send when the read is done: each
+ * message costs one recv and one send at most, fewer when several came
+ * together.
  *
  * Ending a connection from a callback (a slow reader found while
  * broadcasting, a peer gone) only marks it: the end happens at its own
@@ -27,9 +33,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { READ_CHUNK = 16384, READS_PER_EVENT = 16 };
+enum { READ_CHUNK = 65536, READS_PER_EVENT = 4, CORK_MAX = 16384 };
 
 static _Thread_local uint8_t scratch[READ_CHUNK];
+static _Thread_local eddy_ws *corked; /* the connection whose input is being read */
+static _Thread_local eddy_buf cork;   /* its small replies, sent when the read is done */
 static _Thread_local eddy_ws *open_list;
 static _Thread_local int open_count;
 static _Thread_local int task_count; /* run tasks not yet returned */
@@ -74,6 +82,7 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
     open_count++;
     event_assign(&ws->ev, eddy_loop_base(), fd, EV_READ | EV_PERSIST, ws_event, ws);
     ws->interest = EV_READ;
+    ws->armed_ms = -1; /* not added yet */
     if (out_len) { /* the rest of the 101 goes before any frame on_open queued */
         eddy_buf *q = calloc(1, sizeof *q);
         if (!q || eddy_buf_append(q, out, out_len) < 0 ||
@@ -135,29 +144,40 @@ static int flush(eddy_ws *ws)
     return 0;
 }
 
-int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *payload, size_t len,
-                   int control)
+/* write_out - the cork's bytes (when ws is the connection being read),
+ * then a frame's header and payload: straight to the socket in one call
+ * when nothing waits, and what the socket does not take is queued. */
+static int write_out(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *payload, size_t len,
+                     int control)
 {
-    if (ws->finished || ws->doomed)
-        return EPIPE;
     const eddy_ws_options *o = &ws->route->h.options;
-    size_t sent = 0, total = hn + len;
+    struct iovec iov[3];
+    int parts = 0;
+    if (ws == corked && cork.len)
+        iov[parts++] = (struct iovec){cork.data, cork.len};
+    if (hn)
+        iov[parts++] = (struct iovec){(void *)(uintptr_t)hdr, hn};
+    if (len)
+        iov[parts++] = (struct iovec){(void *)(uintptr_t)payload, len};
+    size_t sent = 0, total = 0;
+    for (int i = 0; i < parts; i++)
+        total += iov[i].iov_len;
     if (ws->fd >= 0 && !ws->out) {
-        /* Nothing waits: straight to the socket, header and payload in one call. */
-        struct iovec iov[2] = {{(void *)(uintptr_t)hdr, hn}, {(void *)(uintptr_t)payload, len}};
-        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
-        ssize_t n;
-        do
-            n = sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)parts};
+        ssize_t n = 0;
+        if (parts) {
+            do
+                n = sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
+            while (n < 0 && errno == EINTR);
+        }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             ws->close_code = EDDY_WS_ABNORMAL;
             ws_doom(ws);
-            return EPIPE;
+            goto fail;
         }
         sent = n > 0 ? (size_t)n : 0;
         if (sent == total)
-            return 0;
+            goto done;
     } else if (!control && ws->out && ws->out->len + total > o->max_queued_bytes) {
         /* A reader this slow: the policy decides, memory stays bounded. */
         if (o->slow_reader == EDDY_WS_DROP_NEW)
@@ -165,24 +185,58 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
         eddy_warn("websocket: closing a client too slow to read (%zu bytes waiting)", ws->out->len);
         ws->close_code = EDDY_WS_ABNORMAL;
         ws_doom(ws);
-        return EPIPE;
+        goto fail;
     }
     if (!ws->out && !(ws->out = calloc(1, sizeof *ws->out)))
         goto nomem;
-    if (sent < hn) {
-        if (eddy_buf_append(ws->out, hdr + sent, hn - sent) < 0 ||
-            eddy_buf_append(ws->out, payload, len) < 0)
+    for (int i = 0; i < parts; i++) { /* what was sent came first: skip it, queue the rest */
+        size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+        sent -= skip;
+        if (eddy_buf_append(ws->out, (const char *)iov[i].iov_base + skip, iov[i].iov_len - skip) < 0)
             goto nomem;
-    } else if (eddy_buf_append(ws->out, (const char *)payload + (sent - hn), total - sent) < 0) {
-        goto nomem;
     }
     if (ws->fd >= 0 && !(ws->interest & EV_WRITE))
         arm(ws);
+done:
+    if (ws == corked)
+        eddy_buf_clear(&cork);
     return 0;
 nomem:
     ws->close_code = EDDY_WS_ABNORMAL;
     ws_doom(ws);
+fail:
+    if (ws == corked)
+        eddy_buf_clear(&cork);
     return EPIPE;
+}
+
+int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *payload, size_t len,
+                   int control)
+{
+    if (ws->finished || ws->doomed)
+        return EPIPE;
+    /* Replies to the input being read wait in the cork while they are
+     * small: a read that brought several messages is answered with one
+     * send. Big frames go at once, after what the cork holds. */
+    if (ws == corked && !ws->out && cork.len + hn + len <= CORK_MAX) {
+        if (eddy_buf_append(&cork, hdr, hn) < 0 || eddy_buf_append(&cork, payload, len) < 0) {
+            eddy_buf_clear(&cork);
+            ws->close_code = EDDY_WS_ABNORMAL;
+            ws_doom(ws);
+            return EPIPE;
+        }
+        return 0;
+    }
+    return write_out(ws, hdr, hn, payload, len, control);
+}
+
+/* uncork - the read is over: send what its replies left in the cork. */
+static void uncork(eddy_ws *ws)
+{
+    if (cork.len && !ws->finished && !ws->doomed)
+        write_out(ws, NULL, 0, NULL, 0, 1);
+    eddy_buf_clear(&cork);
+    corked = NULL;
 }
 
 void ws_send_close(eddy_ws *ws, int code, const char *reason, enum ws_state state)
@@ -243,7 +297,8 @@ void ws_finish(eddy_ws *ws)
             open_list = ws->next;
         if (ws->next)
             ws->next->prev = ws->prev;
-        open_count--;
+        if (--open_count == 0)
+            eddy_buf_free(&cork); /* the thread's last WebSocket: the cork's storage goes too */
     }
     if (ws->out) {
         eddy_buf_free(ws->out);
@@ -374,21 +429,27 @@ static void feed(eddy_ws *ws, uint8_t *data, size_t len)
 /* read_some - read and feed what the socket has; -1 when the peer is gone. */
 static int read_some(eddy_ws *ws)
 {
+    int gone = 0;
+    corked = ws;
     for (int i = 0; i < READS_PER_EVENT && !ws->read_paused && !ws->doomed; i++) {
         ssize_t n = recv(ws->fd, scratch, sizeof scratch, 0);
-        if (n == 0)
-            return -1;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            return -1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n <= 0) {
+            gone = 1;
+            break;
         }
         if (ws->state == WS_OPEN || ws->state == WS_CLOSING)
             feed(ws, scratch, (size_t)n);
         /* else: closed or failing, what still comes is drained unread */
+        if ((size_t)n < sizeof scratch)
+            break; /* the socket had no more: asking again would only say EAGAIN */
     }
+    uncork(ws); /* a peer that only shut its side still reads its replies */
+    if (gone)
+        return -1;
     eddy_ws_reader_idle(&ws->reader);
     return 0;
 }
@@ -487,13 +548,23 @@ static void arm(eddy_ws *ws)
         event_del(&ws->ev);
         event_assign(&ws->ev, event_get_base(&ws->ev), ws->fd, want | EV_PERSIST, ws_event, ws);
         ws->interest = want;
+        ws->armed_ms = -1;
     }
     if (!want && ms <= 0) {
         event_del(&ws->ev); /* nothing to watch until the run task reads */
+        ws->armed_ms = -1;
         return;
     }
+    if (ms < 0)
+        ms = 0;
+    /* Already added with this timeout: a persistent event's timeout starts
+     * again by itself each time it fires, so adding it again would only
+     * redo the timer's bookkeeping on every message. */
+    if (ms == ws->armed_ms)
+        return;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     event_add(&ws->ev, ms > 0 ? &tv : NULL);
+    ws->armed_ms = ms;
 }
 
 /* ws_resume - the run task has read everything queued: read again. */

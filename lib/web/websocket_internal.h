@@ -49,6 +49,7 @@ struct eddy_ws {
     unsigned read_paused : 1; /* a run task has messages it has not read */
     unsigned close_told : 1;  /* on_close has run */
     short interest;           /* EV_READ, or EV_READ|EV_WRITE while output waits */
+    long armed_ms;            /* the timeout ev was added with (0: none); -1: not added */
     int close_code;           /* the peer's, once known */
     char *close_reason;       /* the peer's (malloc), or NULL */
     const struct ws_route *route;

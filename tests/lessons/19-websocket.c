@@ -186,6 +186,17 @@ Test(lesson19, ws_load_broadcasts_to_every_idle_connection)
     st = th_run(echo, 30000, &out);
     cr_assert_eq(st, 0, "ws-load failed:\n%s", out);
     cr_assert_not_null(strstr(out, "echo: connections=10 size=1000 type=text messages="), "%s", out);
+    cr_assert_not_null(strstr(out, " depth=1"), "%s", out);
+    free(out);
+
+    /* Eight messages in flight on each connection: every echo still
+     * checked byte for byte, and the line says the depth it ran with. */
+    char *deep[] = {(char *)th_path(LOAD), "echo", url, "-c", "10", "-d", "0.3", "-s", "40",
+                    "--depth", "8", "--binary", NULL};
+    st = th_run(deep, 30000, &out);
+    cr_assert_eq(st, 0, "ws-load failed:\n%s", out);
+    cr_assert_not_null(strstr(out, "echo: connections=10 size=40 type=binary messages="), "%s", out);
+    cr_assert_not_null(strstr(out, " depth=8"), "%s", out);
     free(out);
 }
 

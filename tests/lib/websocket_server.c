@@ -365,6 +365,46 @@ Test(websocket_server, frames_sent_with_the_handshake_are_not_lost)
     close(fd);
 }
 
+Test(websocket_server, many_frames_in_one_write_are_answered_in_order)
+{
+    /* Small echoes, a pong, an echo too big to wait with the others and
+     * the close, all asked for by one write: each answer in its place. */
+    char head[1024];
+    int fd = raw_open("/echo", NULL, head, sizeof head);
+    cr_assert_geq(fd, 0);
+    static char big[20000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 26);
+    static const uint8_t mask[4] = {9, 8, 7, 6};
+    uint8_t close_payload[2] = {1000 >> 8, 1000 & 0xFF};
+    eddy_buf b = EDDY_BUF_INIT;
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_TEXT, "first", 5, mask);
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_PING, "p", 1, mask);
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_TEXT, "second", 6, mask);
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_BINARY, big, sizeof big, mask);
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_TEXT, "third", 5, mask);
+    eddy_ws_frame_append(&b, 1, 0, EDDY_WS_CLOSE, close_payload, 2, mask);
+    th_send(fd, b.data, b.len);
+    eddy_buf_free(&b);
+    static uint8_t buf[sizeof big + 1];
+    size_t len;
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_TEXT);
+    cr_assert_str_eq((char *)buf, "first");
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_PONG);
+    cr_assert_str_eq((char *)buf, "p");
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_TEXT);
+    cr_assert_str_eq((char *)buf, "second");
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_BINARY);
+    cr_assert_eq(len, sizeof big);
+    cr_assert_eq(memcmp(buf, big, sizeof big), 0);
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_TEXT);
+    cr_assert_str_eq((char *)buf, "third");
+    cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), EDDY_WS_CLOSE);
+    cr_assert_eq(len, 2);
+    cr_assert_eq(buf[0] << 8 | buf[1], 1000);
+    close(fd);
+}
+
 /* ------------------------------------------------------------ protocol violations */
 
 Test(websocket_server, an_unmasked_client_frame_is_a_protocol_error)
