@@ -1,5 +1,11 @@
 /*
  * escape - HTML and JSON escaping (see escape.h).
+ *
+ * Two JSON writers share the walk over a json_t: Tornado's (for pages:
+ * safe inside <script>) and the compact one a JSON response is written
+ * with, which prints what Jansson's json_dumps prints but skips its cycle
+ * bookkeeping (a pointer printed and hashed for every object and array,
+ * most of what a large answer cost); a depth limit stands in for it.
  */
 #include <eddy/base/escape.h>
 
@@ -163,10 +169,53 @@ static int json_string_to(eddy_buf *out, const char *str, size_t len)
     return eddy_buf_append_char(out, '"');
 }
 
+/* compact_string_to - str as Jansson writes it by default: only '"',
+ * '\\' and control characters escaped (as \uXXXX when they have no short
+ * form), the rest as the UTF-8 it is; -1 when it is not UTF-8. */
+static int compact_string_to(eddy_buf *out, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (eddy_buf_append_char(out, '"') < 0)
+        return -1;
+    size_t from = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            if (utf8_next(s, len, &i) < 0)
+                return -1;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        char esc[8];
+        const char *rep = esc;
+        switch (c) {
+        case '"': rep = "\\\""; break;
+        case '\\': rep = "\\\\"; break;
+        case '\b': rep = "\\b"; break;
+        case '\f': rep = "\\f"; break;
+        case '\n': rep = "\\n"; break;
+        case '\r': rep = "\\r"; break;
+        case '\t': rep = "\\t"; break;
+        default: snprintf(esc, sizeof esc, "\\u%04X", c);
+        }
+        if (eddy_buf_append(out, s + from, i - from) < 0 || eddy_buf_append_str(out, rep) < 0)
+            return -1;
+        from = ++i;
+    }
+    if (eddy_buf_append(out, s + from, len - from) < 0)
+        return -1;
+    return eddy_buf_append_char(out, '"');
+}
+
 /* json_to - v at depth; deeper than JSON_MAX_DEPTH fails (a cycle, or a
  * stack a coroutine cannot afford). */
-static int json_to(eddy_buf *out, const json_t *v, int depth)
+static int json_to(eddy_buf *out, const json_t *v, int depth, bool compact)
 {
+    const char *comma = compact ? "," : ", ", *colon = compact ? ":" : ": ";
+    int (*string_to)(eddy_buf *, const char *, size_t) = compact ? compact_string_to : json_string_to;
     enum { JSON_MAX_DEPTH = 200 };
     char num[64];
     switch (json_typeof(v)) {
@@ -180,16 +229,22 @@ static int json_to(eddy_buf *out, const json_t *v, int depth)
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return eddy_buf_append_str(out, num);
     case JSON_REAL:
+        if (compact) { /* Jansson's own digits: reals are rare in an answer */
+            char *text = json_dumps(v, JSON_ENCODE_ANY);
+            int rc = text ? eddy_buf_append_str(out, text) : -1;
+            free(text);
+            return rc;
+        }
         eddy_real_text(num, sizeof num, json_real_value(v));
         return eddy_buf_append_str(out, num);
     case JSON_STRING:
-        return json_string_to(out, json_string_value(v), json_string_length(v));
+        return string_to(out, json_string_value(v), json_string_length(v));
     case JSON_ARRAY:
         if (depth >= JSON_MAX_DEPTH || eddy_buf_append_char(out, '[') < 0)
             return -1;
         for (size_t i = 0; i < json_array_size(v); i++)
-            if ((i && eddy_buf_append(out, ", ", 2) < 0) ||
-                json_to(out, json_array_get(v, i), depth + 1) < 0)
+            if ((i && eddy_buf_append_str(out, comma) < 0) ||
+                json_to(out, json_array_get(v, i), depth + 1, compact) < 0)
                 return -1;
         return eddy_buf_append_char(out, ']');
     case JSON_OBJECT: {
@@ -199,10 +254,10 @@ static int json_to(eddy_buf *out, const json_t *v, int depth)
         for (void *it = json_object_iter((json_t *)v); it;
              it = json_object_iter_next((json_t *)v, it)) {
             const char *k = json_object_iter_key(it);
-            if ((!first && eddy_buf_append(out, ", ", 2) < 0) ||
-                json_string_to(out, k, json_object_iter_key_len(it)) < 0 ||
-                eddy_buf_append(out, ": ", 2) < 0 ||
-                json_to(out, json_object_iter_value(it), depth + 1) < 0)
+            if ((!first && eddy_buf_append_str(out, comma) < 0) ||
+                string_to(out, k, json_object_iter_key_len(it)) < 0 ||
+                eddy_buf_append_str(out, colon) < 0 ||
+                json_to(out, json_object_iter_value(it), depth + 1, compact) < 0)
                 return -1;
             first = false;
         }
@@ -215,7 +270,16 @@ static int json_to(eddy_buf *out, const json_t *v, int depth)
 int eddy_json_encode_to(eddy_buf *out, const json_t *v)
 {
     size_t mark = out->len;
-    if (json_to(out, v, 0) == 0)
+    if (json_to(out, v, 0, false) == 0)
+        return 0;
+    eddy_buf_truncate(out, mark);
+    return -1;
+}
+
+int eddy_json_compact_to(eddy_buf *out, const json_t *v)
+{
+    size_t mark = out->len;
+    if (json_to(out, v, 0, true) == 0)
         return 0;
     eddy_buf_truncate(out, mark);
     return -1;

@@ -31,6 +31,13 @@ int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len);
  * cannot grow. */
 int eddy_json_encode_to(eddy_buf *out, const json_t *v);
 
+/* eddy_json_compact_to - append v as Jansson's json_dumps(v, JSON_COMPACT |
+ * JSON_ENCODE_ANY) writes it (no spaces, only '"', '\\' and control
+ * characters escaped, keys in the object's order), at a fraction of the
+ * cost on large values. 0, or -1 (out unchanged) when a string is not
+ * UTF-8, v nests more than 200 deep or out cannot grow. */
+int eddy_json_compact_to(eddy_buf *out, const json_t *v);
+
 /* eddy_real_text - d as Python's repr writes it (and json.dumps): the
  * fewest digits that read back as d, fixed notation from 1e-4 up to 1e16
  * ("0.1", "2.0", "1e-05", "1e+16"). dst holds 32 bytes or more. */

@@ -10,7 +10,6 @@
  */
 #include "orm_internal.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* excluded - path ("email", "author.email") is in the caller's list. */
@@ -46,15 +45,48 @@ static json_t *field_json(const eddy_field *f, const eddy_db_value *v)
     return eddy_db_value_json(v);
 }
 
+/* is_column - the result's column col is named "prefix.name" (prefix
+ * NULL: "name"), compared in place rather than printed first. */
+static bool is_column(const eddy_db_result *res, size_t col, const char *prefix, size_t plen,
+                      const char *name)
+{
+    const char *c = eddy_db_column_name(res, col);
+    if (!c)
+        return false;
+    if (prefix) {
+        if (strncmp(c, prefix, plen) != 0 || c[plen] != '.')
+            return false;
+        c += plen + 1;
+    }
+    return strcmp(c, name) == 0;
+}
+
+/* find_column - the column "prefix.name", or -1. The query selects a
+ * model's columns in the model's order, so the column after the last one
+ * found (*next) is tried first: a row costs one comparison per field
+ * instead of a search of every column for each. */
+static int find_column(const eddy_db_result *res, const char *prefix, const char *name,
+                       size_t *next)
+{
+    size_t n = eddy_db_columns(res), plen = prefix ? strlen(prefix) : 0;
+    if (*next < n && is_column(res, *next, prefix, plen, name))
+        return (int)(*next)++;
+    for (size_t i = 0; i < n; i++)
+        if (is_column(res, i, prefix, plen, name)) {
+            *next = i + 1;
+            return (int)i;
+        }
+    return -1;
+}
+
 /* model_json - the columns "prefix.id", "prefix.field"... (prefix NULL:
  * the row's own) as an object of model m; NULL when the result has no
  * such columns (the foreign key was not joined). */
 static json_t *model_json(const eddy_model *m, const eddy_db_result *res, size_t row,
                           const char *prefix, const eddy_json_options *o)
 {
-    char name[256];
-    snprintf(name, sizeof name, "%s%sid", prefix ? prefix : "", prefix ? "." : "");
-    int id_col = eddy_db_column_index(res, name);
+    size_t next = 0;
+    int id_col = find_column(res, prefix, "id", &next);
     if (id_col < 0)
         return NULL;
     const eddy_db_value *id = eddy_db_value_at(res, row, (size_t)id_col);
@@ -69,8 +101,7 @@ static json_t *model_json(const eddy_model *m, const eddy_db_result *res, size_t
         if (((f->flags & EDDY_FIELD_HIDDEN) && !(o && o->include_hidden)) ||
             excluded(o, prefix, f->name))
             continue;
-        snprintf(name, sizeof name, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", f->name);
-        int col = eddy_db_column_index(res, name);
+        int col = find_column(res, prefix, f->name, &next);
         if (col < 0)
             continue; /* not selected */
         json_t *value = NULL;

@@ -10,6 +10,8 @@
 
 #include "handler_internal.h"
 
+#include <eddy/base/buf.h>
+#include <eddy/base/escape.h>
 #include <eddy/base/log.h>
 #include <eddy/base/url.h>
 
@@ -331,13 +333,14 @@ int eddy_send_json(eddy_req *r, json_t *value)
 {
     if (!value)
         return -1;
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    eddy_buf text = EDDY_BUF_INIT;
+    int rc = eddy_json_compact_to(&text, value);
     json_decref(value);
-    if (!text)
-        return -1;
-    eddy_response_set_header(r, "Content-Type", "application/json; charset=UTF-8");
-    int rc = eddy_write_str(r, text);
-    free(text);
+    if (rc == 0) {
+        eddy_response_set_header(r, "Content-Type", "application/json; charset=UTF-8");
+        rc = eddy_write(r, text.data, text.len);
+    }
+    eddy_buf_free(&text);
     return rc;
 }
 

@@ -5,7 +5,11 @@
  * A form carries 32 bytes, mask then token XOR mask, base64url-encoded.
  * The state is the app slot "eddy.xsrf" (on, and the exempt handlers) and
  * the request slot "eddy.xsrf_token" (the token, once known, so a page
- * with three forms sets the cookie once).
+ * with three forms sets the cookie once). The masked token is made once
+ * per request too, as Tornado's xsrf_token is, and kept with its hidden
+ * input in "eddy.xsrf_masked" and "eddy.xsrf_form": a page with a form
+ * per comment would otherwise draw random bytes and encode them fifty
+ * times over.
  */
 #include <eddy/web/xsrf.h>
 
@@ -29,6 +33,8 @@ struct xsrf {
 
 static const char xsrf_slot[] = "eddy.xsrf";
 static const char token_slot[] = "eddy.xsrf_token";
+static const char masked_slot[] = "eddy.xsrf_masked";
+static const char form_slot[] = "eddy.xsrf_form";
 
 static void require_xsrf_check(eddy_req *r);
 
@@ -94,7 +100,8 @@ static const unsigned char *request_token(eddy_req *r)
     return eddy_req_set_slot(r, token_slot, t, NULL) == 0 ? t : NULL;
 }
 
-const char *eddy_xsrf_token(eddy_req *r)
+/* masked_token - a fresh mask over the request's token, encoded. */
+static const char *masked_token(eddy_req *r)
 {
     const unsigned char *t = request_token(r);
     unsigned char masked[2 * TOKEN_LEN];
@@ -109,17 +116,34 @@ const char *eddy_xsrf_token(eddy_req *r)
     return s;
 }
 
+const char *eddy_xsrf_token(eddy_req *r)
+{
+    const char *s = eddy_req_slot(r, masked_slot);
+    if (s)
+        return s;
+    s = masked_token(r);
+    if (s)
+        eddy_req_set_slot(r, masked_slot, (void *)s, NULL); /* if not kept, made again next time */
+    return s;
+}
+
 const char *eddy_xsrf_form_html(eddy_req *r)
 {
+    const char *html = eddy_req_slot(r, form_slot);
+    if (html)
+        return html;
     const char *t = eddy_xsrf_token(r);
     if (!t)
         return "";
     eddy_buf b = EDDY_BUF_INIT;
     /* base64url needs no escaping in an attribute. */
-    const char *html = eddy_buf_printf(&b, "<input type=\"hidden\" name=\"_xsrf\" value=\"%s\"/>",
-                                       t) == 0 ? eddy_strdup(r, b.data) : NULL;
+    html = eddy_buf_printf(&b, "<input type=\"hidden\" name=\"_xsrf\" value=\"%s\"/>",
+                           t) == 0 ? eddy_strdup(r, b.data) : NULL;
     eddy_buf_free(&b);
-    return html ? html : "";
+    if (!html)
+        return "";
+    eddy_req_set_slot(r, form_slot, (void *)html, NULL); /* if not kept, made again next time */
+    return html;
 }
 
 /* sent_token - the token the request sent back, unmasked; false when it

@@ -1,17 +1,20 @@
 /*
  * Tests for the ground floor's shared helpers that have no suite of their
- * own: URL escaping modes, HTTP dates both ways, byte-span comparisons.
+ * own: URL escaping modes, HTTP dates both ways, byte-span comparisons,
+ * compact JSON (byte for byte what Jansson's json_dumps writes).
  * (HTML escaping is tested at every offset in template_pages.c, Range and
  * If-None-Match through static files in static.c, URL decoding in
  * http_parser.c.)
  */
 #include <criterion/criterion.h>
 #include <eddy/base/calendar.h>
+#include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
 #include <eddy/base/url.h>
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char *escaped(const char *s, unsigned flags)
@@ -112,4 +115,38 @@ Test(base, the_calendar_agrees_with_gmtime_and_timegm_across_the_years)
         cr_assert_eq(eddy_parse_http_date(d, &back), 0, "%s", d);
         cr_assert_eq((int64_t)back, t, "%s", d);
     }
+}
+
+/* compact_and_dumps_agree - the compact writer and Jansson's json_dumps
+ * (JSON_COMPACT | JSON_ENCODE_ANY) write the same bytes for v. */
+static void compact_and_dumps_agree(json_t *v)
+{
+    char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    eddy_buf b = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_json_compact_to(&b, v), 0);
+    cr_assert_str_eq(b.data, want);
+    eddy_buf_free(&b);
+    free(want);
+    json_decref(v);
+}
+
+Test(base, compact_json_is_what_jansson_writes)
+{
+    compact_and_dumps_agree(json_pack("{s:i,s:s,s:b,s:n,s:[f,f,f,I]}", "id", 7, "text",
+                                      "a \"q\" \\ </b> \x01\x1f\b\f\n\r\t caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80",
+                                      "on", 1, "none", "reals", 0.1, 2.0, 1e-7, (json_int_t)-9007199254740993LL));
+    compact_and_dumps_agree(json_pack("[{},[],{s:{s:[{}]}},s]", "nested", "deeper", ""));
+    compact_and_dumps_agree(json_stringn("nul\0inside", 11));
+    compact_and_dumps_agree(json_integer(0));
+}
+
+Test(base, compact_json_refuses_what_is_not_utf8)
+{
+    json_t *bad = json_stringn_nocheck("\xff\xfe", 2);
+    eddy_buf b = EDDY_BUF_INIT;
+    eddy_buf_append_str(&b, "kept");
+    cr_assert_eq(eddy_json_compact_to(&b, bad), -1);
+    cr_assert_str_eq(b.data, "kept");
+    eddy_buf_free(&b);
+    json_decref(bad);
 }
