@@ -355,17 +355,9 @@ static void replies_post(eddy_req *r)
         eddy_db_result_free(res);
         return;
     }
-    int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    bool exists = false;
-    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
-    if (rc || !exists) {
+    int64_t replied = content_require_reply_target(r, f);
+    if (replied < 0) {
         eddy_db_result_free(res);
-        if (rc) {
-            eddy_send_db_error(r, rc, NULL);
-            return;
-        }
-        eddy_form_add_error(f, "replyed_user", "用户不存在");
-        eddy_send_form_errors(r, f);
         return;
     }
     /* A reply to a reply joins the thread of the top-level comment. */
@@ -381,7 +373,7 @@ static void replies_post(eddy_req *r)
                            .content = eddy_form_value(f, "content"),
                            .notify_user = replied,
                            .about = parent_text};
-    rc = forum_add_comment(r, &c);
+    int rc = forum_add_comment(r, &c);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;

@@ -268,16 +268,9 @@ static void answer_replies_post(eddy_req *r)
         eddy_db_result_free(res);
         return;
     }
-    int64_t replied = eddy_form_int(f, "replyed_user", 0);
-    bool exists = false;
-    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
-    if (rc || !exists) {
+    int64_t replied = content_require_reply_target(r, f);
+    if (replied < 0) {
         eddy_db_result_free(res);
-        if (rc) {
-            eddy_send_db_error(r, rc, NULL);
-            return;
-        }
-        forum_send_field_error(r, 400, "replyed_user", "用户不存在");
         return;
     }
     /* A reply to a reply stays in the thread of the top-level answer. */
@@ -293,7 +286,7 @@ static void answer_replies_post(eddy_req *r)
                           .content = eddy_form_value(f, "content"),
                           .notify_user = replied,
                           .about = parent_text};
-    rc = forum_add_answer(r, &a);
+    int rc = forum_add_answer(r, &a);
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;

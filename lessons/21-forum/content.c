@@ -57,6 +57,22 @@ int content_user_exists(eddy_req *r, int64_t id, bool *yes)
     return rc;
 }
 
+int64_t content_require_reply_target(eddy_req *r, eddy_form *f)
+{
+    int64_t replied = eddy_form_int(f, "replyed_user", 0);
+    bool exists = false;
+    int rc = replied > 0 ? content_user_exists(r, replied, &exists) : 0;
+    if (rc) {
+        eddy_send_db_error(r, rc, NULL);
+        return -1;
+    }
+    if (!exists) {
+        forum_send_field_error(r, 400, "replyed_user", "用户不存在");
+        return -1;
+    }
+    return replied;
+}
+
 int content_is_member(eddy_req *r, int64_t user, int64_t group)
 {
     eddy_query *q = eddy_orm_select(&forum_member);

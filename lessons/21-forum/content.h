@@ -11,6 +11,7 @@
 
 #include <eddy/data/db.h>
 #include <eddy/data/orm.h>
+#include <eddy/web/form.h>
 #include <eddy/web/handler.h>
 
 #include <jansson.h>
@@ -36,6 +37,11 @@ int content_load_row(eddy_req *r, const eddy_model *m, int64_t id, eddy_db_resul
 /* content_user_exists - is there a user with this id (*yes)? The
  * replyed_user of a reply is checked with it. A wait: 0 or an errno value. */
 int content_user_exists(eddy_req *r, int64_t id, bool *yes);
+
+/* content_require_reply_target - the user a reply form's replyed_user
+ * names, or -1 after answering 400 {"replyed_user": "用户不存在"} (no such
+ * user) or the database's failure. */
+int64_t content_require_reply_target(eddy_req *r, eddy_form *f);
 
 /* content_user_json - the user a joined row names under prefix ("user",
  * "reply_user"): {id, nick_name, head_url}; the nick name falls back to
