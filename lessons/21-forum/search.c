@@ -69,7 +69,11 @@ static const char *const sqlite_setup[] = {
     " VALUES ('delete', old.id, old.title, old.content);"
     " INSERT INTO question_fts(rowid, title, content) VALUES (new.id, new.title, new.content);"
     " END",
-    /* rows written before the index existed (the demo data) */
+    NULL};
+
+/* Rows written before the index existed (a database from before search)
+ * are indexed once, when the index is made; the triggers keep it after. */
+static const char *const sqlite_first_fill[] = {
     "INSERT INTO post_fts(post_fts) VALUES ('rebuild')",
     "INSERT INTO question_fts(question_fts) VALUES ('rebuild')",
     NULL};
@@ -79,16 +83,30 @@ static const char *const mysql_setup[] = {
     "CREATE FULLTEXT INDEX IF NOT EXISTS question_fulltext ON question (title, content)",
     NULL};
 
-int forum_search_setup(eddy_db *db)
+static int exec_all(eddy_db *db, const char *const *sql)
 {
-    int mysql = strcmp(eddy_db_dialect(db), "mysql") == 0;
-    const char *const *sql = mysql ? mysql_setup : sqlite_setup;
     for (size_t i = 0; sql[i]; i++) {
         int rc = eddy_db_exec(db, sql[i], NULL, 0, NULL, NULL);
         if (rc)
             return rc; /* logged by eddy_db_exec */
     }
     return 0;
+}
+
+int forum_search_setup(eddy_db *db)
+{
+    if (strcmp(eddy_db_dialect(db), "mysql") == 0)
+        return exec_all(db, mysql_setup);
+    eddy_db_result *res = NULL;
+    int rc = eddy_db_query(db, &res,
+                           "SELECT count(*) AS n FROM sqlite_master WHERE name = 'post_fts'", NULL,
+                           0);
+    bool existed = rc == 0 && eddy_db_int(res, 0, "n") > 0;
+    eddy_db_result_free(res);
+    if (rc)
+        return rc;
+    rc = exec_all(db, sqlite_setup);
+    return rc || existed ? rc : exec_all(db, sqlite_first_fill);
 }
 
 /* ------------------------------------------------------------ the words */
