@@ -317,6 +317,26 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     snprintf(sql, sizeof sql, "SELECT like_nums FROM post_comment WHERE id = %lld", comment);
     cr_assert_str_eq(ft_rows(&forum, sql), "1\n");
 
+    /* one's own comment has no like button, and a forged like is refused
+     * the API's way: nothing written, nobody told */
+    char like_form[200];
+    snprintf(like_form, sizeof like_form, "<form data-like method=\"post\" action=\"%s\">", path);
+    pb_get(&other, post_path);
+    cr_assert(pb_has(&other, like_form), "the others may like it: %s", other.page);
+    pb_get(&owner, post_path);
+    cr_assert(!pb_has(&owner, like_form), "no button on one's own comment: %s", owner.page);
+    const char *told = strdup(ft_rows(&forum, "SELECT COUNT(*) FROM message"));
+    cr_assert_eq(pb_post(&owner, path, true, "Accept: application/json", NULL), 400, "%s",
+                 owner.page);
+    cr_assert(strstr(owner.page, "\"non_fields\""), "%s", owner.page);
+    pb_get(&owner, post_path);
+    cr_assert_eq(pb_post(&owner, path, true, NULL, NULL), 400, "without JavaScript: the same");
+    cr_assert_str_eq(ft_rows(&forum, sql), "1\n");
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM comment_like WHERE user_id = %lld", owner_id);
+    cr_assert_str_eq(ft_rows(&forum, sql), "0\n");
+    cr_assert_str_eq(ft_rows(&forum, "SELECT COUNT(*) FROM message"), told, "no message sent");
+    free((void *)told);
+
     /* the inbox: owner got a reply and a like; shown unread once, then read */
     cr_assert_eq(pb_get(&owner, "/inbox"), 200);
     cr_assert(pb_has(&owner, "replied to your comment"), "%s", owner.page);
@@ -524,18 +544,45 @@ SQLITE_ONLY(the_group_list_and_comments_come_a_page_at_a_time, {
     cr_assert_eq(sscanf(b.location, "/post/%lld", &post), 1);
     snprintf(path, sizeof path, "/post/%lld/comment", post);
     long long first = 0;
+    char expect[128];
     for (int i = 1; i <= 21; i++) {
         snprintf(name, sizeof name, "comment number %02d", i);
         cr_assert_eq(pb_post(&b, path, true, NULL, "content", name, NULL), 303);
+        long long id = atoll(ft_rows(&forum, "SELECT MAX(id) FROM post_comment"));
+        snprintf(expect, sizeof expect, "/post/%lld#c%lld", post, id);
+        cr_assert_str_eq(b.location, expect, "a new comment: page 1, at the comment");
         if (i == 1)
-            cr_assert_eq(sscanf(strchr(b.location, '#'), "#c%lld", &first), 1);
+            first = id;
     }
     char to[24];
     snprintf(to, sizeof to, "%lld",
              atoll(ft_rows(&forum, "SELECT id FROM user ORDER BY id DESC LIMIT 1")));
     snprintf(path, sizeof path, "/comment/%lld/reply", first);
+    /* a reply with an error is shown beside its thread, on page 2 */
+    cr_assert_eq(pb_post(&b, path, true, NULL, "replyed_user", to, "content", "ab", NULL), 400);
+    cr_assert(pb_has(&b, "comment number 01") && !pb_has(&b, "comment number 21"), "%s", b.page);
+    cr_assert(pb_has(&b, "class=\"field has-error\"><label for=\"content\""), "%s", b.page);
     cr_assert_eq(pb_post(&b, path, true, NULL, "replyed_user", to, "content", "a late reply", NULL),
                  303);
+    /* the reply lands where it is shown: the thread's page, at the reply */
+    snprintf(expect, sizeof expect, "/post/%lld?page=2#c%lld", post,
+             atoll(ft_rows(&forum, "SELECT MAX(id) FROM post_comment")));
+    cr_assert_str_eq(b.location, expect);
+    /* and so does a like from someone else, without JavaScript */
+    pb_browser liker;
+    long long liker_id = user(&liker, "13933330004");
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO community_group_member (user_id, community_id, status, apply_reason,"
+             " add_time) VALUES (%lld, %lld, 'agree', '', '2026-01-01 00:00:00')",
+             liker_id, g);
+    ft_rows(&forum, sql);
+    pb_get(&liker, "/");
+    snprintf(path, sizeof path, "/comment/%lld/like", first);
+    cr_assert_eq(pb_post(&liker, path, true, NULL, NULL), 303, "%s", liker.page);
+    snprintf(expect, sizeof expect, "/post/%lld?page=2#c%lld", post, first);
+    cr_assert_str_eq(liker.location, expect);
+    pb_free(&liker);
     snprintf(path, sizeof path, "/post/%lld", post);
     cr_assert_eq(pb_get(&b, path), 200);
     cr_assert(pb_has(&b, "comment number 21") && !pb_has(&b, "comment number 01"), "%s", b.page);
