@@ -593,3 +593,42 @@ SQLITE_ONLY(the_group_list_and_comments_come_a_page_at_a_time, {
     cr_assert(!pb_has(&b, "comment number 02"));
     pb_free(&b);
 })
+
+SQLITE_ONLY(a_group_page_lists_its_own_posts_and_qa_lists_every_category, {
+    pb_browser b;
+    user(&b, "13933330005");
+    long long g1 = make_group(&b, "First"), g2 = make_group(&b, "Second");
+    char path[96];
+    const long long groups[] = {g1, g2};
+    const char *titles[] = {"Only in first", "Only in second"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/group/%lld/post", groups[i]);
+        pb_get(&b, "/");
+        cr_assert_eq(pb_post(&b, path, true, NULL, "title", titles[i], "content", "text", NULL), 303);
+    }
+    /* each group's page lists its posts only (the course listed them all) */
+    snprintf(path, sizeof path, "/group/%lld", g1);
+    cr_assert_eq(pb_get(&b, path), 200);
+    cr_assert(pb_has(&b, "Only in first") && !pb_has(&b, "Only in second"), "%s", b.page);
+    cr_assert(pb_has(&b, "1 members · 1 posts"), "member_nums and post_nums: %s", b.page);
+    snprintf(path, sizeof path, "/group/%lld", g2);
+    cr_assert_eq(pb_get(&b, path), 200);
+    cr_assert(pb_has(&b, "Only in second") && !pb_has(&b, "Only in first"), "%s", b.page);
+
+    /* questions in two categories: /qa without one lists both (the course
+     * filtered on a NULL category and listed none) */
+    const char *cats[] = {"技术问答", "活动建议"};
+    const char *asks[] = {"A question on C", "A meetup idea"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(pb_get(&b, "/qa/new"), 200);
+        ft_part q[] = {{"category", cats[i], 0, NULL, NULL},
+                       {"title", asks[i], 0, NULL, NULL},
+                       {"content", "text", 0, NULL, NULL}};
+        cr_assert_eq(pb_multipart(&b, "/qa/new", q, 3), 303, "%s", b.page);
+    }
+    cr_assert_eq(pb_get(&b, "/qa"), 200);
+    cr_assert(pb_has(&b, "A question on C") && pb_has(&b, "A meetup idea"), "%s", b.page);
+    cr_assert_eq(pb_get(&b, "/qa?c=%E6%B4%BB%E5%8A%A8%E5%BB%BA%E8%AE%AE"), 200); /* 活动建议 */
+    cr_assert(pb_has(&b, "A meetup idea") && !pb_has(&b, "A question on C"), "%s", b.page);
+    pb_free(&b);
+})
