@@ -245,6 +245,8 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
              other_id);
     long long member = atoll(ft_rows(&forum, sql));
     cr_assert_gt(member, 0);
+    snprintf(sql, sizeof sql, "SELECT member_nums FROM community_group WHERE id = %lld", g);
+    cr_assert_str_eq(ft_rows(&forum, sql), "1\n", "applying counts nobody yet");
 
     /* only the owner reviews: the applicant's own try is "no such" */
     snprintf(path, sizeof path, "/applications/%lld", member);
@@ -258,6 +260,11 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     cr_assert_eq(pb_post(&owner, path, true, NULL, "status", "agree", NULL), 303);
     snprintf(sql, sizeof sql, "SELECT member_nums FROM community_group WHERE id = %lld", g);
     cr_assert_str_eq(ft_rows(&forum, sql), "2\n", "counted on approval, once");
+    /* refused later: one fewer; agreed again: counted again */
+    cr_assert_eq(pb_post(&owner, path, true, NULL, "status", "refuse", NULL), 303);
+    cr_assert_str_eq(ft_rows(&forum, sql), "1\n", "a later refusal takes the member off");
+    cr_assert_eq(pb_post(&owner, path, true, NULL, "status", "agree", NULL), 303);
+    cr_assert_str_eq(ft_rows(&forum, sql), "2\n");
 
     /* a member posts, in Markdown: raw HTML and script links are defused */
     snprintf(path, sizeof path, "/group/%lld/post", g);
