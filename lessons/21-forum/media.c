@@ -17,12 +17,16 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The columns that name a media file: a file is in use while one does. */
+/* Where a media file may be named: a file is in use while a row does,
+ * as its image (the whole column) or in a text written in Markdown (an
+ * image or a link to /media/NAME, anywhere in it). */
 static const struct {
     const eddy_model *model;
     const char *column;
-} image_columns[] = {
-    {&forum_user, "head_url"}, {&forum_group, "front_image"}, {&forum_question, "image"}};
+    bool in_text;
+} uses[] = {{&forum_user, "head_url", false},   {&forum_group, "front_image", false},
+            {&forum_question, "image", false},  {&forum_post, "content", true},
+            {&forum_question, "content", true}, {&forum_answer, "content", true}};
 
 /* ATTEMPTS - how often a change is tried again when another changed the
  * same row between the read and the write (a loop must end). */
@@ -43,13 +47,18 @@ static bool made_by_forum(const char *name)
     return *ext == '.' && n >= 1 && n <= 8 && !ext[1 + n];
 }
 
-/* in_use - does a row name file name? *yes; 0 or an errno value. */
-static int in_use(eddy_db *db, const char *name, bool *yes)
+/* in_use - does a row name file name (one made_by_forum, so no LIKE
+ * wildcard in it)? *yes; 0 or an errno value. */
+static int in_use(eddy_req *r, const char *name, bool *yes)
 {
     *yes = false;
-    for (size_t i = 0; i < sizeof image_columns / sizeof image_columns[0] && !*yes; i++) {
-        eddy_query *q = eddy_orm_select(image_columns[i].model);
-        eddy_orm_where(q, eddy_orm_eq(q, image_columns[i].column, EDDY_DB_STR(name)));
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "%%%s%%", name);
+    eddy_db *db = eddy_req_db(r);
+    for (size_t i = 0; i < sizeof uses / sizeof uses[0] && !*yes; i++) {
+        eddy_query *q = eddy_orm_select(uses[i].model);
+        eddy_orm_where(q, uses[i].in_text ? eddy_orm_like(q, uses[i].column, EDDY_DB_STR(pattern))
+                                          : eddy_orm_eq(q, uses[i].column, EDDY_DB_STR(name)));
         int64_t n = 0;
         int rc = eddy_orm_count(db, q, &n);
         eddy_query_free(q);
@@ -65,7 +74,7 @@ void forum_forget_image(eddy_req *r, const char *name)
     if (!name || !made_by_forum(name))
         return;
     bool used = true;
-    int rc = in_use(eddy_req_db(r), name, &used);
+    int rc = in_use(r, name, &used);
     if (rc) {
         eddy_warn("media: %s kept, its use unknown: %s", name, strerror(rc));
         return;

@@ -8,8 +8,10 @@
  * Only what the forum itself stored is ever removed: a name of the shape
  * forum_save_upload makes (32 hex digits and an extension), a plain file
  * right in the media folder (never a path, never the editor's uploads
- * under upload/), and only when no row names it any more (demo data, or a
- * database filled by hand, may share one file between rows).
+ * under upload/), and only when no row names it any more: as its image
+ * (demo data, or a database filled by hand, may share one file between
+ * rows) or in a post's, a question's or an answer's Markdown (an image
+ * someone copied the address of).
  */
 #ifndef FORUM_MEDIA_H
 #define FORUM_MEDIA_H

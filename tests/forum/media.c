@@ -3,8 +3,8 @@
  * avatar or a group cover replaced, through the API or the pages, leaves
  * only the new file in the media folder; a deleted group takes its cover
  * with it. And what is never removed: a file another row still names
- * (demo data may share one), a name the forum did not make, a path out
- * of the media folder. On SQLite and on MariaDB.
+ * (demo data may share one) or a post shows in its Markdown, a name the
+ * forum did not make, a path out of the media folder. On SQLite and on MariaDB.
  */
 #include "pages_browser.h"
 
@@ -92,7 +92,8 @@ BOTH_DATABASES(api_replaced_and_deleted_images)
     cr_assert(on_disk(first), "%s", ft_media(&forum, NULL));
     const char *second = avatar(token, false);
     cr_assert(on_disk(second));
-    cr_assert(!on_disk(first), "the replaced avatar %s is still there: %s", first, ft_media(&forum, NULL));
+    cr_assert(!on_disk(first), "the replaced avatar %s is still there: %s", first,
+              ft_media(&forum, NULL));
     cr_assert_eq(media_count(), 1, "%s", ft_media(&forum, NULL));
 
     /* a file another row names stays (demo data may share one) */
@@ -136,15 +137,30 @@ BOTH_DATABASES(api_replaced_and_deleted_images)
     cr_assert_eq(r->status, 200, "%s", r->body);
     long long g = json_integer_value(json_object_get(r->json, "id"));
     char cover[128], path[64];
-    snprintf(cover, sizeof cover, "%s", column("SELECT front_image FROM community_group WHERE id = %lld", g));
+    snprintf(cover, sizeof cover, "%s",
+             column("SELECT front_image FROM community_group WHERE id = %lld", g));
     cr_assert(on_disk(cover), "%s", cover);
+
+    /* an avatar a post shows in its Markdown stays when replaced */
+    char shown[128], body[300];
+    snprintf(shown, sizeof shown, "%s", column("SELECT head_url FROM user WHERE id = %lld", me));
+    cr_assert(on_disk(shown), "%s", shown);
+    snprintf(body, sizeof body, "{\"title\": \"Me\", \"content\": \"Here I am: ![me](/media/%s)\"}",
+             shown);
+    snprintf(path, sizeof path, "/groups/%lld/posts/", g);
+    r = ft_call(&forum, "POST", path, token, body);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    avatar(token, true);
+    cr_assert(on_disk(shown), "an image a post shows was removed: %s", ft_media(&forum, NULL));
+
     int before = media_count();
     snprintf(path, sizeof path, "/groups/%lld/", g);
     ft_part new_cover = {"front_image", gif, sizeof gif - 1, "new.gif", "image/gif"};
     r = ft_multipart(&forum, "PATCH", path, token, &new_cover, 1);
     cr_assert_eq(r->status, 200, "%s", r->body);
     char replaced[128];
-    snprintf(replaced, sizeof replaced, "%s", column("SELECT front_image FROM community_group WHERE id = %lld", g));
+    snprintf(replaced, sizeof replaced, "%s",
+             column("SELECT front_image FROM community_group WHERE id = %lld", g));
     cr_assert_str_neq(replaced, cover);
     cr_assert(on_disk(replaced));
     cr_assert(!on_disk(cover), "the old cover is still there: %s", ft_media(&forum, NULL));
@@ -176,16 +192,19 @@ BOTH_DATABASES(pages_replaced_and_deleted_images)
         ft_part parts[] = {{"nick_name", "Ada", 0, NULL, NULL},
                            {"gender", "female", 0, NULL, NULL},
                            {"address", "Here", 0, NULL, NULL},
-                           {"avatar", i ? gif : (const char *)ft_png, i ? sizeof gif - 1 : ft_png_len,
-                            i ? "a.gif" : "a.png", i ? "image/gif" : "image/png"}};
+                           {"avatar", i ? gif : (const char *)ft_png,
+                            i ? sizeof gif - 1 : ft_png_len, i ? "a.gif" : "a.png",
+                            i ? "image/gif" : "image/png"}};
         cr_assert_eq(pb_multipart(&b, "/me", parts, 4), 303, "%s", b.page);
         if (i == 0)
-            snprintf(first, sizeof first, "%s", column("SELECT head_url FROM user WHERE id = %lld", me));
+            snprintf(first, sizeof first, "%s",
+                     column("SELECT head_url FROM user WHERE id = %lld", me));
     }
     const char *second = column("SELECT head_url FROM user WHERE id = %lld", me);
     cr_assert_str_neq(second, first);
     cr_assert(on_disk(second));
-    cr_assert(!on_disk(first), "the replaced avatar %s is still there: %s", first, ft_media(&forum, NULL));
+    cr_assert(!on_disk(first), "the replaced avatar %s is still there: %s", first,
+              ft_media(&forum, NULL));
     /* a profile saved without a new avatar keeps the one it has */
     pb_get(&b, "/me");
     ft_part text_only[] = {{"nick_name", "Ada L", 0, NULL, NULL},
@@ -207,7 +226,8 @@ BOTH_DATABASES(pages_replaced_and_deleted_images)
     long long g = 0;
     cr_assert_eq(sscanf(b.location, "/group/%lld", &g), 1, "%s", b.location);
     char cover[128], path[96];
-    snprintf(cover, sizeof cover, "%s", column("SELECT front_image FROM community_group WHERE id = %lld", g));
+    snprintf(cover, sizeof cover, "%s",
+             column("SELECT front_image FROM community_group WHERE id = %lld", g));
     cr_assert(on_disk(cover));
     snprintf(path, sizeof path, "/group/%lld/edit", g);
     cr_assert_eq(pb_get(&b, path), 200);

@@ -126,7 +126,8 @@ LISTS_TEST(a_group_page_lists_its_own_posts_and_qa_lists_every_category, {
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "/group/%lld/post", groups[i]);
         pb_get(&b, "/");
-        cr_assert_eq(pb_post(&b, path, true, NULL, "title", titles[i], "content", "text", NULL), 303);
+        cr_assert_eq(pb_post(&b, path, true, NULL, "title", titles[i], "content", "text", NULL),
+                     303);
     }
     /* each group's page lists its posts only (the course listed them all) */
     snprintf(path, sizeof path, "/group/%lld", g1);
