@@ -20,6 +20,7 @@
  * the same answer in the same time, so nobody learns who has an account.
  */
 #include "forum.h"
+#include "media.h"
 #include "models.h"
 
 #include <errno.h>
@@ -309,17 +310,12 @@ static void headimages_post(eddy_req *r)
     const char *name = f ? forum_save_upload(r, eddy_form_upload(f, "image")) : NULL;
     if (!name)
         return;
-    eddy_query *q = eddy_orm_update(&forum_user);
-    eddy_orm_set(q, "head_url", EDDY_DB_STR(name));
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(me)));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    /* the old avatar's file goes once the new one is the user's */
+    int rc = forum_set_image(r, &forum_user, me, "head_url", name, NULL, NULL);
     if (rc) {
-        eddy_send_db_error(r, rc, res);
+        eddy_send_db_error(r, rc, NULL);
         return;
     }
-    eddy_db_result_free(res);
     eddy_send_json(r, json_pack("{s:s}", "image", forum_media_url(r, name, false)));
 }
 

@@ -21,6 +21,7 @@
  */
 #include "content_write.h"
 #include "forum.h"
+#include "media.h"
 #include "membership.h"
 #include "models.h"
 
@@ -240,6 +241,7 @@ static void groups_post(eddy_req *r)
     g.values[g.n++] = (eddy_orm_value){"member_nums", EDDY_DB_INT(1)};
     int rc = eddy_db_transaction(eddy_req_db(r), create_group, &g);
     if (rc) {
+        forum_forget_image(r, cover); /* no row names it */
         eddy_send_db_error(r, rc, NULL);
         return;
     }

@@ -6,7 +6,8 @@
  * Only approved members of a group read or write its posts, comments and
  * replies (the course checked the post list alone); a group's list holds
  * that group's posts only; post_nums counts them; a like taken back
- * lowers like_nums again; a reply names whom it answers and notifies
+ * lowers like_nums again, and nobody likes their own comment (400, the
+ * course allowed it); a reply names whom it answers and notifies
  * them; replying to a reply stays in the same thread (one level of
  * nesting, as the course's pages show it). Every change that concerns
  * someone else lands in their inbox and on their open pages (forum_notify).
@@ -21,6 +22,7 @@
 #include <eddy/web/app_db.h>
 #include <eddy/web/form.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,6 +399,10 @@ static void likes_post(eddy_req *r)
                     .about = eddy_strdup(r, eddy_db_text(res, 0, "content"))};
     eddy_db_result_free(res);
     int rc = forum_toggle_like(r, &l);
+    if (rc == EPERM) {
+        forum_send_field_error(r, 400, "non_fields", "不能给自己的评论点赞");
+        return;
+    }
     if (rc) {
         eddy_send_db_error(r, rc, NULL);
         return;

@@ -13,6 +13,7 @@
 #include "content_write.h"
 #include "forum.h"
 #include "markdown.h"
+#include "media.h"
 #include "models.h"
 
 #include <eddy/data/orm.h>
@@ -147,6 +148,7 @@ static void questions_post(eddy_req *r)
     int64_t id = 0;
     int rc = eddy_orm_insert(eddy_req_db(r), &forum_question, v, sizeof v / sizeof v[0], &id);
     if (rc) {
+        forum_forget_image(r, image); /* no row names it */
         eddy_send_db_error(r, rc, NULL);
         return;
     }

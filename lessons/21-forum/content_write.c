@@ -6,6 +6,7 @@
 #include "content_write.h"
 
 #include "content.h"
+#include "media.h"
 #include "models.h"
 
 #include <eddy/data/orm.h>
@@ -39,40 +40,33 @@ static void notify(eddy_req *r, int64_t from, int64_t to, int type, const char *
 
 /* ------------------------------------------------------------ groups */
 
+/* group_sets - the text fields of an edit that name a value. */
+static void group_sets(eddy_query *q, void *arg)
+{
+    const forum_group_change *c = arg;
+    const char *const fields[][2] = {
+        {"name", c->name}, {"category", c->category}, {"desc", c->desc}, {"notice", c->notice}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i][1] && *fields[i][1])
+            eddy_orm_set(q, fields[i][0], EDDY_DB_STR(fields[i][1]));
+}
+
 int forum_update_group(eddy_req *r, int64_t id, const forum_group_change *c)
 {
-    const char *const fields[][2] = {{"name", c->name},
-                                     {"category", c->category},
-                                     {"desc", c->desc},
-                                     {"notice", c->notice},
-                                     {"front_image", c->front_image}};
-    eddy_query *q = eddy_orm_update(&forum_group);
+    const char *const values[] = {c->name, c->category, c->desc, c->notice, c->front_image};
     bool any = false;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (fields[i][1] && *fields[i][1]) {
-            eddy_orm_set(q, fields[i][0], EDDY_DB_STR(fields[i][1]));
-            any = true;
-        }
-    }
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res = NULL;
-    int rc = any ? eddy_orm_run(eddy_req_db(r), q, &res) : EINVAL;
-    eddy_query_free(q);
-    eddy_db_result_free(res);
-    return rc;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        any = any || (values[i] && *values[i]);
+    if (!any)
+        return EINVAL;
+    /* a new cover replaces the old one, whose file goes once no row names it */
+    return forum_set_image(r, &forum_group, id, "front_image", c->front_image, group_sets,
+                           (void *)c);
 }
 
 int forum_delete_group(eddy_req *r, int64_t id, int64_t *deleted)
 {
-    eddy_query *q = eddy_orm_delete(&forum_group);
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res = NULL;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    if (rc == 0 && deleted)
-        *deleted = eddy_db_affected(res);
-    eddy_db_result_free(res);
-    return rc;
+    return forum_delete_with_image(r, &forum_group, id, "front_image", deleted);
 }
 
 /* ------------------------------------------------------------ posts */
@@ -164,6 +158,8 @@ static int toggle(eddy_db *db, void *arg)
 
 int forum_toggle_like(eddy_req *r, forum_like *l)
 {
+    if (l->user == l->author)
+        return EPERM;
     int rc = eddy_db_transaction(eddy_req_db(r), toggle, l);
     if (rc == 0 && l->liked)
         notify(r, l->user, l->author, FORUM_MSG_LIKE, "赞了你的评论", l->about);

@@ -26,12 +26,14 @@ typedef struct forum_group_change {
 } forum_group_change;
 
 /* forum_update_group - set what c names on group id (the caller has
- * checked the caller owns it). EINVAL when c names nothing. */
+ * checked the caller owns it); a new cover's old file is removed
+ * (media.h), or, when the update fails, the new one. EINVAL when c
+ * names nothing. */
 int forum_update_group(eddy_req *r, int64_t id, const forum_group_change *c);
 
 /* forum_delete_group - delete group id; its members, posts, their
- * comments and likes go with it (the foreign keys cascade). *deleted
- * (may be NULL): the rows deleted, 0 or 1. */
+ * comments and likes go with it (the foreign keys cascade), and its
+ * cover's file after it. *deleted (may be NULL): the rows deleted, 0 or 1. */
 int forum_delete_group(eddy_req *r, int64_t id, int64_t *deleted);
 
 /* forum_new_post - a post in a group. */
@@ -75,7 +77,9 @@ typedef struct forum_like {
 } forum_like;
 
 /* forum_toggle_like - take the user's like back if there is one, else
- * add it; like_nums follows both ways. A new like notifies (type 3). */
+ * add it; like_nums follows both ways. A new like notifies (type 3).
+ * EPERM, with nothing written and nobody told, when the user wrote the
+ * comment: nobody likes their own (the course let them). */
 int forum_toggle_like(eddy_req *r, forum_like *l);
 
 /* forum_new_answer - an answer to a question, or with parent set a reply

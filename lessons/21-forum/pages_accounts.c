@@ -15,6 +15,7 @@
  * missing account takes as long to refuse as a wrong password, and both
  * get the same words, so the form does not tell which numbers exist.
  */
+#include "media.h"
 #include "models.h"
 #include "pages.h"
 
@@ -310,6 +311,12 @@ static void me_get(eddy_req *r)
     show_profile(r, 200, res);
 }
 
+/* profile_sets - the profile form's fields, for the user's UPDATE. */
+static void profile_sets(eddy_query *q, void *form)
+{
+    eddy_form_orm_update(form, &forum_user, q);
+}
+
 static void me_post(eddy_req *r)
 {
     int64_t me;
@@ -328,16 +335,10 @@ static void me_post(eddy_req *r)
     char avatar[128];
     if (page_save_image(r, f, "avatar", avatar, sizeof avatar) < 0)
         return;
-    eddy_query *q = eddy_orm_update(&forum_user);
-    eddy_form_orm_update(f, &forum_user, q);
-    if (*avatar)
-        eddy_orm_set(q, "head_url", EDDY_DB_STR(avatar));
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(me)));
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    if (page_db_failed(r, rc, res, NULL))
+    /* one UPDATE; a new avatar's old file goes once it is committed */
+    int rc = forum_set_image(r, &forum_user, me, "head_url", avatar, profile_sets, f);
+    if (page_db_failed(r, rc, NULL, NULL))
         return;
-    eddy_db_result_free(res);
     page_flash(r, "Your profile is saved.");
     page_see_other(r, "/me");
 }

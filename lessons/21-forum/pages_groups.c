@@ -20,6 +20,7 @@
  * transaction, so a count never drifts from the rows it counts.
  */
 #include "content_write.h"
+#include "media.h"
 #include "membership.h"
 #include "models.h"
 #include "pages.h"
@@ -170,6 +171,8 @@ static void group_new_post(eddy_req *r)
         return;
     g.cover = cover;
     int rc = eddy_db_transaction(eddy_req_db(r), create_group, &g);
+    if (rc)
+        forum_forget_image(r, cover); /* no row names it */
     if (page_db_failed(r, rc, NULL, NULL))
         return;
     page_see_other(r, "/group/%lld", (long long)g.id);

@@ -12,7 +12,11 @@
  *   POST /comment/ID/like       like, or take the like back; with
  *                               Accept: application/json the answer is
  *                               {"like_nums", "has_liked"} (forum.js),
- *                               otherwise 303 back to the comment
+ *                               otherwise 303 back to the comment; one's
+ *                               own comment: 400, nothing written
+ *
+ * Each form's 303 lands on the page of comments that shows what it
+ * wrote or liked (?page=N), anchored on it (#cID).
  */
 #include "content.h"
 #include "content_write.h"
@@ -178,8 +182,9 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, jso
 }
 
 /* show_post - the post's page for a member, with the forms the request
- * made; reply_to names the comment whose reply form has errors. */
-static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
+ * made; reply_to names the comment whose reply form has errors, page
+ * the page of comments (0: the one ?page= asks for). */
+static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, long page)
 {
     int64_t me = page_require_user(r);
     json_t *post;
@@ -189,7 +194,8 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to)
         json_decref(post);
         return;
     }
-    long page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
+    if (page == 0)
+        page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
     if (page < 1 || page > 100000)
         page = 1;
     json_t *comments = NULL;
@@ -214,10 +220,41 @@ static void post_get(eddy_req *r)
 {
     long id = eddy_require_path_long(r, 1);
     if (id >= 0)
-        show_post(r, 200, id, 0);
+        show_post(r, 200, id, 0, 0);
 }
 
 /* ------------------------------------------------------------ writing */
+
+/* OWN_COMMENT - why a like of one's own comment is refused. */
+#define OWN_COMMENT "You cannot like your own comment."
+
+/* thread_page - the page of post's comments (from 1; newest first,
+ * COMMENTS_PER_PAGE a page) that shows the thread whose top comment is
+ * top. A failed count says 1: the write it follows is done anyway. */
+static long thread_page(eddy_req *r, int64_t post, int64_t top)
+{
+    eddy_query *q = eddy_orm_select(&forum_comment);
+    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)),
+                                   eddy_orm_is_null(q, "parent_comment")));
+    eddy_orm_where(q, eddy_orm_gt(q, "id", EDDY_DB_INT(top)));
+    int64_t newer = 0;
+    if (eddy_orm_count(eddy_req_db(r), q, &newer) != 0)
+        newer = 0;
+    eddy_query_free(q);
+    return (long)(newer / COMMENTS_PER_PAGE + 1);
+}
+
+/* see_comment - 303 to comment id where it is shown: the page of its
+ * thread (top), anchored on it. A reply to an old comment lands beside
+ * it, not on page 1. */
+static void see_comment(eddy_req *r, int64_t post, int64_t top, int64_t id)
+{
+    long page = thread_page(r, post, top);
+    if (page > 1)
+        page_see_other(r, "/post/%lld?page=%ld#c%lld", (long long)post, page, (long long)id);
+    else
+        page_see_other(r, "/post/%lld#c%lld", (long long)post, (long long)id);
+}
 
 static void comment_post(eddy_req *r)
 {
@@ -236,7 +273,7 @@ static void comment_post(eddy_req *r)
     if (page_form_failed(r, f))
         return;
     if (!eddy_form_validate(f)) {
-        show_post(r, 400, id, 0);
+        show_post(r, 400, id, 0, 1);
         return;
     }
     forum_new_comment c = {.user = me,
@@ -247,7 +284,7 @@ static void comment_post(eddy_req *r)
     int rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    page_see_other(r, "/post/%ld#c%lld", id, (long long)c.id);
+    see_comment(r, id, c.id, c.id);
 }
 
 /* load_comment - comment id: its post, its group, its thread's top
@@ -297,7 +334,7 @@ static void reply_post(eddy_req *r)
     if (to && !exists)
         eddy_form_add_error(f, "replyed_user", "No such user.");
     if (eddy_form_has_errors(f)) {
-        show_post(r, 400, parent.post, parent.top);
+        show_post(r, 400, parent.post, parent.top, thread_page(r, parent.post, parent.top));
         return;
     }
     forum_new_comment c = {.user = me,
@@ -310,7 +347,7 @@ static void reply_post(eddy_req *r)
     rc = forum_add_comment(r, &c);
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    page_see_other(r, "/post/%lld#c%lld", (long long)parent.post, (long long)c.id);
+    see_comment(r, parent.post, parent.top, c.id);
 }
 
 static void like_post(eddy_req *r)
@@ -322,15 +359,25 @@ static void like_post(eddy_req *r)
         return;
     forum_like l = {.user = me, .comment = id, .author = c.author, .about = c.content};
     int rc = forum_toggle_like(r, &l);
+    const char *accept = eddy_header(r, "Accept");
+    bool json = accept && strstr(accept, "application/json");
+    if (rc == EPERM) { /* the page offers no button; a forged form gets this */
+        if (json) {
+            eddy_response_status(r, 400);
+            eddy_send_json(r, json_pack("{s:s}", "non_fields", OWN_COMMENT));
+        } else {
+            eddy_send_error(r, 400, OWN_COMMENT);
+        }
+        return;
+    }
     if (page_db_failed(r, rc, NULL, NULL))
         return;
-    const char *accept = eddy_header(r, "Accept");
-    if (accept && strstr(accept, "application/json")) {
+    if (json) {
         eddy_send_json(
             r, json_pack("{s:I,s:b}", "like_nums", (json_int_t)l.like_nums, "has_liked", (int)l.liked));
         return;
     }
-    page_see_other(r, "/post/%lld#c%ld", (long long)c.post, id);
+    see_comment(r, c.post, c.top, id);
 }
 
 /* ------------------------------------------------------------ routes */

@@ -12,6 +12,7 @@
  */
 #include "content.h"
 #include "content_write.h"
+#include "media.h"
 #include "models.h"
 #include "pages.h"
 
@@ -127,6 +128,8 @@ static void question_new_post(eddy_req *r)
         v[n++] = (eddy_orm_value){"image", EDDY_DB_STR(image)};
     int64_t id = 0;
     int rc = eddy_orm_insert(eddy_req_db(r), &forum_question, v, n, &id);
+    if (rc)
+        forum_forget_image(r, image); /* no row names it */
     if (page_db_failed(r, rc, NULL, NULL))
         return;
     page_see_other(r, "/qa/%lld", (long long)id);

@@ -2,7 +2,7 @@
  * api_posts - the forum's posts, comments, replies and likes through the
  * JSON API, on SQLite and on MariaDB: statuses, JSON shapes, rows in the
  * database, members-only access (403 for everyone else), counts that go
- * both ways, notifications written, Markdown shown safely, and SQL in
+ * both ways, no like of one's own comment, notifications written, Markdown shown safely, and SQL in
  * text stored as text.
  */
 #include "content_client.h"
@@ -196,6 +196,19 @@ static void posts_and_comments(const char *db_url)
     r = fc_call(f, "POST", path, outsider, "{}");
     cr_expect_eq(r.status, 403, "an outsider cannot like: %d", r.status);
     fc_free(&r);
+
+    /* nobody likes their own comment (the course let them): refused in
+     * the course's error shape, with no row written and nobody told */
+    long long told = fc_sql_int(f, "SELECT COUNT(*) FROM message");
+    for (int i = 0; i < 2; i++) { /* a toggle, so twice: neither counts */
+        r = fc_call(f, "POST", path, owner, "{}");
+        cr_expect_eq(r.status, 400, "one's own comment: %d %s", r.status, r.body);
+        cr_expect(json_is_string(get(&r, "non_fields")), "%s", r.body);
+        fc_free(&r);
+    }
+    cr_expect_eq(fc_sql_int(f, "SELECT COUNT(*) FROM comment_like"), 0);
+    cr_expect_eq(fc_sql_int(f, "SELECT like_nums FROM post_comment WHERE id = %lld", comment), 0);
+    cr_expect_eq(fc_sql_int(f, "SELECT COUNT(*) FROM message"), told, "no message sent");
     cr_expect_eq(fc_sql_int(f, "SELECT COUNT(*) FROM post"), 3, "nothing was dropped");
 
     /* a user without a nick name is shown by a masked mobile number */

@@ -225,13 +225,17 @@ static void b64url(const unsigned char *in, size_t n, char *out)
 
 const char *fc_token(long long user)
 {
+    return fc_token_until(user, (long long)time(NULL) + 3600);
+}
+
+const char *fc_token_until(long long user, long long exp)
+{
     static char token[1024];
     char header[64], claims[256], body[512], sig[64];
     const char *h = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    long long now = (long long)time(NULL);
     char c[200];
-    snprintf(c, sizeof c, "{\"id\":%lld,\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}", user, now,
-             now - 5, now + 3600);
+    snprintf(c, sizeof c, "{\"id\":%lld,\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}", user,
+             exp - 3600, exp - 3605, exp);
     b64url((const unsigned char *)h, strlen(h), header);
     b64url((const unsigned char *)c, strlen(c), claims);
     snprintf(body, sizeof body, "%s.%s", header, claims);

@@ -44,8 +44,10 @@ long long fc_group(fc_forum *f, long long creator, const char *name);
 /* fc_member - a membership row; status "agree", "refuse" or NULL (pending). */
 void fc_member(fc_forum *f, long long user, long long group, const char *status);
 
-/* fc_token - a tsessionid token for user id (static buffer). */
+/* fc_token - a tsessionid token for user id (static buffer).
+ * fc_token_until - one that expires at exp (seconds since 1970). */
 const char *fc_token(long long user);
+const char *fc_token_until(long long user, long long exp);
 
 typedef struct fc_response {
     int status;

@@ -11,10 +11,12 @@
 
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FORUM "lessons/21-forum/forum"
@@ -288,4 +290,42 @@ const char *ft_rows(ft_forum *f, const char *sql)
     eddy_thread_pool_shutdown();
     eddy_loop_free();
     return q.out;
+}
+
+/* ------------------------------------------------------------ media */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+const char *ft_media(ft_forum *f, int *count)
+{
+    static char out[8192];
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/media", f->dir);
+    char *names[128];
+    int n = 0;
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "no media folder %s", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 128) {
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, by_name);
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        len += (size_t)snprintf(out + len, len < sizeof out ? sizeof out - len : 0, "%s\n",
+                                names[i]);
+        free(names[i]);
+    }
+    if (count)
+        *count = n;
+    return out;
 }

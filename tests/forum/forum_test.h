@@ -77,6 +77,11 @@ void ft_user(ft_forum *f, const char *mobile, const char *password, char *token,
  * '|', a line per row (static buffer). */
 const char *ft_rows(ft_forum *f, const char *sql);
 
+/* ft_media - the files right in the forum's media folder (not the
+ * editor's upload/ below it), their names sorted, one a line (static
+ * buffer); *count (may be NULL) gets how many. */
+const char *ft_media(ft_forum *f, int *count);
+
 /* A small real PNG (1x1), for covers and avatars. */
 extern const unsigned char ft_png[];
 extern const size_t ft_png_len;

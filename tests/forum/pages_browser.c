@@ -186,6 +186,31 @@ void pb_signin(pb_browser *b, const char *mobile, const char *password)
     cr_assert_eq(status, 303, "signing in as %s: %d %s", mobile, status, b->page);
 }
 
+long long pb_user(pb_browser *b, ft_forum *f, const char *mobile)
+{
+    char token[FT_TOKEN_MAX];
+    long long id;
+    ft_user(f, mobile, "password-1", token, &id);
+    pb_init(b, f);
+    pb_signin(b, mobile, "password-1");
+    return id;
+}
+
+long long pb_make_group(pb_browser *b, const char *name)
+{
+    cr_assert_eq(pb_get(b, "/group/new"), 200, "%s", b->page);
+    ft_part parts[] = {{"name", name, 0, NULL, NULL},
+                       {"category", "程序设计", 0, NULL, NULL},
+                       {"desc", "About C", 0, NULL, NULL},
+                       {"notice", "Be kind", 0, NULL, NULL},
+                       {"front_image", (const char *)ft_png, ft_png_len, "cover.png", "image/png"}};
+    int status = pb_multipart(b, "/group/new", parts, 5);
+    cr_assert_eq(status, 303, "%d %s", status, b->page);
+    long long id = 0;
+    cr_assert_eq(sscanf(b->location, "/group/%lld", &id), 1, "%s", b->location);
+    return id;
+}
+
 int pb_ws_open(pb_browser *b, const char *path, const char *origin)
 {
     char head[8192], own[64];

@@ -39,6 +39,14 @@ int pb_multipart(pb_browser *b, const char *path, const ft_part *parts, size_t n
 /* pb_signin - sign in through the page; asserts the 303. */
 void pb_signin(pb_browser *b, const char *mobile, const char *password);
 
+/* pb_user - an account for mobile made through the API (password
+ * "password-1"), and b started on f and signed in as it; its id. */
+long long pb_user(pb_browser *b, ft_forum *f, const char *mobile);
+
+/* pb_make_group - a group named name made by b through /group/new, with
+ * the test PNG as its cover; its id. */
+long long pb_make_group(pb_browser *b, const char *name);
+
 /* pb_ws_open - a WebSocket handshake on path carrying the browser's
  * cookies and origin (NULL: the forum's own); the connected socket after
  * 101, else -1 with the status in b->status. */

@@ -76,6 +76,7 @@
         if (badge) badge.textContent = m.unread > 0 ? String(m.unread) : "";
         return;
       }
+      if (m.event !== "message") return; /* "ready": the socket is listening */
       if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
       var who = (m.sender && (m.sender.nick_name || m.sender.mobile)) || "Someone";
       show(who + " " + (words[m.message_type] || "sent you a message") +

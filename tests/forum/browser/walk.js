@@ -4,7 +4,9 @@
 //   sign up with a code -> sign in -> create a group with a cover -> a
 //   second user applies -> the owner approves -> post -> comment -> reply
 //   -> like -> the first user's open page shows the notification live,
-//   without reload -> search finds the post.
+//   without reload -> search finds the post; then the group list, the
+//   post and the inbox at a phone's size (390 x 844), none wider than
+//   the screen.
 //
 //   node walk.js FORUM_URL GATEWAY_URL ARTEFACT_DIR COVER_PNG
 //
@@ -117,7 +119,8 @@ async function signIn(page, who, prefix) {
   await step(b, artefacts, '07-post', async () => {
     await b.goto(groupUrl);
     const f = await form(b, /\/post$/);
-    await fill(f, { title, content: `Trail **notes** for ${run}` });
+    // a long address, one word a phone must wrap
+    await fill(f, { title, content: `Trail **notes** for ${run}, map at https://maps.example/${'trail'.repeat(24)}` });
     await submit(b, f);
     check((await text(b)).includes(title), 'the post page shows its title');
     check(await b.locator('strong', { hasText: 'notes' }).count() > 0, 'the Markdown is rendered');
@@ -158,6 +161,8 @@ async function signIn(page, who, prefix) {
   });
   await step(open, artefacts, '11-live-notification', async () => {
     await open.waitForFunction(() => document.querySelector('#toast').innerText.trim() !== '', null, { timeout: 10000 });
+    const toast = await open.locator('#toast').innerText();
+    check(/replied to you|liked your comment/.test(toast), `the toast tells what happened: "${toast}"`);
     check(await open.evaluate(() => window.walkMark === 'not reloaded'), 'the page was reloaded');
     const badge = (await open.locator('#unread').innerText()).trim();
     check(Number(badge) >= 1, `the unread badge counts the new messages (it shows "${badge}")`);
@@ -169,6 +174,19 @@ async function signIn(page, who, prefix) {
     await Promise.all([a.waitForNavigation(), q.press('Enter')]);
     check((await text(a)).includes(title), 'search finds the post');
   });
+  // Readable on a phone: at a phone's size the pages fit its width, with
+  // nothing to scroll sideways.
+  await b.setViewportSize({ width: 390, height: 844 });
+  const phone = [['13-phone-groups', `${site}/`], ['14-phone-post', postUrl], ['15-phone-inbox', `${site}/inbox`]];
+  for (const [name, url] of phone) {
+    await step(b, artefacts, name, async () => {
+      await b.goto(url);
+      const { scroll, inner } = await b.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      check(inner === 390, `the viewport is a phone's (${inner} px wide)`);
+      check(scroll <= inner, `${url} scrolls sideways on a phone: ${scroll} px of content in ${inner}`);
+    });
+  }
   await browser.close();
   done();
 })().catch((e) => { console.error(`FAILED: ${e.message}`); process.exit(1); });
