@@ -43,7 +43,7 @@ static char *put(char *p, long v, int n)
     return p + n;
 }
 
-void eddy_db_format_time(int64_t us, char sep, char out[32])
+size_t eddy_db_format_time(int64_t us, char sep, char out[32])
 {
     eddy_civil c;
     eddy_civil_from_us(us, &c);
@@ -59,6 +59,7 @@ void eddy_db_format_time(int64_t us, char sep, char out[32])
     if (sep == 'T')
         *p++ = 'Z';
     *p = '\0';
+    return (size_t)(p - out);
 }
 
 /* digits - n decimal digits at s as a number, or -1. */
@@ -374,8 +375,7 @@ json_t *eddy_db_value_json(const eddy_db_value *v)
     case EDDY_DB_BLOB:
         return base64(v->p, v->len);
     case EDDY_DB_DATETIME:
-        eddy_db_format_time(v->i, 'T', when);
-        return json_stringn_nocheck(when, strlen(when));
+        return json_stringn_nocheck(when, eddy_db_format_time(v->i, 'T', when));
     default:
         return json_null();
     }
