@@ -117,9 +117,22 @@ static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool esca
     return rc;
 }
 
+/* column_of - the column called name in res, through a small memo keyed
+ * by where name lives (one compiled expression, one pointer). */
+static int column_of(eddy_template_ctx *t, const struct eddy_db_result *res, const char *name)
+{
+    struct column_memo *m = &t->columns[((uintptr_t)name >> 3) % (sizeof t->columns / sizeof *m)];
+    if (m->res != res || m->name != name) {
+        m->res = res;
+        m->name = name;
+        m->col = eddy_db_column_index(res, name);
+    }
+    return m->col;
+}
+
 int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column, bool escape)
 {
-    int col = eddy_db_column_index(b->res, column);
+    int col = column_of(t, b->res, column);
     if (col < 0)
         return 0; /* a missing key reads as null, which prints nothing */
     const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
