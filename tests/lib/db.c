@@ -393,6 +393,36 @@ Test(db_sqlite, shared_mode_lets_other_processes_read, .timeout = 60)
                   &(eddy_db_options){.max_connections = 4});
 }
 
+/* Which columns hold dates is worked out once per prepared statement;
+ * when the table is made again with other types, SQLite prepares the
+ * cached statement anew and the dates must follow the new declaration. */
+DB_CHECK(a_cached_statement_follows_a_changed_schema)
+{
+    db_do(db, "CREATE TABLE d (x TEXT)");
+    db_do(db, "INSERT INTO d VALUES ('2024-01-02 03:04:05')");
+    eddy_db_result *res;
+    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0);
+    cr_assert_eq(eddy_db_value_at(res, 0, 0)->type, EDDY_DB_TEXT, "declared TEXT: text");
+    eddy_db_result_free(res);
+    db_do(db, "DROP TABLE d");
+    db_do(db, "CREATE TABLE d (x DATETIME)");
+    db_do(db, "INSERT INTO d VALUES ('2024-01-02 03:04:05')");
+    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0, "%s",
+                 eddy_db_errmsg(res));
+    const eddy_db_value *v = eddy_db_value_at(res, 0, 0);
+    cr_assert_eq(v->type, EDDY_DB_DATETIME, "declared DATETIME now: a time");
+    char out[32];
+    eddy_db_format_time(v->i, ' ', out);
+    cr_assert_str_eq(out, "2024-01-02 03:04:05");
+    eddy_db_result_free(res);
+}
+
+Test(db_sqlite, a_cached_statement_follows_a_changed_schema)
+{
+    db_run_sqlite(a_cached_statement_follows_a_changed_schema_check,
+                  &(eddy_db_options){.max_connections = 1});
+}
+
 /* ------------------------------------------------------------ URLs */
 
 Test(db_url, bad_urls_are_refused_with_errno)
