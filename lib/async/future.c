@@ -13,7 +13,8 @@
  * waits: a connection's socket registered once, edge-triggered, with the
  * task that waits hung on it, so a database round trip costs no
  * epoll_ctl. An idle watch is not something to wait for: eddy_loop_run
- * ends without it.
+ * ends without it (nor waits for the thread pool's event, which stays
+ * added too).
  *
  * Blocking work is a wait like the others: the job goes to the thread
  * pool (pool.c), whose hand-back on this loop makes the task ready.
@@ -75,16 +76,18 @@ int eddy_loop_use(struct event_base *base)
     return 0;
 }
 
-/* only_idle_watches_left - 1 when the loop has nothing to do but keep fd
- * watches nobody waits on registered: for eddy_loop_run that is "nothing
- * left to wait for", though libevent counts their events as pending. */
-static int only_idle_watches_left(const struct loop *l)
+/* only_idle_events_left - 1 when the loop has nothing to do but keep
+ * events registered that nobody waits on (fd watches without a waiter,
+ * the thread pool's hand-back with no job out): for eddy_loop_run that is
+ * "nothing left to wait for", though libevent counts them as pending. */
+static int only_idle_events_left(const struct loop *l)
 {
-    if (l->watch_count == 0 || l->watched > 0 ||
+    int idle = l->watch_count - l->watched + eddy_thread_pool_idle_events();
+    if (idle == 0 || l->watched > 0 ||
         event_base_get_num_events(l->base, EVENT_BASE_COUNT_ACTIVE) > 0)
         return 0;
     return event_base_get_num_events(l->base, EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_VIRTUAL) <=
-           l->watch_count;
+           idle;
 }
 
 int eddy_loop_run(void)
@@ -92,7 +95,7 @@ int eddy_loop_run(void)
     struct loop *l = future_loop();
     if (!l)
         return -1;
-    while (!only_idle_watches_left(l)) {
+    while (!only_idle_events_left(l)) {
         int rc = event_base_loop(l->base, EVLOOP_ONCE);
         if (rc < 0)
             return -1;
