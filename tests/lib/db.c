@@ -474,4 +474,14 @@ Test(db_url, times_format_and_parse_both_ways)
     eddy_db_format_time(4102444799999999, ' ', out); /* 2099-12-31 23:59:59.999999 */
     cr_assert_str_eq(out, "2099-12-31 23:59:59.999999");
     cr_assert_eq(eddy_db_parse_time("2026-13-01 00:00:00", 19, &us), -1);
+    /* Two times of one day (its date is kept from the first), the day
+     * before, and a time past year 9999 (clamped, and not kept). */
+    eddy_db_format_time(1795000000123456 + 3600000000, ' ', out);
+    cr_assert_str_eq(out, "2026-11-18 12:06:40.123456");
+    eddy_db_format_time(1795000000000000 - 86400000000, 'T', out);
+    cr_assert_str_eq(out, "2026-11-17T11:06:40Z");
+    eddy_db_format_time(INT64_C(300000000000000000), ' ', out);
+    cr_assert_str_eq(out, "9999-01-01 00:00:00");
+    cr_assert_eq(eddy_db_format_time(1795000000000000, ' ', out), 19);
+    cr_assert_str_eq(out, "2026-11-18 11:06:40");
 }
