@@ -26,8 +26,8 @@ struct eddy_task {
     struct loop *loop;
     int cancelled;
     enum wait_kind waiting;
-    int wait_result;      /* what the current wait returns */
-    int queued;           /* on the ready list */
+    int wait_result; /* what the current wait returns */
+    int queued;      /* on the ready list */
     eddy_task *next_ready;
     struct event timer;   /* sleeps and timeouts */
     struct event io;      /* fd waits */
@@ -50,16 +50,16 @@ struct loop {
     eddy_task *ready_head, *ready_tail;
     eddy_task *spare; /* finished tasks kept for reuse: one allocation less per request */
     int spare_count;
-    eddy_fd_watch *watches; /* live fd watches, unregistered when the loop goes */
-    int watch_count, watched;  /* how many live, how many with a task waiting */
+    eddy_fd_watch *watches;   /* live fd watches, unregistered when the loop goes */
+    int watch_count, watched; /* how many live, how many with a task waiting */
 };
 
 struct eddy_fd_watch {
     struct event ev; /* persistent, edge-triggered, read and write */
     int fd;
-    short wanted;        /* EV_READ / EV_WRITE the waiter asked for */
-    struct loop *loop;   /* NULL once the loop is freed */
-    eddy_task *waiter;   /* the task waiting on it, if any */
+    short wanted;      /* EV_READ / EV_WRITE the waiter asked for */
+    struct loop *loop; /* NULL once the loop is freed */
+    eddy_task *waiter; /* the task waiting on it, if any */
     eddy_fd_watch *prev, *next;
 };
 

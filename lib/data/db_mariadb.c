@@ -7,15 +7,16 @@
  * waits for (the socket readable or writable, a timeout); the task waits
  * for exactly that on the loop, and then calls _cont, until the status
  * is 0 and the call's result is there. Once connected, the socket stays
- * registered with the loop (an eddy_fd_watch) until the connection closes,
- * so a wait costs no epoll_ctl of its own. The loop serves everyone else in between: a slow query holds
- * one connection, never the process.
+ * registered with the loop (an eddy_fd_watch) until the connection
+ * closes, so a wait costs no epoll_ctl of its own. The loop serves
+ * everyone else in between: a slow query holds one connection, never the
+ * process.
  *
  * Statements are server-side prepared statements, cached per connection:
  * a query the program runs again is only executed (values travel apart
  * from the SQL, in the binary protocol, and are never parsed as SQL).
- * Results are read whole (store_result), so fetching rows waits for
- * nothing.
+ * Rows are read as they arrive (mysql_stmt_fetch, a wait like the
+ * others), not stored whole by the connector first.
  *
  * A connection the server closed (it restarted, or killed it) is found
  * before it is used (a peek at its socket) or when a call fails with a

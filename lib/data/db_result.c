@@ -95,11 +95,20 @@ static int digits(const char *s, int n)
     return v;
 }
 
+/* The date last parsed on this thread ("YYYY-MM-DD", empty at first) and
+ * its midnight in microseconds: like formatting, parsing meets the same
+ * few days over and over. */
+static _Thread_local char parsed_day[10];
+static _Thread_local int64_t parsed_day_us;
+
 int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
 {
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return -1;
-    eddy_civil c = {.year = digits(s, 4), .month = digits(s + 5, 2), .day = digits(s + 8, 2)};
+    bool known = parsed_day[0] && memcmp(s, parsed_day, sizeof parsed_day) == 0;
+    eddy_civil c = {.month = 1, .day = 1};
+    if (!known)
+        c.year = digits(s, 4), c.month = digits(s + 5, 2), c.day = digits(s + 8, 2);
     size_t i = 10;
     if (len > 10) {
         if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
@@ -117,7 +126,12 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
     if (i != len || c.year < 0 || c.month < 1 || c.month > 12 || c.day < 1 || c.day > 31 ||
         c.hour < 0 || c.hour > 23 || c.minute < 0 || c.minute > 59 || c.second < 0 || c.second > 60)
         return -1;
-    *us = eddy_us_from_civil(&c);
+    if (!known) {
+        parsed_day_us =
+            eddy_us_from_civil(&(eddy_civil){.year = c.year, .month = c.month, .day = c.day});
+        memcpy(parsed_day, s, sizeof parsed_day);
+    }
+    *us = parsed_day_us + ((int64_t)c.hour * 3600 + c.minute * 60 + c.second) * 1000000 + c.micro;
     return 0;
 }
 

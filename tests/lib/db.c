@@ -407,8 +407,7 @@ DB_CHECK(a_cached_statement_follows_a_changed_schema)
     db_do(db, "DROP TABLE d");
     db_do(db, "CREATE TABLE d (x DATETIME)");
     db_do(db, "INSERT INTO d VALUES ('2024-01-02 03:04:05')");
-    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0, "%s",
-                 eddy_db_errmsg(res));
+    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0, "%s", eddy_db_errmsg(res));
     const eddy_db_value *v = eddy_db_value_at(res, 0, 0);
     cr_assert_eq(v->type, EDDY_DB_DATETIME, "declared DATETIME now: a time");
     char out[32];
@@ -484,4 +483,17 @@ Test(db_url, times_format_and_parse_both_ways)
     cr_assert_str_eq(out, "9999-01-01 00:00:00");
     cr_assert_eq(eddy_db_format_time(1795000000000000, ' ', out), 19);
     cr_assert_str_eq(out, "2026-11-18 11:06:40");
+    /* Parsing keeps the last date too: the same day again, with other
+     * times, a bad time on it, and the date alone. */
+    const char *same_day[] = {"2026-11-18 11:06:40", "2026-11-18T00:00:01.5Z", "2026-11-18"};
+    const int64_t want[] = {1795000000000000, 1794960001500000, 1794960000000000};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(eddy_db_parse_time(same_day[i], strlen(same_day[i]), &us), 0, "%s",
+                     same_day[i]);
+        cr_assert_eq(us, want[i], "%s", same_day[i]);
+    }
+    cr_assert_eq(eddy_db_parse_time("2026-11-18 24:00:00", 19, &us), -1);
+    cr_assert_eq(eddy_db_parse_time("2026-11-18 11:06", 16, &us), -1);
+    cr_assert_eq(eddy_db_parse_time("2026-11-19 00:00:00", 19, &us), 0);
+    cr_assert_eq(us, 1795046400000000);
 }
