@@ -118,7 +118,9 @@ int eddy_wait_fd(int fd, int events, long timeout_ms);
 typedef struct eddy_fd_watch eddy_fd_watch;
 
 /* eddy_fd_watch_new - watch fd on this thread's loop. NULL with errno
- * (ENOMEM, or EBADF if libevent refuses the fd). */
+ * (ENOMEM; EBADF if libevent refuses the fd; ENOTSUP if the loop's
+ * backend has no edge-triggered mode, as epoll has: wait with
+ * eddy_wait_fd then). */
 eddy_fd_watch *eddy_fd_watch_new(int fd);
 
 /* eddy_fd_watch_fd - the fd being watched. */

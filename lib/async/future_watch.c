@@ -35,6 +35,10 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 eddy_fd_watch *eddy_fd_watch_new(int fd)
 {
     struct loop *l = future_loop();
+    if (l && !(event_base_get_features(l->base) & EV_FEATURE_ET)) {
+        errno = ENOTSUP; /* level-triggered, a write watch would fire on every turn */
+        return NULL;
+    }
     eddy_fd_watch *w = l ? calloc(1, sizeof *w) : NULL;
     if (!w) {
         errno = ENOMEM;
