@@ -213,6 +213,14 @@ struct eddy_template_ctx {
     size_t nkw;
     char reason[512]; /* from eddy_template_fail */
     char exc[512];    /* the raised error's message, for "except Exception as e" */
+    /* {{ row.column }}'s column numbers, by result and by the name's place
+     * in the compiled tree: found once, not once per row (see
+     * template_rows.c). */
+    struct column_memo {
+        const struct eddy_db_result *res;
+        const char *name;
+        int col;
+    } columns[8];
 };
 
 /* ------------------------------------------------------------ the parser */

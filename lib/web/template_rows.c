@@ -16,6 +16,9 @@
 
 #include <eddy/data/db.h>
 
+#include <stdint.h>
+#include <string.h>
+
 /* ------------------------------------------------------------ finding them */
 
 const eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name)
@@ -67,6 +70,11 @@ static bool utf8_valid(const unsigned char *p, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        uint64_t eight; /* plain ASCII, the most of most text: eight bytes a test */
+        if (len - i >= 8 && (memcpy(&eight, p + i, 8), (eight & 0x8080808080808080u) == 0)) {
+            i += 8;
+            continue;
+        }
         unsigned char c = p[i];
         size_t n;
         unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range */
@@ -109,9 +117,22 @@ static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool esca
     return rc;
 }
 
+/* column_of - the column called name in res, through a small memo keyed
+ * by where name lives (one compiled expression, one pointer). */
+static int column_of(eddy_template_ctx *t, const struct eddy_db_result *res, const char *name)
+{
+    struct column_memo *m = &t->columns[((uintptr_t)name >> 3) % (sizeof t->columns / sizeof *m)];
+    if (m->res != res || m->name != name) {
+        m->res = res;
+        m->name = name;
+        m->col = eddy_db_column_index(res, name);
+    }
+    return m->col;
+}
+
 int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column, bool escape)
 {
-    int col = eddy_db_column_index(b->res, column);
+    int col = column_of(t, b->res, column);
     if (col < 0)
         return 0; /* a missing key reads as null, which prints nothing */
     const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
@@ -125,8 +146,7 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *
         s = int_text(buf, sizeof buf, v->i, &n);
         break;
     case EDDY_DB_DATETIME:
-        eddy_db_format_time(v->i, 'T', buf);
-        n = strlen(buf);
+        n = eddy_db_format_time(v->i, 'T', buf);
         break;
     case EDDY_DB_TEXT:
         if (!utf8_valid((const unsigned char *)v->p, v->len))
