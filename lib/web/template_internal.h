@@ -382,10 +382,17 @@ json_t *tpl_rows_json(eddy_template_ctx *t, const char *name);
 /* tpl_row_json - a row binding's JSON, made on first use (borrowed);
  * NULL when out of memory (the render fails). */
 json_t *tpl_row_json(eddy_template_ctx *t, struct binding *b);
+/* tpl_row_column - when e reads a column of a row not made JSON
+ * (row.column, or row.fk.field: the joined column "fk.field"), the row's
+ * binding and the column's index in *col (-1: no such column, null);
+ * else NULL. */
+const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e, int *col);
+/* tpl_row_value - column col of b's row as the row's JSON has it (new
+ * reference); NULL when out of memory (the render fails). */
+json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col);
 /* tpl_write_column - {{ row.column }} written straight from the result;
  * 0, or -1 when the output cannot grow. */
-int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column,
-                     bool escape);
+int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape);
 void tpl_rows_free(eddy_template_ctx *t);
 
 /* template_helpers.c, template_linkify.c */
@@ -447,7 +454,10 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
         if (t->rows && (v = tpl_rows_json(t, e->name)))
             return v;
         return t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
-    case X_ATTR:
+    case X_ATTR: {
+        int col;
+        if (tpl_row_column(t, e, &col))
+            return NULL; /* a row's column: eval makes its value alone */
         if (!(v = peek(t, e->a)))
             return NULL;
         if (json_is_object(v)) {
@@ -455,6 +465,7 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
             return field ? field : json_null();
         }
         return json_is_null(v) ? v : NULL;
+    }
     default:
         return NULL;
     }
