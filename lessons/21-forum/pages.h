@@ -39,6 +39,12 @@ int64_t page_require_user(eddy_req *r);
  * search box's text, a notice left by page_flash. May wait. */
 void page_render(eddy_req *r, int status, const char *name, json_t *ctx);
 
+/* page_render_rows - the same, with database rows besides ctx (render.h's
+ * eddy_render_rows): a loop over them reads the result itself. The
+ * templates also have user_name(nick_name, mobile), page_name's text. */
+void page_render_rows(eddy_req *r, int status, const char *name, json_t *ctx,
+                      const eddy_template_rows *rows);
+
 /* page_flash - a notice for the next page rendered (one redirect on),
  * kept in a signed cookie. */
 void page_flash(eddy_req *r, const char *text);
