@@ -188,6 +188,16 @@ struct via {
     size_t off;
 };
 
+/* Where a row.column expression found its column in a result: a page
+ * reads the same few columns of every row, so each is looked up by name
+ * once per render rather than once per row. */
+enum { COLUMN_MEMOS = 32 };
+struct column_memo {
+    const struct expr *e;
+    const struct eddy_db_result *res;
+    int col;
+};
+
 struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
@@ -213,6 +223,7 @@ struct eddy_template_ctx {
     size_t nkw;
     char reason[512]; /* from eddy_template_fail */
     char exc[512];    /* the raised error's message, for "except Exception as e" */
+    struct column_memo columns[COLUMN_MEMOS]; /* tpl_row_column's, by expression */
 };
 
 /* ------------------------------------------------------------ the parser */

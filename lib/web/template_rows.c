@@ -18,6 +18,8 @@
 
 #include <eddy/data/db.h>
 
+#include <stdint.h>
+
 /* ------------------------------------------------------------ finding them */
 
 const eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name)
@@ -132,7 +134,13 @@ const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e,
     const struct binding *b = local_binding(t, base->name);
     if (!b || !b->res || b->v)
         return NULL;
-    *col = eddy_db_column_index(b->res, column);
+    struct column_memo *m = &t->columns[((uintptr_t)e / sizeof(struct expr)) % COLUMN_MEMOS];
+    if (m->e == e && m->res == b->res) {
+        *col = m->col;
+    } else {
+        *col = eddy_db_column_index(b->res, column);
+        *m = (struct column_memo){e, b->res, *col};
+    }
     if (*col < 0 && column == joined)
         return NULL; /* no joined column: the JSON's row.fk is the key's value */
     return b;
