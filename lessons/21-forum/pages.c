@@ -167,7 +167,11 @@ const char *page_content_html(eddy_req *r, const char *markdown)
 
 const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col)
 {
-    const eddy_db_value *v = eddy_db_value_of(res, row, col);
+    return page_time_of(r, eddy_db_value_of(res, row, col));
+}
+
+const char *page_time_of(eddy_req *r, const eddy_db_value *v)
+{
     if (!v || v->type == EDDY_DB_NULL)
         return "";
     int64_t us = v->i;
@@ -222,6 +226,12 @@ const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const 
     snprintf(mobile, sizeof mobile, "%s%smobile", prefix, *prefix ? "." : "");
     return eddy_strdup(r, masked_name(eddy_db_text(res, row, nick), eddy_db_text(res, row, mobile),
                                       masked));
+}
+
+const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile)
+{
+    char masked[32];
+    return eddy_strdup(r, masked_name(nick_name, mobile, masked));
 }
 
 /* user_name(nick_name, mobile) - page_name in a template, for rows given

@@ -60,6 +60,8 @@ bool page_db_failed(eddy_req *r, int rc, eddy_db_result *res, const char *what);
 /* page_time - a DATETIME column as "YYYY-MM-DD HH:MM" (UTC), in the
  * request's arena; "" when NULL. */
 const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col);
+/* page_time_of - the same for a value read by position. */
+const char *page_time_of(eddy_req *r, const eddy_db_value *v);
 
 /* page_text_html - text the user wrote, as safe HTML: escaped, blank
  * lines making paragraphs, line breaks kept. In the request's arena. */
@@ -69,6 +71,10 @@ const char *page_text_html(eddy_req *r, const char *text);
  * number masked ("138****0001"), read from columns prefix.nick_name and
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
+
+/* page_user_name - the same from the two texts (either may be NULL), in
+ * the request's arena. */
+const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile);
 
 /* page_member_status - user's standing in group: "agree" (a member),
  * "refuse", "pending" (applied, not yet reviewed) or "none"; *handle_msg
