@@ -9,10 +9,19 @@
  * order from the loop's own stack. That keeps every resume on the loop,
  * whichever callback or task caused it.
  *
+ * An fd watch (future_watch.c) is the one event that stays added between
+ * waits: a connection's socket registered once, edge-triggered, with the
+ * task that waits hung on it, so a database round trip costs no
+ * epoll_ctl. An idle watch is not something to wait for: eddy_loop_run
+ * ends without it (nor waits for the thread pool's event, which stays
+ * added too).
+ *
  * Blocking work is a wait like the others: the job goes to the thread
  * pool (pool.c), whose hand-back on this loop makes the task ready.
  */
 #include <eddy/async/future.h>
+
+#include "future_internal.h"
 
 #include <eddy/async/coro.h>
 #include <eddy/async/pool.h>
@@ -23,44 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum wait_kind { W_NONE, W_TIMER, W_FD, W_FUTURE, W_JOB };
-
-struct loop;
-
-struct eddy_task {
-    eddy_coro *coro;
-    eddy_task_fn fn;
-    void *arg;
-    void (*done)(void *);
-    void *done_arg;
-    struct loop *loop;
-    int cancelled;
-    enum wait_kind waiting;
-    int wait_result;      /* what the current wait returns */
-    int queued;           /* on the ready list */
-    eddy_task *next_ready;
-    struct event timer;   /* sleeps and timeouts */
-    struct event io;      /* fd waits */
-    eddy_future *future;  /* the future being awaited */
-};
-
-struct eddy_future {
-    int refs; /* the awaiting side and the resolving side */
-    int resolved;
-    int error;
-    void *value;
-    eddy_task *waiter;
-};
-
-struct loop {
-    struct event_base *base;
-    int own_base;
-    struct event wake;
-    eddy_task *ready_head, *ready_tail;
-    eddy_task *spare; /* finished tasks kept for reuse: one allocation less per request */
-    int spare_count;
-};
-
 static _Thread_local struct loop *this_loop;
 static _Thread_local eddy_task *running_task;
 
@@ -68,7 +39,7 @@ static _Thread_local eddy_task *running_task;
 
 static void run_ready(evutil_socket_t fd, short what, void *arg);
 
-static struct loop *get_loop(void)
+struct loop *future_loop(void)
 {
     if (this_loop)
         return this_loop;
@@ -88,7 +59,7 @@ static struct loop *get_loop(void)
 
 struct event_base *eddy_loop_base(void)
 {
-    struct loop *l = get_loop();
+    struct loop *l = future_loop();
     return l ? l->base : NULL;
 }
 
@@ -105,12 +76,33 @@ int eddy_loop_use(struct event_base *base)
     return 0;
 }
 
+/* only_idle_events_left - 1 when the loop has nothing to do but keep
+ * events registered that nobody waits on (fd watches without a waiter,
+ * the thread pool's hand-back with no job out): for eddy_loop_run that is
+ * "nothing left to wait for", though libevent counts them as pending. */
+static int only_idle_events_left(const struct loop *l)
+{
+    int idle = l->watch_count - l->watched + eddy_thread_pool_idle_events();
+    if (idle == 0 || l->watched > 0 ||
+        event_base_get_num_events(l->base, EVENT_BASE_COUNT_ACTIVE) > 0)
+        return 0;
+    return event_base_get_num_events(l->base, EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_VIRTUAL) <=
+           idle;
+}
+
 int eddy_loop_run(void)
 {
-    struct loop *l = get_loop();
+    struct loop *l = future_loop();
     if (!l)
         return -1;
-    return event_base_dispatch(l->base) < 0 ? -1 : 0;
+    while (!only_idle_events_left(l)) {
+        int rc = event_base_loop(l->base, EVLOOP_ONCE);
+        if (rc < 0)
+            return -1;
+        if (rc == 1 || event_base_got_break(l->base))
+            break; /* nothing pending at all, or eddy_loop_stop */
+    }
+    return 0;
 }
 
 void eddy_loop_stop(void)
@@ -125,6 +117,13 @@ void eddy_loop_free(void)
     if (!l)
         return;
     event_del(&l->wake);
+    for (eddy_fd_watch *w = l->watches; w; w = w->next) { /* freed later by their owners */
+        event_del(&w->ev);
+        w->loop = NULL;
+        w->waiter = NULL; /* its task is abandoned with the loop */
+    }
+    l->watches = NULL;
+    l->watch_count = l->watched = 0;
     eddy_thread_pool_detach(); /* before the base its event belongs to */
     if (l->own_base)
         event_base_free(l->base);
@@ -141,7 +140,7 @@ void eddy_loop_free(void)
 /* ------------------------------------------------------------ tasks */
 
 /* make_ready - queue t to be resumed with result; the wake event runs it. */
-static void make_ready(eddy_task *t, int result)
+void future_make_ready(eddy_task *t, int result)
 {
     if (t->queued)
         return;
@@ -207,7 +206,7 @@ static void run_ready(evutil_socket_t fd, short what, void *arg)
 /* new_task - a task ready to run fn(arg), not yet scheduled. */
 static eddy_task *new_task(eddy_task_fn fn, void *arg)
 {
-    struct loop *l = get_loop();
+    struct loop *l = future_loop();
     eddy_task *t = NULL;
     if (l && l->spare) {
         t = l->spare;
@@ -238,7 +237,7 @@ eddy_task *eddy_task_spawn(eddy_task_fn fn, void *arg)
 {
     eddy_task *t = new_task(fn, arg);
     if (t)
-        make_ready(t, 0);
+        future_make_ready(t, 0);
     return t;
 }
 
@@ -273,17 +272,23 @@ void eddy_task_cancel(eddy_task *t)
     switch (t->waiting) {
     case W_TIMER:
         event_del(&t->timer);
-        make_ready(t, ECANCELED);
+        future_make_ready(t, ECANCELED);
         break;
     case W_FD:
         event_del(&t->io);
         event_del(&t->timer);
-        make_ready(t, ECANCELED);
+        future_make_ready(t, ECANCELED);
+        break;
+    case W_WATCH:
+        event_del(&t->timer);
+        t->watch->waiter = NULL;
+        t->loop->watched--;
+        future_make_ready(t, ECANCELED);
         break;
     case W_FUTURE:
         event_del(&t->timer);
         t->future->waiter = NULL;
-        make_ready(t, ECANCELED);
+        future_make_ready(t, ECANCELED);
         break;
     case W_JOB:  /* the job's completion resumes it, with ECANCELED */
     case W_NONE: /* running, or already queued: its next wait sees the flag */
@@ -292,7 +297,7 @@ void eddy_task_cancel(eddy_task *t)
 }
 
 /* begin_wait - the checks every waiting call starts with. */
-static int begin_wait(eddy_task **t)
+int future_begin_wait(eddy_task **t)
 {
     *t = running_task;
     if (!*t || eddy_coro_current() != (*t)->coro)
@@ -302,35 +307,40 @@ static int begin_wait(eddy_task **t)
     return 0;
 }
 
-static int suspend(eddy_task *t, enum wait_kind kind)
+int future_suspend(eddy_task *t, enum wait_kind kind)
 {
     t->waiting = kind;
     eddy_coro_yield();
     return t->wait_result;
 }
 
-static struct timeval to_timeval(long ms)
+struct timeval future_timeval(long ms)
 {
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
     return tv;
 }
 
-/* on_timer - a sleep ended or a wait's timeout passed. */
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+/* future_on_timer - a sleep ended or a wait's timeout passed. */
+void future_on_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     eddy_task *t = arg;
     switch (t->waiting) {
     case W_TIMER:
-        make_ready(t, 0);
+        future_make_ready(t, 0);
         break;
     case W_FD:
         event_del(&t->io);
-        make_ready(t, ETIMEDOUT);
+        future_make_ready(t, ETIMEDOUT);
+        break;
+    case W_WATCH:
+        t->watch->waiter = NULL;
+        t->loop->watched--;
+        future_make_ready(t, ETIMEDOUT);
         break;
     case W_FUTURE:
         t->future->waiter = NULL;
-        make_ready(t, ETIMEDOUT);
+        future_make_ready(t, ETIMEDOUT);
         break;
     default:
         break;
@@ -340,13 +350,13 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 int eddy_sleep(long ms)
 {
     eddy_task *t;
-    int rc = begin_wait(&t);
+    int rc = future_begin_wait(&t);
     if (rc)
         return rc;
-    struct timeval tv = to_timeval(ms < 0 ? 0 : ms);
-    evtimer_assign(&t->timer, t->loop->base, on_timer, t);
+    struct timeval tv = future_timeval(ms < 0 ? 0 : ms);
+    evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
     evtimer_add(&t->timer, &tv);
-    return suspend(t, W_TIMER);
+    return future_suspend(t, W_TIMER);
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg)
@@ -356,13 +366,13 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
     if (t->waiting != W_FD)
         return;
     event_del(&t->timer);
-    make_ready(t, 0);
+    future_make_ready(t, 0);
 }
 
 int eddy_wait_fd(int fd, int events, long timeout_ms)
 {
     eddy_task *t;
-    int rc = begin_wait(&t);
+    int rc = future_begin_wait(&t);
     if (rc)
         return rc;
     short what = (short)(((events & EDDY_WAIT_READ) ? EV_READ : 0) |
@@ -372,12 +382,12 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
     event_assign(&t->io, t->loop->base, fd, what, on_io, t);
     if (event_add(&t->io, NULL) < 0)
         return EBADF;
-    evtimer_assign(&t->timer, t->loop->base, on_timer, t);
+    evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
     if (timeout_ms >= 0) {
-        struct timeval tv = to_timeval(timeout_ms);
+        struct timeval tv = future_timeval(timeout_ms);
         evtimer_add(&t->timer, &tv);
     }
-    return suspend(t, W_FD);
+    return future_suspend(t, W_FD);
 }
 
 /* on_job_done - the pool has handed the job back: the task may go on,
@@ -385,13 +395,13 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
 static void on_job_done(void *arg)
 {
     eddy_task *t = arg;
-    make_ready(t, t->cancelled ? ECANCELED : 0);
+    future_make_ready(t, t->cancelled ? ECANCELED : 0);
 }
 
 int eddy_run_blocking(void (*fn)(void *), void *arg)
 {
     eddy_task *t;
-    int rc = begin_wait(&t);
+    int rc = future_begin_wait(&t);
     if (rc == EPERM) {
         fn(arg);
         return 0;
@@ -400,7 +410,7 @@ int eddy_run_blocking(void (*fn)(void *), void *arg)
         return rc;
     if (eddy_thread_pool_submit(t->loop->base, fn, arg, on_job_done, t) < 0)
         return errno;
-    return suspend(t, W_JOB);
+    return future_suspend(t, W_JOB);
 }
 
 /* ------------------------------------------------------------ futures */
@@ -432,7 +442,7 @@ void eddy_future_resolve(eddy_future *f, int error, void *value)
         if (t) {
             f->waiter = NULL;
             event_del(&t->timer);
-            make_ready(t, error);
+            future_make_ready(t, error);
         }
     }
     future_unref(f);
@@ -441,18 +451,18 @@ void eddy_future_resolve(eddy_future *f, int error, void *value)
 int eddy_future_await(eddy_future *f, long timeout_ms, void **value)
 {
     eddy_task *t;
-    int rc = begin_wait(&t);
+    int rc = future_begin_wait(&t);
     if (rc)
         return rc;
     if (!f->resolved) {
         f->waiter = t;
         t->future = f;
-        evtimer_assign(&t->timer, t->loop->base, on_timer, t);
+        evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
         if (timeout_ms >= 0) {
-            struct timeval tv = to_timeval(timeout_ms);
+            struct timeval tv = future_timeval(timeout_ms);
             evtimer_add(&t->timer, &tv);
         }
-        rc = suspend(t, W_FUTURE);
+        rc = future_suspend(t, W_FUTURE);
         t->future = NULL;
         if (!f->resolved)
             return rc; /* timed out or cancelled */

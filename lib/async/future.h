@@ -38,7 +38,8 @@ struct event_base *eddy_loop_base(void);
 int eddy_loop_use(struct event_base *base);
 
 /* eddy_loop_run - run until eddy_loop_stop or nothing is left to wait
- * for; 0, or -1 on a libevent error. */
+ * for (an fd watch no task waits on does not count); 0, or -1 on a
+ * libevent error. */
 int eddy_loop_run(void);
 void eddy_loop_stop(void);
 
@@ -95,6 +96,45 @@ int eddy_sleep(long ms);
  * EDDY_WAIT_READ, EDDY_WAIT_WRITE or both) or timeout_ms passes (< 0: no
  * timeout). 0, ETIMEDOUT or ECANCELED. */
 int eddy_wait_fd(int fd, int events, long timeout_ms);
+
+/* ------------------------------------------------------------ fd watches */
+
+/* An fd watch keeps one fd registered with this thread's loop for as long
+ * as it lives, edge-triggered, so a wait on it costs no system call to arm
+ * and none to disarm: for a connection that waits many times a second (a
+ * database client's socket). eddy_wait_fd instead adds the fd to epoll
+ * and removes it again on every wait, which suits an fd waited on once in
+ * a while.
+ *
+ * Edge-triggered means a wait ends on a *change*: wait only after a read
+ * or write on the fd came back with EAGAIN (or right after a non-blocking
+ * connect began), never "just in case" while bytes already sit unread. A
+ * wait may also end early, after a change that has since been consumed:
+ * the caller retries its read or write and waits again if it must.
+ *
+ * A watch nobody waits on is not something the loop waits for:
+ * eddy_loop_run returns without it. Everything here runs on the loop's
+ * own thread. */
+typedef struct eddy_fd_watch eddy_fd_watch;
+
+/* eddy_fd_watch_new - watch fd on this thread's loop. NULL with errno
+ * (ENOMEM, or EBADF if libevent refuses the fd). */
+eddy_fd_watch *eddy_fd_watch_new(int fd);
+
+/* eddy_fd_watch_fd - the fd being watched. */
+int eddy_fd_watch_fd(const eddy_fd_watch *w);
+
+/* eddy_fd_watch_wait - from a task, wait until fd has become readable
+ * and/or writable (events as for eddy_wait_fd) or timeout_ms passes (< 0:
+ * no timeout). 0, ETIMEDOUT or ECANCELED; EPERM outside a task; EBUSY if
+ * another task is waiting on w already; EBADF if w's loop is gone. */
+int eddy_fd_watch_wait(eddy_fd_watch *w, int events, long timeout_ms);
+
+/* eddy_fd_watch_free - stop watching; call it before the fd is closed (a
+ * later fd with the same number would otherwise look registered already).
+ * A task still waiting on w is woken with ECANCELED. NULL is fine; so is a
+ * call after the loop itself was freed. */
+void eddy_fd_watch_free(eddy_fd_watch *w);
 
 /* eddy_run_blocking - run fn(arg) on the thread pool (pool.h) and wait
  * for it: for work that would block the loop (SQLite, disk, password

@@ -5,8 +5,12 @@
  * sleep on a condition variable until a job comes. Each loop thread that
  * submits has an inbox: a finished job goes on its inbox's list and a
  * write to the inbox's eventfd wakes that loop, whose event callback takes
- * the whole list and runs the done callbacks. The loop watches the
- * eventfd only while it has jobs out.
+ * the whole list and runs the done callbacks. The eventfd stays
+ * registered with the loop from the first job on: adding it whenever
+ * jobs went from none to some, and deleting it when none were left, cost
+ * two epoll_ctl calls each time (a loop serving pages goes through that
+ * cycle thousands of times a second). While no job is out, eddy_loop_run
+ * does not count it as something to wait for.
  *
  * A hand-off between threads costs system calls and, on a busy core,
  * context switches; a loop serving many clients hands off many small
@@ -54,6 +58,7 @@ struct inbox {
     struct event watch;       /* while jobs are queued: is the queue moving? */
     unsigned long seen_taken; /* pool.taken at the last look */
     int out;                  /* jobs submitted and not yet handed back */
+    bool registered;          /* ready is added to the loop (it stays) */
     struct job *round_head, *round_tail; /* submitted, not yet on the queue */
     int round_count;
     struct job *spare_jobs; /* finished job records, reused by the next submits */
@@ -289,8 +294,7 @@ static void on_finished(evutil_socket_t fd, short what, void *arg)
         void *done_arg = j->done_arg;
         j->next = in->spare_jobs;
         in->spare_jobs = j;
-        if (--in->out == 0)
-            event_del(&in->ready);
+        in->out--;
         done(done_arg);
         j = next;
     }
@@ -340,8 +344,9 @@ int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *), void 
     }
     *j = (struct job){
         .work = work, .work_arg = work_arg, .done = done, .done_arg = done_arg, .home = in};
-    if (in->out++ == 0)
-        event_add(&in->ready, NULL);
+    if (!in->registered && event_add(&in->ready, NULL) == 0)
+        in->registered = true;
+    in->out++;
     if (in->round_tail)
         in->round_tail->next = j;
     else
@@ -350,6 +355,12 @@ int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *), void 
     in->round_count++;
     event_active(&in->flush, EV_TIMEOUT, 0); /* no-op when already active */
     return 0;
+}
+
+int eddy_thread_pool_idle_events(void)
+{
+    struct inbox *in = this_inbox;
+    return in && in->registered && in->out == 0;
 }
 
 void eddy_thread_pool_detach(void)

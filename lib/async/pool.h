@@ -36,6 +36,11 @@ int eddy_thread_pool_set_size(int threads);
 int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg), void *work_arg,
                             void (*done)(void *done_arg), void *done_arg);
 
+/* eddy_thread_pool_idle_events - how many events the pool keeps added to
+ * this thread's loop with none of its jobs out (0 or 1): nothing to wait
+ * for, which eddy_loop_run takes into account. */
+int eddy_thread_pool_idle_events(void);
+
 /* eddy_thread_pool_detach - this thread's loop is going away: release
  * what carried its finished jobs back (an eventfd and its event). Call it
  * before freeing the event_base, once none of this thread's jobs is out;

@@ -16,6 +16,11 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* The date of the day last converted on this thread: the times on one
+ * page mostly fall on a few days, and the date is most of the work. */
+static _Thread_local int64_t memo_days = INT64_MIN;
+static _Thread_local int memo_year, memo_month, memo_day;
+
 void eddy_civil_from_us(int64_t us, eddy_civil *c)
 {
     int64_t secs = us / 1000000, frac = us % 1000000;
@@ -24,15 +29,19 @@ void eddy_civil_from_us(int64_t us, eddy_civil *c)
     int64_t days = secs / 86400, rem = secs % 86400;
     if (rem < 0)
         rem += 86400, days--;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    c->year = (int)(yoe + era * 400 + (c->month <= 2));
+    if (days != memo_days) {
+        int64_t z = days + 719468;
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int64_t mp = (5 * doy + 2) / 153;
+        memo_day = (int)(doy - (153 * mp + 2) / 5 + 1);
+        memo_month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        memo_year = (int)(yoe + era * 400 + (memo_month <= 2));
+        memo_days = days;
+    }
+    c->year = memo_year, c->month = memo_month, c->day = memo_day;
     c->hour = (int)(rem / 3600), c->minute = (int)(rem / 60 % 60), c->second = (int)(rem % 60);
     c->micro = (long)frac;
     c->weekday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */

@@ -58,12 +58,40 @@ static size_t next_special(const char *s, size_t i, size_t len)
     return i;
 }
 
+/* The length of each entity above, so none is measured while writing. */
+static const unsigned char html_entity_len[256] = {
+    ['\0'] = 3, ['&'] = 5, ['<'] = 4, ['>'] = 4, ['"'] = 6, ['\''] = 5,
+};
+
+enum { ENTITY_MAX = 6, ESCAPE_IN_PLACE_MAX = 4096 };
+
 int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
 {
+    size_t i = next_special(s, 0, len);
+    if (i == len)
+        return eddy_buf_append(out, s, len); /* the common case: nothing to replace */
     size_t from = 0;
-    for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
+    /* Short text (a page's values are): room for the worst case first,
+     * then the pieces are copied in place, with no append per entity. */
+    if (len <= ESCAPE_IN_PLACE_MAX && eddy_buf_reserve(out, len * ENTITY_MAX) == 0) {
+        char *w = out->data + out->len;
+        for (; i < len; i = next_special(s, i + 1, len)) {
+            unsigned char c = (unsigned char)s[i];
+            memcpy(w, s + from, i - from);
+            w += i - from;
+            memcpy(w, html_entity[c], html_entity_len[c]);
+            w += html_entity_len[c];
+            from = i + 1;
+        }
+        memcpy(w, s + from, len - from);
+        out->len = (size_t)(w + (len - from) - out->data);
+        out->data[out->len] = '\0'; /* as every append leaves it */
+        return 0;
+    }
+    for (; i < len; i = next_special(s, i + 1, len)) {
+        unsigned char c = (unsigned char)s[i];
         if (eddy_buf_append(out, s + from, i - from) < 0 ||
-            eddy_buf_append_str(out, html_entity[(unsigned char)s[i]]) < 0)
+            eddy_buf_append(out, html_entity[c], html_entity_len[c]) < 0)
             return -1;
         from = i + 1;
     }

@@ -103,8 +103,9 @@ size_t eddy_db_strlen(const char *s);
 int64_t eddy_db_now(void);
 
 /* eddy_db_format_time - us as "YYYY-MM-DD HH:MM:SS[.ffffff]" (sep ' ')
- * or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (sep 'T'); out holds 32. */
-void eddy_db_format_time(int64_t us, char sep, char out[32]);
+ * or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (sep 'T'); out holds 32.
+ * Returns the length written (before the NUL). */
+size_t eddy_db_format_time(int64_t us, char sep, char out[32]);
 
 /* eddy_db_parse_time - "YYYY-MM-DD[ T]HH:MM:SS[.f...][Z]" or
  * "YYYY-MM-DD" to microseconds; 0, or -1 when it is not a date. */

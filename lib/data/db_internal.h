@@ -78,6 +78,7 @@ struct db_conn {
     eddy_task *holder;     /* the task whose transaction holds it */
     db_conn *next;         /* the idle list */
     int64_t idle_since_ms; /* when it last went back on the idle list (monotonic) */
+    eddy_fd_watch *watch;  /* MariaDB: its socket, kept registered with the loop */
     db_stmt_cache cache;
 };
 

@@ -5,9 +5,10 @@
  * Every call that talks to the server comes in two halves, _start and
  * _cont. _start sends what it can and returns a status naming what it
  * waits for (the socket readable or writable, a timeout); the task waits
- * for exactly that with eddy_wait_fd, which is a libevent event on the
- * loop, and then calls _cont, until the status is 0 and the call's result
- * is there. The loop serves everyone else in between: a slow query holds
+ * for exactly that on the loop, and then calls _cont, until the status
+ * is 0 and the call's result is there. Once connected, the socket stays
+ * registered with the loop (an eddy_fd_watch) until the connection closes,
+ * so a wait costs no epoll_ctl of its own. The loop serves everyone else in between: a slow query holds
  * one connection, never the process.
  *
  * Statements are server-side prepared statements, cached per connection:
@@ -56,7 +57,11 @@ static int wait_for(db_conn *c, int status)
         while ((n = poll(&p, 1, (int)timeout)) < 0 && errno == EINTR)
             ;
         rc = n == 0 ? ETIMEDOUT : 0;
-    } else {
+    } else if (c->watch) { /* connected: the socket is registered already */
+        rc = events ? eddy_fd_watch_wait(c->watch, events, timeout) : eddy_sleep(timeout);
+        if (!events && rc == 0)
+            rc = ETIMEDOUT;
+    } else { /* connecting: the connector may still swap sockets, so arm once per wait */
         rc = events ? eddy_wait_fd(fd, events, timeout) : eddy_sleep(timeout);
         if (!events && rc == 0)
             rc = ETIMEDOUT;
@@ -131,6 +136,8 @@ static int mdb_connect(db_conn *c, eddy_db_result *res)
         return db_result_error(res, err, 0, "cancelled while connecting");
     if (!ok)
         return db_result_error(res, ECONNREFUSED, (int)mysql_errno(m), "%s", mysql_error(m));
+    if (!db_options_of(c->db)->blocking) /* no watch: every wait arms its own event */
+        c->watch = eddy_fd_watch_new((int)mysql_get_socket(m));
     return 0;
 }
 /* quote:end connect */
@@ -155,6 +162,8 @@ static bool mdb_alive(db_conn *c)
 
 static void mdb_close(db_conn *c)
 {
+    eddy_fd_watch_free(c->watch); /* before the fd goes, or its number would look registered */
+    c->watch = NULL;
     if (c->broken) /* the other end is gone or mid-call: say nothing, just close */
         shutdown((int)mysql_get_socket(c->handle), SHUT_RDWR);
     mysql_close(c->handle);

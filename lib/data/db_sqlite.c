@@ -152,9 +152,21 @@ static void sqlite_close(db_conn *c)
     c->handle = NULL;
 }
 
-static void sqlite_stmt_free(void *stmt)
+/* A cached statement, with which of its columns are declared dates or
+ * times: worked out once per preparation, not once per query. */
+struct stmt {
+    sqlite3_stmt *st;
+    int ncols;
+    int prepared; /* SQLITE_STMTSTATUS_REPREPARE when time_cols was filled */
+    bool *time_cols;
+};
+
+static void sqlite_stmt_free(void *p)
 {
-    sqlite3_finalize(stmt);
+    struct stmt *s = p;
+    sqlite3_finalize(s->st);
+    free(s->time_cols);
+    free(s);
 }
 
 /* ------------------------------------------------------------ running */
@@ -208,8 +220,25 @@ static bool is_time_column(sqlite3_stmt *st, int col)
     return decl && (strcasestr(decl, "DATE") || strcasestr(decl, "TIME"));
 }
 
+/* time_columns - which of s's columns are declared dates or times, from
+ * s's memo; looked again after SQLite prepared it anew (the schema
+ * changed). NULL when out of memory. */
+static const bool *time_columns(struct stmt *s, int ncols)
+{
+    int prepared = sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (s->time_cols && s->ncols == ncols && s->prepared == prepared)
+        return s->time_cols;
+    bool *cols = realloc(s->time_cols, (size_t)(ncols ? ncols : 1) * sizeof *cols);
+    if (!cols)
+        return NULL;
+    for (int i = 0; i < ncols; i++)
+        cols[i] = is_time_column(s->st, i);
+    s->time_cols = cols, s->ncols = ncols, s->prepared = prepared;
+    return cols;
+}
+
 /* read_row - one row into res; time_cols[i] says column i is declared
- * a date or time (looked up once per query, not per value). */
+ * a date or time (looked up once per statement, not per value). */
 static int read_row(sqlite3_stmt *st, eddy_db_result *res, const bool *time_cols)
 {
     eddy_db_value *row = db_result_row(res);
@@ -255,24 +284,30 @@ static void run_work(void *arg)
     struct run_job *j = arg;
     sqlite3 *h = j->c->handle;
     eddy_db_result *res = j->res;
-    sqlite3_stmt *st = db_cache_find(j->c, j->sql, j->len);
+    struct stmt *cached = db_cache_find(j->c, j->sql, j->len);
     int rc;
-    if (!st) {
-        rc = sqlite3_prepare_v3(h, j->sql, (int)j->len, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (!cached) {
+        sqlite3_stmt *fresh = NULL;
+        rc = sqlite3_prepare_v3(h, j->sql, (int)j->len, SQLITE_PREPARE_PERSISTENT, &fresh, NULL);
         if (rc != SQLITE_OK) {
             j->rc = db_result_error(res, EIO, rc, "%s", sqlite3_errmsg(h));
             return;
         }
-        if (!st) { /* only a comment or white space */
+        if (!fresh) { /* only a comment or white space */
             j->rc = db_result_error(res, EINVAL, 0, "no statement in the SQL");
             return;
         }
-        if (db_cache_add(j->c, j->sql, j->len, st) < 0) {
-            sqlite3_finalize(st);
+        cached = calloc(1, sizeof *cached);
+        if (cached)
+            cached->st = fresh;
+        if (!cached || db_cache_add(j->c, j->sql, j->len, cached) < 0) {
+            free(cached);
+            sqlite3_finalize(fresh);
             j->rc = db_result_error(res, ENOMEM, 0, "out of memory");
             return;
         }
     }
+    sqlite3_stmt *st = cached->st;
     if (j->c->cls == DB_READER && !sqlite3_stmt_readonly(st)) {
         j->rc = EAGAIN; /* the pool hands it to the writer */
         return;
@@ -283,21 +318,30 @@ static void run_work(void *arg)
         return;
     }
     rc = bind_params(st, j->params, j->n);
+    /* The first step comes before the columns are read: it is where SQLite
+     * prepares the statement again when the schema changed since, and the
+     * columns (their names, which of them hold dates) are then the new
+     * statement's. */
+    int step = rc == SQLITE_OK ? sqlite3_step(st) : rc;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = step;
     int ncols = sqlite3_column_count(st);
     if (rc == SQLITE_OK && db_result_columns(res, (size_t)ncols) != 0)
         rc = SQLITE_NOMEM;
-    bool *time_cols =
-        ncols ? eddy_arena_alloc(&res->arena, (size_t)ncols * sizeof *time_cols) : NULL;
-    if (ncols && !time_cols)
+    const bool *time_cols = rc == SQLITE_OK ? time_columns(cached, ncols) : NULL;
+    if (rc == SQLITE_OK && !time_cols)
         rc = SQLITE_NOMEM;
     for (int i = 0; rc == SQLITE_OK && i < ncols; i++) {
         const char *name = sqlite3_column_name(st, i);
-        time_cols[i] = is_time_column(st, i);
         if (db_result_column_name(res, (size_t)i, name, name ? strlen(name) : 0) != 0)
             rc = SQLITE_NOMEM;
     }
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        rc = read_row(st, res, time_cols) ? SQLITE_NOMEM : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        for (rc = step; rc == SQLITE_ROW; rc = sqlite3_step(st))
+            if (read_row(st, res, time_cols)) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
     if (rc == SQLITE_DONE) {
         res->affected = sqlite3_changes64(h);
         res->last_id = sqlite3_last_insert_rowid(h);

@@ -19,6 +19,7 @@
 #include <eddy/data/db.h>
 
 #include <stdint.h>
+#include <string.h>
 
 /* ------------------------------------------------------------ finding them */
 
@@ -71,6 +72,11 @@ static bool utf8_valid(const unsigned char *p, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        uint64_t eight; /* plain ASCII, the most of most text: eight bytes a test */
+        if (len - i >= 8 && (memcpy(&eight, p + i, 8), (eight & 0x8080808080808080u) == 0)) {
+            i += 8;
+            continue;
+        }
         unsigned char c = p[i];
         size_t n;
         unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range */
@@ -171,8 +177,7 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
         s = int_text(buf, sizeof buf, v->i, &n);
         break;
     case EDDY_DB_DATETIME:
-        eddy_db_format_time(v->i, 'T', buf);
-        n = strlen(buf);
+        n = eddy_db_format_time(v->i, 'T', buf);
         break;
     case EDDY_DB_TEXT:
         if (!utf8_valid((const unsigned char *)v->p, v->len))

@@ -109,6 +109,15 @@ Test(base, the_calendar_agrees_with_gmtime_and_timegm_across_the_years)
                   c.day, c.hour, c.minute, c.second, c.weekday);
         cr_assert_eq(eddy_us_from_civil(&c), t * 1000000 + 250);
         cr_assert_eq((int64_t)timegm(&tm), t);
+        /* Another time of the same day: the date comes from the one just
+         * worked out, the time of day must still be this one's. */
+        int64_t later = t - ((t % 86400) + 86400) % 86400 + 86399;
+        time_t lt = (time_t)later;
+        cr_assert_not_null(gmtime_r(&lt, &tm));
+        eddy_civil_from_us(later * 1000000, &c);
+        cr_assert(c.year == tm.tm_year + 1900 && c.month == tm.tm_mon + 1 && c.day == tm.tm_mday &&
+                      c.hour == 23 && c.minute == 59 && c.second == 59 && c.weekday == tm.tm_wday,
+                  "later=%lld", (long long)later);
         char d[EDDY_HTTP_DATE_SIZE];
         eddy_http_date_format(tt, d);
         time_t back;

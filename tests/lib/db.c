@@ -393,6 +393,36 @@ Test(db_sqlite, shared_mode_lets_other_processes_read, .timeout = 60)
                   &(eddy_db_options){.max_connections = 4});
 }
 
+/* Which columns hold dates is worked out once per prepared statement;
+ * when the table is made again with other types, SQLite prepares the
+ * cached statement anew and the dates must follow the new declaration. */
+DB_CHECK(a_cached_statement_follows_a_changed_schema)
+{
+    db_do(db, "CREATE TABLE d (x TEXT)");
+    db_do(db, "INSERT INTO d VALUES ('2024-01-02 03:04:05')");
+    eddy_db_result *res;
+    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0);
+    cr_assert_eq(eddy_db_value_at(res, 0, 0)->type, EDDY_DB_TEXT, "declared TEXT: text");
+    eddy_db_result_free(res);
+    db_do(db, "DROP TABLE d");
+    db_do(db, "CREATE TABLE d (x DATETIME)");
+    db_do(db, "INSERT INTO d VALUES ('2024-01-02 03:04:05')");
+    cr_assert_eq(eddy_db_query(db, &res, "SELECT x FROM d", NULL, 0), 0, "%s",
+                 eddy_db_errmsg(res));
+    const eddy_db_value *v = eddy_db_value_at(res, 0, 0);
+    cr_assert_eq(v->type, EDDY_DB_DATETIME, "declared DATETIME now: a time");
+    char out[32];
+    eddy_db_format_time(v->i, ' ', out);
+    cr_assert_str_eq(out, "2024-01-02 03:04:05");
+    eddy_db_result_free(res);
+}
+
+Test(db_sqlite, a_cached_statement_follows_a_changed_schema)
+{
+    db_run_sqlite(a_cached_statement_follows_a_changed_schema_check,
+                  &(eddy_db_options){.max_connections = 1});
+}
+
 /* ------------------------------------------------------------ URLs */
 
 Test(db_url, bad_urls_are_refused_with_errno)
@@ -421,7 +451,7 @@ Test(db_url, times_format_and_parse_both_ways)
     char out[32];
     eddy_db_format_time(0, 'T', out);
     cr_assert_str_eq(out, "1970-01-01T00:00:00Z");
-    eddy_db_format_time(1795000000123456, ' ', out);
+    cr_assert_eq(eddy_db_format_time(1795000000123456, ' ', out), 26, "the length written");
     cr_assert_str_eq(out, "2026-11-18 11:06:40.123456");
     int64_t us;
     cr_assert_eq(eddy_db_parse_time(out, strlen(out), &us), 0);
@@ -444,4 +474,14 @@ Test(db_url, times_format_and_parse_both_ways)
     eddy_db_format_time(4102444799999999, ' ', out); /* 2099-12-31 23:59:59.999999 */
     cr_assert_str_eq(out, "2099-12-31 23:59:59.999999");
     cr_assert_eq(eddy_db_parse_time("2026-13-01 00:00:00", 19, &us), -1);
+    /* Two times of one day (its date is kept from the first), the day
+     * before, and a time past year 9999 (clamped, and not kept). */
+    eddy_db_format_time(1795000000123456 + 3600000000, ' ', out);
+    cr_assert_str_eq(out, "2026-11-18 12:06:40.123456");
+    eddy_db_format_time(1795000000000000 - 86400000000, 'T', out);
+    cr_assert_str_eq(out, "2026-11-17T11:06:40Z");
+    eddy_db_format_time(INT64_C(300000000000000000), ' ', out);
+    cr_assert_str_eq(out, "9999-01-01 00:00:00");
+    cr_assert_eq(eddy_db_format_time(1795000000000000, ' ', out), 19);
+    cr_assert_str_eq(out, "2026-11-18 11:06:40");
 }

@@ -65,6 +65,39 @@ Test(template_xss, html_escape_finds_every_special_byte_at_every_offset)
             }
 }
 
+/* Short text is escaped in place into room for the worst case, long text
+ * piece by piece; both must write the same, after what the buffer holds
+ * already, NUL-terminated, and a limit that the escaped text fits under
+ * must not fail because the worst case would not have. */
+Test(template_xss, html_escape_writes_the_same_short_long_and_near_a_limit)
+{
+    for (size_t len = 100; len <= 9000; len += 4450) {
+        char *text = malloc(len);
+        cr_assert_not_null(text);
+        for (size_t i = 0; i < len; i++)
+            text[i] = i % 7 == 3 ? '<' : i % 11 == 5 ? '"' : 'a';
+        eddy_buf got = EDDY_BUF_INIT, want = EDDY_BUF_INIT;
+        eddy_buf_append_str(&got, "head:");
+        eddy_buf_append_str(&want, "head:");
+        cr_assert_eq(eddy_xhtml_escape_to(&got, text, len), 0);
+        for (size_t i = 0; i < len; i++)
+            eddy_buf_append_str(&want, text[i] == '<' ? "&lt;" : text[i] == '"' ? "&quot;" : "a");
+        cr_assert_eq(got.len, want.len, "len %zu", len);
+        cr_assert_eq(memcmp(got.data, want.data, got.len), 0, "len %zu", len);
+        cr_assert_eq(got.data[got.len], '\0');
+        eddy_buf limited = EDDY_BUF_INIT;
+        limited.limit = want.len; /* exactly enough, far less than six bytes a byte */
+        eddy_buf_append_str(&limited, "head:");
+        cr_assert_eq(eddy_xhtml_escape_to(&limited, text, len), 0, "len %zu", len);
+        cr_assert_eq(limited.len, want.len);
+        cr_assert_eq(memcmp(limited.data, want.data, limited.len), 0);
+        eddy_buf_free(&got);
+        eddy_buf_free(&want);
+        eddy_buf_free(&limited);
+        free(text);
+    }
+}
+
 /* Each payload goes through {{ }}, an attribute, url_escape inside an
  * href and json_encode inside <script>; none may leave a raw <, >, quote
  * or a closing script tag where it lands. */

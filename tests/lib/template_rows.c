@@ -186,3 +186,28 @@ Test(template_rows, a_joined_column_reads_as_row_fk_field)
     eddy_template_loader_free(l);
     eddy_db_result_free(res);
 }
+
+/* One {{ r.column }} of an included template meets two results whose
+ * columns stand in different orders: each must be looked up in its own. */
+Test(template_rows, one_expression_over_two_results_finds_each_ones_columns)
+{
+    eddy_db_result *one = query("SELECT 1 AS a, 2 AS b");
+    eddy_db_result *two = query("SELECT 3 AS b, 4 AS a UNION ALL SELECT 5, 6");
+    eddy_template_loader *l = mem_loader(false);
+    const char *row = "{{ r.b }}/{{ r.a }};";
+    const char *page = "{% for r in one %}{% include \"row.html\" %}{% end %}|"
+                       "{% for r in two %}{% include \"row.html\" %}{% end %}|"
+                       "{% for r in one %}{% include \"row.html\" %}{% end %}";
+    cr_assert_eq(eddy_template_add(l, "row.html", row, strlen(row)), 0);
+    cr_assert_eq(eddy_template_add(l, "page.html", page, strlen(page)), 0);
+    eddy_template_rows rows[] = {{"one", one}, {"two", two}, {NULL, NULL}};
+    eddy_template_env env = {.rows = rows};
+    eddy_buf out = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_template_render(l, "page.html", NULL, &env, &out), 0, "%s",
+                 eddy_template_loader_error(l));
+    cr_assert_str_eq(out.data, "2/1;|3/4;5/6;|2/1;");
+    eddy_buf_free(&out);
+    eddy_template_loader_free(l);
+    eddy_db_result_free(one);
+    eddy_db_result_free(two);
+}
