@@ -121,7 +121,7 @@ static void put_select_list(eddy_query *q, eddy_buf *b)
         put_strs(b, ", `t`.`", orm_column(f, name, sizeof name), "` AS `", f->name, "`", NULL);
     for (int i = 0; i < q->njoins; i++) {
         const char *fk = q->joins[i].fk->name;
-        char alias[16];
+        char alias[32];
         snprintf(alias, sizeof alias, ", `j%d`.`", i);
         put_strs(b, alias, "id` AS `", fk, ".id`", NULL);
         for (const eddy_field *f = q->joins[i].model->fields; f->name; f++)
