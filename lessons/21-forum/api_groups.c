@@ -83,22 +83,34 @@ static const eddy_form_def decide_form = {"decide", decide_fields, .submit = NUL
 
 /* ------------------------------------------------------------ reading */
 
-/* group_json - row of a group result (creator joined) as the course's
+/* media_urls - a group's cover and its creator's head as URLs, for the
+ * JSON (eddy_json_options.replace; arg is the request). */
+static bool media_urls(void *arg, const char *prefix, const char *field, const eddy_db_value *v,
+                       eddy_db_value *out)
+{
+    bool cover = !prefix && strcmp(field, "front_image") == 0;
+    if (!cover && !(prefix && strcmp(prefix, "creator") == 0 && strcmp(field, "head_url") == 0))
+        return false;
+    const char *name = v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
+    const char *url = forum_media_url(arg, name, cover);
+    *out = url ? EDDY_DB_STR(url) : EDDY_DB_NULLV;
+    return true;
+}
+
+/* group_options - a group row (creator joined) as the course's
  * model_to_dict, the creator reduced to what anyone may see. */
-static json_t *group_json(eddy_req *r, const eddy_db_result *res, size_t row)
+static eddy_json_options group_options(eddy_req *r)
 {
     static const char *const private_fields[] = {"creator.mobile", "creator.address",
                                                  "creator.desc", "creator.gender", NULL};
-    eddy_json_options o = {.recurse = true, .exclude = private_fields};
-    json_t *g = eddy_orm_row_json(&forum_group, res, row, &o);
-    const char *cover = forum_media_url(r, eddy_db_text(res, row, "front_image"), true);
-    json_object_set_new(g, "front_image", cover ? json_string(cover) : json_null());
-    json_t *creator = json_object_get(g, "creator");
-    if (json_is_object(creator)) {
-        const char *head = forum_media_url(r, eddy_db_text(res, row, "creator.head_url"), false);
-        json_object_set_new(creator, "head_url", head ? json_string(head) : json_null());
-    }
-    return g;
+    return (eddy_json_options){.recurse = true, .exclude = private_fields, .replace = media_urls,
+                               .replace_arg = r};
+}
+
+static json_t *group_json(eddy_req *r, const eddy_db_result *res, size_t row)
+{
+    eddy_json_options o = group_options(r);
+    return eddy_orm_row_json(&forum_group, res, row, &o);
 }
 
 static void groups_get(eddy_req *r)
@@ -127,11 +139,18 @@ static void groups_get(eddy_req *r)
         eddy_send_db_error(r, rc, res);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < eddy_db_rows(res); i++)
-        json_array_append_new(list, group_json(r, res, i));
+    /* the list's text straight from the rows: no tree to build and free */
+    eddy_json_options jo = group_options(r);
+    eddy_buf text = EDDY_BUF_INIT;
+    rc = eddy_orm_rows_json_to(&forum_group, res, &jo, &text);
     eddy_db_result_free(res);
-    eddy_send_json(r, list);
+    if (rc == 0) {
+        eddy_response_set_header(r, "Content-Type", "application/json; charset=UTF-8");
+        eddy_write(r, text.data, text.len);
+    } else {
+        eddy_send_error(r, 500, NULL);
+    }
+    eddy_buf_free(&text);
 }
 
 /* load_group - group id (creator joined) into *res; false after

@@ -52,6 +52,12 @@ static int64_t unread_count(eddy_req *r, int64_t user)
 
 void page_render(eddy_req *r, int status, const char *name, json_t *ctx)
 {
+    page_render_rows(r, status, name, ctx, NULL);
+}
+
+void page_render_rows(eddy_req *r, int status, const char *name, json_t *ctx,
+                      const eddy_template_rows *rows)
+{
     if (!ctx)
         ctx = json_object();
     int64_t user = page_user_id(r);
@@ -70,7 +76,7 @@ void page_render(eddy_req *r, int status, const char *name, json_t *ctx)
     if (flash)
         eddy_clear_cookie(r, flash_cookie, "/");
     eddy_response_status(r, status);
-    eddy_render(r, name, ctx);
+    eddy_render_rows(r, name, ctx, rows);
 }
 
 void page_flash(eddy_req *r, const char *text)
@@ -161,7 +167,11 @@ const char *page_content_html(eddy_req *r, const char *markdown)
 
 const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col)
 {
-    const eddy_db_value *v = eddy_db_value_of(res, row, col);
+    return page_time_of(r, eddy_db_value_of(res, row, col));
+}
+
+const char *page_time_of(eddy_req *r, const eddy_db_value *v)
+{
     if (!v || v->type == EDDY_DB_NULL)
         return "";
     int64_t us = v->i;
@@ -194,24 +204,45 @@ const char *page_text_html(eddy_req *r, const char *text)
     return s ? s : "";
 }
 
+/* masked_name - a user's name as others see it, into out[32]: the nick
+ * name when there is one, else the mobile number masked ("138****0001"),
+ * since other readers see it too. */
+static const char *masked_name(const char *nick, const char *mobile, char out[32])
+{
+    if (nick && *nick)
+        return nick;
+    size_t n = mobile ? strlen(mobile) : 0;
+    if (n >= 7 && n < 20)
+        snprintf(out, 32, "%.3s****%s", mobile, mobile + n - 4);
+    else
+        snprintf(out, 32, "%s", n ? "****" : "");
+    return out;
+}
+
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix)
 {
-    char col[64];
-    snprintf(col, sizeof col, "%s%snick_name", prefix, *prefix ? "." : "");
-    const char *name = eddy_db_text(res, row, col);
-    if (name && *name)
-        return eddy_strdup(r, name);
-    /* no nick name: the number, masked ("138****0001"), since other
-     * readers see it too */
-    snprintf(col, sizeof col, "%s%smobile", prefix, *prefix ? "." : "");
-    const char *mobile = eddy_db_text(res, row, col);
-    size_t n = mobile ? strlen(mobile) : 0;
+    char nick[64], mobile[64], masked[32];
+    snprintf(nick, sizeof nick, "%s%snick_name", prefix, *prefix ? "." : "");
+    snprintf(mobile, sizeof mobile, "%s%smobile", prefix, *prefix ? "." : "");
+    return eddy_strdup(r, masked_name(eddy_db_text(res, row, nick), eddy_db_text(res, row, mobile),
+                                      masked));
+}
+
+const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile)
+{
     char masked[32];
-    if (n >= 7 && n < 20)
-        snprintf(masked, sizeof masked, "%.3s****%s", mobile, mobile + n - 4);
-    else
-        snprintf(masked, sizeof masked, "%s", n ? "****" : "");
-    return eddy_strdup(r, masked);
+    return eddy_strdup(r, masked_name(nick_name, mobile, masked));
+}
+
+/* user_name(nick_name, mobile) - page_name in a template, for rows given
+ * as eddy_template_rows: user_name(g.creator.nick_name, g.creator.mobile). */
+static json_t *user_name_helper(eddy_template_ctx *t, size_t argc, json_t *const *argv)
+{
+    json_t *arg[2];
+    if (eddy_template_params(t, argc, argv, "nick_name mobile", 2, arg) < 0)
+        return NULL;
+    char masked[32];
+    return json_string(masked_name(json_string_value(arg[0]), json_string_value(arg[1]), masked));
 }
 
 int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out, size_t size)
@@ -287,7 +318,8 @@ int forum_routes_pages(eddy_app *app, forum *f)
     }
     /* every page form carries the token; the JSON API, on tokens in a
      * header, is exempted where its routes are made */
-    if (eddy_app_set_templates(app, tl) < 0 || eddy_form_templates(tl) < 0 ||
+    if (eddy_template_helper(tl, "user_name", user_name_helper) < 0 ||
+        eddy_app_set_templates(app, tl) < 0 || eddy_form_templates(tl) < 0 ||
         eddy_app_use_xsrf(app) < 0 || eddy_static_route(app, "/static/(.*)", files, "static") < 0)
         return -1;
     if (pages_routes_accounts(app, f) < 0 || pages_routes_groups(app, f) < 0 ||

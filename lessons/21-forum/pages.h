@@ -39,6 +39,12 @@ int64_t page_require_user(eddy_req *r);
  * search box's text, a notice left by page_flash. May wait. */
 void page_render(eddy_req *r, int status, const char *name, json_t *ctx);
 
+/* page_render_rows - the same, with database rows besides ctx (render.h's
+ * eddy_render_rows): a loop over them reads the result itself. The
+ * templates also have user_name(nick_name, mobile), page_name's text. */
+void page_render_rows(eddy_req *r, int status, const char *name, json_t *ctx,
+                      const eddy_template_rows *rows);
+
 /* page_flash - a notice for the next page rendered (one redirect on),
  * kept in a signed cookie. */
 void page_flash(eddy_req *r, const char *text);
@@ -54,6 +60,8 @@ bool page_db_failed(eddy_req *r, int rc, eddy_db_result *res, const char *what);
 /* page_time - a DATETIME column as "YYYY-MM-DD HH:MM" (UTC), in the
  * request's arena; "" when NULL. */
 const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const char *col);
+/* page_time_of - the same for a value read by position. */
+const char *page_time_of(eddy_req *r, const eddy_db_value *v);
 
 /* page_text_html - text the user wrote, as safe HTML: escaped, blank
  * lines making paragraphs, line breaks kept. In the request's arena. */
@@ -63,6 +71,10 @@ const char *page_text_html(eddy_req *r, const char *text);
  * number masked ("138****0001"), read from columns prefix.nick_name and
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
+
+/* page_user_name - the same from the two texts (either may be NULL), in
+ * the request's arena. */
+const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile);
 
 /* page_member_status - user's standing in group: "agree" (a member),
  * "refuse", "pending" (applied, not yet reviewed) or "none"; *handle_msg

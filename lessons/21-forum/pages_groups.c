@@ -93,30 +93,22 @@ static void groups_get(eddy_req *r)
     eddy_query_free(q);
     if (page_db_failed(r, rc, res, NULL))
         return;
+    /* the rows go to the template as they are (no JSON per group); one
+     * more than a page was read to know whether a next page exists, and
+     * the loop stops at that one (past_last) */
     size_t n = eddy_db_rows(res);
     bool more = n > GROUPS_PER_PAGE;
-    json_t *groups = json_array();
-    for (size_t i = 0; i < n && i < GROUPS_PER_PAGE; i++) {
-        const char *image = eddy_db_text(res, i, "front_image");
-        json_array_append_new(
-            groups,
-            json_pack("{s:I,s:s,s:s,s:s?,s:I,s:I,s:s}", "id", (json_int_t)eddy_db_int(res, i, "id"),
-                      "name", eddy_db_text(res, i, "name") ? eddy_db_text(res, i, "name") : "",
-                      "category",
-                      eddy_db_text(res, i, "category") ? eddy_db_text(res, i, "category") : "",
-                      "front_image", image, "member_nums",
-                      (json_int_t)eddy_db_int(res, i, "member_nums"), "post_nums",
-                      (json_int_t)eddy_db_int(res, i, "post_nums"), "creator_name",
-                      page_name(r, res, i, "creator")));
-    }
-    eddy_db_result_free(res);
     json_t *cats = json_pack("[s]", all_categories);
     for (const char *const *v = page_group_category_values; *v; v++)
         json_array_append_new(cats, json_string(*v));
-    page_render(r, 200, "groups.html",
-                json_pack("{s:o,s:o,s:s,s:s,s:i,s:i}", "groups", groups, "categories", cats,
-                          "category", c, "order", o, "prev_page", (int)(page - 1), "next_page",
-                          more ? (int)(page + 1) : 0));
+    page_render_rows(
+        r, 200, "groups.html",
+        json_pack("{s:o,s:s,s:s,s:i,s:i,s:I,s:b}", "categories", cats, "category", c, "order", o,
+                  "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0,
+                  "past_last", more ? (json_int_t)eddy_db_int(res, GROUPS_PER_PAGE, "id") : 0,
+                  "any_groups", n > 0),
+        (eddy_template_rows[]){{"groups", res}, {NULL, NULL}});
+    eddy_db_result_free(res);
 }
 
 /* ------------------------------------------------------------ creating */

@@ -72,37 +72,79 @@ static bool load_post(eddy_req *r, int64_t id, json_t **out)
     return true;
 }
 
-/* liked_ids - the ids of the post's comments the user has liked, as an
- * object {"id": true} to look up. */
-static int liked_ids(eddy_req *r, int64_t post, int64_t user, json_t *liked)
+/* The post's page reads in three queries besides the session's user,
+ * written by hand to join what the ORM would fetch one query at a time:
+ * the post with its author, its group, the reader's membership and
+ * unread count; a page of comments with whether the reader liked each;
+ * their replies. Columns are read by position (the enums), not by name. */
+
+static const char post_page_sql[] =
+    "SELECT p.title, p.content, p.add_time, p.comment_nums, u.id, u.nick_name, u.mobile, "
+    "g.id, g.name, "
+    "(SELECT CASE WHEN m.status IS NULL OR m.status = '' THEN 'pending' ELSE m.status END "
+    "FROM community_group_member m WHERE m.user_id = ? AND m.community_id = p.group_id LIMIT 1), "
+    "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0) "
+    "FROM post p JOIN `user` u ON u.id = p.user_id JOIN community_group g ON g.id = p.group_id "
+    "WHERE p.id = ?";
+enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USER_MOBILE,
+       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD };
+
+/* a comment or reply with its author and whom it answers; the comments'
+ * query adds whether the reader liked it, the replies' their parent */
+#define COMMENT_COLUMNS                                                                            \
+    "SELECT c.id, c.content, c.add_time, c.like_nums, u.id, u.nick_name, u.mobile, ru.id, "      \
+    "ru.nick_name, ru.mobile, "
+#define COMMENT_TABLES                                                                             \
+    " FROM post_comment c JOIN `user` u ON u.id = c.user_id "                                   \
+    "LEFT JOIN `user` ru ON ru.id = c.reply_user_id "
+static const char comments_sql[] =
+    COMMENT_COLUMNS "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND "
+                    "l.user_id = ?)" COMMENT_TABLES
+                    "WHERE c.post_id = ? AND c.parent_comment_id IS NULL "
+                    "ORDER BY c.id DESC LIMIT ? OFFSET ?";
+enum { C_ID, C_CONTENT, C_ADD_TIME, C_LIKES, C_USER_ID, C_USER_NICK, C_USER_MOBILE, C_REPLY_ID,
+       C_REPLY_NICK, C_REPLY_MOBILE, C_EXTRA /* liked, or the reply's parent */ };
+
+static int64_t int_at(const eddy_db_result *res, size_t row, int col)
 {
-    eddy_query *q = eddy_orm_select(&forum_comment_like);
-    eddy_orm_join(q, "post_comment");
-    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(user)),
-                                   eddy_orm_eq(q, "post_comment.post", EDDY_DB_INT(post))));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    for (size_t i = 0; rc == 0 && i < eddy_db_rows(res); i++) {
-        char key[24];
-        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "post_comment.id"));
-        json_object_set_new(liked, key, json_true());
-    }
-    eddy_db_result_free(res);
-    return rc;
+    const eddy_db_value *v = eddy_db_value_at(res, row, (size_t)col);
+    return v->type == EDDY_DB_INTEGER || v->type == EDDY_DB_DATETIME ? v->i
+           : v->type == EDDY_DB_TEXT                                ? strtoll(v->p, NULL, 10)
+                                                                    : 0;
+}
+
+static const char *text_at(const eddy_db_result *res, size_t row, int col)
+{
+    const eddy_db_value *v = eddy_db_value_at(res, row, (size_t)col);
+    return v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
+}
+
+/* read_post - the post's row for reader me; false after answering 404
+ * or an error. */
+static bool read_post(eddy_req *r, int64_t id, int64_t me, eddy_db_result **res)
+{
+    eddy_db_value params[] = {EDDY_DB_INT(me), EDDY_DB_INT(me), EDDY_DB_INT(id)};
+    int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 3);
+    if (rc == 0 && eddy_db_rows(*res) == 0)
+        rc = ENOENT;
+    return !page_db_failed(r, rc, *res, "No such post");
 }
 
 /* comment_json - one comment or reply row as the page shows it. */
 static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
 {
-    const char *content = eddy_db_text(res, i, "content");
-    json_t *c = json_pack("{s:I,s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)eddy_db_int(res, i, "id"),
-                          "user_id", (json_int_t)eddy_db_int(res, i, "user.id"), "author_name",
-                          page_name(r, res, i, "user"), "content", content ? content : "",
-                          "add_time", page_time(r, res, i, "add_time"), "like_nums",
-                          (json_int_t)eddy_db_int(res, i, "like_nums"));
-    if (!eddy_db_is_null(res, i, "reply_user.id"))
-        json_object_set_new(c, "reply_name", json_string(page_name(r, res, i, "reply_user")));
+    const char *content = text_at(res, i, C_CONTENT);
+    json_t *c = json_pack(
+        "{s:I,s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)int_at(res, i, C_ID), "user_id",
+        (json_int_t)int_at(res, i, C_USER_ID), "author_name",
+        page_user_name(r, text_at(res, i, C_USER_NICK), text_at(res, i, C_USER_MOBILE)), "content",
+        content ? content : "", "add_time",
+        page_time_of(r, eddy_db_value_at(res, i, C_ADD_TIME)), "like_nums",
+        (json_int_t)int_at(res, i, C_LIKES));
+    if (eddy_db_value_at(res, i, C_REPLY_ID)->type != EDDY_DB_NULL)
+        json_object_set_new(c, "reply_name",
+                            json_string(page_user_name(r, text_at(res, i, C_REPLY_NICK),
+                                                       text_at(res, i, C_REPLY_MOBILE))));
     return c;
 }
 
@@ -116,21 +158,12 @@ enum { COMMENTS_PER_PAGE = 20 };
 static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, json_t **out,
                          bool *more)
 {
-    eddy_query *q = eddy_orm_select(&forum_comment);
-    eddy_orm_join(q, "user");
-    eddy_orm_join(q, "reply_user"); /* none for a comment; comment_json looks */
-    eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "post", EDDY_DB_INT(post)),
-                                   eddy_orm_is_null(q, "parent_comment")));
-    eddy_orm_order_by(q, "id", true);
-    eddy_orm_limit(q, COMMENTS_PER_PAGE + 1, (int64_t)(page - 1) * COMMENTS_PER_PAGE);
+    eddy_db_value params[COMMENTS_PER_PAGE + 1] = {
+        EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
+        EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
     eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    json_t *liked = json_object();
-    if (rc == 0)
-        rc = liked_ids(r, post, user, liked);
+    int rc = eddy_db_query(eddy_req_db(r), &res, comments_sql, params, 4);
     if (rc) {
-        json_decref(liked);
         eddy_db_result_free(res);
         return rc;
     }
@@ -138,42 +171,38 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, jso
     *more = n > COMMENTS_PER_PAGE;
     if (*more)
         n = COMMENTS_PER_PAGE;
-    json_t *by_id = json_object(); /* this page's comments by id, for their replies */
+    json_t *replies[COMMENTS_PER_PAGE]; /* each comment's, borrowed from it */
+    int64_t ids[COMMENTS_PER_PAGE];
     *out = json_array();
-    q = eddy_orm_select(&forum_comment);
-    eddy_orm_join(q, "user");
-    eddy_orm_join(q, "reply_user");
-    eddy_cond *threads = NULL;
+    /* the replies' query: their parent is one of this page's comments */
+    eddy_buf sql = EDDY_BUF_INIT;
+    eddy_buf_append_str(&sql, COMMENT_COLUMNS "c.parent_comment_id" COMMENT_TABLES
+                                              "WHERE c.parent_comment_id IN (");
     for (size_t i = 0; i < n; i++) {
         json_t *c = comment_json(r, res, i);
-        char key[24];
-        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "id"));
-        json_object_set_new(c, "has_liked", json_boolean(json_object_get(liked, key)));
-        json_object_set_new(c, "replies", json_array());
-        json_object_set(by_id, key, c);
+        json_object_set_new(c, "has_liked", json_boolean(int_at(res, i, C_EXTRA) > 0));
+        json_object_set_new(c, "replies", replies[i] = json_array());
         json_array_append_new(*out, c);
-        eddy_cond *one = eddy_orm_eq(q, "parent_comment", EDDY_DB_INT(eddy_db_int(res, i, "id")));
-        threads = threads ? eddy_orm_or(q, threads, one) : one;
+        ids[i] = int_at(res, i, C_ID);
+        params[i] = EDDY_DB_INT(ids[i]);
+        eddy_buf_append_str(&sql, i ? ",?" : "?");
     }
     eddy_db_result_free(res);
-    json_decref(liked);
     res = NULL;
-    if (threads) {
-        eddy_orm_where(q, threads);
-        eddy_orm_order_by(q, "id", false);
-        eddy_orm_limit(q, 5000, 0);
-        rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    }
-    eddy_query_free(q);
+    if (eddy_buf_append_str(&sql, ") ORDER BY c.id LIMIT 5000") < 0)
+        rc = ENOMEM;
+    else if (n)
+        rc = eddy_db_query(eddy_req_db(r), &res, sql.data, params, n);
+    eddy_buf_free(&sql);
     for (size_t i = 0; rc == 0 && res && i < eddy_db_rows(res); i++) {
-        char key[24];
-        snprintf(key, sizeof key, "%lld", (long long)eddy_db_int(res, i, "parent_comment"));
-        json_t *parent = json_object_get(by_id, key);
-        if (parent)
-            json_array_append_new(json_object_get(parent, "replies"), comment_json(r, res, i));
+        int64_t parent = int_at(res, i, C_EXTRA);
+        for (size_t k = 0; k < n; k++)
+            if (ids[k] == parent) {
+                json_array_append_new(replies[k], comment_json(r, res, i));
+                break;
+            }
     }
     eddy_db_result_free(res);
-    json_decref(by_id);
     if (rc) {
         json_decref(*out);
         *out = NULL;
@@ -187,13 +216,27 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, jso
 static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, long page)
 {
     int64_t me = page_require_user(r);
-    json_t *post;
-    if (!me || !load_post(r, id, &post))
+    eddy_db_result *res;
+    if (!me || !read_post(r, id, me, &res))
         return;
-    if (!page_require_member(r, json_integer_value(json_object_get(post, "group_id")), me)) {
-        json_decref(post);
+    const char *standing = text_at(res, 0, P_STATUS);
+    if (!standing || strcmp(standing, FORUM_MEMBER_AGREE) != 0) {
+        eddy_db_result_free(res);
+        eddy_send_error(r, 403, "Only the group's members may do that");
         return;
     }
+    const char *title = text_at(res, 0, P_TITLE);
+    const char *group = text_at(res, 0, P_GROUP_NAME);
+    json_t *post = json_pack(
+        "{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "title", title ? title : "",
+        "content_html", page_content_html(r, text_at(res, 0, P_CONTENT)), "user_id",
+        (json_int_t)int_at(res, 0, P_USER_ID), "author_name",
+        page_user_name(r, text_at(res, 0, P_USER_NICK), text_at(res, 0, P_USER_MOBILE)),
+        "group_id", (json_int_t)int_at(res, 0, P_GROUP_ID), "group_name", group ? group : "",
+        "add_time", page_time_of(r, eddy_db_value_at(res, 0, P_ADD_TIME)), "comment_nums",
+        (json_int_t)int_at(res, 0, P_COMMENTS));
+    json_int_t unread = int_at(res, 0, P_UNREAD);
+    eddy_db_result_free(res);
     if (page == 0)
         page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
     if (page < 1 || page > 100000)
@@ -211,9 +254,10 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, lon
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     snprintf(action, sizeof action, "/comment/%lld/reply", (long long)reply_to);
     page_render(r, status, "post.html",
-                json_pack("{s:o,s:o,s:s,s:I,s:s,s:i,s:i}", "post", post, "comments", comments,
+                json_pack("{s:o,s:o,s:s,s:I,s:s,s:i,s:i,s:I}", "post", post, "comments", comments,
                           "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action", action,
-                          "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0));
+                          "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0,
+                          "unread", unread));
 }
 
 static void post_get(eddy_req *r)

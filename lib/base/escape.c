@@ -312,3 +312,12 @@ int eddy_json_compact_to(eddy_buf *out, const json_t *v)
     eddy_buf_truncate(out, mark);
     return -1;
 }
+
+int eddy_json_compact_string_to(eddy_buf *out, const char *s, size_t len)
+{
+    size_t mark = out->len;
+    if (compact_string_to(out, s, len) == 0)
+        return 0;
+    eddy_buf_truncate(out, mark);
+    return -1;
+}

@@ -38,6 +38,12 @@ int eddy_json_encode_to(eddy_buf *out, const json_t *v);
  * UTF-8, v nests more than 200 deep or out cannot grow. */
 int eddy_json_compact_to(eddy_buf *out, const json_t *v);
 
+/* eddy_json_compact_string_to - append s[0..len) as the JSON string
+ * eddy_json_compact_to writes for it: for writers that make JSON text
+ * from other values (database rows) without a Jansson tree. 0, or -1
+ * (out unchanged) when s is not UTF-8 or out cannot grow. */
+int eddy_json_compact_string_to(eddy_buf *out, const char *s, size_t len);
+
 /* eddy_real_text - d as Python's repr writes it (and json.dumps): the
  * fewest digits that read back as d, fixed notation from 1e-4 up to 1e16
  * ("0.1", "2.0", "1e-05", "1e+16"). dst holds 32 bytes or more. */

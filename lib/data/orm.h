@@ -191,6 +191,13 @@ typedef struct eddy_json_options {
     bool recurse;               /* a joined foreign key as a nested object (else its id) */
     const char *const *exclude; /* NULL-ended field names left out: "email", "author.email" */
     bool include_hidden;        /* EDDY_FIELD_HIDDEN fields too (rarely what you want) */
+    /* replace - NULL, or asked about each field written (prefix NULL for
+     * the row's own, else the joined key: "author"); true writes *out
+     * (its text must outlive the call) instead of v: a file name as a
+     * URL, a value computed from others. */
+    bool (*replace)(void *arg, const char *prefix, const char *field, const eddy_db_value *v,
+                    eddy_db_value *out);
+    void *replace_arg;
 } eddy_json_options;
 
 /* eddy_orm_row_json - row of a result read through model m as a JSON
@@ -202,5 +209,15 @@ json_t *eddy_orm_row_json(const eddy_model *m, const eddy_db_result *res, size_t
                           const eddy_json_options *o);
 json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
                            const eddy_json_options *o);
+
+/* eddy_orm_row_json_to, eddy_orm_rows_json_to - the same JSON as text,
+ * byte for byte what eddy_json_compact_to writes for the objects above,
+ * appended to out straight from the result: no tree is built, so a list
+ * answered as JSON costs its text and little else. 0, or -1 (out
+ * unchanged) when out cannot grow or row is past the end. */
+int eddy_orm_row_json_to(const eddy_model *m, const eddy_db_result *res, size_t row,
+                         const eddy_json_options *o, eddy_buf *out);
+int eddy_orm_rows_json_to(const eddy_model *m, const eddy_db_result *res,
+                          const eddy_json_options *o, eddy_buf *out);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * orm_json - rows read through a model, as JSON (peewee's model_to_dict).
+ * orm_json - rows read through a model, as JSON (peewee's model_to_dict),
+ * either a Jansson tree or its text written straight from the result.
  *
  * The model says what each column is, so the JSON says it too: a BOOL
  * column (0 or 1 in both databases) becomes true or false, a DATETIME
@@ -10,6 +11,12 @@
  */
 #include "orm_internal.h"
 
+#include <eddy/base/escape.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* excluded - path ("email", "author.email") is in the caller's list. */
@@ -79,24 +86,59 @@ static int find_column(const eddy_db_result *res, const char *prefix, const char
     return -1;
 }
 
-/* model_json - the columns "prefix.id", "prefix.field"... (prefix NULL:
- * the row's own) as an object of model m; NULL when the result has no
- * such columns (the foreign key was not joined). */
-static json_t *model_json(const eddy_model *m, const eddy_db_result *res, size_t row,
-                          const char *prefix, const eddy_json_options *o)
+/* ------------------------------------------------------------ the plan */
+
+/* Which members an object has, in which order, under which key, from
+ * which column, is the same for every row of a result: it is worked out
+ * once per call (the columns found by name once, not once per row) as a
+ * list of steps, which the tree and the text both follow. */
+enum step_kind {
+    STEP_VALUE, /* key: the column's value */
+    STEP_OPEN,  /* key: a joined parent's object, or null when its id is (a left join) */
+    STEP_CLOSE,
+};
+
+struct step {
+    enum step_kind kind;
+    const char *key;
+    const char *prefix;  /* NULL: the row's own; else the joined key (for replace) */
+    const eddy_field *f; /* VALUE: its field (NULL for "id") */
+    int col;             /* VALUE: the column; OPEN: the parent's id column */
+    size_t close;        /* OPEN: where its CLOSE is */
+};
+
+struct plan {
+    struct step *steps;
+    size_t n, cap;
+};
+
+static int push(struct plan *p, struct step s)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        struct step *more = realloc(p->steps, cap * sizeof *more);
+        if (!more)
+            return -1;
+        p->steps = more;
+        p->cap = cap;
+    }
+    p->steps[p->n++] = s;
+    return 0;
+}
+
+/* plan_model - the steps of model m's object in the columns "prefix.id",
+ * "prefix.field"... (prefix NULL: the row's own): 1, 0 when the result
+ * has no such columns (the foreign key was not joined), -1 out of memory. */
+static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result *res,
+                      const char *prefix, const eddy_json_options *o)
 {
     size_t next = 0;
     int id_col = find_column(res, prefix, "id", &next);
     if (id_col < 0)
-        return NULL;
-    const eddy_db_value *id = eddy_db_value_at(res, row, (size_t)id_col);
-    if (prefix && id->type == EDDY_DB_NULL)
-        return json_null(); /* a left join that found no parent */
-    json_t *obj = json_object();
-    if (!obj)
-        return NULL;
-    if (!excluded(o, prefix, "id"))
-        json_object_set_new(obj, "id", field_json(NULL, id));
+        return 0;
+    if (!excluded(o, prefix, "id") && push(p, (struct step){STEP_VALUE, "id", prefix, NULL,
+                                                            id_col, 0}) < 0)
+        return -1;
     for (const eddy_field *f = m->fields; f->name; f++) {
         if (((f->flags & EDDY_FIELD_HIDDEN) && !(o && o->include_hidden)) ||
             excluded(o, prefix, f->name))
@@ -104,14 +146,91 @@ static json_t *model_json(const eddy_model *m, const eddy_db_result *res, size_t
         int col = find_column(res, prefix, f->name, &next);
         if (col < 0)
             continue; /* not selected */
-        json_t *value = NULL;
-        if (f->type == EDDY_FIELD_FOREIGN_KEY && !prefix && (!o || o->recurse))
-            value = model_json(f->references, res, row, f->name, o); /* joined: nested */
-        if (!value)
-            value = field_json(f, eddy_db_value_at(res, row, (size_t)col));
-        json_object_set_new(obj, f->name, value);
+        if (f->type == EDDY_FIELD_FOREIGN_KEY && !prefix && (!o || o->recurse)) {
+            size_t open = p->n;
+            if (push(p, (struct step){STEP_OPEN, f->name, NULL, f, -1, 0}) < 0)
+                return -1;
+            int joined = plan_model(p, f->references, res, f->name, o);
+            if (joined < 0)
+                return -1;
+            if (joined) { /* nested: the parent's id says whether there is one */
+                size_t probe = 0;
+                p->steps[open].col = find_column(res, f->name, "id", &probe);
+                p->steps[open].close = p->n;
+                if (push(p, (struct step){STEP_CLOSE, NULL, NULL, NULL, -1, 0}) < 0)
+                    return -1;
+                continue;
+            }
+            p->n = open; /* not joined: the id, as any column */
+        }
+        if (push(p, (struct step){STEP_VALUE, f->name, prefix, f, col, 0}) < 0)
+            return -1;
+    }
+    return 1;
+}
+
+/* step_value - a VALUE step's value in row, or what the caller's replace says. */
+static eddy_db_value step_value(const struct step *s, const eddy_db_result *res, size_t row,
+                                const eddy_json_options *o)
+{
+    const eddy_db_value *v = eddy_db_value_at(res, row, (size_t)s->col);
+    eddy_db_value out;
+    if (o && o->replace && o->replace(o->replace_arg, s->prefix, s->key, v, &out))
+        return out;
+    return *v;
+}
+
+/* ------------------------------------------------------------ as a tree */
+
+/* plan_json - the object whose steps start at *at, up to its CLOSE or
+ * the end, for row; *at is left past them. */
+static json_t *plan_json(const struct plan *p, size_t *at, const eddy_db_result *res, size_t row,
+                         const eddy_json_options *o)
+{
+    json_t *obj = json_object();
+    while (*at < p->n) {
+        const struct step *s = &p->steps[(*at)++];
+        json_t *value;
+        if (s->kind == STEP_CLOSE) {
+            break;
+        } else if (s->kind == STEP_OPEN) {
+            if (eddy_db_value_at(res, row, (size_t)s->col)->type == EDDY_DB_NULL) {
+                value = json_null(); /* a left join that found no parent */
+                *at = s->close + 1;
+            } else {
+                value = plan_json(p, at, res, row, o);
+            }
+        } else {
+            eddy_db_value v = step_value(s, res, row, o);
+            value = field_json(s->f, &v);
+        }
+        json_object_set_new(obj, s->key, value);
     }
     return obj;
+}
+
+/* rows_json - rows [from, to) as objects of model m (to - from == 1 and
+ * !array: the one object). */
+static json_t *rows_json(const eddy_model *m, const eddy_db_result *res, size_t from, size_t to,
+                         bool array, const eddy_json_options *o)
+{
+    struct plan p = {0};
+    json_t *out = NULL;
+    if (plan_model(&p, m, res, NULL, o) == 1) {
+        out = array ? json_array() : NULL;
+        for (size_t r = from; r < to; r++) {
+            size_t at = 0;
+            json_t *obj = plan_json(&p, &at, res, r, o);
+            if (!array)
+                out = obj;
+            else
+                json_array_append_new(out, obj);
+        }
+    } else if (array) {
+        out = json_array(); /* no "id" column: no objects */
+    }
+    free(p.steps);
+    return out;
 }
 
 json_t *eddy_orm_row_json(const eddy_model *m, const eddy_db_result *res, size_t row,
@@ -119,14 +238,134 @@ json_t *eddy_orm_row_json(const eddy_model *m, const eddy_db_result *res, size_t
 {
     if (row >= eddy_db_rows(res))
         return NULL;
-    return model_json(m, res, row, NULL, o);
+    return rows_json(m, res, row, row + 1, false, o);
 }
 
 json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
                            const eddy_json_options *o)
 {
-    json_t *a = json_array();
-    for (size_t r = 0; a && r < eddy_db_rows(res); r++)
-        json_array_append_new(a, model_json(m, res, r, NULL, o));
-    return a;
+    return rows_json(m, res, 0, eddy_db_rows(res), true, o);
+}
+
+/* ------------------------------------------------------------ as text */
+
+/* int_to - an integer's digits, as Jansson prints it. */
+static int int_to(eddy_buf *out, int64_t i)
+{
+    char text[24], *e = text + sizeof text, *d = e;
+    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    do
+        *--d = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (i < 0)
+        *--d = '-';
+    return eddy_buf_append(out, d, (size_t)(e - d));
+}
+
+/* value_to - what eddy_json_compact_to writes for field_json(f, v);
+ * 1 when there is nothing to write (the tree leaves the key out: an
+ * infinite double), 0 when written, -1 when out cannot grow. */
+static int value_to(eddy_buf *out, const eddy_field *f, const eddy_db_value *v)
+{
+    char text[32];
+    switch (v->type) {
+    case EDDY_DB_NULL:
+        return eddy_buf_append(out, "null", 4);
+    case EDDY_DB_INTEGER:
+        if (f && f->type == EDDY_FIELD_BOOL)
+            return eddy_buf_append_str(out, v->i ? "true" : "false");
+        return int_to(out, v->i);
+    case EDDY_DB_DATETIME:
+        eddy_db_format_time(v->i, 'T', text);
+        return eddy_json_compact_string_to(out, text, strlen(text));
+    case EDDY_DB_TEXT:
+        if (!(f && (f->type == EDDY_FIELD_DATETIME || f->type == EDDY_FIELD_BOOL)) &&
+            eddy_json_compact_string_to(out, v->p, v->len) == 0)
+            return 0;
+        break; /* a time to read, a flag, or not UTF-8 (base64 in the tree): as the tree has it */
+    case EDDY_DB_DOUBLE:
+        if (!isfinite(v->d) && !(f && f->type == EDDY_FIELD_BOOL))
+            return 1;
+        break;
+    default:
+        break;
+    }
+    json_t *j = field_json(f, v);
+    int rc = j ? eddy_json_compact_to(out, j) : 1;
+    json_decref(j);
+    return rc;
+}
+
+/* plan_to - plan_json's object as text; 0, or -1 when out cannot grow. */
+static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_db_result *res,
+                   size_t row, const eddy_json_options *o)
+{
+    if (eddy_buf_append_char(out, '{') < 0)
+        return -1;
+    bool first = true;
+    while (*at < p->n) {
+        const struct step *s = &p->steps[(*at)++];
+        if (s->kind == STEP_CLOSE)
+            break;
+        size_t mark = out->len;
+        if ((!first && eddy_buf_append_char(out, ',') < 0) || eddy_buf_append_char(out, '"') < 0 ||
+            eddy_buf_append_str(out, s->key) < 0 || eddy_buf_append(out, "\":", 2) < 0)
+            return -1; /* keys are the model's names: nothing in them to escape */
+        int rc;
+        if (s->kind == STEP_OPEN) {
+            if (eddy_db_value_at(res, row, (size_t)s->col)->type == EDDY_DB_NULL) {
+                rc = eddy_buf_append(out, "null", 4);
+                *at = s->close + 1;
+            } else {
+                rc = plan_to(out, p, at, res, row, o);
+            }
+        } else {
+            eddy_db_value v = step_value(s, res, row, o);
+            rc = value_to(out, s->f, &v);
+        }
+        if (rc < 0)
+            return -1;
+        if (rc == 1) { /* no value: no key either */
+            eddy_buf_truncate(out, mark);
+            continue;
+        }
+        first = false;
+    }
+    return eddy_buf_append_char(out, '}');
+}
+
+/* rows_to - rows [from, to) as text, an array or (!array) the one object. */
+static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, size_t to,
+                   bool array, const eddy_json_options *o, eddy_buf *out)
+{
+    size_t mark = out->len;
+    struct plan p = {0};
+    int rc = plan_model(&p, m, res, NULL, o) == 1 ? 0 : -1;
+    if (rc == 0 && array)
+        rc = eddy_buf_append_char(out, '[');
+    for (size_t r = from; rc == 0 && r < to; r++) {
+        size_t at = 0;
+        if ((r > from && eddy_buf_append_char(out, ',') < 0) || plan_to(out, &p, &at, res, r, o) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && array)
+        rc = eddy_buf_append_char(out, ']');
+    free(p.steps);
+    if (rc < 0)
+        eddy_buf_truncate(out, mark);
+    return rc;
+}
+
+int eddy_orm_row_json_to(const eddy_model *m, const eddy_db_result *res, size_t row,
+                         const eddy_json_options *o, eddy_buf *out)
+{
+    if (row >= eddy_db_rows(res))
+        return -1;
+    return rows_to(m, res, row, row + 1, false, o, out);
+}
+
+int eddy_orm_rows_json_to(const eddy_model *m, const eddy_db_result *res,
+                          const eddy_json_options *o, eddy_buf *out)
+{
+    return rows_to(m, res, 0, eddy_db_rows(res), true, o, out);
 }

@@ -15,6 +15,7 @@
 #include <eddy/base/log.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,19 +101,32 @@ static void put_from(eddy_query *q, eddy_buf *b)
     }
 }
 
+/* put_strs - the texts up to NULL, one after another: the select list is
+ * built for every query, and printf's parsing was most of its cost. */
+static void put_strs(eddy_buf *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        eddy_buf_append_str(b, s);
+    va_end(ap);
+}
+
 /* put_select_list - every column of the model, then of each join as "fk.field". */
 static void put_select_list(eddy_query *q, eddy_buf *b)
 {
     char name[128];
     eddy_buf_append_str(b, "SELECT `t`.`id` AS `id`");
     for (const eddy_field *f = q->m->fields; f->name; f++)
-        eddy_buf_printf(b, ", `t`.`%s` AS `%s`", orm_column(f, name, sizeof name), f->name);
+        put_strs(b, ", `t`.`", orm_column(f, name, sizeof name), "` AS `", f->name, "`", NULL);
     for (int i = 0; i < q->njoins; i++) {
         const char *fk = q->joins[i].fk->name;
-        eddy_buf_printf(b, ", `j%d`.`id` AS `%s.id`", i, fk);
+        char alias[32];
+        snprintf(alias, sizeof alias, ", `j%d`.`", i);
+        put_strs(b, alias, "id` AS `", fk, ".id`", NULL);
         for (const eddy_field *f = q->joins[i].model->fields; f->name; f++)
-            eddy_buf_printf(b, ", `j%d`.`%s` AS `%s.%s`", i, orm_column(f, name, sizeof name), fk,
-                            f->name);
+            put_strs(b, alias, orm_column(f, name, sizeof name), "` AS `", fk, ".", f->name, "`",
+                     NULL);
     }
 }
 

@@ -194,10 +194,13 @@ typedef struct eddy_template_def {
 /* Rows of a database result (db.h) given to a render under a name, read
  * from the result itself rather than from JSON values made for it:
  * {% for m in messages %} with {{ m.name }} in its body builds nothing
- * per row. Any other use of the name or of a row (len(messages),
- * messages[0], {{ m }}, {% if m.name %}, a helper's argument) sees the
- * JSON eddy_db_rows_json and eddy_db_row_json make, built when first
- * needed, so a page renders byte for byte as it would from that JSON.
+ * per row, and an expression reading a column ({% if m.name %}, a
+ * helper's argument url_escape(m.name)) makes that one value. A joined
+ * parent's column "fk.field" (orm.h's eddy_orm_join) reads as m.fk.field.
+ * Any other use of the name or of a row (len(messages), messages[0],
+ * {{ m }}) sees the JSON eddy_db_rows_json and eddy_db_row_json make,
+ * built when first needed, so a page renders byte for byte as it would
+ * from that JSON (but for m.fk.field, which that JSON spells m["fk.field"]).
  * The result must outlive the render. */
 struct eddy_db_result;
 typedef struct eddy_template_rows {

@@ -346,7 +346,11 @@ json_t *tpl_eval(eddy_template_ctx *t, const struct expr *e)
         return eval_name(t, e);
     case X_CALL:
         return eval_call(t, e);
-    case X_ATTR:
+    case X_ATTR: {
+        int col;
+        const struct binding *row = tpl_row_column(t, e, &col);
+        if (row)
+            return tpl_row_value(t, row, col);
         if ((v = peek(t, e)))
             return json_incref(v);
         if (!(a = tpl_eval(t, e->a)))
@@ -361,6 +365,7 @@ json_t *tpl_eval(eddy_template_ctx *t, const struct expr *e)
         }
         json_decref(a);
         return v;
+    }
     case X_INDEX:
         if (!(a = tpl_eval(t, e->a)))
             return NULL;

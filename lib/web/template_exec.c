@@ -149,10 +149,11 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
     const char *esc = n->kind == N_EXPR ? n->tpl->autoescape : NULL;
     bool html = esc && n->tpl->escape_html;
     const struct expr *e = n->e;
-    if (e->kind == X_ATTR && e->a->kind == X_NAME && (html || !esc)) {
-        const struct binding *b = local_binding(t, e->a->name);
-        if (b && b->res && !b->v) /* {{ row.column }} of eddy_template_rows: no JSON */
-            return tpl_write_column(t, b, e->name, html) < 0 ? out_fail(t) : FLOW_NEXT;
+    if (e->kind == X_ATTR && (html || !esc)) {
+        int col;
+        const struct binding *b = tpl_row_column(t, e, &col);
+        if (b) /* {{ row.column }} of eddy_template_rows: no JSON */
+            return tpl_write_column(t, b, col, html) < 0 ? out_fail(t) : FLOW_NEXT;
     }
     json_t *v = peek(t, n->e);
     if (v && (html || !esc)) /* the common case: written straight from the context */

@@ -188,6 +188,16 @@ struct via {
     size_t off;
 };
 
+/* Where a row.column expression found its column in a result: a page
+ * reads the same few columns of every row, so each is looked up by name
+ * once per render rather than once per row. */
+enum { COLUMN_MEMOS = 32 };
+struct column_memo {
+    const struct expr *e;
+    const struct eddy_db_result *res;
+    int col;
+};
+
 struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
@@ -213,14 +223,7 @@ struct eddy_template_ctx {
     size_t nkw;
     char reason[512]; /* from eddy_template_fail */
     char exc[512];    /* the raised error's message, for "except Exception as e" */
-    /* {{ row.column }}'s column numbers, by result and by the name's place
-     * in the compiled tree: found once, not once per row (see
-     * template_rows.c). */
-    struct column_memo {
-        const struct eddy_db_result *res;
-        const char *name;
-        int col;
-    } columns[8];
+    struct column_memo columns[COLUMN_MEMOS]; /* tpl_row_column's, by expression */
 };
 
 /* ------------------------------------------------------------ the parser */
@@ -390,10 +393,17 @@ json_t *tpl_rows_json(eddy_template_ctx *t, const char *name);
 /* tpl_row_json - a row binding's JSON, made on first use (borrowed);
  * NULL when out of memory (the render fails). */
 json_t *tpl_row_json(eddy_template_ctx *t, struct binding *b);
+/* tpl_row_column - when e reads a column of a row not made JSON
+ * (row.column, or row.fk.field: the joined column "fk.field"), the row's
+ * binding and the column's index in *col (-1: no such column, null);
+ * else NULL. */
+const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e, int *col);
+/* tpl_row_value - column col of b's row as the row's JSON has it (new
+ * reference); NULL when out of memory (the render fails). */
+json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col);
 /* tpl_write_column - {{ row.column }} written straight from the result;
  * 0, or -1 when the output cannot grow. */
-int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column,
-                     bool escape);
+int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape);
 void tpl_rows_free(eddy_template_ctx *t);
 
 /* template_helpers.c, template_linkify.c */
@@ -455,7 +465,10 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
         if (t->rows && (v = tpl_rows_json(t, e->name)))
             return v;
         return t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
-    case X_ATTR:
+    case X_ATTR: {
+        int col;
+        if (tpl_row_column(t, e, &col))
+            return NULL; /* a row's column: eval makes its value alone */
         if (!(v = peek(t, e->a)))
             return NULL;
         if (json_is_object(v)) {
@@ -463,6 +476,7 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
             return field ? field : json_null();
         }
         return json_is_null(v) ? v : NULL;
+    }
     default:
         return NULL;
     }

@@ -7,7 +7,9 @@
  * after the page: on a page of 20 rows that was a quarter of its CPU.
  * The loop {% for m in messages %} over rows given this way binds m to a
  * row number instead of an object, and {{ m.column }} writes the value
- * straight from the result. Whatever else reads a row or the whole set
+ * straight from the result; an expression reading a column (row.column,
+ * or row.fk.field for a joined parent's column "fk.field") gets that
+ * value alone. Whatever else reads a row or the whole set
  * gets the JSON eddy_db_row_json or eddy_db_rows_json make, once, so
  * that every template means what it means with that JSON; the direct
  * writes below print exactly what write_value prints for it.
@@ -117,22 +119,51 @@ static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool esca
     return rc;
 }
 
-/* column_of - the column called name in res, through a small memo keyed
- * by where name lives (one compiled expression, one pointer). */
-static int column_of(eddy_template_ctx *t, const struct eddy_db_result *res, const char *name)
+const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e, int *col)
 {
-    struct column_memo *m = &t->columns[((uintptr_t)name >> 3) % (sizeof t->columns / sizeof *m)];
-    if (m->res != res || m->name != name) {
-        m->res = res;
-        m->name = name;
-        m->col = eddy_db_column_index(res, name);
+    if (e->kind != X_ATTR)
+        return NULL;
+    const struct expr *base = e->a;
+    char joined[128];
+    const char *column = e->name;
+    if (base->kind == X_ATTR && base->a->kind == X_NAME) { /* row.fk.field */
+        if (base->namelen + 1 + e->namelen >= sizeof joined)
+            return NULL;
+        memcpy(joined, base->name, base->namelen);
+        joined[base->namelen] = '.';
+        memcpy(joined + base->namelen + 1, e->name, e->namelen + 1);
+        column = joined;
+        base = base->a;
+    } else if (base->kind != X_NAME) {
+        return NULL;
     }
-    return m->col;
+    const struct binding *b = local_binding(t, base->name);
+    if (!b || !b->res || b->v)
+        return NULL;
+    struct column_memo *m = &t->columns[((uintptr_t)e / sizeof(struct expr)) % COLUMN_MEMOS];
+    if (m->e == e && m->res == b->res) {
+        *col = m->col;
+    } else {
+        *col = eddy_db_column_index(b->res, column);
+        *m = (struct column_memo){e, b->res, *col};
+    }
+    if (*col < 0 && column == joined)
+        return NULL; /* no joined column: the JSON's row.fk is the key's value */
+    return b;
 }
 
-int tpl_write_column(eddy_template_ctx *t, const struct binding *b, const char *column, bool escape)
+json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col)
 {
-    int col = column_of(t, b->res, column);
+    if (col < 0)
+        return json_null(); /* a missing key reads as null */
+    json_t *v = eddy_db_value_json(eddy_db_value_at(b->res, b->row, (size_t)col));
+    if (!v && !(v = json_null()))
+        tpl_fatal(t, 0, "out of memory");
+    return v; /* NULL from the value (infinity): no key in the JSON, so null */
+}
+
+int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape)
+{
     if (col < 0)
         return 0; /* a missing key reads as null, which prints nothing */
     const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);

@@ -302,9 +302,13 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
     cr_assert(strstr(other.page, "\"like_nums\":1") && strstr(other.page, "\"has_liked\":true"),
               "%s", other.page);
     pb_get(&other, post_path);
+    cr_assert(pb_has(&other, "<span data-count>1</span> <button type=\"submit\">Unlike</button>"),
+              "the page knows the reader liked it: %s", other.page);
     cr_assert_eq(pb_post(&other, path, true, "Accept: application/json", NULL), 200);
     cr_assert(strstr(other.page, "\"like_nums\":0"), "%s", other.page);
     pb_get(&other, post_path);
+    cr_assert(pb_has(&other, "<span data-count>0</span> <button type=\"submit\">Like</button>"),
+              "%s", other.page);
     cr_assert_eq(pb_post(&other, path, true, NULL, NULL), 303, "without JavaScript: back");
     snprintf(sql, sizeof sql, "SELECT like_nums FROM post_comment WHERE id = %lld", comment);
     cr_assert_str_eq(ft_rows(&forum, sql), "1\n");

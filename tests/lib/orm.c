@@ -6,6 +6,7 @@
  */
 #include "db_checks.h"
 
+#include <eddy/base/escape.h>
 #include <eddy/data/orm.h>
 
 #include <criterion/criterion.h>
@@ -222,6 +223,94 @@ DB_CHECK(joins_read_the_parent_and_nest_in_json)
     eddy_query_free(q);
 }
 DB_TEST(joins_read_the_parent_and_nest_in_json)
+
+/* title_upper - a replace hook: the post's title in capitals, the
+ * author's email as a fixed text; everything else as read. */
+static bool title_upper(void *arg, const char *prefix, const char *field, const eddy_db_value *v,
+                        eddy_db_value *out)
+{
+    char *buf = arg;
+    if (!prefix && strcmp(field, "title") == 0 && v->type == EDDY_DB_TEXT) {
+        size_t n = v->len < 63 ? v->len : 63;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (char)(v->p[i] >= 'a' && v->p[i] <= 'z' ? v->p[i] - 32 : v->p[i]);
+        buf[n] = '\0';
+        *out = EDDY_DB_STR(buf);
+        return true;
+    }
+    if (prefix && strcmp(prefix, "author") == 0 && strcmp(field, "email") == 0) {
+        *out = EDDY_DB_STR("hidden@example.org");
+        return true;
+    }
+    return false;
+}
+
+/* as_text - what eddy_json_compact_to writes for a tree (stolen). */
+static char *as_text(json_t *j)
+{
+    eddy_buf b = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_json_compact_to(&b, j), 0);
+    json_decref(j);
+    char *s = strdup(b.data);
+    eddy_buf_free(&b);
+    return s;
+}
+
+DB_CHECK(json_text_is_the_trees_text)
+{
+    make_blog(db);
+    db_do(db, "UPDATE post SET body = 'line\nwith \"quotes\", \\ and 中文' WHERE id = 1");
+    cr_assert_eq(eddy_orm_insert(db, &comment_m,
+                                 (eddy_orm_value[]){{"post", EDDY_DB_INT(1)},
+                                                    {"text", EDDY_DB_STR("no author")}},
+                                 2, NULL),
+                 0);
+    char upper[64];
+    const eddy_json_options opts[] = {
+        {0},
+        {.recurse = true},
+        {.recurse = true, .exclude = (const char *[]){"author.joined", "body", "id", NULL}},
+        {.recurse = true, .replace = title_upper, .replace_arg = upper},
+        {.recurse = true, .include_hidden = true},
+    };
+    for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
+        eddy_query *q = eddy_orm_select(&post_m);
+        eddy_orm_join(q, "author");
+        eddy_orm_order_by(q, "id", false);
+        eddy_db_result *res;
+        cr_assert_eq(eddy_orm_run(db, q, &res), 0, "%s", eddy_db_errmsg(res));
+        char *tree = as_text(eddy_orm_rows_json(&post_m, res, &opts[k]));
+        eddy_buf text = EDDY_BUF_INIT;
+        cr_assert_eq(eddy_orm_rows_json_to(&post_m, res, &opts[k], &text), 0);
+        cr_assert_str_eq(text.data, tree, "options %zu", k);
+        if (k == 3)
+            cr_assert_not_null(strstr(text.data, "\"title\":\"FIRST\""), "%s", text.data);
+        eddy_buf_free(&text);
+        free(tree);
+        eddy_db_result_free(res);
+        eddy_query_free(q);
+    }
+
+    /* A left join that found nothing is null in both; one row alone, too;
+     * a row past the end writes nothing. */
+    eddy_query *q = eddy_orm_select(&comment_m);
+    eddy_orm_join(q, "author");
+    eddy_orm_join(q, "post");
+    eddy_db_result *res;
+    cr_assert_eq(eddy_orm_run(db, q, &res), 0, "%s", eddy_db_errmsg(res));
+    char *tree = as_text(eddy_orm_row_json(&comment_m, res, 0, NULL));
+    eddy_buf text = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_orm_row_json_to(&comment_m, res, 0, NULL, &text), 0);
+    cr_assert_str_eq(text.data, tree);
+    cr_assert_not_null(strstr(text.data, "\"author\":null,"), "%s", text.data);
+    cr_assert_eq(eddy_orm_row_json_to(&comment_m, res, 5, NULL, &text), -1);
+    cr_assert_str_eq(text.data, tree, "unchanged");
+    eddy_buf_free(&text);
+    free(tree);
+    eddy_db_result_free(res);
+    eddy_query_free(q);
+}
+DB_TEST(json_text_is_the_trees_text)
 
 struct bump {
     eddy_db *db;

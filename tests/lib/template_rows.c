@@ -152,6 +152,41 @@ Test(template_rows, a_loop_that_breaks_and_one_over_pairs_behave_as_with_json)
     eddy_db_result_free(res);
 }
 
+Test(template_rows, expressions_read_a_column_as_the_json_has_it)
+{
+    eddy_db_result *res = messages();
+    char *out = both_ways("{% for m in rows %}{% if m.name %}{{ url_escape(m.name) }}{% end %}"
+                          " {{ m.score or 'none' }} {{ m.id == 2 }} {% raw m.nope %}"
+                          "{% if not m.created %}undated{% end %}|{% end %}",
+                          res);
+    cr_expect(strstr(out, "Ann+%3Cb%3E%26 1.5 false |"), "%s", out);
+    cr_expect(strstr(out, " none true "), "%s", out);
+    cr_expect(strstr(out, "undated|"), "%s", out);
+    free(out);
+    eddy_db_result_free(res);
+}
+
+Test(template_rows, a_joined_column_reads_as_row_fk_field)
+{
+    exec("CREATE TABLE j (id INTEGER PRIMARY KEY, author INTEGER, \"author.name\" TEXT)");
+    exec("INSERT INTO j VALUES (1, 7, 'Ann & Bo'), (2, 8, '')");
+    eddy_db_result *res = query("SELECT id, author, \"author.name\" FROM j ORDER BY id");
+    eddy_template_loader *l = mem_loader(false);
+    const char *tpl = "{% for m in rows %}{{ m.author }}:{{ m.author.name }}:"
+                      "{% if m.author.name %}named{% else %}anonymous{% end %}:"
+                      "{{ len(m.author.name) }};{% end %}";
+    cr_assert_eq(eddy_template_add(l, "t.html", tpl, strlen(tpl)), 0);
+    eddy_buf out = EDDY_BUF_INIT;
+    eddy_template_rows rows[] = {{"rows", res}, {NULL, NULL}};
+    eddy_template_env env = {.rows = rows};
+    cr_assert_eq(eddy_template_render(l, "t.html", NULL, &env, &out), 0, "%s",
+                 eddy_template_loader_error(l));
+    cr_expect_str_eq(out.data, "7:Ann &amp; Bo:named:8;8::anonymous:0;");
+    eddy_buf_free(&out);
+    eddy_template_loader_free(l);
+    eddy_db_result_free(res);
+}
+
 /* One {{ r.column }} of an included template meets two results whose
  * columns stand in different orders: each must be looked up in its own. */
 Test(template_rows, one_expression_over_two_results_finds_each_ones_columns)
