@@ -149,8 +149,10 @@ static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
 }
 
 /* COMMENTS_PER_PAGE - top-level comments on one page of a post, each
- * shown with all its replies. */
-enum { COMMENTS_PER_PAGE = 20 };
+ * shown with all its replies: fifty, so that a lively discussion reads
+ * on one page as the course's (which shows every comment) does, while a
+ * post with thousands still costs one bounded page. */
+enum { COMMENTS_PER_PAGE = 50 };
 
 /* post_comments - one page (from 1) of the post's comments, newest
  * first, each with its replies (oldest first, a conversation) and

@@ -1,6 +1,6 @@
 /*
  * The forum's lists, page by page: the group list twenty at a time,
- * newest first; a post's comments twenty a page, each with its replies,
+ * newest first; a post's comments fifty a page, each with its replies,
  * and a comment, reply or like that lands on the page showing it (the
  * Location it answers with, and a reply's error beside its thread); a
  * group's page holding its own posts only (the course listed every
@@ -58,7 +58,7 @@ LISTS_TEST(the_group_list_and_comments_come_a_page_at_a_time, {
     cr_assert(pb_has(&b, "Group number 01") && !pb_has(&b, "Group number 02"), "%s", b.page);
     cr_assert(!pb_has(&b, ">Next"));
 
-    /* twenty-one comments on one post: the oldest on page 2, with its reply */
+    /* fifty-one comments on one post: the oldest on page 2, with its reply */
     snprintf(path, sizeof path, "/group/%lld/post", g);
     pb_get(&b, "/");
     cr_assert_eq(pb_post(&b, path, true, NULL, "title", "Paged", "content", "text", NULL), 303);
@@ -67,7 +67,7 @@ LISTS_TEST(the_group_list_and_comments_come_a_page_at_a_time, {
     snprintf(path, sizeof path, "/post/%lld/comment", post);
     long long first = 0;
     char expect[128];
-    for (int i = 1; i <= 21; i++) {
+    for (int i = 1; i <= 51; i++) {
         snprintf(name, sizeof name, "comment number %02d", i);
         cr_assert_eq(pb_post(&b, path, true, NULL, "content", name, NULL), 303);
         long long id = atoll(ft_rows(&forum, "SELECT MAX(id) FROM post_comment"));
@@ -82,7 +82,7 @@ LISTS_TEST(the_group_list_and_comments_come_a_page_at_a_time, {
     snprintf(path, sizeof path, "/comment/%lld/reply", first);
     /* a reply with an error is shown beside its thread, on page 2 */
     cr_assert_eq(pb_post(&b, path, true, NULL, "replyed_user", to, "content", "ab", NULL), 400);
-    cr_assert(pb_has(&b, "comment number 01") && !pb_has(&b, "comment number 21"), "%s", b.page);
+    cr_assert(pb_has(&b, "comment number 01") && !pb_has(&b, "comment number 51"), "%s", b.page);
     cr_assert(pb_has(&b, "class=\"field has-error\"><label for=\"content\""), "%s", b.page);
     cr_assert_eq(pb_post(&b, path, true, NULL, "replyed_user", to, "content", "a late reply", NULL),
                  303);
@@ -107,7 +107,7 @@ LISTS_TEST(the_group_list_and_comments_come_a_page_at_a_time, {
     pb_free(&liker);
     snprintf(path, sizeof path, "/post/%lld", post);
     cr_assert_eq(pb_get(&b, path), 200);
-    cr_assert(pb_has(&b, "comment number 21") && !pb_has(&b, "comment number 01"), "%s", b.page);
+    cr_assert(pb_has(&b, "comment number 51") && !pb_has(&b, "comment number 01"), "%s", b.page);
     cr_assert(!pb_has(&b, "a late reply"));
     snprintf(path, sizeof path, "/post/%lld?page=2", post);
     cr_assert_eq(pb_get(&b, path), 200);
