@@ -18,6 +18,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* every x86-64 has SSE2: 16 bytes per step, not 8 */
+#endif
 
 void eddy_ws_parser_init(eddy_ws_parser *p, enum eddy_ws_role role, int allow_rsv1)
 {
@@ -159,7 +162,31 @@ void eddy_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t off
     for (int i = 0; i < 8; i++)
         m[i] = mask[(offset + (uint64_t)i) & 3];
     size_t i = 0;
-    if (len >= 8) {
+#if defined(__SSE2__)
+    /* Every client frame's payload passes here: 16 KiB messages spent a
+     * tenth of the server's CPU in this loop 8 bytes at a time. The key's
+     * phase repeats every 4 bytes, so 16-byte blocks keep it. */
+    if (len >= 16) {
+        uint8_t m16[16];
+        for (int j = 0; j < 16; j++)
+            m16[j] = m[j & 7];
+        __m128i k = _mm_loadu_si128((const __m128i *)(const void *)m16);
+        for (; i + 64 <= len; i += 64) {
+            __m128i *p = (__m128i *)(void *)(data + i);
+            __m128i a = _mm_loadu_si128(p), b = _mm_loadu_si128(p + 1);
+            __m128i c = _mm_loadu_si128(p + 2), d = _mm_loadu_si128(p + 3);
+            _mm_storeu_si128(p, _mm_xor_si128(a, k));
+            _mm_storeu_si128(p + 1, _mm_xor_si128(b, k));
+            _mm_storeu_si128(p + 2, _mm_xor_si128(c, k));
+            _mm_storeu_si128(p + 3, _mm_xor_si128(d, k));
+        }
+        for (; i + 16 <= len; i += 16) {
+            __m128i *p = (__m128i *)(void *)(data + i);
+            _mm_storeu_si128(p, _mm_xor_si128(_mm_loadu_si128(p), k));
+        }
+    }
+#endif
+    if (len - i >= 8) {
         uint64_t w, k;
         memcpy(&k, m, 8);
         for (; i + 8 <= len; i += 8) {

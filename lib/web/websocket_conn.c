@@ -11,11 +11,12 @@
  * straight to the socket and only what the socket does not take is kept,
  * in a queue that exists only while it is not empty. A read stops asking
  * once the socket gave less than the buffer holds (epoll is level
- * triggered: more input wakes the loop again), and the small replies a
- * read causes on its own connection (echoes, pongs, the close) gather in
- * one per-thread cork and leave in one send when the read is done: each
+ * triggered: more input wakes the loop again), and the replies a read
+ * causes on its own connection (echoes, pongs, the close) gather in one
+ * per-thread cork and leave in one send when the read is done: each
  * message costs one recv and one send at most, fewer when several came
- * together.
+ * together. A whole binary message is handed to the program where it was
+ * read, unmasked in place, with no copy.
  *
  * Ending a connection from a callback (a slow reader found while
  * broadcasting, a peer gone) only marks it: the end happens at its own
@@ -33,17 +34,25 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { READ_CHUNK = 65536, READS_PER_EVENT = 4, CORK_MAX = 16384 };
+/* The cork holds the replies to all an event reads, big echoes too: a
+ * read of sixteen 16 KiB messages is answered with one send, not
+ * sixteen. Like the read buffer it is the thread's, not a connection's. */
+enum { READ_CHUNK = 65536, READS_PER_EVENT = 4, CORK_MAX = READ_CHUNK * READS_PER_EVENT };
+/* A reply this big to the message that ends the input goes out at once,
+ * with what the cork holds, in one send: no reply can follow it, and
+ * copying it into the cork would only cost a pass over its bytes. */
+enum { TAIL_DIRECT = 4096 };
 
 static _Thread_local uint8_t scratch[READ_CHUNK];
 static _Thread_local eddy_ws *corked; /* the connection whose input is being read */
-static _Thread_local eddy_buf cork;   /* its small replies, sent when the read is done */
+static _Thread_local eddy_buf cork;   /* its replies, sent when the read is done */
+static _Thread_local int at_tail;     /* the message being handled is the input's last */
 static _Thread_local eddy_ws *open_list;
 static _Thread_local int open_count;
 static _Thread_local int task_count; /* run tasks not yet returned */
 
 static void ws_event(evutil_socket_t fd, short what, void *arg);
-static void feed(eddy_ws *ws, uint8_t *data, size_t len);
+static void feed(eddy_ws *ws, uint8_t *data, size_t len, int last);
 static void settle(eddy_ws *ws);
 static void arm(eddy_ws *ws);
 static void run_entry(void *arg);
@@ -114,7 +123,7 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
         size_t n = in_len - off < READ_CHUNK ? in_len - off : READ_CHUNK;
         memcpy(scratch, in + off, n);
         off += n;
-        feed(ws, scratch, n);
+        feed(ws, scratch, n, 0);
     }
     settle(ws);
 }
@@ -215,10 +224,11 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
 {
     if (ws->finished || ws->doomed)
         return EPIPE;
-    /* Replies to the input being read wait in the cork while they are
-     * small: a read that brought several messages is answered with one
-     * send. Big frames go at once, after what the cork holds. */
-    if (ws == corked && !ws->out && cork.len + hn + len <= CORK_MAX) {
+    /* Replies to the input being read wait in the cork: a read that
+     * brought several messages is answered with one send. A frame the
+     * cork cannot take goes at once, after what the cork holds. */
+    if (ws == corked && !ws->out && cork.len + hn + len <= CORK_MAX &&
+        !(at_tail && len >= TAIL_DIRECT)) {
         if (eddy_buf_append(&cork, hdr, hn) < 0 || eddy_buf_append(&cork, payload, len) < 0) {
             eddy_buf_clear(&cork);
             ws->close_code = EDDY_WS_ABNORMAL;
@@ -408,8 +418,9 @@ static void handle(eddy_ws *ws, const eddy_ws_message *m)
     }
 }
 
-/* feed - bytes from the peer, through the reader, to whoever wants them. */
-static void feed(eddy_ws *ws, uint8_t *data, size_t len)
+/* feed - bytes from the peer, through the reader, to whoever wants them;
+ * last: no read follows this one in the event. */
+static void feed(eddy_ws *ws, uint8_t *data, size_t len, int last)
 {
     while (len && !ws->doomed && (ws->state == WS_OPEN || ws->state == WS_CLOSING)) {
         eddy_ws_message m;
@@ -421,8 +432,11 @@ static void feed(eddy_ws *ws, uint8_t *data, size_t len)
         }
         data += n;
         len -= (size_t)n;
-        if (got)
+        if (got) {
+            at_tail = last && len == 0;
             handle(ws, &m);
+            at_tail = 0;
+        }
     }
 }
 
@@ -442,7 +456,7 @@ static int read_some(eddy_ws *ws)
             break;
         }
         if (ws->state == WS_OPEN || ws->state == WS_CLOSING)
-            feed(ws, scratch, (size_t)n);
+            feed(ws, scratch, (size_t)n, (size_t)n < sizeof scratch || i + 1 == READS_PER_EVENT);
         /* else: closed or failing, what still comes is drained unread */
         if ((size_t)n < sizeof scratch)
             break; /* the socket had no more: asking again would only say EAGAIN */
