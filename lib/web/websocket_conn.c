@@ -214,7 +214,9 @@ static int write_out(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *pay
         ssize_t n = 0;
         if (parts) {
             do
-                n = sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
+                n = parts == 1 /* send takes a little less work than sendmsg */
+                        ? send(ws->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                        : sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
             while (n < 0 && errno == EINTR);
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
