@@ -38,7 +38,9 @@
 # kernel's socket buffers are not in it).
 #
 # Writes bench/results/19-websocket-echo.csv and -broadcast.csv (every
-# run), 19-websocket-summary.csv (medians and ratios) and 19-websocket.png.
+# run), 19-websocket-summary.csv (medians), 19-websocket-ratios.csv
+# (lesson 19 against libwebsockets, Tornado and the floor, the floor
+# against Tornado, per CPU) and 19-websocket.png.
 #
 #   DURATION=5 RUNS=3 [DEPTHS="1 16"] [CLIENTS="1000 10000"] [ROUNDS=10] [SERVERS="eddy lws ..."] bench/19-websocket.sh
 set -euo pipefail
@@ -196,6 +198,15 @@ for depth in $DEPTHS; do
 done
 # The floor's own ratio to Tornado says what any server could reach here:
 # where it is under 20, no server can meet that target on this loopback.
+# The same ratios go to 19-websocket-ratios.csv (higher is better in each).
+ratios=$RESULTS/19-websocket-ratios.csv
+echo "cell,eddy_vs_lws,eddy_vs_tornado,eddy_vs_floor,floor_vs_tornado" >"$ratios"
+for cell in "${cells[@]}"; do
+    echo "$cell,$(ratio "$cell" msg_per_cpu_s eddy lws),$(ratio "$cell" msg_per_cpu_s eddy tornado),$(ratio "$cell" msg_per_cpu_s eddy floor),$(ratio "$cell" msg_per_cpu_s floor tornado)" >>"$ratios"
+done
+for n in $CLIENTS; do
+    echo "bcast-$n,$(ratio "bcast-$n" us_per_delivery eddy lws),$(ratio "bcast-$n" us_per_delivery eddy tornado),$(ratio "bcast-$n" us_per_delivery eddy floor),$(ratio "bcast-$n" us_per_delivery floor tornado)" >>"$ratios"
+done
 for cell in "${cells[@]}"; do
     echo "   $cell per CPU-second: eddy $(ratio "$cell" msg_per_cpu_s eddy lws)x libwebsockets (target >= 1.0)," \
         "$(ratio "$cell" msg_per_cpu_s eddy tornado)x Tornado (target >= 20);" \
