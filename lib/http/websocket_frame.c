@@ -125,6 +125,11 @@ ssize_t eddy_ws_parse(eddy_ws_parser *p, uint8_t *data, size_t len, eddy_ws_even
     if (!p->in_payload) {
         size_t used = 0;
         size_t need = p->header_len < 2 ? 2 : header_size(p->header);
+        if (p->header_len == 0 && len >= 2 && len >= (need = header_size(data))) {
+            memcpy(p->header, data, need); /* the whole header is here: at once */
+            p->header_len = (uint8_t)need;
+            used = need;
+        }
         while (p->header_len < need && used < len) {
             p->header[p->header_len++] = data[used++];
             if (p->header_len == 2)
@@ -166,10 +171,10 @@ void eddy_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t off
     /* Every client frame's payload passes here: 16 KiB messages spent a
      * tenth of the server's CPU in this loop 8 bytes at a time. The key's
      * phase repeats every 4 bytes, so 16-byte blocks keep it. */
-    if (len >= 16) {
+    if (len >= 64) { /* shorter payloads: the key's setup would cost more than it saves */
         uint8_t m16[16];
-        for (int j = 0; j < 16; j++)
-            m16[j] = m[j & 7];
+        memcpy(m16, m, 8);
+        memcpy(m16 + 8, m, 8);
         __m128i k = _mm_loadu_si128((const __m128i *)(const void *)m16);
         for (; i + 64 <= len; i += 64) {
             __m128i *p = (__m128i *)(void *)(data + i);
