@@ -11,6 +11,11 @@
 # every run:
 #
 #   eddy      lessons/19-websocket/chat (libeddy), one process
+#   floor     bench/ref/ws_floor.c: not a usable server but the floor, the
+#             least work any WebSocket server must do (plain epoll, per
+#             read one recv and one send of framed replies, a broadcast
+#             frame built once and sent to each socket): what the kernel's
+#             loopback alone costs, measured in the same run
 #   lws       bench/ref/ws_lws.c: libwebsockets 4, one service thread (its
 #             default poll() backend)
 #   node      bench/ref/ws_node.js: Node's ws (the project's package.json)
@@ -33,7 +38,9 @@
 # kernel's socket buffers are not in it).
 #
 # Writes bench/results/19-websocket-echo.csv and -broadcast.csv (every
-# run), 19-websocket-summary.csv (medians and ratios) and 19-websocket.png.
+# run), 19-websocket-summary.csv (medians), 19-websocket-ratios.csv
+# (lesson 19 against libwebsockets, Tornado and the floor, the floor
+# against Tornado, per CPU) and 19-websocket.png.
 #
 #   DURATION=5 RUNS=3 [DEPTHS="1 16"] [CLIENTS="1000 10000"] [ROUNDS=10] [SERVERS="eddy lws ..."] bench/19-websocket.sh
 set -euo pipefail
@@ -58,6 +65,11 @@ bench_pinning ws-load
 
 # ------------------------------------------------------------ the servers
 ALL=(eddy)
+if ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra bench/ref/ws_floor.c -o "$BUILD/bench/ws_floor" -lcrypto; then
+    ALL+=(floor)
+else
+    echo "skipping floor: bench/ref/ws_floor.c did not build (it needs libssl-dev)"
+fi
 if pkg-config --exists libwebsockets; then
     ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra bench/ref/ws_lws.c -o "$BUILD/bench/ws_lws" \
         $(pkg-config --cflags --libs libwebsockets)
@@ -78,6 +90,7 @@ if [[ " ${SERVERS[*]} " == *" eddy "* ]] && [ ! -x "$CHAT" ]; then echo "missing
 server_cmd() {
     case $1 in
     eddy) echo "$CHAT --port $2 --access-log=false --max-connections 30000" ;;
+    floor) echo "$BUILD/bench/ws_floor --port $2" ;;
     lws) echo "$BUILD/bench/ws_lws --port $2" ;;
     node) echo "node bench/ref/ws_node.js --port $2" ;;
     python) echo "$PY bench/ref/ws_python.py --port $2" ;;
@@ -173,9 +186,9 @@ tail -n +2 "$summary" | while IFS=, read -r s c what v lo hi; do
     printf '%-8s %-15s %-16s %12s %12s %12s\n' "$s" "$c" "$what" "$v" "$lo" "$hi"
 done
 echo
-ratio() { # CELL MEASURE REF: eddy's median over REF's (per-CPU: higher is better; times: REF over eddy)
-    awk -F, -v c="$1" -v w="$2" -v ref="$3" '$2 == c && $3 == w { v[$1] = $4 }
-        END { if (v["eddy"] > 0 && v[ref] > 0) printf "%.2f", (w ~ /per_cpu/) ? v["eddy"] / v[ref] : v[ref] / v["eddy"]; else printf "NA" }' "$summary"
+ratio() { # CELL MEASURE A B: A's median over B's (per-CPU: higher is better; times: B over A)
+    awk -F, -v c="$1" -v w="$2" -v a="$3" -v b="$4" '$2 == c && $3 == w { v[$1] = $4 }
+        END { if (v[a] > 0 && v[b] > 0) printf "%.2f", (w ~ /per_cpu/) ? v[a] / v[b] : v[b] / v[a]; else printf "NA" }' "$summary"
 }
 cells=()
 for depth in $DEPTHS; do
@@ -183,11 +196,26 @@ for depth in $DEPTHS; do
     [ "$depth" -gt 1 ] && suffix=-d$depth
     for size in 32 16384; do cells+=("echo-$size$suffix"); done
 done
+# The floor's own ratio to Tornado says what any server could reach here:
+# where it is under 20, no server can meet that target on this loopback.
+# The same ratios go to 19-websocket-ratios.csv (higher is better in each).
+ratios=$RESULTS/19-websocket-ratios.csv
+echo "cell,eddy_vs_lws,eddy_vs_tornado,eddy_vs_floor,floor_vs_tornado" >"$ratios"
 for cell in "${cells[@]}"; do
-    echo "   $cell: eddy per CPU-second $(ratio "$cell" msg_per_cpu_s lws)x libwebsockets (target >= 1.0), $(ratio "$cell" msg_per_cpu_s tornado)x Tornado (target >= 20)"
+    echo "$cell,$(ratio "$cell" msg_per_cpu_s eddy lws),$(ratio "$cell" msg_per_cpu_s eddy tornado),$(ratio "$cell" msg_per_cpu_s eddy floor),$(ratio "$cell" msg_per_cpu_s floor tornado)" >>"$ratios"
 done
 for n in $CLIENTS; do
-    echo "   bcast-$n: CPU per delivery, lws/eddy $(ratio "bcast-$n" us_per_delivery lws)x, tornado/eddy $(ratio "bcast-$n" us_per_delivery tornado)x"
+    echo "bcast-$n,$(ratio "bcast-$n" us_per_delivery eddy lws),$(ratio "bcast-$n" us_per_delivery eddy tornado),$(ratio "bcast-$n" us_per_delivery eddy floor),$(ratio "bcast-$n" us_per_delivery floor tornado)" >>"$ratios"
+done
+for cell in "${cells[@]}"; do
+    echo "   $cell per CPU-second: eddy $(ratio "$cell" msg_per_cpu_s eddy lws)x libwebsockets (target >= 1.0)," \
+        "$(ratio "$cell" msg_per_cpu_s eddy tornado)x Tornado (target >= 20);" \
+        "eddy/floor $(ratio "$cell" msg_per_cpu_s eddy floor), floor/Tornado $(ratio "$cell" msg_per_cpu_s floor tornado)x"
+done
+for n in $CLIENTS; do
+    echo "   bcast-$n CPU per delivery: eddy $(ratio "bcast-$n" us_per_delivery eddy lws)x libwebsockets," \
+        "$(ratio "bcast-$n" us_per_delivery eddy tornado)x Tornado; eddy/floor $(ratio "bcast-$n" us_per_delivery eddy floor)," \
+        "floor/Tornado $(ratio "bcast-$n" us_per_delivery floor tornado)x"
 done
 awk -F, '$3 == "bytes_per_conn" { printf "   idle at %s: %-8s %6.0f bytes per open WebSocket%s\n", substr($2, 6), $1, $4, $1 == "eddy" ? " (target <= 1024)" : "" }' "$summary"
 

@@ -18,6 +18,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* every x86-64 has SSE2: 16 bytes per step, not 8 */
+#endif
 
 void eddy_ws_parser_init(eddy_ws_parser *p, enum eddy_ws_role role, int allow_rsv1)
 {
@@ -122,6 +125,11 @@ ssize_t eddy_ws_parse(eddy_ws_parser *p, uint8_t *data, size_t len, eddy_ws_even
     if (!p->in_payload) {
         size_t used = 0;
         size_t need = p->header_len < 2 ? 2 : header_size(p->header);
+        if (p->header_len == 0 && len >= 2 && len >= (need = header_size(data))) {
+            memcpy(p->header, data, need); /* the whole header is here: at once */
+            p->header_len = (uint8_t)need;
+            used = need;
+        }
         while (p->header_len < need && used < len) {
             p->header[p->header_len++] = data[used++];
             if (p->header_len == 2)
@@ -159,7 +167,31 @@ void eddy_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t off
     for (int i = 0; i < 8; i++)
         m[i] = mask[(offset + (uint64_t)i) & 3];
     size_t i = 0;
-    if (len >= 8) {
+#if defined(__SSE2__)
+    /* Every client frame's payload passes here: 16 KiB messages spent a
+     * tenth of the server's CPU in this loop 8 bytes at a time. The key's
+     * phase repeats every 4 bytes, so 16-byte blocks keep it. */
+    if (len >= 64) { /* shorter payloads: the key's setup would cost more than it saves */
+        uint8_t m16[16];
+        memcpy(m16, m, 8);
+        memcpy(m16 + 8, m, 8);
+        __m128i k = _mm_loadu_si128((const __m128i *)(const void *)m16);
+        for (; i + 64 <= len; i += 64) {
+            __m128i *p = (__m128i *)(void *)(data + i);
+            __m128i a = _mm_loadu_si128(p), b = _mm_loadu_si128(p + 1);
+            __m128i c = _mm_loadu_si128(p + 2), d = _mm_loadu_si128(p + 3);
+            _mm_storeu_si128(p, _mm_xor_si128(a, k));
+            _mm_storeu_si128(p + 1, _mm_xor_si128(b, k));
+            _mm_storeu_si128(p + 2, _mm_xor_si128(c, k));
+            _mm_storeu_si128(p + 3, _mm_xor_si128(d, k));
+        }
+        for (; i + 16 <= len; i += 16) {
+            __m128i *p = (__m128i *)(void *)(data + i);
+            _mm_storeu_si128(p, _mm_xor_si128(_mm_loadu_si128(p), k));
+        }
+    }
+#endif
+    if (len - i >= 8) {
         uint64_t w, k;
         memcpy(&k, m, 8);
         for (; i + 8 <= len; i += 8) {

@@ -127,6 +127,19 @@ ssize_t eddy_ws_reader_feed(eddy_ws_reader *r, uint8_t *data, size_t len, eddy_w
             *got = 1;
             return (ssize_t)used;
         }
+        if (ev.frame.opcode == EDDY_WS_BINARY && ev.frame.fin && !r->compressed &&
+            ev.len == ev.frame.length) {
+            /* A whole unfragmented binary message in one slice (what
+             * nearly every binary message is): handed out where it lies,
+             * unmasked in place, without a copy. Text still goes through
+             * the buffer, which gives it its NUL. */
+            memset(m, 0, sizeof *m);
+            m->opcode = EDDY_WS_BINARY;
+            m->data = (const char *)ev.data;
+            m->len = ev.len;
+            *got = 1;
+            return (ssize_t)used;
+        }
         if (ev.len && eddy_buf_append(&r->message, ev.data, ev.len) < 0)
             return fail(r, EDDY_WS_INTERNAL_ERROR, "out of memory");
         if (r->opcode == EDDY_WS_TEXT && !r->compressed &&

@@ -24,7 +24,9 @@
 #include <sys/types.h>
 
 /* A message or control frame. data is valid until the reader is fed
- * again; for a text message it is followed by a NUL (not counted). */
+ * again, and while the bytes last fed stay where they are: a whole
+ * binary message that came in one frame points into them. For a text
+ * message data is followed by a NUL (not counted). */
 typedef struct eddy_ws_message {
     int opcode; /* EDDY_WS_TEXT, _BINARY, _PING, _PONG or _CLOSE */
     const char *data;

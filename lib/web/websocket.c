@@ -389,8 +389,12 @@ size_t eddy_ws_broadcast(eddy_ws *const *conns, size_t count, const void *data, 
                          int binary)
 {
     int opcode = binary ? EDDY_WS_BINARY : EDDY_WS_TEXT;
-    uint8_t plain_hdr[EDDY_WS_MAX_HEADER];
+    /* The uncompressed frame is built once, header and payload in one
+     * piece, so each plain connection costs one send of it and nothing
+     * else; without the memory for it, header and payload go as two. */
+    uint8_t plain_hdr[EDDY_WS_MAX_HEADER], small[EDDY_WS_MAX_HEADER + 512];
     size_t plain_hn = eddy_ws_write_header(plain_hdr, 1, 0, opcode, len, NULL);
+    uint8_t *frame = NULL;
     /* One compressed copy per window size among connections that keep no context. */
     eddy_buf packed[16] = {EDDY_BUF_INIT};
     int packed_ok[16] = {0};
@@ -402,7 +406,13 @@ size_t eddy_ws_broadcast(eddy_ws *const *conns, size_t count, const void *data, 
         int rc;
         int bits = ws->deflate ? eddy_ws_deflate_stateless(ws->deflate) : 0;
         if (!ws->deflate) {
-            rc = ws_write_frame(ws, plain_hdr, plain_hn, data, len, 0);
+            if (!frame && (frame = plain_hn + len <= sizeof small ? small : malloc(plain_hn + len))) {
+                memcpy(frame, plain_hdr, plain_hn);
+                if (len)
+                    memcpy(frame + plain_hn, data, len);
+            }
+            rc = frame ? ws_write_frame(ws, frame, plain_hn + len, NULL, 0, 0)
+                       : ws_write_frame(ws, plain_hdr, plain_hn, data, len, 0);
         } else if (bits) {
             if (!packed_ok[bits]) {
                 if (eddy_ws_deflate_compress(ws->deflate, data, len, &packed[bits]) < 0)
@@ -420,6 +430,8 @@ size_t eddy_ws_broadcast(eddy_ws *const *conns, size_t count, const void *data, 
     }
     for (int b = 0; b < 16; b++)
         eddy_buf_free(&packed[b]);
+    if (frame != small)
+        free(frame);
     return took;
 }
 

@@ -11,11 +11,12 @@
  * straight to the socket and only what the socket does not take is kept,
  * in a queue that exists only while it is not empty. A read stops asking
  * once the socket gave less than the buffer holds (epoll is level
- * triggered: more input wakes the loop again), and the small replies a
- * read causes on its own connection (echoes, pongs, the close) gather in
- * one per-thread cork and leave in one send when the read is done: each
+ * triggered: more input wakes the loop again), and the replies a read
+ * causes on its own connection (echoes, pongs, the close) gather in one
+ * per-thread cork and leave in one send when the read is done: each
  * message costs one recv and one send at most, fewer when several came
- * together.
+ * together. A whole binary message is handed to the program where it was
+ * read, unmasked in place, with no copy.
  *
  * Ending a connection from a callback (a slow reader found while
  * broadcasting, a peer gone) only marks it: the end happens at its own
@@ -33,16 +34,34 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { READ_CHUNK = 65536, READS_PER_EVENT = 4, CORK_MAX = 16384 };
+/* The read buffer and the cork are the thread's, not a connection's,
+ * and exist while the thread has a WebSocket open. One read takes up to
+ * READ_CHUNK bytes (sixteen 16 KiB messages in one recv); the cork holds
+ * the replies to one read as pieces for one sendmsg: headers and small
+ * payloads copied into its bytes, a payload that lies in the read buffer
+ * (an echo: see websocket_message.h) pointed at where it is, so a big
+ * echo is never copied. Pointing into the read buffer means the cork is
+ * sent before the buffer is read into again. */
+enum { READ_CHUNK = 256 * 1024, READS_PER_EVENT = 4 };
+enum { CORK_BYTES = 65536, CORK_PIECES = 64, BORROW_MIN = 512 };
 
-static _Thread_local uint8_t scratch[READ_CHUNK];
-static _Thread_local eddy_ws *corked; /* the connection whose input is being read */
-static _Thread_local eddy_buf cork;   /* its small replies, sent when the read is done */
+struct cork_piece {
+    const uint8_t *at; /* borrowed bytes, or NULL: cork.data + off */
+    size_t off, len;
+};
+
+static _Thread_local uint8_t *scratch; /* READ_CHUNK bytes */
+static _Thread_local int reading;      /* scratch is being fed: it stays, whatever closes */
+static _Thread_local eddy_ws *corked;  /* the connection whose input is being read */
+static _Thread_local eddy_buf cork;    /* the bytes of its replies' copied pieces */
+static _Thread_local struct cork_piece pieces[CORK_PIECES];
+static _Thread_local int piece_count;
 static _Thread_local eddy_ws *open_list;
 static _Thread_local int open_count;
 static _Thread_local int task_count; /* run tasks not yet returned */
 
 static void ws_event(evutil_socket_t fd, short what, void *arg);
+static void release_thread_buffers(void);
 static void feed(eddy_ws *ws, uint8_t *data, size_t len);
 static void settle(eddy_ws *ws);
 static void arm(eddy_ws *ws);
@@ -63,13 +82,35 @@ int ws_task_count(void)
     return task_count;
 }
 
+static void cork_clear(void)
+{
+    eddy_buf_clear(&cork);
+    piece_count = 0;
+}
+
+/* release_thread_buffers - the thread's last WebSocket is gone: its read
+ * buffer and cork go too (not while a read is using them). */
+static void release_thread_buffers(void)
+{
+    if (open_count || reading)
+        return;
+    free(scratch);
+    scratch = NULL;
+    eddy_buf_free(&cork);
+    piece_count = 0;
+}
+
 /* ------------------------------------------------------------ taking over */
 
 void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_t out_len,
                    void *arg)
 {
     eddy_ws *ws = arg;
-    if (fd < 0) { /* the client left before the switch */
+    if (fd >= 0 && !scratch && !(scratch = malloc(READ_CHUNK))) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) { /* the client left before the switch, or no memory */
         ws->close_code = EDDY_WS_ABNORMAL;
         ws_finish(ws);
         return;
@@ -110,12 +151,15 @@ void ws_taken_over(int fd, const char *in, size_t in_len, const char *out, size_
             ws_send_close(ws, EDDY_WS_INTERNAL_ERROR, "out of memory", WS_FAILING);
     }
     /* Frames the client sent right behind its request. */
+    reading++;
     for (size_t off = 0; off < in_len && !ws->doomed;) {
         size_t n = in_len - off < READ_CHUNK ? in_len - off : READ_CHUNK;
         memcpy(scratch, in + off, n);
         off += n;
         feed(ws, scratch, n);
     }
+    reading--;
+    release_thread_buffers();
     settle(ws);
 }
 
@@ -151,10 +195,13 @@ static int write_out(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *pay
                      int control)
 {
     const eddy_ws_options *o = &ws->route->h.options;
-    struct iovec iov[3];
+    struct iovec iov[CORK_PIECES + 2];
     int parts = 0;
-    if (ws == corked && cork.len)
-        iov[parts++] = (struct iovec){cork.data, cork.len};
+    if (ws == corked)
+        for (int i = 0; i < piece_count; i++)
+            iov[parts++] = (struct iovec){
+                pieces[i].at ? (void *)(uintptr_t)pieces[i].at : cork.data + pieces[i].off,
+                pieces[i].len};
     if (hn)
         iov[parts++] = (struct iovec){(void *)(uintptr_t)hdr, hn};
     if (len)
@@ -167,7 +214,9 @@ static int write_out(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *pay
         ssize_t n = 0;
         if (parts) {
             do
-                n = sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
+                n = parts == 1 /* send takes a little less work than sendmsg */
+                        ? send(ws->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                        : sendmsg(ws->fd, &msg, MSG_NOSIGNAL);
             while (n < 0 && errno == EINTR);
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -199,15 +248,37 @@ static int write_out(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *pay
         arm(ws);
 done:
     if (ws == corked)
-        eddy_buf_clear(&cork);
+        cork_clear();
     return 0;
 nomem:
     ws->close_code = EDDY_WS_ABNORMAL;
     ws_doom(ws);
 fail:
     if (ws == corked)
-        eddy_buf_clear(&cork);
+        cork_clear();
     return EPIPE;
+}
+
+/* cork_add - one piece more for the cork: borrowed when it lies in the
+ * read buffer and is worth pointing at, else copied. 0, or -1 (no memory). */
+static int cork_add(const void *data, size_t len)
+{
+    if (!len)
+        return 0;
+    uintptr_t p = (uintptr_t)data, s = (uintptr_t)scratch;
+    if (len >= BORROW_MIN && scratch && p >= s && p + len <= s + READ_CHUNK) {
+        pieces[piece_count++] = (struct cork_piece){data, 0, len};
+        return 0;
+    }
+    struct cork_piece *last = piece_count ? &pieces[piece_count - 1] : NULL;
+    size_t off = cork.len;
+    if (eddy_buf_append(&cork, data, len) < 0)
+        return -1;
+    if (last && !last->at && last->off + last->len == off)
+        last->len += len; /* next to the copied piece before it: one piece */
+    else
+        pieces[piece_count++] = (struct cork_piece){NULL, off, len};
+    return 0;
 }
 
 int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *payload, size_t len,
@@ -215,12 +286,13 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
 {
     if (ws->finished || ws->doomed)
         return EPIPE;
-    /* Replies to the input being read wait in the cork while they are
-     * small: a read that brought several messages is answered with one
-     * send. Big frames go at once, after what the cork holds. */
-    if (ws == corked && !ws->out && cork.len + hn + len <= CORK_MAX) {
-        if (eddy_buf_append(&cork, hdr, hn) < 0 || eddy_buf_append(&cork, payload, len) < 0) {
-            eddy_buf_clear(&cork);
+    /* Replies to the input being read wait in the cork: a read that
+     * brought several messages is answered with one send. A frame the
+     * cork cannot take goes at once, after what the cork holds. */
+    if (ws == corked && !ws->out && piece_count + 2 <= CORK_PIECES &&
+        cork.len + hn + (len < BORROW_MIN ? len : 0) <= CORK_BYTES) {
+        if (cork_add(hdr, hn) < 0 || cork_add(payload, len) < 0) {
+            cork_clear();
             ws->close_code = EDDY_WS_ABNORMAL;
             ws_doom(ws);
             return EPIPE;
@@ -230,13 +302,13 @@ int ws_write_frame(eddy_ws *ws, const uint8_t *hdr, size_t hn, const void *paylo
     return write_out(ws, hdr, hn, payload, len, control);
 }
 
-/* uncork - the read is over: send what its replies left in the cork. */
+/* uncork - the read is over, or the read buffer is about to be read
+ * into again: send what its replies left in the cork. */
 static void uncork(eddy_ws *ws)
 {
-    if (cork.len && !ws->finished && !ws->doomed)
+    if (piece_count && !ws->finished && !ws->doomed)
         write_out(ws, NULL, 0, NULL, 0, 1);
-    eddy_buf_clear(&cork);
-    corked = NULL;
+    cork_clear();
 }
 
 void ws_send_close(eddy_ws *ws, int code, const char *reason, enum ws_state state)
@@ -298,7 +370,7 @@ void ws_finish(eddy_ws *ws)
         if (ws->next)
             ws->next->prev = ws->prev;
         if (--open_count == 0)
-            eddy_buf_free(&cork); /* the thread's last WebSocket: the cork's storage goes too */
+            release_thread_buffers();
     }
     if (ws->out) {
         eddy_buf_free(ws->out);
@@ -431,8 +503,11 @@ static int read_some(eddy_ws *ws)
 {
     int gone = 0;
     corked = ws;
+    reading++;
     for (int i = 0; i < READS_PER_EVENT && !ws->read_paused && !ws->doomed; i++) {
-        ssize_t n = recv(ws->fd, scratch, sizeof scratch, 0);
+        if (i)
+            uncork(ws); /* the cork may point into scratch */
+        ssize_t n = recv(ws->fd, scratch, READ_CHUNK, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -444,10 +519,13 @@ static int read_some(eddy_ws *ws)
         if (ws->state == WS_OPEN || ws->state == WS_CLOSING)
             feed(ws, scratch, (size_t)n);
         /* else: closed or failing, what still comes is drained unread */
-        if ((size_t)n < sizeof scratch)
+        if ((size_t)n < READ_CHUNK)
             break; /* the socket had no more: asking again would only say EAGAIN */
     }
     uncork(ws); /* a peer that only shut its side still reads its replies */
+    corked = NULL;
+    reading--;
+    release_thread_buffers();
     if (gone)
         return -1;
     eddy_ws_reader_idle(&ws->reader);

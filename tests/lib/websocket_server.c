@@ -405,6 +405,38 @@ Test(websocket_server, many_frames_in_one_write_are_answered_in_order)
     close(fd);
 }
 
+Test(websocket_server, a_burst_of_big_messages_over_several_reads_comes_back_whole)
+{
+    /* More than one read of the server's takes (its buffer is 256 KiB):
+     * big binary messages, some cut between two reads, echoed with small
+     * texts in between; each answer whole, byte for byte, in its place. */
+    char head[1024];
+    int fd = raw_open("/echo", NULL, head, sizeof head);
+    cr_assert_geq(fd, 0);
+    enum { COUNT = 36, BIG = 16384 };
+    static char payload[COUNT][BIG + COUNT * 37];
+    static const uint8_t mask[4] = {3, 1, 4, 1};
+    eddy_buf b = EDDY_BUF_INIT;
+    for (int m = 0; m < COUNT; m++) {
+        size_t len = m % 3 == 2 ? 9 : BIG + (size_t)m * 37;
+        for (size_t i = 0; i < len; i++)
+            payload[m][i] = (char)('a' + (i * 7 + (size_t)m) % 26);
+        eddy_ws_frame_append(&b, 1, 0, m % 3 == 2 ? EDDY_WS_TEXT : EDDY_WS_BINARY, payload[m], len, mask);
+    }
+    cr_assert_gt(b.len, 256 * 1024);
+    th_send(fd, b.data, b.len);
+    eddy_buf_free(&b);
+    static uint8_t buf[BIG + COUNT * 37 + 1];
+    for (int m = 0; m < COUNT; m++) {
+        size_t len, want = m % 3 == 2 ? 9 : BIG + (size_t)m * 37;
+        cr_assert_eq(raw_read(fd, buf, sizeof buf, &len), m % 3 == 2 ? EDDY_WS_TEXT : EDDY_WS_BINARY,
+                     "message %d", m);
+        cr_assert_eq(len, want, "message %d", m);
+        cr_assert_eq(memcmp(buf, payload[m], want), 0, "message %d", m);
+    }
+    close(fd);
+}
+
 /* ------------------------------------------------------------ protocol violations */
 
 Test(websocket_server, an_unmasked_client_frame_is_a_protocol_error)
