@@ -43,40 +43,19 @@ static char *put(char *p, long v, int n)
     return p + n;
 }
 
-/* The text of the day last formatted on this thread ("YYYY-MM-DD"): the
- * rows of one page mostly fall on a few days, and the date is the part
- * that takes the calendar's divisions. */
-static _Thread_local int64_t day_memo = INT64_MIN;
-static _Thread_local char day_text[10];
-
 size_t eddy_db_format_time(int64_t us, char sep, char out[32])
 {
-    int64_t secs = us / 1000000, micro = us % 1000000;
-    if (micro < 0)
-        micro += 1000000, secs--;
-    int64_t day = secs / 86400, rem = secs % 86400;
-    if (rem < 0)
-        rem += 86400, day--;
-    if (day != day_memo) {
-        eddy_civil c;
-        eddy_civil_from_us(day * 86400 * 1000000, &c);
-        bool clamped = c.year < 0 || c.year > 9999;
-        if (clamped) { /* outside what DATETIME holds: clamp, visibly */
-            c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
-            rem = micro = 0;
-        }
-        char *p = day_text;
-        p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', put(p, c.day, 2);
-        day_memo = clamped ? INT64_MIN : day; /* a clamped day is not kept */
-    }
+    eddy_civil c;
+    eddy_civil_from_us(us, &c); /* keeps the last day's date: a page's rows share a few days */
+    if (c.year < 0 || c.year > 9999) /* outside what DATETIME holds: clamp, visibly */
+        c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
     char *p = out;
-    memcpy(p, day_text, sizeof day_text);
-    p += sizeof day_text;
+    p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', p = put(p, c.day, 2);
     *p++ = sep;
-    p = put(p, (long)(rem / 3600), 2), *p++ = ':', p = put(p, (long)(rem / 60 % 60), 2);
-    *p++ = ':', p = put(p, (long)(rem % 60), 2);
-    if (micro)
-        *p++ = '.', p = put(p, (long)micro, 6);
+    p = put(p, c.hour, 2), *p++ = ':', p = put(p, c.minute, 2), *p++ = ':';
+    p = put(p, c.second, 2);
+    if (c.micro)
+        *p++ = '.', p = put(p, c.micro, 6);
     if (sep == 'T')
         *p++ = 'Z';
     *p = '\0';
