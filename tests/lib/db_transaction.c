@@ -146,8 +146,7 @@ DB_CHECK(a_failed_transaction_carries_the_databases_code_and_message)
     cr_assert_eq(rc, EPERM, "fn's own error comes back");
     cr_assert_not_null(error);
     cr_assert_eq(eddy_db_errcode(error), 0, "no statement failed: no database code");
-    cr_assert_not_null(strstr(eddy_db_errmsg(error), strerror(EPERM)), "%s",
-                       eddy_db_errmsg(error));
+    cr_assert_not_null(strstr(eddy_db_errmsg(error), strerror(EPERM)), "%s", eddy_db_errmsg(error));
     eddy_db_result_free(error);
 
     rc = eddy_db_transaction_result(db, refuse, NULL, NULL); /* nobody asks why: fine too */
