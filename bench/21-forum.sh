@@ -32,7 +32,10 @@
 # Writes bench/results/21-forum.csv (every run), 21-forum-summary.csv,
 # 21-forum-mixed.csv, 21-forum-idle.csv and 21-forum.png.
 #
-#   DURATION=5 RUNS=3 USERS=1000 MIXED_DURATION=10 IDLE=10000 bench/21-forum.sh
+# PARTS picks what runs (default all three): PARTS=mixed runs the mixed
+# workload alone, on the same database, content and members.
+#
+#   DURATION=5 RUNS=3 USERS=1000 MIXED_DURATION=10 IDLE=10000 [PARTS="throughput mixed idle"] bench/21-forum.sh
 set -euo pipefail
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-bench/results}
@@ -42,6 +45,8 @@ USERS=${USERS:-1000}
 MIXED_DURATION=${MIXED_DURATION:-10}
 IDLE=${IDLE:-10000}
 MEMBERS=${MEMBERS:-50}
+PARTS=${PARTS:-"throughput mixed idle"}
+has() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$RESULTS"
 
 command -v wrk >/dev/null || { echo "wrk is not installed: scripts/deps.sh core bench"; exit 1; }
@@ -52,7 +57,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 . bench/lib.sh
 bench_header
-echo "settings: DURATION=${DURATION}s RUNS=$RUNS USERS=$USERS MIXED_DURATION=${MIXED_DURATION}s IDLE=$IDLE, fd limit $(ulimit -n)"
+echo "settings: DURATION=${DURATION}s RUNS=$RUNS USERS=$USERS MIXED_DURATION=${MIXED_DURATION}s IDLE=$IDLE PARTS=\"$PARTS\", fd limit $(ulimit -n)"
 bench_pinning "wrk and the socket holder"
 
 # ------------------------------------------------------------ the database
@@ -68,10 +73,11 @@ MEDIA=$tmp/media
 mkdir -p "$MEDIA"
 "$PY" bench/ref/seed_forum.py --covers "$MEDIA" # the seed's cover-N.png
 
-# server_cmd NAME PORT - the command line that starts NAME on PORT.
+# server_cmd NAME PORT - the command line that starts NAME on PORT
+# (EDDY_EXTRA: more flags for the forum).
 server_cmd() {
     case $1 in
-    eddy) echo "$FORUM --port $2 --db $DB_URL --media-dir $MEDIA --secret $SECRET --access-log=false --max-connections 30000 --sms-daily-per-ip=0 --sms-cooldown=0 --scrypt-log2-n 10" ;;
+    eddy) echo "$FORUM --port $2 --db $DB_URL --media-dir $MEDIA --secret $SECRET --access-log=false --max-connections 30000 --sms-daily-per-ip=0 --sms-cooldown=0 --scrypt-log2-n 10${EDDY_EXTRA:+ $EDDY_EXTRA}" ;;
     trn) echo "$PY bench/ref/tornado_forum.py --port $2 --db $DB_URL --secret $SECRET" ;;
     esac
 }
@@ -126,6 +132,7 @@ EDDY_COOKIE=$(awk -F'\t' 'NF == 7 { printf "%s%s=%s", n++ ? "; " : "", $6, $7 }'
 TRN_TOKEN=$("$PY" bench/ref/tornado_forum.py --token "$first_id" --secret "$SECRET")
 echo "members:  $(wc -l <"$tmp/tokens") signed up through the API, members of group 1001"
 
+if has throughput; then
 SERVERS=(eddy)
 if "$PY" -c 'import tornado, aiomysql, jwt' 2>/dev/null; then SERVERS+=(trn)
 else echo "skipping Tornado: python3-tornado, python3-aiomysql or python3-jwt is not installed"; fi
@@ -186,14 +193,18 @@ tail -n +2 "$summary" | while IFS=, read -r s c rps per l5 l9 x y; do
 done
 echo
 awk -F, 'NR > 1 && $1 == "eddy" && $7 > 0 { printf "   %-12s the forum / Tornado: %.1fx per app-CPU-second (target >= 20), %.1fx req/s\n", $2, $7, $8 }' "$summary"
+fi # throughput
 
 # ------------------------------------------------------------ mixed workload
+if has mixed; then
 mixed=$RESULTS/21-forum-mixed.csv
 echo "server,users,seconds,requests,req_per_s,p50_ms,p99_ms,errors,server_cpu_s,load1" >"$mixed"
 echo
 echo "== mixed workload: $USERS simulated users, ${MIXED_DURATION}s (bench/ref/forum_mixed.lua)"
 echo "   ${PIN_C[*]} wrk -t1 -c$USERS -d${MIXED_DURATION}s --latency -s bench/ref/forum_mixed.lua http://127.0.0.1:PORT/"
-start_server eddy /groups/
+# the access log at level warning: a line for each answer that is not 2xx (and
+# nothing for the others), so an error says which request it was and why
+EDDY_EXTRA="--access-log=true --logging=warning" start_server eddy /groups/
 t0=$(cpu_ticks "$server_pid")
 FORUM_TOKENS=$tmp/tokens "${PIN_C[@]}" wrk -t1 -c"$USERS" -d"${MIXED_DURATION}s" --timeout 10s --latency \
     -s bench/ref/forum_mixed.lua "http://127.0.0.1:$port/" >"$tmp/mixed.out" 2>&1 || true
@@ -206,11 +217,18 @@ p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$tmp/mixed.out")")
 errs=$(awk '/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$tmp/mixed.out")
 cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN { printf "%.2f", (b - a) / hz }')
 echo "   $reqs requests, $rps req/s, p50 ${p50} ms, p99 ${p99} ms, errors $errs, forum CPU ${cpu} s"
-[ "$errs" = 0 ] || { echo "   errors! wrk said:"; sed 's/^/     /' "$tmp/mixed.out"; }
+if [ "$errs" != 0 ]; then
+    echo "   errors! wrk said:"
+    sed 's/^/     /' "$tmp/mixed.out"
+    echo "   the forum logged (count, line without its time, numbers as N):"
+    sed -E 's/^[^ ]+ [^ ]+ //; s/[0-9]+(\.[0-9]+)?/N/g' "$tmp/server.log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/     /'
+fi
 echo "eddy,$USERS,$MIXED_DURATION,${reqs:-0},${rps:-0},$p50,$p99,$errs,$cpu,$(cut -d' ' -f1 /proc/loadavg)" >>"$mixed"
 echo "   rows written: $(sql -N -e 'SELECT COUNT(*) FROM post WHERE title = "Written under load"') posts, $(sql -N -e 'SELECT COUNT(*) FROM post_comment WHERE content = "A comment from the mixed workload"') comments"
+fi # mixed
 
 # ------------------------------------------------------------ idle notification sockets
+if has idle; then
 idle_csv=$RESULTS/21-forum-idle.csv
 echo "server,sockets,failed,rss_before_kib,rss_after_kib,bytes_per_socket" >"$idle_csv"
 echo
@@ -232,9 +250,10 @@ per=$(awk -v a="$after" -v b="$before" -v n="${opened:-0}" 'BEGIN { printf "%.0f
 echo "   ${opened:-0} open (${failed:-?} failed): VmRSS ${before} KiB -> ${after} KiB, $per bytes per socket"
 [ -n "$opened" ] || { echo "   the holder said:"; sed 's/^/     /' "$tmp/idle.log"; }
 echo "eddy,${opened:-0},${failed:-0},$before,$after,$per" >>"$idle_csv"
+fi # idle
 
 # ------------------------------------------------------------ plot
-if command -v gnuplot >/dev/null; then
+if has throughput && command -v gnuplot >/dev/null; then
     png=$RESULTS/21-forum.png
     awk -F, 'NR > 1 { v[$2, $1] = $4; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
         END { for (i = 1; i <= n; i++) print order[i], v[order[i], "eddy"] + 0, v[order[i], "trn"] + 0 }' "$summary" >"$tmp/plot.dat"

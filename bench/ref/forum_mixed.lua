@@ -13,7 +13,14 @@
 -- 1001); a connection keeps one token. Think time: 0-THINK_MS ms
 -- (default 200) before each request; wrk's latency is the server's answer
 -- alone. Writes go to other posts than the one read, so the page read
--- stays the same size. Errors: wrk's non-2xx count and socket errors.
+-- stays the same size. Errors: wrk's non-2xx count and socket errors;
+-- at the end the script prints how many answers had each status.
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+end
+
 local tokens = {}
 local think = tonumber(os.getenv("THINK_MS") or "200")
 local mine
@@ -52,7 +59,19 @@ function request()
   end
 end
 
-local statuses = {}
+statuses = {}
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local all = {}
+  for _, t in ipairs(threads) do
+    for status, n in pairs(t:get("statuses") or {}) do
+      all[status] = (all[status] or 0) + n
+    end
+  end
+  local line = "statuses:"
+  for status, n in pairs(all) do line = line .. " " .. status .. "=" .. n end
+  print(line)
 end

@@ -104,6 +104,15 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
         return NULL;
     eddy_db_result *res;
     int rc = user_row(eddy_req_db(r), id, &res);
+    if (rc && rc != ENOENT) {
+        /* not "no such user" (a 401 would send the client to log in again)
+         * but "could not look": 503 or 500, and the guards add nothing; when
+         * the client went away (cancelled) there is no one to answer */
+        eddy_send_db_error(r, rc, res);
+        if (!eddy_response_finished(r))
+            eddy_finish(r);
+        return NULL;
+    }
     json_t *user = rc ? NULL : eddy_orm_row_json(&forum_user, res, 0, NULL);
     if (user) {
         const char *head = forum_media_url(r, eddy_db_text(res, 0, "head_url"), false);

@@ -181,9 +181,10 @@ static void group_posts_post(eddy_req *r)
                         .group = group,
                         .title = eddy_form_value(f, "title"),
                         .content = eddy_form_value(f, "content")};
-    int rc = forum_add_post(r, &p);
+    eddy_db_result *error;
+    int rc = forum_add_post(r, &p, &error);
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I}", "id", (json_int_t)p.id));
@@ -305,9 +306,10 @@ static void comments_post(eddy_req *r)
                            .notify_user = eddy_db_int(res, 0, "user"),
                            .about = eddy_strdup(r, eddy_db_text(res, 0, "title"))};
     eddy_db_result_free(res);
-    int rc = forum_add_comment(r, &c);
+    eddy_db_result *error;
+    int rc = forum_add_comment(r, &c, &error);
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)c.id, "user", "id",
@@ -375,9 +377,10 @@ static void replies_post(eddy_req *r)
                            .content = eddy_form_value(f, "content"),
                            .notify_user = replied,
                            .about = parent_text};
-    int rc = forum_add_comment(r, &c);
+    eddy_db_result *error;
+    int rc = forum_add_comment(r, &c, &error);
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)c.id, "user", "id",
@@ -398,13 +401,14 @@ static void likes_post(eddy_req *r)
                     .author = eddy_db_int(res, 0, "user"),
                     .about = eddy_strdup(r, eddy_db_text(res, 0, "content"))};
     eddy_db_result_free(res);
-    int rc = forum_toggle_like(r, &l);
+    eddy_db_result *error;
+    int rc = forum_toggle_like(r, &l, &error);
     if (rc == EPERM) {
         forum_send_field_error(r, 400, "non_fields", "不能给自己的评论点赞");
         return;
     }
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I, s:I, s:b}", "id", (json_int_t)l.id, "like_nums",

@@ -238,9 +238,10 @@ static void answers_post(eddy_req *r)
                           .content = eddy_form_value(f, "content"),
                           .notify_user = asker,
                           .about = title};
-    int rc = forum_add_answer(r, &a);
+    eddy_db_result *error;
+    int rc = forum_add_answer(r, &a, &error);
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I, s:{s:I}}", "id", (json_int_t)a.id, "user", "id",
@@ -288,9 +289,10 @@ static void answer_replies_post(eddy_req *r)
                           .content = eddy_form_value(f, "content"),
                           .notify_user = replied,
                           .about = parent_text};
-    int rc = forum_add_answer(r, &a);
+    eddy_db_result *error;
+    int rc = forum_add_answer(r, &a, &error);
     if (rc) {
-        eddy_send_db_error(r, rc, NULL);
+        eddy_send_db_error(r, rc, error);
         return;
     }
     eddy_send_json(r, json_pack("{s:I, s:{s:I}, s:I}", "id", (json_int_t)a.id, "user", "id",

@@ -78,15 +78,17 @@ static int insert_post(eddy_db *db, void *arg)
                           {"group", EDDY_DB_INT(p->group)},
                           {"title", EDDY_DB_STR(p->title)},
                           {"content", EDDY_DB_STR(p->content)}};
-    int rc = eddy_orm_insert(db, &forum_post, v, sizeof v / sizeof v[0], &p->id);
+    /* the group's row first (see content_write.h): the insert's foreign key
+     * check then finds it locked by this transaction already */
+    int rc = bump(db, &forum_group, "post_nums", p->group, 1);
     if (rc == 0)
-        rc = bump(db, &forum_group, "post_nums", p->group, 1);
+        rc = eddy_orm_insert(db, &forum_post, v, sizeof v / sizeof v[0], &p->id);
     return rc;
 }
 
-int forum_add_post(eddy_req *r, forum_new_post *p)
+int forum_add_post(eddy_req *r, forum_new_post *p, eddy_db_result **error)
 {
-    return eddy_db_transaction(eddy_req_db(r), insert_post, p);
+    return eddy_db_transaction_result(eddy_req_db(r), insert_post, p, error);
 }
 
 /* ------------------------------------------------------------ comments */
@@ -103,16 +105,17 @@ static int insert_comment(eddy_db *db, void *arg)
         v[n++] = (eddy_orm_value){"parent_comment", EDDY_DB_INT(c->parent)};
         v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(c->reply_user)};
     }
-    int rc = eddy_orm_insert(db, &forum_comment, v, n, &c->id);
-    if (rc == 0)
-        rc = c->parent ? bump(db, &forum_comment, "reply_nums", c->parent, 1)
+    /* the counted row first, then the row that points at it (content_write.h) */
+    int rc = c->parent ? bump(db, &forum_comment, "reply_nums", c->parent, 1)
                        : bump(db, &forum_post, "comment_nums", c->post, 1);
+    if (rc == 0)
+        rc = eddy_orm_insert(db, &forum_comment, v, n, &c->id);
     return rc;
 }
 
-int forum_add_comment(eddy_req *r, forum_new_comment *c)
+int forum_add_comment(eddy_req *r, forum_new_comment *c, eddy_db_result **error)
 {
-    int rc = eddy_db_transaction(eddy_req_db(r), insert_comment, c);
+    int rc = eddy_db_transaction_result(eddy_req_db(r), insert_comment, c, error);
     if (rc == 0)
         notify(r, c->user, c->notify_user, c->parent ? FORUM_MSG_REPLY : FORUM_MSG_COMMENT,
                c->content, c->about);
@@ -122,17 +125,21 @@ int forum_add_comment(eddy_req *r, forum_new_comment *c)
 
 /* ------------------------------------------------------------ likes */
 
-/* toggle - starts by taking a like back: a DELETE that found a row means
- * the user had liked it, and two requests at once cannot both take back
- * the same like. */
+/* toggle - locks the comment first (an update that changes nothing but
+ * takes the row's lock: see content_write.h), then takes a like back: a
+ * DELETE that found a row means the user had liked it, and two requests
+ * at once cannot both take back the same like. */
 static int toggle(eddy_db *db, void *arg)
 {
     forum_like *l = arg;
+    int rc = bump(db, &forum_comment, "like_nums", l->comment, 0);
+    if (rc)
+        return rc;
     eddy_query *q = eddy_orm_delete(&forum_comment_like);
     eddy_orm_where(q, eddy_orm_and(q, eddy_orm_eq(q, "user", EDDY_DB_INT(l->user)),
                                    eddy_orm_eq(q, "post_comment", EDDY_DB_INT(l->comment))));
     eddy_db_result *res = NULL;
-    int rc = eddy_orm_run(db, q, &res);
+    rc = eddy_orm_run(db, q, &res);
     eddy_query_free(q);
     int64_t removed = rc == 0 ? eddy_db_affected(res) : 0;
     eddy_db_result_free(res);
@@ -156,11 +163,12 @@ static int toggle(eddy_db *db, void *arg)
     return rc;
 }
 
-int forum_toggle_like(eddy_req *r, forum_like *l)
+int forum_toggle_like(eddy_req *r, forum_like *l, eddy_db_result **error)
 {
+    *error = NULL;
     if (l->user == l->author)
         return EPERM;
-    int rc = eddy_db_transaction(eddy_req_db(r), toggle, l);
+    int rc = eddy_db_transaction_result(eddy_req_db(r), toggle, l, error);
     if (rc == 0 && l->liked)
         notify(r, l->user, l->author, FORUM_MSG_LIKE, "赞了你的评论", l->about);
     return rc;
@@ -179,16 +187,17 @@ static int insert_answer(eddy_db *db, void *arg)
         v[n++] = (eddy_orm_value){"parent_answer", EDDY_DB_INT(a->parent)};
         v[n++] = (eddy_orm_value){"reply_user", EDDY_DB_INT(a->reply_user)};
     }
-    int rc = eddy_orm_insert(db, &forum_answer, v, n, &a->id);
-    if (rc == 0)
-        rc = a->parent ? bump(db, &forum_answer, "reply_nums", a->parent, 1)
+    /* the counted row first, then the row that points at it (content_write.h) */
+    int rc = a->parent ? bump(db, &forum_answer, "reply_nums", a->parent, 1)
                        : bump(db, &forum_question, "answer_nums", a->question, 1);
+    if (rc == 0)
+        rc = eddy_orm_insert(db, &forum_answer, v, n, &a->id);
     return rc;
 }
 
-int forum_add_answer(eddy_req *r, forum_new_answer *a)
+int forum_add_answer(eddy_req *r, forum_new_answer *a, eddy_db_result **error)
 {
-    int rc = eddy_db_transaction(eddy_req_db(r), insert_answer, a);
+    int rc = eddy_db_transaction_result(eddy_req_db(r), insert_answer, a, error);
     if (rc == 0)
         notify(r, a->user, a->notify_user, a->parent ? FORUM_MSG_ANSWER_REPLY : FORUM_MSG_ANSWER,
                a->content, a->about);

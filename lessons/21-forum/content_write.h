@@ -1,18 +1,30 @@
 /*
  * content_write - the forum's writes that both faces make: a comment or a
- * reply to one, a like toggled, a post, a group edited or deleted, an answer or a reply to one. The
- * JSON API (api_posts.c, api_questions.c) and the pages (pages_posts.c, pages_questions.c) check
- * who may write and read their own forms; what the write then does is here, once: the row and the
- * count it changes in one transaction (a double click cannot count twice, a failure leaves
- * neither), then the inbox row and the live push (forum_notify).
+ * reply to one, a like toggled, a post, a group edited or deleted, an
+ * answer or a reply to one. The JSON API (api_posts.c, api_questions.c)
+ * and the pages (pages_posts.c, pages_questions.c) check who may write and
+ * read their own forms; what the write then does is here, once: the row
+ * and the count it changes in one transaction (a double click cannot count
+ * twice, a failure leaves neither), then the inbox row and the live push
+ * (forum_notify).
  *
- * Each call waits for the database: 0 or an errno value. A lost
- * notification does not undo the write; it is logged and the call
- * still returns 0.
+ * Each transaction locks the row whose counter it changes (the group, the
+ * post, the comment) before it writes the row that points at it: two
+ * writers at once then queue on that one lock instead of each holding the
+ * shared lock a foreign key check takes and waiting for the other's
+ * (a deadlock); one that still loses one is run again by
+ * eddy_db_transaction.
+ *
+ * Each call waits for the database: 0 or an errno value; the calls that
+ * take `error` set it to NULL on success, else to the failed statement's
+ * code and message for eddy_send_db_error (which frees it). A lost
+ * notification does not undo the write; it is logged and the call still
+ * returns 0.
  */
 #ifndef FORUM_CONTENT_WRITE_H
 #define FORUM_CONTENT_WRITE_H
 
+#include <eddy/data/db.h>
 #include <eddy/web/handler.h>
 
 #include <stdbool.h>
@@ -45,7 +57,7 @@ typedef struct forum_new_post {
 
 /* forum_add_post - insert p and add one to the group's post_nums (the
  * course never counted posts). Nobody is notified. */
-int forum_add_post(eddy_req *r, forum_new_post *p);
+int forum_add_post(eddy_req *r, forum_new_post *p, eddy_db_result **error);
 
 /* forum_new_comment - a comment on a post, or with parent set a reply in
  * that comment's thread (the caller resolves a reply to a reply to the
@@ -63,7 +75,7 @@ typedef struct forum_new_comment {
 
 /* forum_add_comment - insert c, add one to the post's comment_nums (or
  * the parent's reply_nums), notify (type 1 for a comment, 2 for a reply). */
-int forum_add_comment(eddy_req *r, forum_new_comment *c);
+int forum_add_comment(eddy_req *r, forum_new_comment *c, eddy_db_result **error);
 
 /* forum_like - a like of a comment, toggled. */
 typedef struct forum_like {
@@ -80,7 +92,7 @@ typedef struct forum_like {
  * add it; like_nums follows both ways. A new like notifies (type 3).
  * EPERM, with nothing written and nobody told, when the user wrote the
  * comment: nobody likes their own (the course let them). */
-int forum_toggle_like(eddy_req *r, forum_like *l);
+int forum_toggle_like(eddy_req *r, forum_like *l, eddy_db_result **error);
 
 /* forum_new_answer - an answer to a question, or with parent set a reply
  * in that answer's thread (parent is the thread's top answer). */
@@ -97,6 +109,6 @@ typedef struct forum_new_answer {
 
 /* forum_add_answer - insert a, add one to the question's answer_nums (or
  * the parent's reply_nums), notify (type 4 for an answer, 5 for a reply). */
-int forum_add_answer(eddy_req *r, forum_new_answer *a);
+int forum_add_answer(eddy_req *r, forum_new_answer *a, eddy_db_result **error);
 
 #endif

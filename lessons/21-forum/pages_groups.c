@@ -341,8 +341,9 @@ static void post_post(eddy_req *r)
                         .group = id,
                         .title = eddy_form_value(f, "title"),
                         .content = eddy_form_value(f, "content")};
-    int rc = forum_add_post(r, &p);
-    if (page_db_failed(r, rc, NULL, NULL))
+    eddy_db_result *error;
+    int rc = forum_add_post(r, &p, &error);
+    if (page_db_failed(r, rc, error, NULL))
         return;
     page_see_other(r, "/post/%lld", (long long)p.id);
 }

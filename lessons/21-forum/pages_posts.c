@@ -327,8 +327,9 @@ static void comment_post(eddy_req *r)
                            .content = eddy_form_value(f, "content"),
                            .notify_user = author,
                            .about = title};
-    int rc = forum_add_comment(r, &c);
-    if (page_db_failed(r, rc, NULL, NULL))
+    eddy_db_result *error;
+    int rc = forum_add_comment(r, &c, &error);
+    if (page_db_failed(r, rc, error, NULL))
         return;
     see_comment(r, id, c.id, c.id);
 }
@@ -390,8 +391,9 @@ static void reply_post(eddy_req *r)
                            .content = eddy_form_value(f, "content"),
                            .notify_user = to,
                            .about = parent.content};
-    rc = forum_add_comment(r, &c);
-    if (page_db_failed(r, rc, NULL, NULL))
+    eddy_db_result *error;
+    rc = forum_add_comment(r, &c, &error);
+    if (page_db_failed(r, rc, error, NULL))
         return;
     see_comment(r, parent.post, parent.top, c.id);
 }
@@ -404,7 +406,8 @@ static void like_post(eddy_req *r)
     if (id < 0 || !load_comment(r, id, &c) || !page_require_member(r, c.group, me))
         return;
     forum_like l = {.user = me, .comment = id, .author = c.author, .about = c.content};
-    int rc = forum_toggle_like(r, &l);
+    eddy_db_result *error;
+    int rc = forum_toggle_like(r, &l, &error);
     const char *accept = eddy_header(r, "Accept");
     bool json = accept && strstr(accept, "application/json");
     if (rc == EPERM) { /* the page offers no button; a forged form gets this */
@@ -416,7 +419,7 @@ static void like_post(eddy_req *r)
         }
         return;
     }
-    if (page_db_failed(r, rc, NULL, NULL))
+    if (page_db_failed(r, rc, error, NULL))
         return;
     if (json) {
         eddy_send_json(

@@ -279,8 +279,9 @@ static void answer_post(eddy_req *r)
                           .content = eddy_form_value(f, "content"),
                           .notify_user = asker,
                           .about = title};
-    int rc = forum_add_answer(r, &a);
-    if (page_db_failed(r, rc, NULL, NULL))
+    eddy_db_result *error;
+    int rc = forum_add_answer(r, &a, &error);
+    if (page_db_failed(r, rc, error, NULL))
         return;
     page_see_other(r, "/qa/%ld#a%lld", id, (long long)a.id);
 }
@@ -329,8 +330,9 @@ static void reply_post(eddy_req *r)
                           .content = eddy_form_value(f, "content"),
                           .notify_user = to,
                           .about = parent_content};
-    rc = forum_add_answer(r, &a);
-    if (page_db_failed(r, rc, NULL, NULL))
+    eddy_db_result *error;
+    rc = forum_add_answer(r, &a, &error);
+    if (page_db_failed(r, rc, error, NULL))
         return;
     page_see_other(r, "/qa/%lld#a%lld", (long long)question, (long long)a.id);
 }

@@ -139,7 +139,8 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
     db->opt = (eddy_db_options){.max_connections = 8,
                                 .acquire_timeout_ms = 5000,
                                 .connect_timeout_ms = 3000,
-                                .busy_timeout_ms = 5000};
+                                .busy_timeout_ms = 5000,
+                                .transaction_retries = EDDY_DB_TRANSACTION_RETRIES};
     if (options) { /* 0 means the default */
         db->opt.blocking = options->blocking;
         db->opt.sqlite_one_process = options->sqlite_one_process;
@@ -151,6 +152,8 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
             db->opt.connect_timeout_ms = options->connect_timeout_ms;
         if (options->busy_timeout_ms > 0)
             db->opt.busy_timeout_ms = options->busy_timeout_ms;
+        if (options->transaction_retries)
+            db->opt.transaction_retries = options->transaction_retries;
     }
     int err = EINVAL;
     if (strncmp(url, "sqlite:", 7) == 0) {
@@ -374,6 +377,17 @@ static bool is_read(const char *sql)
 
 /* ------------------------------------------------------------ queries */
 
+/* tx_note - remember on c, whose transaction it is, why a statement failed:
+ * the transaction hands it on, and a lost deadlock makes it run again. */
+static void tx_note(db_conn *c, int rc, const eddy_db_result *res)
+{
+    c->tx_rc = rc;
+    c->tx_code = res->errcode;
+    snprintf(c->tx_msg, sizeof c->tx_msg, "%s", res->errmsg ? res->errmsg : "");
+    if (c->db->drv->conflict && res->errcode && c->db->drv->conflict(res->errcode))
+        c->tx_conflict = true;
+}
+
 static int run_on(db_conn *c, const char *sql, const eddy_db_value *params, size_t n,
                   eddy_db_result *res)
 {
@@ -388,8 +402,12 @@ int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy
     if (!res)
         return ENOMEM;
     db_conn *c = held_by_task(db);
-    if (c) /* inside a transaction: its connection, and no other */
-        return run_on(c, sql, params, n, res);
+    if (c) { /* inside a transaction: its connection, and no other */
+        int rc = run_on(c, sql, params, n, res);
+        if (rc)
+            tx_note(c, rc, res);
+        return rc;
+    }
     int cls = db->lines[DB_READER].max > 0 && is_read(sql) ? DB_READER : DB_WRITER;
     int rc = acquire(db, cls, &c, res);
     if (rc)
@@ -419,8 +437,11 @@ int eddy_db_exec(eddy_db *db, const char *sql, const eddy_db_value *params, size
         if (last_id)
             *last_id = eddy_db_last_id(res);
     } else if (rc != ECANCELED) {
-        eddy_error("database %s: %s (code %d) in: %.80s", db->redacted, eddy_db_errmsg(res),
-                   eddy_db_errcode(res), sql);
+        db_conn *c = held_by_task(db);
+        /* a transaction that lost a deadlock is run again, and says so itself */
+        eddy_log_level level = c && c->tx_conflict ? EDDY_LOG_INFO : EDDY_LOG_ERROR;
+        eddy_log_at(level, __FILE__, __LINE__, "database %s: %s (code %d) in: %.80s", db->redacted,
+                    eddy_db_errmsg(res), eddy_db_errcode(res), sql);
     }
     eddy_db_result_free(res);
     return rc;
@@ -433,6 +454,8 @@ static int tx_statement(db_conn *c, const char *sql)
 {
     eddy_db_result res = {0};
     int rc = run_on(c, sql, NULL, 0, &res);
+    if (rc)
+        tx_note(c, rc, &res);
     if (rc && rc != ECANCELED)
         eddy_error("database %s: %s failed: %s (code %d)", c->db->redacted, sql,
                    eddy_db_errmsg(&res), res.errcode);
@@ -441,7 +464,23 @@ static int tx_statement(db_conn *c, const char *sql)
     return rc;
 }
 
-int eddy_db_begin(eddy_db *db)
+/* tx_failure - why a transaction failed, kept past its connection's release. */
+struct tx_failure {
+    int rc, code;
+    bool conflict;
+    char msg[256];
+};
+
+static void failure_from(struct tx_failure *f, const db_conn *c)
+{
+    if (!f || !c->tx_rc)
+        return;
+    *f = (struct tx_failure){.rc = c->tx_rc, .code = c->tx_code, .conflict = c->tx_conflict};
+    memcpy(f->msg, c->tx_msg, sizeof f->msg);
+}
+
+/* begin - eddy_db_begin, with why it failed in *f (when not NULL). */
+static int begin(eddy_db *db, struct tx_failure *f)
 {
     if (!eddy_task_current())
         return EPERM;
@@ -453,11 +492,19 @@ int eddy_db_begin(eddy_db *db)
     if (rc) {
         if (rc != ECANCELED)
             eddy_error("database %s: %s", db->redacted, eddy_db_errmsg(&res));
+        if (f) {
+            *f = (struct tx_failure){.rc = rc, .code = res.errcode};
+            snprintf(f->msg, sizeof f->msg, "%s", eddy_db_errmsg(&res));
+        }
         free(res.cells);
         eddy_arena_free(&res.arena);
         return rc;
     }
+    c->tx_rc = c->tx_code = 0;
+    c->tx_conflict = false;
+    c->tx_msg[0] = '\0';
     if ((rc = tx_statement(c, db->drv->begin_sql)) != 0) {
+        failure_from(f, c);
         release(c);
         return rc;
     }
@@ -466,9 +513,14 @@ int eddy_db_begin(eddy_db *db)
     return 0;
 }
 
+int eddy_db_begin(eddy_db *db)
+{
+    return begin(db, NULL);
+}
+
 /* end_transaction - COMMIT (or ROLLBACK) the task's transaction, roll
  * back a failed commit, and give the connection back. */
-static int end_transaction(eddy_db *db, bool commit)
+static int end_transaction(eddy_db *db, bool commit, struct tx_failure *f)
 {
     db_conn *c = held_by_task(db);
     if (!c)
@@ -480,6 +532,7 @@ static int end_transaction(eddy_db *db, bool commit)
         }
     c->holder = NULL;
     int rc = commit ? tx_statement(c, "COMMIT") : ECANCELED;
+    failure_from(f, c); /* before the rollback's own outcome, and before c goes back */
     if (rc != 0 && !c->broken && tx_statement(c, "ROLLBACK") != 0)
         c->broken = true; /* a connection stuck in a transaction is no use to anyone */
     release(c);
@@ -488,23 +541,66 @@ static int end_transaction(eddy_db *db, bool commit)
 
 int eddy_db_commit(eddy_db *db)
 {
-    return end_transaction(db, true);
+    return end_transaction(db, true, NULL);
 }
 
 int eddy_db_rollback(eddy_db *db)
 {
-    return end_transaction(db, false);
+    return end_transaction(db, false, NULL);
+}
+
+/* retry_pause_ms - a random pause before attempt (1, 2, ...): 1 to
+ * EDDY_DB_RETRY_PAUSE_MS << (attempt - 1) ms, so two transactions that
+ * deadlocked start again apart. A small generator of this thread's own is
+ * enough: the pauses need spreading, not secrecy. */
+static long retry_pause_ms(int attempt)
+{
+    static _Thread_local uint64_t state;
+    if (!state)
+        state = (uint64_t)eddy_db_now() ^ (uint64_t)(uintptr_t)&state;
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
+    long span = (long)EDDY_DB_RETRY_PAUSE_MS << (attempt > 8 ? 7 : attempt - 1);
+    return 1 + (long)(state % (uint64_t)span);
+}
+
+int eddy_db_transaction_result(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg,
+                               eddy_db_result **error)
+{
+    if (error)
+        *error = NULL;
+    int retries = db->opt.transaction_retries;
+    for (int attempt = 1;; attempt++) {
+        struct tx_failure f = {0};
+        int rc = begin(db, &f);
+        if (rc == 0) {
+            rc = fn(db, arg);
+            db_conn *c = held_by_task(db);
+            /* a statement that lost a deadlock undid the whole transaction on the
+             * server: committing what fn did after it would commit half of it */
+            bool lost = c && c->tx_conflict;
+            if (c)
+                rc = end_transaction(db, rc == 0 && !lost, &f) ? f.rc : rc;
+            if (rc == 0 && lost)
+                rc = f.rc ? f.rc : EIO;
+            if (f.rc == 0 && rc != 0) /* fn's own refusal: no statement failed */
+                snprintf(f.msg, sizeof f.msg, "the transaction failed: %s", strerror(rc));
+        }
+        if (rc == 0)
+            return 0;
+        if (f.conflict && attempt <= retries && rc != ECANCELED) {
+            eddy_info("database %s: %s (code %d): running the transaction again (%d of %d)",
+                      db->redacted, f.msg, f.code, attempt, retries);
+            if (eddy_sleep(retry_pause_ms(attempt)) == 0)
+                continue;
+            rc = ECANCELED; /* the task was cancelled while it paused */
+        }
+        if (error && !(*error = eddy_db_result_new_error(f.code, f.msg)))
+            return ENOMEM;
+        return rc;
+    }
 }
 
 int eddy_db_transaction(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg)
 {
-    int rc = eddy_db_begin(db);
-    if (rc)
-        return rc;
-    rc = fn(db, arg);
-    if (rc) {
-        eddy_db_rollback(db);
-        return rc;
-    }
-    return eddy_db_commit(db);
+    return eddy_db_transaction_result(db, fn, arg, NULL);
 }

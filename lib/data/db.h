@@ -125,7 +125,17 @@ typedef struct eddy_db_options {
                                 open, so reads take no file lock (see db_sqlite.c); another
                                 process (a --processes worker, the sqlite3 shell) gets
                                 "database is locked" until the pool is closed */
+    int transaction_retries; /* eddy_db_transaction: how many times a transaction that lost
+                                to another (a deadlock) runs again (default
+                                EDDY_DB_TRANSACTION_RETRIES; < 0: never) */
 } eddy_db_options;
+
+/* A transaction that loses a deadlock (MariaDB 1213, a lock wait timeout
+ * 1205; SQLite busy or locked) has been undone by the database and runs
+ * again from the start, this many times at most by default, after a
+ * randomised pause of 1 to EDDY_DB_RETRY_PAUSE_MS << (attempt - 1) ms, so
+ * the two that collided do not collide again in step. */
+enum { EDDY_DB_TRANSACTION_RETRIES = 5, EDDY_DB_RETRY_PAUSE_MS = 4 };
 
 /* eddy_db_open - a pool for url (options NULL: the defaults). Opens no
  * connection yet, except for SQLite, whose file (and WAL mode) is set up
@@ -178,8 +188,24 @@ int eddy_db_rollback(eddy_db *db);
  * then fn, whose queries on db all run on the transaction's connection;
  * COMMIT if fn returned 0, else ROLLBACK. Returns fn's value when it was
  * not 0 (the rollback's own error, if any, is logged), else the commit's.
- * A transaction does not nest: a second one in the same task is EINVAL. */
+ * A transaction does not nest: a second one in the same task is EINVAL.
+ *
+ * When a statement (or the commit) lost to another transaction - a
+ * deadlock - the database has undone the whole transaction, so it is
+ * rolled back (even if fn went on and returned 0) and run again from
+ * BEGIN, up to transaction_retries times (see EDDY_DB_TRANSACTION_RETRIES).
+ * fn must therefore be safe to run again: it should set what it hands
+ * back through arg on each run, and do nothing outside the database that
+ * cannot be done twice (notify after the transaction, not inside). */
 int eddy_db_transaction(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg);
+
+/* eddy_db_transaction_result - eddy_db_transaction that also says why it
+ * failed: *error gets NULL on success, else a result holding the code and
+ * message of the statement that failed (the server's, e.g. 1213 "Deadlock
+ * found ..."), or of this library (code 0) when no statement did; pass it
+ * to eddy_db_errmsg / eddy_send_db_error, then free it. */
+int eddy_db_transaction_result(eddy_db *db, int (*fn)(eddy_db *db, void *arg), void *arg,
+                               eddy_db_result **error);
 
 /* ------------------------------------------------------------ results */
 

@@ -80,6 +80,11 @@ struct db_conn {
     int64_t idle_since_ms; /* when it last went back on the idle list (monotonic) */
     eddy_fd_watch *watch;  /* MariaDB: its socket, kept registered with the loop */
     db_stmt_cache cache;
+    /* Inside a transaction: why its last statement that failed did, so the
+     * transaction can say so (and tell a lost deadlock from other errors). */
+    int tx_rc, tx_code; /* 0: none failed */
+    bool tx_conflict;   /* one lost to another transaction: run it all again */
+    char tx_msg[256];
 };
 
 /* db_monotonic_ms - a coarse monotonic clock (no system call) for how long
@@ -143,6 +148,11 @@ typedef struct db_driver {
 
     /* stmt_free - close one cached statement. */
     void (*stmt_free)(void *stmt);
+
+    /* conflict - code (the database's error code) says the transaction lost
+     * to another one (a deadlock, a lock it waited for too long): it was
+     * undone and may run again from the start. */
+    bool (*conflict)(int code);
 } db_driver;
 /* quote:end driver */
 

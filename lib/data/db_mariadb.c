@@ -469,6 +469,14 @@ static int mdb_run(db_conn *c, const char *sql, size_t len, const eddy_db_value 
     return err ? db_result_error(res, err, 0, "cancelled") : 0;
 }
 
+/* InnoDB chose this transaction as a deadlock's victim and rolled it back
+ * (1213), or a lock it waited for stayed taken past innodb_lock_wait_timeout
+ * (1205): either way running the transaction again is the cure. */
+static bool mdb_conflict(int code)
+{
+    return code == 1213 /* ER_LOCK_DEADLOCK */ || code == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
+}
+
 const db_driver db_mariadb_driver = {
     .name = "mysql",
     .begin_sql = "START TRANSACTION",
@@ -479,4 +487,5 @@ const db_driver db_mariadb_driver = {
     .alive = mdb_alive,
     .close = mdb_close,
     .stmt_free = stmt_free,
+    .conflict = mdb_conflict,
 };

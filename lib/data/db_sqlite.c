@@ -364,6 +364,14 @@ static int sqlite_run(db_conn *c, const char *sql, size_t len, const eddy_db_val
     return j.rc;
 }
 
+/* SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (the low byte):
+ * another connection or process held the lock past busy_timeout_ms, or a
+ * WAL snapshot went stale; the transaction may run again. */
+static bool sqlite_conflict(int code)
+{
+    return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
+
 const db_driver db_sqlite_driver = {
     .name = "sqlite",
     .begin_sql = "BEGIN IMMEDIATE", /* take the write lock now, not halfway through */
@@ -374,4 +382,5 @@ const db_driver db_sqlite_driver = {
     .alive = sqlite_alive,
     .close = sqlite_close,
     .stmt_free = sqlite_stmt_free,
+    .conflict = sqlite_conflict,
 };

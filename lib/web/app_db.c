@@ -7,6 +7,7 @@
 #include <eddy/base/log.h>
 
 #include <errno.h>
+#include <string.h>
 
 static const char db_slot[] = "eddy.db";
 
@@ -39,7 +40,9 @@ void eddy_send_db_error(eddy_req *r, int rc, eddy_db_result *res)
         eddy_db *db = eddy_req_db(r);
         eddy_warn("%.*s %.*s: database %s %s: %s (code %d)", (int)method.len, method.p,
                   (int)path.len, path.p, db ? eddy_db_url_redacted(db) : "",
-                  unavailable ? "unavailable" : "error", eddy_db_errmsg(res), eddy_db_errcode(res));
+                  unavailable ? "unavailable" : "error",
+                  res ? eddy_db_errmsg(res) : strerror(rc), /* no result: rc is all there is */
+                  eddy_db_errcode(res));
         if (unavailable) { /* the client may try again: eddy_send_error keeps Retry-After */
             eddy_response_set_header(r, "Retry-After", "1");
             eddy_send_error(r, 503, "The database is unavailable; try again shortly");

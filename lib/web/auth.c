@@ -140,7 +140,7 @@ static void login_redirect(eddy_req *r, const struct auth *a)
 json_t *eddy_require_user(eddy_req *r)
 {
     json_t *user = eddy_current_user(r);
-    if (user)
+    if (user || eddy_response_finished(r)) /* the loader answered: it could not look */
         return user;
     const struct auth *a = auth_of(r);
     if (!a) {
@@ -229,6 +229,8 @@ json_t *eddy_require_token_user(eddy_req *r)
     json_t *user = id ? load(r, a, id) : NULL;
     if (id && !user)
         reason = "the user no longer exists";
+    if (!user && eddy_response_finished(r))
+        return NULL; /* the loader answered: it could not look (its database failed) */
     if (!user) {
         eddy_str m = eddy_request_method(r);
         eddy_warn("token for %.*s %s from %s refused: %s", (int)m.len, m.p, eddy_path(r),

@@ -27,7 +27,10 @@
 #include <jansson.h>
 
 /* eddy_user_loader - the user with this id (a new reference), or NULL when
- * there is none. Runs in the request's task: it may wait. */
+ * there is none. Runs in the request's task: it may wait. A loader that
+ * could not look (its database failed) answers the request itself
+ * (eddy_send_db_error: 503) and returns NULL: a finished response tells
+ * the guards not to add a 401 or a redirect to it. */
 typedef json_t *(*eddy_user_loader)(eddy_req *r, const char *user_id, void *arg);
 
 typedef struct eddy_auth_config {
