@@ -40,8 +40,7 @@ int64_t page_require_user(eddy_req *r);
 void page_render(eddy_req *r, int status, const char *name, json_t *ctx);
 
 /* page_render_rows - the same, with database rows besides ctx (render.h's
- * eddy_render_rows): a loop over them reads the result itself. The
- * templates also have user_name(nick_name, mobile), page_name's text. */
+ * eddy_render_rows): a loop over them reads the result itself. */
 void page_render_rows(eddy_req *r, int status, const char *name, json_t *ctx,
                       const eddy_template_rows *rows);
 
@@ -71,6 +70,12 @@ const char *page_text_html(eddy_req *r, const char *text);
  * number masked ("138****0001"), read from columns prefix.nick_name and
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
+
+/* page_name_sql - append to sql the SQL expression of the same name for
+ * the user table aliased u, as column alias, in the dialect of r's
+ * database: a page listing many users' rows gets each name from the
+ * query instead of from a call per row. */
+void page_name_sql(eddy_req *r, eddy_buf *sql, const char *u, const char *alias);
 
 /* page_user_name - the same from the two texts (either may be NULL), in
  * the request's arena. */

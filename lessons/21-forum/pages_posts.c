@@ -4,7 +4,7 @@
  * and the forms that comment, reply and like. Only the members of the
  * post's group read or write here (the course let anyone with a token).
  *
- *   GET  /post/ID               the post and its comments (?page=N, twenty
+ *   GET  /post/ID               the post and its comments (?page=N, fifty
  *                               comments a page, each with its replies)
  *   POST /post/ID/comment       a comment; the post's author is notified
  *   POST /comment/ID/reply      a reply to a comment (or to a reply: it
@@ -93,40 +93,21 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
  * the queries read (page_render_rows), named by the columns' aliases:
  * no JSON is made per comment, and what the page shows of each is a
  * column the template writes as it is, with no helper call per row: the
- * author's name (page_name's rule: the nick name, else the mobile number
- * masked) and the time to the minute (page_time's) are made by the
- * query, in the database's dialect. The replies are the comments'
+ * author's name (page_name_sql) and the time to the minute (page_time's
+ * text) are made by the query, in the database's dialect. The replies are the comments'
  * children ("comments.replies", template.h): their first column is the
  * comment they belong to, and they come ordered by it. */
 
-/* shown_name - SQL for what a page calls user u (page_name), as column
- * alias; concat joins three SQL texts in the dialect ("CONCAT(%s, %s,
- * %s)" or "%s || %s || %s"). */
-static void shown_name(eddy_buf *sql, const char *u, const char *alias, const char *concat)
-{
-    char masked[160];
-    char first[40], last[40];
-    snprintf(first, sizeof first, "SUBSTR(%s.mobile, 1, 3)", u);
-    snprintf(last, sizeof last, "SUBSTR(%s.mobile, -4)", u);
-    snprintf(masked, sizeof masked, concat, first, "'****'", last);
-    eddy_buf_printf(sql,
-                    "CASE WHEN %s.nick_name <> '' THEN %s.nick_name "
-                    "WHEN LENGTH(%s.mobile) BETWEEN 7 AND 19 THEN %s "
-                    "WHEN %s.mobile <> '' THEN '****' ELSE '' END AS %s",
-                    u, u, u, masked, u, alias);
-}
-
 /* comment_columns - the columns a comment and a reply show, after
  * "SELECT ...,": its text, time, author's id and name. */
-static void comment_columns(eddy_buf *sql, bool mysql)
+static void comment_columns(eddy_req *r, eddy_buf *sql, bool mysql)
 {
-    const char *concat = mysql ? "CONCAT(%s, %s, %s)" : "%s || %s || %s";
     eddy_buf_append_str(sql, mysql ? "c.content AS content, "
                                      "DATE_FORMAT(c.add_time, '%Y-%m-%d %H:%i') AS add_time, "
                                    : "c.content AS content, "
                                      "strftime('%Y-%m-%d %H:%M', c.add_time) AS add_time, ");
     eddy_buf_append_str(sql, "u.id AS user_id, ");
-    shown_name(sql, "u", "author_name", concat);
+    page_name_sql(r, sql, "u", "author_name");
 }
 
 enum { C_ID };
@@ -178,7 +159,7 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
     bool mysql = strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
     eddy_buf sql = EDDY_BUF_INIT;
     eddy_buf_append_str(&sql, "SELECT c.id AS id, c.like_nums AS like_nums, ");
-    comment_columns(&sql, mysql);
+    comment_columns(r, &sql, mysql);
     eddy_buf_append_str(&sql, ", (SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = "
                               "c.id AND l.user_id = ?) AS has_liked "
                               "FROM post_comment c JOIN `user` u ON u.id = c.user_id "
@@ -198,9 +179,9 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
         return 0;
     /* the replies' query: their parent is one of this page's comments */
     eddy_buf_append_str(&sql, "SELECT c.parent_comment_id AS parent, c.id AS id, ");
-    comment_columns(&sql, mysql);
+    comment_columns(r, &sql, mysql);
     eddy_buf_append_str(&sql, ", ru.id AS reply_id, ");
-    shown_name(&sql, "ru", "reply_name", mysql ? "CONCAT(%s, %s, %s)" : "%s || %s || %s");
+    page_name_sql(r, &sql, "ru", "reply_name");
     eddy_buf_append_str(&sql, " FROM post_comment c JOIN `user` u ON u.id = c.user_id "
                               "LEFT JOIN `user` ru ON ru.id = c.reply_user_id "
                               "WHERE c.parent_comment_id IN (");
