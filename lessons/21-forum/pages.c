@@ -228,21 +228,9 @@ const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const 
                                       masked));
 }
 
-void page_name_sql(eddy_req *r, eddy_buf *sql, const char *u, const char *alias)
+bool page_mysql(eddy_req *r)
 {
-    /* masked_name's rule, for mobile numbers (ASCII digits, where SQL's
-     * lengths and substrings in characters are those in bytes) */
-    bool mysql = strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
-    char masked[160];
-    snprintf(masked, sizeof masked,
-             mysql ? "CONCAT(SUBSTR(%s.mobile, 1, 3), '****', SUBSTR(%s.mobile, -4))"
-                   : "SUBSTR(%s.mobile, 1, 3) || '****' || SUBSTR(%s.mobile, -4)",
-             u, u);
-    eddy_buf_printf(sql,
-                    "CASE WHEN %s.nick_name <> '' THEN %s.nick_name "
-                    "WHEN LENGTH(%s.mobile) BETWEEN 7 AND 19 THEN %s "
-                    "WHEN %s.mobile <> '' THEN '****' ELSE '' END AS %s",
-                    u, u, u, masked, u, alias);
+    return strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
 }
 
 const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile)

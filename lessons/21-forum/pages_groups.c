@@ -72,31 +72,32 @@ static const eddy_form_def post_form = {"post", post_fields, .submit = "Post"};
 
 enum { GROUPS_PER_PAGE = 20 };
 
-/* group_list - a page of the group list (category c or every one, order
- * o "new" or "hot"), GROUPS_PER_PAGE + 1 rows from offset: the columns
- * the page shows, the creator's name made by the query (page_name_sql)
- * rather than by a helper call per row. 0 or an errno value. */
+/* GROUPS_SQL - a page of the group list: the columns the page shows,
+ * the creator's name made by the query (pages.h's PAGE_NAME_MYSQL)
+ * rather than by a call per row; filtered (WHERE, or "") and ordered by
+ * a column, newest first; one more row than a page. */
+#define GROUPS_SQL(NAME, where, order)                                                             \
+    "SELECT g.id AS id, g.name AS name, g.category AS category, g.front_image AS front_image, "   \
+    "g.member_nums AS member_nums, g.post_nums AS post_nums, " NAME("u") " AS creator_name "     \
+    "FROM community_group g LEFT JOIN `user` u ON u.id = g.creator_id" where " ORDER BY g." order \
+    " DESC, g.id DESC LIMIT ? OFFSET ?"
+#define GROUPS_SQLS(NAME)                                                                          \
+    {GROUPS_SQL(NAME, "", "add_time"), GROUPS_SQL(NAME, "", "member_nums"),                       \
+     GROUPS_SQL(NAME, " WHERE g.category = ?", "add_time"),                                      \
+     GROUPS_SQL(NAME, " WHERE g.category = ?", "member_nums")}
+static const char *const groups_sql[2][4] = {GROUPS_SQLS(PAGE_NAME_SQLITE),
+                                             GROUPS_SQLS(PAGE_NAME_MYSQL)};
+
+/* group_list - the page from offset of the group list in category c (or
+ * every one) and order o ("new" or "hot"). 0 or an errno value. */
 static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
                       eddy_db_result **res)
 {
-    bool every = strcmp(c, all_categories) == 0;
-    eddy_buf sql = EDDY_BUF_INIT;
-    eddy_buf_append_str(&sql, "SELECT g.id AS id, g.name AS name, g.category AS category, "
-                              "g.front_image AS front_image, g.member_nums AS member_nums, "
-                              "g.post_nums AS post_nums, ");
-    page_name_sql(r, &sql, "u", "creator_name");
-    eddy_buf_printf(&sql,
-                    " FROM community_group g LEFT JOIN `user` u ON u.id = g.creator_id%s "
-                    "ORDER BY g.%s DESC, g.id DESC LIMIT ? OFFSET ?",
-                    every ? "" : " WHERE g.category = ?",
-                    strcmp(o, "hot") == 0 ? "member_nums" : "add_time");
+    bool every = strcmp(c, all_categories) == 0, hot = strcmp(o, "hot") == 0;
     eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(GROUPS_PER_PAGE + 1),
                               EDDY_DB_INT(offset)};
-    *res = NULL;
-    int rc = sql.data ? eddy_db_query(eddy_req_db(r), res, sql.data, params + every, 3 - every)
-                      : ENOMEM;
-    eddy_buf_free(&sql);
-    return rc;
+    return eddy_db_query(eddy_req_db(r), res, groups_sql[page_mysql(r)][!every * 2 + hot],
+                         params + every, 3 - every);
 }
 
 static void groups_get(eddy_req *r)

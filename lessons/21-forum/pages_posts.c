@@ -93,22 +93,31 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
  * the queries read (page_render_rows), named by the columns' aliases:
  * no JSON is made per comment, and what the page shows of each is a
  * column the template writes as it is, with no helper call per row: the
- * author's name (page_name_sql) and the time to the minute (page_time's
+ * author's name (pages.h's PAGE_NAME_MYSQL) and the time to the minute (page_time's
  * text) are made by the query, in the database's dialect. The replies are the comments'
  * children ("comments.replies", template.h): their first column is the
  * comment they belong to, and they come ordered by it. */
 
-/* comment_columns - the columns a comment and a reply show, after
- * "SELECT ...,": its text, time, author's id and name. */
-static void comment_columns(eddy_req *r, eddy_buf *sql, bool mysql)
-{
-    eddy_buf_append_str(sql, mysql ? "c.content AS content, "
-                                     "DATE_FORMAT(c.add_time, '%Y-%m-%d %H:%i') AS add_time, "
-                                   : "c.content AS content, "
-                                     "strftime('%Y-%m-%d %H:%M', c.add_time) AS add_time, ");
-    eddy_buf_append_str(sql, "u.id AS user_id, ");
-    page_name_sql(r, sql, "u", "author_name");
-}
+/* COMMENT_COLUMNS - what a comment and a reply show: its text, time
+ * (minute is the dialect's "YYYY-MM-DD HH:MM" of a DATETIME, page_time's
+ * text), author's id and name (PAGE_NAME_MYSQL or PAGE_NAME_SQLITE). */
+#define COMMENT_COLUMNS(NAME, minute)                                                              \
+    "c.content AS content, " minute " AS add_time, u.id AS user_id, " NAME("u") " AS author_name"
+#define MYSQL_MINUTE "DATE_FORMAT(c.add_time, '%Y-%m-%d %H:%i')"
+#define SQLITE_MINUTE "strftime('%Y-%m-%d %H:%M', c.add_time)"
+
+/* a page of comments, newest first, with whether the reader liked each */
+#define COMMENTS_SQL(NAME, minute)                                                                 \
+    "SELECT c.id AS id, c.like_nums AS like_nums, " COMMENT_COLUMNS(NAME, minute) ", "          \
+    "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
+    "AS has_liked FROM post_comment c JOIN `user` u ON u.id = c.user_id "                        \
+    "WHERE c.post_id = ? AND c.parent_comment_id IS NULL ORDER BY c.id DESC LIMIT ? OFFSET ?"
+/* their replies, the comment they belong to first; "IN (?, ...)" follows */
+#define REPLIES_SQL(NAME, minute)                                                                  \
+    "SELECT c.parent_comment_id AS parent, c.id AS id, " COMMENT_COLUMNS(NAME, minute) ", "      \
+    "ru.id AS reply_id, " NAME("ru") " AS reply_name FROM post_comment c "                       \
+    "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "          \
+    "WHERE c.parent_comment_id IN ("
 
 enum { C_ID };
 
@@ -156,17 +165,11 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
         EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
         EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
     *replies = NULL;
-    bool mysql = strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
-    eddy_buf sql = EDDY_BUF_INIT;
-    eddy_buf_append_str(&sql, "SELECT c.id AS id, c.like_nums AS like_nums, ");
-    comment_columns(r, &sql, mysql);
-    eddy_buf_append_str(&sql, ", (SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = "
-                              "c.id AND l.user_id = ?) AS has_liked "
-                              "FROM post_comment c JOIN `user` u ON u.id = c.user_id "
-                              "WHERE c.post_id = ? AND c.parent_comment_id IS NULL "
-                              "ORDER BY c.id DESC LIMIT ? OFFSET ?");
-    int rc = sql.data ? eddy_db_query(eddy_req_db(r), comments, sql.data, params, 4) : ENOMEM;
-    eddy_buf_free(&sql);
+    bool mysql = page_mysql(r);
+    int rc = eddy_db_query(eddy_req_db(r), comments,
+                           mysql ? COMMENTS_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                                 : COMMENTS_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
+                           params, 4);
     if (rc) {
         eddy_db_result_free(*comments);
         *comments = NULL;
@@ -178,13 +181,9 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
     if (!n)
         return 0;
     /* the replies' query: their parent is one of this page's comments */
-    eddy_buf_append_str(&sql, "SELECT c.parent_comment_id AS parent, c.id AS id, ");
-    comment_columns(r, &sql, mysql);
-    eddy_buf_append_str(&sql, ", ru.id AS reply_id, ");
-    page_name_sql(r, &sql, "ru", "reply_name");
-    eddy_buf_append_str(&sql, " FROM post_comment c JOIN `user` u ON u.id = c.user_id "
-                              "LEFT JOIN `user` ru ON ru.id = c.reply_user_id "
-                              "WHERE c.parent_comment_id IN (");
+    eddy_buf sql = EDDY_BUF_INIT;
+    eddy_buf_append_str(&sql, mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                                    : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE));
     for (size_t i = 0; i < n; i++) {
         params[i] = EDDY_DB_INT(int_at(*comments, i, C_ID));
         eddy_buf_append_str(&sql, i ? ",?" : "?");
