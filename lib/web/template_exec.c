@@ -592,5 +592,17 @@ int tpl_render_chain(eddy_template_ctx *t, const char *name)
     for (size_t i = n; i-- > 0;)
         if (find_blocks(t, chain[i]->body, &cap, 0) < 0)
             return -1;
-    return exec_list(t, chain[n - 1]->body) == FLOW_STOP ? -1 : 0;
+    /* Room for what the template wrote last time (up to a limit: one
+     * huge page must not make every later one take as much), at once: a
+     * page of 50 kB otherwise grows its buffer, and copies it, a dozen
+     * times. */
+    struct tpl *page = chain[0];
+    size_t start = t->out->len;
+    if (page->size_hint)
+        (void)eddy_buf_reserve(t->out, page->size_hint < SIZE_HINT_MAX ? page->size_hint
+                                                                        : SIZE_HINT_MAX);
+    if (exec_list(t, chain[n - 1]->body) == FLOW_STOP)
+        return -1;
+    page->size_hint = t->out->len - start;
+    return 0;
 }

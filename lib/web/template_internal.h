@@ -42,7 +42,8 @@ enum {
     MAX_NESTING = 100,    /* if, for, block, apply inside one another */
     MAX_EXPR_NODES = 200, /* operators and operands in one expression */
     MAX_LEVELS = 160,     /* nested bodies in one render, across files */
-    SHOWN_LINE_MAX = 240  /* bytes of the offending line an error shows */
+    SHOWN_LINE_MAX = 240, /* bytes of the offending line an error shows */
+    SIZE_HINT_MAX = 256 * 1024 /* the most a render reserves for its output at once */
 };
 
 /* ------------------------------------------------------------ the trees */
@@ -142,6 +143,7 @@ struct tpl {
     size_t extends_off;
     const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
     bool escape_html;       /* autoescape is the built-in HTML escape */
+    size_t size_hint;       /* bytes its last render wrote (tpl_render_chain) */
     struct tpl *next;       /* hash chain, or the retired list */
 };
 
