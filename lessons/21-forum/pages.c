@@ -228,21 +228,15 @@ const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const 
                                       masked));
 }
 
+bool page_mysql(eddy_req *r)
+{
+    return strcmp(eddy_db_dialect(eddy_req_db(r)), "mysql") == 0;
+}
+
 const char *page_user_name(eddy_req *r, const char *nick_name, const char *mobile)
 {
     char masked[32];
     return eddy_strdup(r, masked_name(nick_name, mobile, masked));
-}
-
-/* user_name(nick_name, mobile) - page_name in a template, for rows given
- * as eddy_template_rows: user_name(g.creator.nick_name, g.creator.mobile). */
-static json_t *user_name_helper(eddy_template_ctx *t, size_t argc, json_t *const *argv)
-{
-    json_t *arg[2];
-    if (eddy_template_params(t, argc, argv, "nick_name mobile", 2, arg) < 0)
-        return NULL;
-    char masked[32];
-    return json_string(masked_name(json_string_value(arg[0]), json_string_value(arg[1]), masked));
 }
 
 int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out, size_t size)
@@ -318,8 +312,7 @@ int forum_routes_pages(eddy_app *app, forum *f)
     }
     /* every page form carries the token; the JSON API, on tokens in a
      * header, is exempted where its routes are made */
-    if (eddy_template_helper(tl, "user_name", user_name_helper) < 0 ||
-        eddy_app_set_templates(app, tl) < 0 || eddy_form_templates(tl) < 0 ||
+    if (eddy_app_set_templates(app, tl) < 0 || eddy_form_templates(tl) < 0 ||
         eddy_app_use_xsrf(app) < 0 || eddy_static_route(app, "/static/(.*)", files, "static") < 0)
         return -1;
     if (pages_routes_accounts(app, f) < 0 || pages_routes_groups(app, f) < 0 ||

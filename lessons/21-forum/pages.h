@@ -40,8 +40,7 @@ int64_t page_require_user(eddy_req *r);
 void page_render(eddy_req *r, int status, const char *name, json_t *ctx);
 
 /* page_render_rows - the same, with database rows besides ctx (render.h's
- * eddy_render_rows): a loop over them reads the result itself. The
- * templates also have user_name(nick_name, mobile), page_name's text. */
+ * eddy_render_rows): a loop over them reads the result itself. */
 void page_render_rows(eddy_req *r, int status, const char *name, json_t *ctx,
                       const eddy_template_rows *rows);
 
@@ -71,6 +70,23 @@ const char *page_text_html(eddy_req *r, const char *text);
  * number masked ("138****0001"), read from columns prefix.nick_name and
  * prefix.mobile of row (prefix "" for a user row itself). */
 const char *page_name(eddy_req *r, const eddy_db_result *res, size_t row, const char *prefix);
+
+/* PAGE_NAME_MYSQL(u), PAGE_NAME_SQLITE(u) - the same name as an SQL
+ * expression on the user table aliased u (a string literal), in each
+ * dialect: a page listing many users' rows gets each name from its query,
+ * one constant text per dialect, instead of from a call per row. The
+ * rule is masked_name's (pages.c), for mobile numbers (ASCII digits, so
+ * that SQL's lengths and substrings in characters are those in bytes). */
+#define PAGE_NAME_SQL(u, masked)                                                                   \
+    "CASE WHEN " u ".nick_name <> '' THEN " u ".nick_name WHEN LENGTH(" u ".mobile) BETWEEN 7 "    \
+    "AND 19 THEN " masked " WHEN " u ".mobile <> '' THEN '****' ELSE '' END"
+#define PAGE_NAME_MYSQL(u)                                                                         \
+    PAGE_NAME_SQL(u, "CONCAT(SUBSTR(" u ".mobile, 1, 3), '****', SUBSTR(" u ".mobile, -4))")
+#define PAGE_NAME_SQLITE(u)                                                                        \
+    PAGE_NAME_SQL(u, "SUBSTR(" u ".mobile, 1, 3) || '****' || SUBSTR(" u ".mobile, -4)")
+
+/* page_mysql - r's database speaks MariaDB's dialect (else SQLite's). */
+bool page_mysql(eddy_req *r);
 
 /* page_user_name - the same from the two texts (either may be NULL), in
  * the request's arena. */

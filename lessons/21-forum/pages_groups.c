@@ -72,25 +72,45 @@ static const eddy_form_def post_form = {"post", post_fields, .submit = "Post"};
 
 enum { GROUPS_PER_PAGE = 20 };
 
+/* GROUPS_SQL - a page of the group list: the columns the page shows,
+ * the creator's name made by the query (pages.h's PAGE_NAME_MYSQL)
+ * rather than by a call per row; filtered (WHERE, or "") and ordered by
+ * a column, newest first; one more row than a page. */
+#define GROUPS_SQL(NAME, where, order)                                                             \
+    "SELECT g.id AS id, g.name AS name, g.category AS category, g.front_image AS front_image, "   \
+    "g.member_nums AS member_nums, g.post_nums AS post_nums, " NAME("u") " AS creator_name "     \
+    "FROM community_group g LEFT JOIN `user` u ON u.id = g.creator_id" where " ORDER BY g." order \
+    " DESC, g.id DESC LIMIT ? OFFSET ?"
+#define GROUPS_SQLS(NAME)                                                                          \
+    {GROUPS_SQL(NAME, "", "add_time"), GROUPS_SQL(NAME, "", "member_nums"),                       \
+     GROUPS_SQL(NAME, " WHERE g.category = ?", "add_time"),                                      \
+     GROUPS_SQL(NAME, " WHERE g.category = ?", "member_nums")}
+static const char *const groups_sql[2][4] = {GROUPS_SQLS(PAGE_NAME_SQLITE),
+                                             GROUPS_SQLS(PAGE_NAME_MYSQL)};
+
+/* group_list - the page from offset of the group list in category c (or
+ * every one) and order o ("new" or "hot"). 0 or an errno value. */
+static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
+                      eddy_db_result **res)
+{
+    bool every = strcmp(c, all_categories) == 0, hot = strcmp(o, "hot") == 0;
+    eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(GROUPS_PER_PAGE + 1),
+                              EDDY_DB_INT(offset)};
+    return eddy_db_query(eddy_req_db(r), res, groups_sql[page_mysql(r)][!every * 2 + hot],
+                         params + every, 3 - every);
+}
+
 static void groups_get(eddy_req *r)
 {
     const char *c = eddy_get_query_argument(r, "c", all_categories);
     const char *o = eddy_get_query_argument(r, "o", "new");
     if (strcmp(o, "hot") != 0)
         o = "new";
-    eddy_query *q = eddy_orm_select(&forum_group);
-    eddy_orm_join(q, "creator");
-    if (strcmp(c, all_categories) != 0)
-        eddy_orm_where(q, eddy_orm_eq(q, "category", EDDY_DB_STR(c)));
-    eddy_orm_order_by(q, strcmp(o, "hot") == 0 ? "member_nums" : "add_time", true);
-    eddy_orm_order_by(q, "id", true);
     long page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
     if (page < 1 || page > 100000)
         page = 1;
-    eddy_orm_limit(q, GROUPS_PER_PAGE + 1, (int64_t)(page - 1) * GROUPS_PER_PAGE);
     eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    int rc = group_list(r, c, o, (int64_t)(page - 1) * GROUPS_PER_PAGE, &res);
     if (page_db_failed(r, rc, res, NULL))
         return;
     /* the rows go to the template as they are (no JSON per group); one

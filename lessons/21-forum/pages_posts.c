@@ -4,7 +4,7 @@
  * and the forms that comment, reply and like. Only the members of the
  * post's group read or write here (the course let anyone with a token).
  *
- *   GET  /post/ID               the post and its comments (?page=N, twenty
+ *   GET  /post/ID               the post and its comments (?page=N, fifty
  *                               comments a page, each with its replies)
  *   POST /post/ID/comment       a comment; the post's author is notified
  *   POST /comment/ID/reply      a reply to a comment (or to a reply: it
@@ -89,21 +89,37 @@ static const char post_page_sql[] =
 enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USER_MOBILE,
        P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD };
 
-/* a comment or reply with its author and whom it answers; the comments'
- * query adds whether the reader liked it, the replies' their parent */
-#define COMMENT_COLUMNS                                                                            \
-    "SELECT c.id, c.content, c.add_time, c.like_nums, u.id, u.nick_name, u.mobile, ru.id, "      \
-    "ru.nick_name, ru.mobile, "
-#define COMMENT_TABLES                                                                             \
-    " FROM post_comment c JOIN `user` u ON u.id = c.user_id "                                   \
-    "LEFT JOIN `user` ru ON ru.id = c.reply_user_id "
-static const char comments_sql[] =
-    COMMENT_COLUMNS "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND "
-                    "l.user_id = ?)" COMMENT_TABLES
-                    "WHERE c.post_id = ? AND c.parent_comment_id IS NULL "
-                    "ORDER BY c.id DESC LIMIT ? OFFSET ?";
-enum { C_ID, C_CONTENT, C_ADD_TIME, C_LIKES, C_USER_ID, C_USER_NICK, C_USER_MOBILE, C_REPLY_ID,
-       C_REPLY_NICK, C_REPLY_MOBILE, C_EXTRA /* liked, or the reply's parent */ };
+/* A page of comments and their replies go to the template as the rows
+ * the queries read (page_render_rows), named by the columns' aliases:
+ * no JSON is made per comment, and what the page shows of each is a
+ * column the template writes as it is, with no helper call per row: the
+ * author's name (pages.h's PAGE_NAME_MYSQL) and the time to the minute (page_time's
+ * text) are made by the query, in the database's dialect. The replies are the comments'
+ * children ("comments.replies", template.h): their first column is the
+ * comment they belong to, and they come ordered by it. */
+
+/* COMMENT_COLUMNS - what a comment and a reply show: its text, time
+ * (minute is the dialect's "YYYY-MM-DD HH:MM" of a DATETIME, page_time's
+ * text), author's id and name (PAGE_NAME_MYSQL or PAGE_NAME_SQLITE). */
+#define COMMENT_COLUMNS(NAME, minute)                                                              \
+    "c.content AS content, " minute " AS add_time, u.id AS user_id, " NAME("u") " AS author_name"
+#define MYSQL_MINUTE "DATE_FORMAT(c.add_time, '%Y-%m-%d %H:%i')"
+#define SQLITE_MINUTE "strftime('%Y-%m-%d %H:%M', c.add_time)"
+
+/* a page of comments, newest first, with whether the reader liked each */
+#define COMMENTS_SQL(NAME, minute)                                                                 \
+    "SELECT c.id AS id, c.like_nums AS like_nums, " COMMENT_COLUMNS(NAME, minute) ", "          \
+    "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
+    "AS has_liked FROM post_comment c JOIN `user` u ON u.id = c.user_id "                        \
+    "WHERE c.post_id = ? AND c.parent_comment_id IS NULL ORDER BY c.id DESC LIMIT ? OFFSET ?"
+/* their replies, the comment they belong to first; "IN (?, ...)" follows */
+#define REPLIES_SQL(NAME, minute)                                                                  \
+    "SELECT c.parent_comment_id AS parent, c.id AS id, " COMMENT_COLUMNS(NAME, minute) ", "      \
+    "ru.id AS reply_id, " NAME("ru") " AS reply_name FROM post_comment c "                       \
+    "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "          \
+    "WHERE c.parent_comment_id IN ("
+
+enum { C_ID };
 
 static int64_t int_at(const eddy_db_result *res, size_t row, int col)
 {
@@ -130,24 +146,6 @@ static bool read_post(eddy_req *r, int64_t id, int64_t me, eddy_db_result **res)
     return !page_db_failed(r, rc, *res, "No such post");
 }
 
-/* comment_json - one comment or reply row as the page shows it. */
-static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
-{
-    const char *content = text_at(res, i, C_CONTENT);
-    json_t *c = json_pack(
-        "{s:I,s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)int_at(res, i, C_ID), "user_id",
-        (json_int_t)int_at(res, i, C_USER_ID), "author_name",
-        page_user_name(r, text_at(res, i, C_USER_NICK), text_at(res, i, C_USER_MOBILE)), "content",
-        content ? content : "", "add_time",
-        page_time_of(r, eddy_db_value_at(res, i, C_ADD_TIME)), "like_nums",
-        (json_int_t)int_at(res, i, C_LIKES));
-    if (eddy_db_value_at(res, i, C_REPLY_ID)->type != EDDY_DB_NULL)
-        json_object_set_new(c, "reply_name",
-                            json_string(page_user_name(r, text_at(res, i, C_REPLY_NICK),
-                                                       text_at(res, i, C_REPLY_MOBILE))));
-    return c;
-}
-
 /* COMMENTS_PER_PAGE - top-level comments on one page of a post, each
  * shown with all its replies: fifty, so that a lively discussion reads
  * on one page as the course's (which shows every comment) does, while a
@@ -155,59 +153,50 @@ static json_t *comment_json(eddy_req *r, const eddy_db_result *res, size_t i)
 enum { COMMENTS_PER_PAGE = 50 };
 
 /* post_comments - one page (from 1) of the post's comments, newest
- * first, each with its replies (oldest first, a conversation) and
- * whether the user liked it; *more says whether a later page exists. */
-static int post_comments(eddy_req *r, int64_t post, int64_t user, long page, json_t **out,
-                         bool *more)
+ * first, with whether the user liked each, into *comments (at most
+ * COMMENTS_PER_PAGE + 1 rows: one more says a later page exists); their
+ * replies, oldest first in each thread (a conversation), into *replies
+ * (NULL when there are no comments). 0 or an errno value, both results
+ * freed on failure. */
+static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
+                         eddy_db_result **comments, eddy_db_result **replies)
 {
     eddy_db_value params[COMMENTS_PER_PAGE + 1] = {
         EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
         EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
-    eddy_db_result *res;
-    int rc = eddy_db_query(eddy_req_db(r), &res, comments_sql, params, 4);
+    *replies = NULL;
+    bool mysql = page_mysql(r);
+    int rc = eddy_db_query(eddy_req_db(r), comments,
+                           mysql ? COMMENTS_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                                 : COMMENTS_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
+                           params, 4);
     if (rc) {
-        eddy_db_result_free(res);
+        eddy_db_result_free(*comments);
+        *comments = NULL;
         return rc;
     }
-    size_t n = eddy_db_rows(res);
-    *more = n > COMMENTS_PER_PAGE;
-    if (*more)
+    size_t n = eddy_db_rows(*comments);
+    if (n > COMMENTS_PER_PAGE)
         n = COMMENTS_PER_PAGE;
-    json_t *replies[COMMENTS_PER_PAGE]; /* each comment's, borrowed from it */
-    int64_t ids[COMMENTS_PER_PAGE];
-    *out = json_array();
+    if (!n)
+        return 0;
     /* the replies' query: their parent is one of this page's comments */
     eddy_buf sql = EDDY_BUF_INIT;
-    eddy_buf_append_str(&sql, COMMENT_COLUMNS "c.parent_comment_id" COMMENT_TABLES
-                                              "WHERE c.parent_comment_id IN (");
+    eddy_buf_append_str(&sql, mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                                    : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE));
     for (size_t i = 0; i < n; i++) {
-        json_t *c = comment_json(r, res, i);
-        json_object_set_new(c, "has_liked", json_boolean(int_at(res, i, C_EXTRA) > 0));
-        json_object_set_new(c, "replies", replies[i] = json_array());
-        json_array_append_new(*out, c);
-        ids[i] = int_at(res, i, C_ID);
-        params[i] = EDDY_DB_INT(ids[i]);
+        params[i] = EDDY_DB_INT(int_at(*comments, i, C_ID));
         eddy_buf_append_str(&sql, i ? ",?" : "?");
     }
-    eddy_db_result_free(res);
-    res = NULL;
-    if (eddy_buf_append_str(&sql, ") ORDER BY c.id LIMIT 5000") < 0)
+    if (eddy_buf_append_str(&sql, ") ORDER BY c.parent_comment_id, c.id LIMIT 5000") < 0)
         rc = ENOMEM;
-    else if (n)
-        rc = eddy_db_query(eddy_req_db(r), &res, sql.data, params, n);
+    else
+        rc = eddy_db_query(eddy_req_db(r), replies, sql.data, params, n);
     eddy_buf_free(&sql);
-    for (size_t i = 0; rc == 0 && res && i < eddy_db_rows(res); i++) {
-        int64_t parent = int_at(res, i, C_EXTRA);
-        for (size_t k = 0; k < n; k++)
-            if (ids[k] == parent) {
-                json_array_append_new(replies[k], comment_json(r, res, i));
-                break;
-            }
-    }
-    eddy_db_result_free(res);
     if (rc) {
-        json_decref(*out);
-        *out = NULL;
+        eddy_db_result_free(*comments);
+        eddy_db_result_free(*replies);
+        *comments = *replies = NULL;
     }
     return rc;
 }
@@ -243,23 +232,32 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, lon
         page = strtol(eddy_get_query_argument(r, "page", "1"), NULL, 10);
     if (page < 1 || page > 100000)
         page = 1;
-    json_t *comments = NULL;
-    bool more = false;
-    int rc = post_comments(r, id, me, page, &comments, &more);
+    eddy_db_result *comments, *replies;
+    int rc = post_comments(r, id, me, page, &comments, &replies);
     if (page_db_failed(r, rc, NULL, NULL)) {
         json_decref(post);
         return;
     }
+    size_t shown = eddy_db_rows(comments);
+    bool more = shown > COMMENTS_PER_PAGE;
     if (!eddy_form_get(r, "comment"))
         eddy_form_new(r, &comment_form);
     char sid[24], action[64];
     snprintf(sid, sizeof sid, "%lld", (long long)id);
     snprintf(action, sizeof action, "/comment/%lld/reply", (long long)reply_to);
-    page_render(r, status, "post.html",
-                json_pack("{s:o,s:o,s:s,s:I,s:s,s:i,s:i,s:I}", "post", post, "comments", comments,
-                          "str_id", sid, "reply_to", (json_int_t)reply_to, "reply_action", action,
-                          "prev_page", (int)(page - 1), "next_page", more ? (int)(page + 1) : 0,
-                          "unread", unread));
+    /* the row past the page (there is a later one) is not shown: the
+     * loop stops at its id */
+    page_render_rows(
+        r, status, "post.html",
+        json_pack("{s:o,s:b,s:I,s:s,s:I,s:s,s:i,s:i,s:I,s:I}", "post", post, "any_comments",
+                  shown > 0, "past_last",
+                  (json_int_t)(more ? int_at(comments, COMMENTS_PER_PAGE, C_ID) : 0), "str_id",
+                  sid, "reply_to", (json_int_t)reply_to, "reply_action", action, "prev_page",
+                  (int)(page - 1), "next_page", more ? (int)(page + 1) : 0, "unread", unread,
+                  "me", (json_int_t)me),
+        (eddy_template_rows[]){{"comments", comments}, {"comments.replies", replies}, {NULL, NULL}});
+    eddy_db_result_free(comments);
+    eddy_db_result_free(replies);
 }
 
 static void post_get(eddy_req *r)

@@ -201,7 +201,17 @@ typedef struct eddy_template_def {
  * {{ m }}) sees the JSON eddy_db_rows_json and eddy_db_row_json make,
  * built when first needed, so a page renders byte for byte as it would
  * from that JSON (but for m.fk.field, which that JSON spells m["fk.field"]).
- * The result must outlive the render. */
+ *
+ * A set named "parent.child" holds the children of the rows of the set
+ * named parent (a comment's replies): {% for rp in c.child %}, with c a
+ * row of parent, loops over the child rows whose first column equals the
+ * first column (the id) of c's row, read as rows are. The child result
+ * must be ordered by its first column (an integer, ascending), so that
+ * each row's children are found together by a binary search instead of
+ * a scan. Only such a loop sees them: elsewhere c.child is the row's
+ * JSON's (null).
+ *
+ * The results must outlive the render. */
 struct eddy_db_result;
 typedef struct eddy_template_rows {
     const char *name;

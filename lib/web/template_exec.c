@@ -209,8 +209,11 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
     /* Rows given as eddy_template_rows (a name no local hides): each
      * round binds the loop variable to a row number, not to JSON. */
     const eddy_db_result *rows = NULL;
+    size_t first = 0, children = 0;
     if (n->e->kind == X_NAME && t->rows && !local_binding(t, n->e->name))
         rows = tpl_rows_find(t, n->e->name);
+    else if (n->e->kind == X_ATTR && t->rows) /* a row's children: row.child */
+        rows = tpl_rows_children(t, n->e, &first, &children);
     /* A reference of the loop's own: the body may rebind the name the
      * sequence came from. */
     json_t *seq = rows ? NULL : peek(t, n->e);
@@ -220,7 +223,7 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
     bool pairs = n->var2 != NULL;
     size_t count;
     if (rows) {
-        count = eddy_db_rows(rows);
+        count = n->e->kind == X_NAME ? eddy_db_rows(rows) : children;
     } else if (json_is_array(seq)) {
         count = json_array_size(seq);
     } else if (json_is_object(seq)) {
@@ -257,7 +260,7 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             break;
         }
         if (rows) {
-            if ((rc = local_set_row(t, n->var1, rows, i)) < 0)
+            if ((rc = local_set_row(t, n->var1, rows, first + i)) < 0)
                 tpl_fatal(t, n->off, "out of memory");
         } else if (json_is_array(seq)) {
             rc = bind(t, n, n->var1, json_incref(json_array_get(seq, i)));
@@ -589,5 +592,17 @@ int tpl_render_chain(eddy_template_ctx *t, const char *name)
     for (size_t i = n; i-- > 0;)
         if (find_blocks(t, chain[i]->body, &cap, 0) < 0)
             return -1;
-    return exec_list(t, chain[n - 1]->body) == FLOW_STOP ? -1 : 0;
+    /* Room for what the template wrote last time (up to a limit: one
+     * huge page must not make every later one take as much), at once: a
+     * page of 50 kB otherwise grows its buffer, and copies it, a dozen
+     * times. */
+    struct tpl *page = chain[0];
+    size_t start = t->out->len;
+    if (page->size_hint)
+        (void)eddy_buf_reserve(t->out, page->size_hint < SIZE_HINT_MAX ? page->size_hint
+                                                                        : SIZE_HINT_MAX);
+    if (exec_list(t, chain[n - 1]->body) == FLOW_STOP)
+        return -1;
+    page->size_hint = t->out->len - start;
+    return 0;
 }

@@ -72,12 +72,14 @@ static json_t *h_url_escape(eddy_template_ctx *t, size_t argc, json_t *const *ar
     if (eddy_template_params(t, argc, argv, "value plus", 1, p) < 0)
         return NULL;
     eddy_buf b = EDDY_BUF_INIT, s = EDDY_BUF_INIT;
-    int rc = as_text(t, &s, p[0]);
     unsigned flags = !p[1] || truthy(p[1]) ? EDDY_URL_PLUS : EDDY_URL_KEEP_SLASH;
-    if (rc == 0 && eddy_url_escape_to(&b, s.data ? s.data : "", s.len, flags) < 0)
-        rc = -1;
+    int rc = 0;
+    if (json_is_string(p[0])) /* the usual case: escaped from the string, not a copy */
+        rc = eddy_url_escape_to(&b, json_string_value(p[0]), json_string_length(p[0]), flags);
+    else if ((rc = as_text(t, &s, p[0])) == 0)
+        rc = eddy_url_escape_to(&b, s.data ? s.data : "", s.len, flags);
     eddy_buf_free(&s);
-    return text_result(t, &b, rc);
+    return text_result(t, &b, rc < 0 ? -1 : 0);
 }
 
 static json_t *h_json_encode(eddy_template_ctx *t, size_t argc, json_t *const *argv)

@@ -42,7 +42,8 @@ enum {
     MAX_NESTING = 100,    /* if, for, block, apply inside one another */
     MAX_EXPR_NODES = 200, /* operators and operands in one expression */
     MAX_LEVELS = 160,     /* nested bodies in one render, across files */
-    SHOWN_LINE_MAX = 240  /* bytes of the offending line an error shows */
+    SHOWN_LINE_MAX = 240, /* bytes of the offending line an error shows */
+    SIZE_HINT_MAX = 256 * 1024 /* the most a render reserves for its output at once */
 };
 
 /* ------------------------------------------------------------ the trees */
@@ -76,6 +77,18 @@ struct expr {
     size_t nargs;
     const char **kwnames; /* X_CALL: the names of its last nkw arguments */
     size_t nkw;
+    /* What the render numbered memo_serial found for it, kept so that a
+     * loop does not look it up again each round (a loader belongs to one
+     * thread, so its trees are written by one render at a time): for
+     * row.column, the column's index in memo_res (tpl_row_column); for a
+     * call, the helper its name found (the loader's names and the env's
+     * defaults do not change during a render). For row.child, the child
+     * rows of kids_of's rows the render numbered kids_serial found
+     * (tpl_rows_children). */
+    unsigned long memo_serial, kids_serial;
+    const struct eddy_db_result *memo_res, *kids_of, *memo_kids;
+    int memo_col;
+    eddy_template_helper_fn memo_helper;
 };
 
 enum nkind {
@@ -130,6 +143,7 @@ struct tpl {
     size_t extends_off;
     const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
     bool escape_html;       /* autoescape is the built-in HTML escape */
+    size_t size_hint;       /* bytes its last render wrote (tpl_render_chain) */
     struct tpl *next;       /* hash chain, or the retired list */
 };
 
@@ -150,6 +164,7 @@ struct eddy_template_loader {
     struct tpl *retired; /* replaced while a render may still use them */
     int active;          /* renders in progress */
     unsigned long max_iterations;
+    unsigned long renders; /* numbers each render: the expressions' memos are its */
     char *autoescape; /* every file's until its {% autoescape %}; NULL: none */
     int whitespace;   /* every file's: 0 all, 1 single, 2 oneline; -1: by its name */
     char error[4096];
@@ -188,16 +203,6 @@ struct via {
     size_t off;
 };
 
-/* Where a row.column expression found its column in a result: a page
- * reads the same few columns of every row, so each is looked up by name
- * once per render rather than once per row. */
-enum { COLUMN_MEMOS = 32 };
-struct column_memo {
-    const struct expr *e;
-    const struct eddy_db_result *res;
-    int col;
-};
-
 struct eddy_template_ctx {
     eddy_template_loader *l;
     const eddy_template_env *env;
@@ -223,7 +228,7 @@ struct eddy_template_ctx {
     size_t nkw;
     char reason[512]; /* from eddy_template_fail */
     char exc[512];    /* the raised error's message, for "except Exception as e" */
-    struct column_memo columns[COLUMN_MEMOS]; /* tpl_row_column's, by expression */
+    unsigned long serial; /* this render's number, for the expressions' memos */
 };
 
 /* ------------------------------------------------------------ the parser */
@@ -386,6 +391,11 @@ void tpl_locals_free(eddy_template_ctx *t);
 /* template_rows.c: eddy_template_rows */
 /* tpl_rows_find - the result given as rows under name, or NULL. */
 const struct eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name);
+/* tpl_rows_children - when e is row.child, row a binding to a row of a
+ * set P given with a set "P.child": that child result, *first and *count
+ * the range of its rows that belong to the row; else NULL. */
+const struct eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct expr *e,
+                                               size_t *first, size_t *count);
 /* tpl_rows_json - the rows given under name as JSON (made once per render,
  * borrowed), or NULL when there are none of that name or out of memory
  * (then the render fails). */

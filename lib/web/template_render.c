@@ -215,7 +215,8 @@ int eddy_template_render(eddy_template_loader *l, const char *name, json_t *ctx,
                            .out = out,
                            .ctx = ctx,
                            .rows = env ? env->rows : NULL,
-                           .assets = &assets};
+                           .assets = &assets,
+                           .serial = ++l->renders};
     int rc = -1;
     size_t start = out->len;
     l->active++;
@@ -314,8 +315,10 @@ int eddy_template_params(eddy_template_ctx *t, size_t argc, json_t *const *argv,
     for (const char *w = names; *w; k++) {
         size_t len = strcspn(w, " ");
         char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), w);
-        json_t *kw = eddy_template_kwarg(t, name);
+        size_t shown = len < sizeof name ? len : sizeof name - 1;
+        memcpy(name, w, shown);
+        name[shown] = '\0';
+        json_t *kw = t->nkw ? eddy_template_kwarg(t, name) : NULL; /* most calls have none */
         if (k < argc && kw) {
             eddy_template_fail(t, "got two values for \"%s\"", name);
             return -1;

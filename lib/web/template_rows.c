@@ -19,6 +19,7 @@
 #include <eddy/data/db.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ finding them */
@@ -29,6 +30,80 @@ const eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name
         if (same_name(t->rows[i].name, name))
             return t->rows[i].res;
     return NULL;
+}
+
+/* key_of - column 0 of row as an integer; false when it is NULL or not
+ * a number (it matches nothing). */
+static bool key_of(const eddy_db_result *res, size_t row, int64_t *key)
+{
+    const eddy_db_value *v = eddy_db_value_at(res, row, 0);
+    if (v->type == EDDY_DB_INTEGER) {
+        *key = v->i;
+        return true;
+    }
+    if (v->type != EDDY_DB_TEXT || !v->len)
+        return false;
+    char *end;
+    *key = strtoll(v->p, &end, 10);
+    return *end == '\0';
+}
+
+/* children_set - the rows given as "parent.child" where parent's result is
+ * res, or NULL. */
+static const eddy_db_result *children_set(const eddy_template_ctx *t, const eddy_db_result *res,
+                                          const char *child, size_t childlen)
+{
+    for (size_t i = 0; t->rows && t->rows[i].name; i++) {
+        const char *name = t->rows[i].name, *dot = strchr(name, '.');
+        if (!dot || strlen(dot + 1) != childlen || memcmp(dot + 1, child, childlen) != 0)
+            continue;
+        for (size_t k = 0; t->rows[k].name; k++)
+            if (t->rows[k].res == res && strncmp(t->rows[k].name, name, (size_t)(dot - name)) == 0 &&
+                t->rows[k].name[dot - name] == '\0')
+                return t->rows[i].res;
+    }
+    return NULL;
+}
+
+const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct expr *e,
+                                        size_t *first, size_t *count)
+{
+    if (e->kind != X_ATTR || e->a->kind != X_NAME || !t->rows)
+        return NULL;
+    const struct binding *b = local_binding(t, e->a->name);
+    if (!b || !b->res || b->v)
+        return NULL;
+    const eddy_db_result *kids;
+    if (e->kids_serial == t->serial && e->kids_of == b->res) {
+        kids = e->memo_kids;
+    } else {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+        kids = children_set(t, b->res, e->name, e->namelen);
+        memo->kids_serial = t->serial;
+        memo->kids_of = b->res;
+        memo->memo_kids = kids;
+    }
+    if (!kids)
+        return NULL;
+    *first = *count = 0;
+    int64_t key, k;
+    if (!key_of(b->res, b->row, &key))
+        return kids;
+    /* the first child whose key is not below the row's: the children are
+     * ordered by it; one whose key is not a number sorts as below */
+    size_t lo = 0, hi = eddy_db_rows(kids);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (!key_of(kids, mid, &k) || k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = lo;
+    while (lo < eddy_db_rows(kids) && key_of(kids, lo, &k) && k == key)
+        lo++;
+    *count = lo - *first;
+    return kids;
 }
 
 json_t *tpl_rows_json(eddy_template_ctx *t, const char *name)
@@ -140,12 +215,14 @@ const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e,
     const struct binding *b = local_binding(t, base->name);
     if (!b || !b->res || b->v)
         return NULL;
-    struct column_memo *m = &t->columns[((uintptr_t)e / sizeof(struct expr)) % COLUMN_MEMOS];
-    if (m->e == e && m->res == b->res) {
-        *col = m->col;
+    if (e->memo_serial == t->serial && e->memo_res == b->res) {
+        *col = e->memo_col;
     } else {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
         *col = eddy_db_column_index(b->res, column);
-        *m = (struct column_memo){e, b->res, *col};
+        memo->memo_serial = t->serial;
+        memo->memo_res = b->res;
+        memo->memo_col = *col;
     }
     if (*col < 0 && column == joined)
         return NULL; /* no joined column: the JSON's row.fk is the key's value */

@@ -211,3 +211,72 @@ Test(template_rows, one_expression_over_two_results_finds_each_ones_columns)
     eddy_db_result_free(one);
     eddy_db_result_free(two);
 }
+
+/* render_rows - tpl rendered with rows (ending with {NULL}); the output,
+ * or the render's error as "error: ...". */
+static char *render_rows(const char *tpl, const eddy_template_rows *rows)
+{
+    eddy_template_loader *l = mem_loader(false);
+    cr_assert_eq(eddy_template_add(l, "t.html", tpl, strlen(tpl)), 0);
+    eddy_template_env env = {.rows = rows};
+    eddy_buf out = EDDY_BUF_INIT;
+    char *s;
+    if (eddy_template_render(l, "t.html", NULL, &env, &out) == 0)
+        s = strndup(out.data ? out.data : "", out.len);
+    else
+        cr_assert(asprintf(&s, "error: %s", eddy_template_loader_error(l)) > 0);
+    eddy_buf_free(&out);
+    eddy_template_loader_free(l);
+    return s;
+}
+
+/* Comments and their replies as two results: the set "comments.replies"
+ * gives each comment the replies whose first column is its id, in the
+ * replies' order, with loop.last true on its own last one; a comment
+ * without any gets an empty loop, and a reply whose parent is not shown
+ * is not shown either. */
+Test(template_rows, a_child_set_gives_each_row_its_own_rows)
+{
+    exec("CREATE TABLE c (id INTEGER PRIMARY KEY, parent INTEGER, body TEXT)");
+    exec("INSERT INTO c VALUES (1, NULL, 'one'), (2, NULL, 'two'), (3, NULL, 'three'), "
+         "(4, 1, 'a'), (5, 3, 'b'), (6, 1, 'c'), (7, 9, 'lost'), (8, 3, 'd & e')");
+    eddy_db_result *top = query("SELECT id, body FROM c WHERE parent IS NULL ORDER BY id DESC");
+    eddy_db_result *kids =
+        query("SELECT parent, id, body FROM c WHERE parent IS NOT NULL ORDER BY parent, id");
+    eddy_template_rows rows[] = {{"comments", top}, {"comments.replies", kids}, {NULL, NULL}};
+    char *out = render_rows("{% for c in comments %}{{ c.body }}[{% for r in c.replies %}"
+                            "{{ r.id }}:{{ r.body }}{% if not loop.last %},{% end %}"
+                            "{% end %}]{% end %}",
+                            rows);
+    cr_expect_str_eq(out, "three[5:b,8:d &amp; e]two[]one[4:a,6:c]");
+    free(out);
+    /* the outer row is still at hand inside the inner loop */
+    out = render_rows("{% for c in comments %}{% for r in c.replies %}{{ r.id }}<{{ c.id }} "
+                      "{% end %}{% end %}",
+                      rows);
+    cr_expect_str_eq(out, "5<3 8<3 4<1 6<1 ");
+    free(out);
+    eddy_db_result_free(top);
+    eddy_db_result_free(kids);
+}
+
+/* Only a row of the parent set has children: the same name on a row of
+ * another set, or a child set given without its parent, is the row's
+ * column as ever (here missing: null, an empty loop). */
+Test(template_rows, a_child_set_belongs_to_its_parent_set_only)
+{
+    eddy_db_result *top = query("SELECT 1 AS id");
+    eddy_db_result *other = query("SELECT 1 AS id");
+    eddy_db_result *kids = query("SELECT 1 AS parent, 10 AS id");
+    eddy_template_rows rows[] = {
+        {"comments", top}, {"others", other}, {"comments.replies", kids}, {NULL, NULL}};
+    char *out = render_rows("{% for c in comments %}{% for r in c.replies %}{{ r.id }}{% end %}"
+                            "{% end %}|{% for o in others %}{% for r in o.replies %}{{ r.id }}"
+                            "{% else %}none{% end %}{% end %}",
+                            rows);
+    cr_expect_str_eq(out, "10|none");
+    free(out);
+    eddy_db_result_free(top);
+    eddy_db_result_free(other);
+    eddy_db_result_free(kids);
+}
