@@ -49,7 +49,8 @@ static const eddy_form_field reply_fields[] = {
      .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入回复内容"),
                                    EDDY_LENGTH(3, 1000, "回复长度为3到1000个字"))},
     {.name = NULL}};
-static const eddy_form_def reply_form = {.name = "api_reply", .fields = reply_fields};
+/* One reply form for comments and answers (api_questions.c too). */
+const eddy_form_def forum_api_reply_form = {.name = "api_reply", .fields = reply_fields};
 
 /* ------------------------------------------------------------ loading */
 
@@ -354,7 +355,7 @@ static void replies_post(eddy_req *r)
     eddy_db_result *res = NULL;
     if (comment < 0 || load_comment_as_member(r, me, comment, &res) < 0)
         return;
-    eddy_form *f = eddy_require_valid_form(r, &reply_form);
+    eddy_form *f = eddy_require_valid_form(r, &forum_api_reply_form);
     if (!f) {
         eddy_db_result_free(res);
         return;

@@ -50,15 +50,6 @@ static const eddy_form_field answer_fields[] = {
     {.name = NULL}};
 static const eddy_form_def answer_form = {.name = "api_answer", .fields = answer_fields};
 
-static const eddy_form_field answer_reply_fields[] = {
-    {"replyed_user", EDDY_FORM_INTEGER,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请选择回复的用户"))},
-    {"content", EDDY_FORM_TEXT,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED("请输入回复内容"),
-                                   EDDY_LENGTH(3, 1000, "回复长度为3到1000个字"))},
-    {.name = NULL}};
-static const eddy_form_def answer_reply_form = {.name = "api_answer_reply", .fields = answer_reply_fields};
-
 /* ------------------------------------------------------------ helpers */
 
 static json_t *question_json(eddy_req *r, const eddy_db_result *res, size_t i, int with_html)
@@ -266,7 +257,7 @@ static void answer_replies_post(eddy_req *r)
     eddy_db_result *res = NULL;
     if (answer < 0 || content_load_row(r, &forum_answer, answer, &res) < 0)
         return;
-    eddy_form *f = eddy_require_valid_form(r, &answer_reply_form);
+    eddy_form *f = eddy_require_valid_form(r, &forum_api_reply_form);
     if (!f) {
         eddy_db_result_free(res);
         return;

@@ -50,6 +50,11 @@ int forum_api_route(eddy_app *app, const char *pattern, const eddy_handler *h, c
  * name, in the request's arena, or NULL after answering 500. May wait. */
 const char *forum_save_upload(eddy_req *r, const eddy_upload *u);
 
+/* forum_api_reply_form - the API's reply (楼中楼) to a comment or to an
+ * answer: replyed_user and content, with the course's messages
+ * (api_posts.c). */
+extern const eddy_form_def forum_api_reply_form;
+
 /* forum_send_field_error - answer status with {field: message} (field
  * "non_fields" for an error about the whole request), the course's shape. */
 void forum_send_field_error(eddy_req *r, int status, const char *field, const char *message);

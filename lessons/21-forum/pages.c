@@ -155,6 +155,14 @@ bool page_require_member(eddy_req *r, int64_t group, int64_t user)
     return false;
 }
 
+static const eddy_form_field reply_fields[] = {
+    {"replyed_user", EDDY_FORM_HIDDEN,
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{1,18}$", NULL))},
+    {"content", EDDY_FORM_TEXT, .label = "Your reply",
+     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(3, 1000, NULL))},
+    {.name = NULL}};
+const eddy_form_def page_reply_form = {"reply", reply_fields, .submit = "Reply"};
+
 /* ------------------------------------------------------------ text for templates */
 
 const char *page_content_html(eddy_req *r, const char *markdown)

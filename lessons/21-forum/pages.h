@@ -117,6 +117,10 @@ bool page_form_failed(eddy_req *r, const eddy_form *f);
 int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *name_out,
                     size_t size);
 
+/* The reply form (楼中楼) of a comment and of an answer, one for both:
+ * whom the reply answers, and its text. */
+extern const eddy_form_def page_reply_form;
+
 /* The course's group categories (FORUM_API.md §1.4), as a form's
  * choices and as the values it accepts (pages_groups.c). */
 extern const eddy_form_choice page_group_categories[];

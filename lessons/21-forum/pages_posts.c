@@ -34,43 +34,7 @@ static const eddy_form_field comment_fields[] = {
     {.name = NULL}};
 static const eddy_form_def comment_form = {"comment", comment_fields, .submit = "Comment"};
 
-static const eddy_form_field reply_fields[] = {
-    {"replyed_user", EDDY_FORM_HIDDEN,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{1,18}$", NULL))},
-    {"content", EDDY_FORM_TEXT, .label = "Your reply",
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(3, 1000, NULL))},
-    {.name = NULL}};
-static const eddy_form_def reply_form = {"reply", reply_fields, .submit = "Reply"};
-
 /* ------------------------------------------------------------ reading */
-
-/* load_post - post id with its author and group, as JSON for the page;
- * false after answering 404 or an error. */
-static bool load_post(eddy_req *r, int64_t id, json_t **out)
-{
-    eddy_query *q = eddy_orm_select(&forum_post);
-    eddy_orm_join(q, "user");
-    eddy_orm_join(q, "group");
-    eddy_orm_where(q, eddy_orm_eq(q, "id", EDDY_DB_INT(id)));
-    eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
-    if (rc == 0 && eddy_db_rows(res) == 0)
-        rc = ENOENT;
-    if (page_db_failed(r, rc, res, "No such post"))
-        return false;
-    const char *title = eddy_db_text(res, 0, "title");
-    const char *group = eddy_db_text(res, 0, "group.name");
-    *out = json_pack(
-        "{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "title", title ? title : "",
-        "content_html", page_content_html(r, eddy_db_text(res, 0, "content")), "user_id",
-        (json_int_t)eddy_db_int(res, 0, "user.id"), "author_name", page_name(r, res, 0, "user"),
-        "group_id", (json_int_t)eddy_db_int(res, 0, "group.id"), "group_name", group ? group : "",
-        "add_time", page_time(r, res, 0, "add_time"), "comment_nums",
-        (json_int_t)eddy_db_int(res, 0, "comment_nums"));
-    eddy_db_result_free(res);
-    return true;
-}
 
 /* The post's page reads in three queries besides the session's user,
  * written by hand to join what the ORM would fetch one query at a time:
@@ -135,15 +99,23 @@ static const char *text_at(const eddy_db_result *res, size_t row, int col)
     return v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
 }
 
-/* read_post - the post's row for reader me; false after answering 404
- * or an error. */
+/* read_post - the post's row for reader me, who must be an approved
+ * member of its group; false after answering 404, 403 or an error. */
 static bool read_post(eddy_req *r, int64_t id, int64_t me, eddy_db_result **res)
 {
     eddy_db_value params[] = {EDDY_DB_INT(me), EDDY_DB_INT(me), EDDY_DB_INT(id)};
     int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 3);
     if (rc == 0 && eddy_db_rows(*res) == 0)
         rc = ENOENT;
-    return !page_db_failed(r, rc, *res, "No such post");
+    if (page_db_failed(r, rc, *res, "No such post"))
+        return false;
+    const char *standing = text_at(*res, 0, P_STATUS);
+    if (!standing || strcmp(standing, FORUM_MEMBER_AGREE) != 0) {
+        eddy_db_result_free(*res);
+        eddy_send_error(r, 403, "Only the group's members may do that");
+        return false;
+    }
+    return true;
 }
 
 /* COMMENTS_PER_PAGE - top-level comments on one page of a post, each
@@ -210,12 +182,6 @@ static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, lon
     eddy_db_result *res;
     if (!me || !read_post(r, id, me, &res))
         return;
-    const char *standing = text_at(res, 0, P_STATUS);
-    if (!standing || strcmp(standing, FORUM_MEMBER_AGREE) != 0) {
-        eddy_db_result_free(res);
-        eddy_send_error(r, 403, "Only the group's members may do that");
-        return;
-    }
     const char *title = text_at(res, 0, P_TITLE);
     const char *group = text_at(res, 0, P_GROUP_NAME);
     json_t *post = json_pack(
@@ -304,15 +270,13 @@ static void comment_post(eddy_req *r)
 {
     int64_t me = page_require_user(r);
     long id = me ? eddy_require_path_long(r, 1) : -1;
-    json_t *post;
-    if (id < 0 || !load_post(r, id, &post))
+    eddy_db_result *res;
+    if (id < 0 || !read_post(r, id, me, &res))
         return;
-    int64_t group = json_integer_value(json_object_get(post, "group_id"));
-    int64_t author = json_integer_value(json_object_get(post, "user_id"));
-    const char *title = eddy_strdup(r, json_string_value(json_object_get(post, "title")));
-    json_decref(post);
-    if (!page_require_member(r, group, me))
-        return;
+    int64_t author = int_at(res, 0, P_USER_ID);
+    const char *title = text_at(res, 0, P_TITLE);
+    title = eddy_strdup(r, title ? title : "");
+    eddy_db_result_free(res);
     eddy_form *f = eddy_form_from_request(r, &comment_form);
     if (page_form_failed(r, f))
         return;
@@ -368,7 +332,7 @@ static void reply_post(eddy_req *r)
     struct comment_row parent;
     if (id < 0 || !load_comment(r, id, &parent) || !page_require_member(r, parent.group, me))
         return;
-    eddy_form *f = eddy_form_from_request(r, &reply_form);
+    eddy_form *f = eddy_form_from_request(r, &page_reply_form);
     if (page_form_failed(r, f))
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;

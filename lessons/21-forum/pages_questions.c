@@ -45,14 +45,6 @@ static const eddy_form_field answer_fields[] = {
     {.name = NULL}};
 static const eddy_form_def answer_form = {"answer", answer_fields, .submit = "Answer"};
 
-static const eddy_form_field reply_fields[] = {
-    {"replyed_user", EDDY_FORM_HIDDEN,
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_REGEX("^[0-9]{1,18}$", NULL))},
-    {"content", EDDY_FORM_TEXT, .label = "Your reply",
-     .validators = EDDY_VALIDATORS(EDDY_REQUIRED(NULL), EDDY_LENGTH(3, 1000, NULL))},
-    {.name = NULL}};
-static const eddy_form_def reply_form = {"reply", reply_fields, .submit = "Reply"};
-
 static const char *text_or_empty(const char *s)
 {
     return s ? s : "";
@@ -309,7 +301,7 @@ static void reply_post(eddy_req *r)
         question = eddy_db_int(res, 0, "question");
         eddy_db_result_free(res);
     }
-    eddy_form *f = eddy_form_from_request(r, &reply_form);
+    eddy_form *f = eddy_form_from_request(r, &page_reply_form);
     if (page_form_failed(r, f))
         return;
     int64_t to = eddy_form_validate(f) ? eddy_form_int(f, "replyed_user", 0) : 0;
