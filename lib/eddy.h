@@ -47,6 +47,7 @@
 #include <eddy/web/form.h>
 #include <eddy/web/websocket.h>
 #include <eddy/web/app_run.h>
+#include <eddy/web/app_dir.h>
 #include <eddy/data/db.h>
 #include <eddy/data/file.h>
 #include <eddy/data/orm.h>

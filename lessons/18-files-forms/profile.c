@@ -213,35 +213,6 @@ static const eddy_handler api = {.post = api_post};
 
 /* ------------------------------------------------------------ starting */
 
-/* find_templates - the lesson's templates/ folder: --root's, else next to
- * this source file (make runs from the repository root), else found from
- * the executable's path (build/lessons/18-files-forms/profile). */
-static bool find_templates(const char *given, char *dir, size_t size)
-{
-    struct stat st;
-    char base[PATH_MAX];
-    if (given && *given) {
-        snprintf(dir, size, "%s/templates", given);
-        return stat(dir, &st) == 0;
-    }
-    snprintf(base, sizeof base, "%s", __FILE__);
-    char *slash = strrchr(base, '/');
-    snprintf(dir, size, "%.*s/templates", slash ? (int)(slash - base) : 1, slash ? base : ".");
-    if (stat(dir, &st) == 0)
-        return true;
-    ssize_t n = readlink("/proc/self/exe", base, sizeof base - 64);
-    if (n <= 0)
-        return false;
-    base[n] = '\0';
-    for (int up = 0; up < 6 && (slash = strrchr(base, '/')); up++) {
-        *slash = '\0';
-        snprintf(dir, size, "%s/lessons/18-files-forms/templates", base);
-        if (stat(dir, &st) == 0)
-            return true;
-    }
-    return false;
-}
-
 struct setup {
     eddy_db *db;
     int rc;
@@ -284,7 +255,8 @@ int main(int argc, char **argv)
     eddy_app *app = NULL;
     eddy_server *srv = NULL;
     char templates[PATH_MAX + 64];
-    if (!find_templates(root, templates, sizeof templates)) {
+    if (!eddy_find_app_dir(root, __FILE__, "lessons/18-files-forms", "templates", templates,
+                           sizeof templates)) {
         fprintf(stderr, "profile: no templates/ folder found (try --root)\n");
         goto out;
     }

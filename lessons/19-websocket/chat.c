@@ -205,35 +205,6 @@ static const eddy_ws_handler fan_ws = {.on_open = fan_open, .on_message = fan_me
 
 /* ------------------------------------------------------------ starting */
 
-/* find_templates - the lesson's templates/ folder: --root's, else next to
- * this source file (make runs from the repository root), else found from
- * the executable's path (build/lessons/19-websocket/chat). */
-static int find_templates(const char *given, char *dir, size_t size)
-{
-    struct stat st;
-    char base[PATH_MAX];
-    if (given && *given) {
-        snprintf(dir, size, "%s/templates", given);
-        return stat(dir, &st) == 0;
-    }
-    snprintf(base, sizeof base, "%s", __FILE__);
-    char *slash = strrchr(base, '/');
-    snprintf(dir, size, "%.*s/templates", slash ? (int)(slash - base) : 1, slash ? base : ".");
-    if (stat(dir, &st) == 0)
-        return 1;
-    ssize_t n = readlink("/proc/self/exe", base, sizeof base - 64);
-    if (n <= 0)
-        return 0;
-    base[n] = '\0';
-    for (int up = 0; up < 6 && (slash = strrchr(base, '/')); up++) {
-        *slash = '\0';
-        snprintf(dir, size, "%s/lessons/19-websocket/templates", base);
-        if (stat(dir, &st) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -268,7 +239,8 @@ int main(int argc, char **argv)
         status = 2;
         goto out;
     }
-    if (!find_templates(root, templates, sizeof templates)) {
+    if (!eddy_find_app_dir(root, __FILE__, "lessons/19-websocket", "templates", templates,
+                           sizeof templates)) {
         fprintf(stderr, "chat: no templates/ folder found (try --root)\n");
         goto out;
     }

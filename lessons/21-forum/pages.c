@@ -265,31 +265,6 @@ int page_save_image(eddy_req *r, const eddy_form *f, const char *field, char *na
 
 /* ------------------------------------------------------------ registration */
 
-/* find_dir - lessons/21-forum/<name>: next to this source file (make
- * runs from the repository's root), else found upwards from the
- * executable (build/lessons/21-forum/forum). */
-static bool find_dir(const char *name, char *dir, size_t size)
-{
-    struct stat st;
-    char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", __FILE__);
-    char *slash = strrchr(base, '/');
-    snprintf(dir, size, "%.*s/%.64s", slash ? (int)(slash - base) : 1, slash ? base : ".", name);
-    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return true;
-    ssize_t n = readlink("/proc/self/exe", base, sizeof base - 64);
-    if (n <= 0)
-        return false;
-    base[n] = '\0';
-    for (int up = 0; up < 6 && (slash = strrchr(base, '/')); up++) {
-        *slash = '\0';
-        snprintf(dir, size, "%.3900s/lessons/21-forum/%.64s", base, name);
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-            return true;
-    }
-    return false;
-}
-
 static void free_templates(void *loader)
 {
     eddy_template_loader_free(loader);
@@ -303,8 +278,9 @@ static void free_static(void *files)
 int forum_routes_pages(eddy_app *app, forum *f)
 {
     char templates[PATH_MAX], statics[PATH_MAX];
-    if (!find_dir("templates", templates, sizeof templates) ||
-        !find_dir("static", statics, sizeof statics)) {
+    if (!eddy_find_app_dir(NULL, __FILE__, "lessons/21-forum", "templates", templates,
+                           sizeof templates) ||
+        !eddy_find_app_dir(NULL, __FILE__, "lessons/21-forum", "static", statics, sizeof statics)) {
         eddy_error("the forum's templates/ and static/ folders were not found");
         return -1;
     }
