@@ -155,6 +155,11 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
         if (b) /* {{ row.column }} of eddy_template_rows: no JSON */
             return tpl_write_column(t, b, col, html) < 0 ? out_fail(t) : FLOW_NEXT;
     }
+    if (e->kind == X_CALL && (html || !esc)) {
+        int rc = tpl_write_call(t, n, html);
+        if (rc != TPL_NOT_HERE)
+            return rc;
+    }
     json_t *v = peek(t, n->e);
     if (v && (html || !esc)) /* the common case: written straight from the context */
         return write_value(t->out, v, html) < 0 ? out_fail(t) : FLOW_NEXT;
@@ -292,6 +297,9 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
 /* condition - whether e holds: 1, 0, or -1 when it cannot be computed. */
 static int condition(eddy_template_ctx *t, const struct expr *e)
 {
+    int quick = tpl_quick_condition(t, e);
+    if (quick != TPL_NOT_HERE)
+        return quick;
     json_t *v = peek(t, e);
     if (v)
         return truthy(v);

@@ -82,6 +82,55 @@ static json_t *h_url_escape(eddy_template_ctx *t, size_t argc, json_t *const *ar
     return text_result(t, &b, rc < 0 ? -1 : 0);
 }
 
+/* url_escape_args - a call url_escape(value[, plus]) or (value,
+ * plus=...) as scalars; false for any other shape (eval binds it). */
+static bool url_escape_args(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *value,
+                            struct tpl_scalar *plus)
+{
+    if (e->nargs < 1 || e->nargs > 2 || (e->nkw && (e->nkw > 1 || e->nargs != 2 ||
+                                                    strcmp(e->kwnames[0], "plus") != 0)))
+        return false;
+    plus->kind = SC_TRUE;
+    return tpl_scalar(t, e->args[0], value) && (e->nargs == 1 || tpl_scalar(t, e->args[1], plus));
+}
+
+int tpl_write_call(eddy_template_ctx *t, const struct node *n, bool html)
+{
+    (void)html; /* what url_escape writes has no byte the HTML escape changes */
+    const struct expr *e = n->e;
+    eddy_template_helper_fn h;
+    eddy_template_global_fn g;
+    struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+    if (e->memo_serial == t->serial && e->memo_helper) {
+        h = e->memo_helper;
+    } else if (tpl_lookup(t, e->name, true, &h, &g)) {
+        memo->memo_serial = t->serial;
+        memo->memo_helper = h;
+    } else {
+        return TPL_NOT_HERE; /* eval says it is unknown */
+    }
+    struct tpl_scalar value, plus;
+    if (h != h_url_escape || !url_escape_args(t, e, &value, &plus))
+        return TPL_NOT_HERE;
+    char num[32];
+    const char *s = value.s;
+    size_t len = value.len;
+    if (value.kind == SC_INT)
+        s = int_text(num, sizeof num, value.i, &len);
+    else if (value.kind == SC_NULL)
+        len = 0; /* None prints as nothing */
+    else if (value.kind != SC_TEXT)
+        return TPL_NOT_HERE;
+    bool plus_true = plus.kind == SC_TRUE || (plus.kind == SC_INT && plus.i) ||
+                     (plus.kind == SC_TEXT && plus.len) || (plus.kind == SC_REAL && plus.d != 0.0);
+    unsigned flags = plus_true ? EDDY_URL_PLUS : EDDY_URL_KEEP_SLASH;
+    if (eddy_url_escape_to(t->out, s, len, flags) < 0) {
+        tpl_fatal(t, n->off, "output cannot grow");
+        return FLOW_STOP;
+    }
+    return FLOW_NEXT;
+}
+
 static json_t *h_json_encode(eddy_template_ctx *t, size_t argc, json_t *const *argv)
 {
     json_t *value;

@@ -415,9 +415,40 @@ json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col);
  * 0, or -1 when the output cannot grow. */
 int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape);
 void tpl_rows_free(eddy_template_ctx *t);
+/* A value a test or a helper reads where it is, with no JSON made: a
+ * literal, a number or string of the context or a local, a row's column
+ * (template_scalar.c). Text points into its owner (or buf) for the
+ * expression's evaluation only. */
+struct tpl_scalar {
+    enum { SC_NULL, SC_FALSE, SC_TRUE, SC_INT, SC_REAL, SC_TEXT } kind;
+    json_int_t i;
+    double d;
+    const char *s;
+    size_t len;
+    char buf[32]; /* a date-time column's text */
+};
+/* tpl_column_scalar - column col of b's row as the scalar its JSON would
+ * be; false for what only JSON says (a double, a blob, text that is not
+ * UTF-8). */
+bool tpl_column_scalar(const struct binding *b, int col, struct tpl_scalar *sc);
 
 /* template_helpers.c, template_linkify.c */
 int tpl_add_builtins(eddy_template_loader *l);
+/* tpl_write_call - {{ helper(...) }} written straight into the output
+ * when the helper is a built-in that can be (url_escape) and its
+ * arguments are scalars: a FLOW_ value; TPL_NOT_HERE when eval must
+ * make it. */
+enum { TPL_NOT_HERE = -2 };
+int tpl_write_call(eddy_template_ctx *t, const struct node *n, bool html);
+
+/* template_scalar.c */
+/* tpl_scalar - e as a scalar (see struct tpl_scalar); false when it is
+ * anything else or needs eval (a call, a global, an unknown name). */
+bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *sc);
+/* tpl_quick_condition - whether e holds, when it is a test of scalars
+ * (==, <, not, and, or over names, literals and columns): 1 or 0;
+ * TPL_NOT_HERE when eval must decide (or say why it cannot). */
+int tpl_quick_condition(eddy_template_ctx *t, const struct expr *e);
 json_t *tpl_linkify(eddy_template_ctx *t, size_t argc, json_t *const *argv);
 
 /* ------------------------------------------------------------ inline: the hot path */

@@ -239,6 +239,38 @@ json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col)
     return v; /* NULL from the value (infinity): no key in the JSON, so null */
 }
 
+bool tpl_column_scalar(const struct binding *b, int col, struct tpl_scalar *sc)
+{
+    if (col < 0) {
+        sc->kind = SC_NULL; /* a missing key reads as null */
+        return true;
+    }
+    const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
+    switch (v->type) {
+    case EDDY_DB_NULL:
+        sc->kind = SC_NULL;
+        return true;
+    case EDDY_DB_INTEGER:
+        sc->kind = SC_INT;
+        sc->i = v->i;
+        return true;
+    case EDDY_DB_DATETIME:
+        sc->kind = SC_TEXT;
+        sc->s = sc->buf;
+        sc->len = eddy_db_format_time(v->i, 'T', sc->buf);
+        return true;
+    case EDDY_DB_TEXT:
+        if (!utf8_valid((const unsigned char *)v->p, v->len))
+            return false;
+        sc->kind = SC_TEXT;
+        sc->s = v->p;
+        sc->len = v->len;
+        return true;
+    default:
+        return false;
+    }
+}
+
 int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape)
 {
     if (col < 0)
