@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int eddy_buf_reserve(eddy_buf *b, size_t n)
+int eddy_buf_grow(eddy_buf *b, size_t n)
 {
     if (b->len > SIZE_MAX - 1 - n) {
         errno = ENOMEM;
@@ -60,17 +60,6 @@ int eddy_buf_reserve(eddy_buf *b, size_t n)
     }
     b->data = grown;
     b->cap = want - 1; /* one byte always kept for the trailing NUL */
-    b->data[b->len] = '\0';
-    return 0;
-}
-
-int eddy_buf_append(eddy_buf *b, const void *bytes, size_t n)
-{
-    if (eddy_buf_reserve(b, n) < 0)
-        return -1;
-    if (n)
-        memcpy(b->data + b->len, bytes, n);
-    b->len += n;
     b->data[b->len] = '\0';
     return 0;
 }
