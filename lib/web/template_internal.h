@@ -89,6 +89,12 @@ struct expr {
     const struct eddy_db_result *memo_res, *kids_of, *memo_kids;
     int memo_col;
     eddy_template_helper_fn memo_helper;
+    /* For a name (X_NAME), where its local binding was last found: the
+     * index into the render's locals and the binding's name pointer
+     * there, which a later look-up checks before searching
+     * (local_binding_of). */
+    size_t memo_local;
+    const char *memo_local_name;
 };
 
 enum nkind {
@@ -481,6 +487,24 @@ static inline struct binding *local_binding(const eddy_template_ctx *t, const ch
         if (same_name(t->locals[i].name, name))
             return &t->locals[i];
     return NULL;
+}
+
+/* local_binding_of - local_binding for the name e (X_NAME), trying first
+ * where it was found last: a loop's body reads its variable on every
+ * row, and there is one binding per name, so a binding with the very
+ * name pointer found there is the one. */
+static inline struct binding *local_binding_of(const eddy_template_ctx *t, const struct expr *e)
+{
+    size_t i = e->memo_local;
+    if (i < t->nlocals && t->locals[i].name == e->memo_local_name && e->memo_local_name)
+        return &t->locals[i];
+    struct binding *b = local_binding(t, e->name);
+    if (b) {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+        memo->memo_local = (size_t)(b - t->locals);
+        memo->memo_local_name = b->name;
+    }
+    return b;
 }
 
 static inline json_t *local_get(eddy_template_ctx *t, const char *name)

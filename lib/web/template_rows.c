@@ -70,7 +70,7 @@ const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct
 {
     if (e->kind != X_ATTR || e->a->kind != X_NAME || !t->rows)
         return NULL;
-    const struct binding *b = local_binding(t, e->a->name);
+    const struct binding *b = local_binding_of(t, e->a);
     if (!b || !b->res || b->v)
         return NULL;
     const eddy_db_result *kids;
@@ -212,7 +212,7 @@ const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e,
     } else if (base->kind != X_NAME) {
         return NULL;
     }
-    const struct binding *b = local_binding(t, base->name);
+    const struct binding *b = local_binding_of(t, base);
     if (!b || !b->res || b->v)
         return NULL;
     if (e->memo_serial == t->serial && e->memo_res == b->res) {

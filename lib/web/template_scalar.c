@@ -52,7 +52,7 @@ bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *s
     case X_NAME: {
         /* peek's order (locals, rows, the context), without making the
          * JSON of a row or of a set of rows */
-        const struct binding *b = local_binding(t, e->name);
+        const struct binding *b = local_binding_of(t, e);
         if (b)
             return b->v && from_json(b->v, sc);
         if (t->rows && tpl_rows_find(t, e->name))
