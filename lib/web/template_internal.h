@@ -95,6 +95,11 @@ struct expr {
      * (local_binding_of). */
     size_t memo_local;
     const char *memo_local_name;
+    /* For a name, what the context held for it in the render numbered
+     * ctx_serial (a render's context does not change while it runs;
+     * a part rendered with its own context has its own number). */
+    unsigned long ctx_serial;
+    json_t *memo_ctx;
 };
 
 enum nkind {
@@ -507,6 +512,18 @@ static inline struct binding *local_binding_of(const eddy_template_ctx *t, const
     return b;
 }
 
+/* ctx_get - the context's value for the name e (X_NAME), borrowed, or
+ * NULL; looked up once per render. */
+static inline json_t *ctx_get(const eddy_template_ctx *t, const struct expr *e)
+{
+    if (e->ctx_serial != t->serial) {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+        memo->memo_ctx = t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
+        memo->ctx_serial = t->serial;
+    }
+    return e->memo_ctx;
+}
+
 static inline json_t *local_get(eddy_template_ctx *t, const char *name)
 {
     struct binding *b = local_binding(t, name);
@@ -524,12 +541,14 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
     switch (e->kind) {
     case X_LIT:
         return e->lit;
-    case X_NAME:
-        if ((v = local_get(t, e->name)))
+    case X_NAME: {
+        struct binding *b = local_binding_of(t, e);
+        if (b && (v = b->v || !b->res ? b->v : tpl_row_json(t, b)))
             return v;
         if (t->rows && (v = tpl_rows_json(t, e->name)))
             return v;
-        return t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
+        return ctx_get(t, e);
+    }
     case X_ATTR: {
         int col;
         if (tpl_row_column(t, e, &col))
@@ -593,9 +612,9 @@ static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
         s = json_string_value(v);
         n = json_string_length(v);
         break;
-    case JSON_INTEGER:
+    case JSON_INTEGER: /* digits: nothing to escape */
         s = int_text(num, sizeof num, json_integer_value(v), &n);
-        break;
+        return eddy_buf_append(out, s, n);
     case JSON_REAL:
         eddy_real_text(num, sizeof num, json_real_value(v));
         n = strlen(num);

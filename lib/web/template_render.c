@@ -257,6 +257,7 @@ int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ct
      * resources with the page. */
     eddy_template_ctx part = *t;
     part.ctx = ctx;
+    part.serial = ++t->l->renders; /* its own: the expressions' memos of the context */
     part.blocks = NULL;
     part.nblocks = 0;
     part.rows = NULL;

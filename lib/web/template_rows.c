@@ -282,12 +282,11 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
     switch (v->type) {
     case EDDY_DB_NULL:
         return 0;
-    case EDDY_DB_INTEGER:
+    case EDDY_DB_INTEGER: /* digits and dates have nothing to escape */
         s = int_text(buf, sizeof buf, v->i, &n);
-        break;
+        return eddy_buf_append(t->out, s, n);
     case EDDY_DB_DATETIME:
-        n = eddy_db_format_time(v->i, 'T', buf);
-        break;
+        return eddy_buf_append(t->out, buf, eddy_db_format_time(v->i, 'T', buf));
     case EDDY_DB_TEXT:
         if (!utf8_valid((const unsigned char *)v->p, v->len))
             return write_as_json(t, v, escape); /* base64, as the JSON has it */

@@ -57,7 +57,7 @@ bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *s
             return b->v && from_json(b->v, sc);
         if (t->rows && tpl_rows_find(t, e->name))
             return false;
-        v = t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
+        v = ctx_get(t, e);
         return v && from_json(v, sc);
     }
     case X_ATTR: {

@@ -199,3 +199,19 @@ Test(template_scalar, an_apps_own_url_escape_still_wins)
     free(out);
     eddy_template_loader_free(l);
 }
+
+/* A name's value is remembered for the render it was read in: a part
+ * rendered again with another context reads that context, and the page
+ * around it keeps its own. */
+Test(template_scalar, a_part_rendered_twice_reads_each_of_its_contexts)
+{
+    eddy_template_loader *l = mem_loader(true);
+    const char *part = "[{{ x }}{% if x == 2 %} two{% end %} {{ url_escape(x) }}]";
+    cr_assert_eq(eddy_template_add(l, "part.html", part, strlen(part)), 0);
+    char *out = render_rows(l, "{% for m in rows %}{% module Template('part.html', x=m.id) %}"
+                               "{{ i }}{% if i == 7 %}!{% end %}{% end %}"
+                               "{% module Template('part.html', x='a b') %}");
+    cr_expect_str_eq(out, "[1 1]7![2 two 2]7![a b a+b]");
+    free(out);
+    eddy_template_loader_free(l);
+}
