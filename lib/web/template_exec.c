@@ -222,7 +222,9 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
     /* A reference of the loop's own: the body may rebind the name the
      * sequence came from. */
     json_t *seq = rows ? NULL : peek(t, n->e);
-    seq = seq ? json_incref(seq) : rows ? json_array() : tpl_eval(t, n->e);
+    /* rows: an empty list stands for them (the shared empty list: none
+     * is made per loop) */
+    seq = seq ? json_incref(seq) : rows ? json_incref(t->l->empty_list) : tpl_eval(t, n->e);
     if (!seq)
         return stopped(t);
     bool pairs = n->var2 != NULL;

@@ -178,6 +178,7 @@ struct eddy_template_loader {
     unsigned long renders; /* numbers each render: the expressions' memos are its */
     char *autoescape; /* every file's until its {% autoescape %}; NULL: none */
     int whitespace;   /* every file's: 0 all, 1 single, 2 oneline; -1: by its name */
+    json_t *empty_list; /* what a loop over rows holds as its sequence: one, not one per loop */
     char error[4096];
 };
 

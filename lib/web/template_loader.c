@@ -486,7 +486,7 @@ eddy_template_loader *eddy_template_loader_new(const char *root_dir, bool debug)
     if (!(l->autoescape = strdup("xhtml_escape")))
         goto fail;
     l->nbuckets = 16;
-    if (!(l->buckets = calloc(l->nbuckets, sizeof *l->buckets)))
+    if (!(l->buckets = calloc(l->nbuckets, sizeof *l->buckets)) || !(l->empty_list = json_array()))
         goto fail;
     if (root_dir) {
         struct stat st;
@@ -521,6 +521,7 @@ void eddy_template_loader_free(eddy_template_loader *l)
         free(l->names[i].name);
     free(l->names);
     free(l->autoescape);
+    json_decref(l->empty_list);
     free(l->buckets);
     free(l->root);
     free(l);
