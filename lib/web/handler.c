@@ -82,12 +82,16 @@ int eddy_app_add_check(eddy_app *app, eddy_method_fn check)
 
 /* ------------------------------------------------------------ extensions */
 
-/* find_slot - the slot called name in a list; names are compared by
- * pointer first, as modules pass the same constant each time. */
+/* find_slot - the slot called name in a list; the whole list is tried
+ * by pointer first, as modules pass the same constant each time (a
+ * request looks its app's slots up dozens of times). */
 static struct slot *find_slot(struct slot *list, const char *name)
 {
     for (struct slot *sl = list; sl; sl = sl->next)
-        if (sl->name == name || strcmp(sl->name, name) == 0)
+        if (sl->name == name)
+            return sl;
+    for (struct slot *sl = list; sl; sl = sl->next)
+        if (strcmp(sl->name, name) == 0)
             return sl;
     return NULL;
 }

@@ -129,15 +129,8 @@ bool tpl_call_end(eddy_template_ctx *t, const struct expr *e, struct call *c, bo
 
 static json_t *eval_call(eddy_template_ctx *t, const struct expr *e)
 {
-    eddy_template_helper_fn h;
-    eddy_template_global_fn g;
-    struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
-    if (e->memo_serial == t->serial && e->memo_helper) {
-        h = e->memo_helper;
-    } else if (tpl_lookup(t, e->name, true, &h, &g)) {
-        memo->memo_serial = t->serial;
-        memo->memo_helper = h;
-    } else {
+    eddy_template_helper_fn h = tpl_helper_of(t, e);
+    if (!h) {
         tpl_rt_error(t, e->off, "unknown helper \"%s\"", e->name);
         return NULL;
     }

@@ -98,17 +98,7 @@ int tpl_write_call(eddy_template_ctx *t, const struct node *n, bool html)
 {
     (void)html; /* what url_escape writes has no byte the HTML escape changes */
     const struct expr *e = n->e;
-    eddy_template_helper_fn h;
-    eddy_template_global_fn g;
-    struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
-    if (e->memo_serial == t->serial && e->memo_helper) {
-        h = e->memo_helper;
-    } else if (tpl_lookup(t, e->name, true, &h, &g)) {
-        memo->memo_serial = t->serial;
-        memo->memo_helper = h;
-    } else {
-        return TPL_NOT_HERE; /* eval says it is unknown */
-    }
+    eddy_template_helper_fn h = tpl_helper_of(t, e); /* none: eval says it is unknown */
     struct tpl_scalar value, plus;
     if (h != h_url_escape || !url_escape_args(t, e, &value, &plus))
         return TPL_NOT_HERE;

@@ -80,15 +80,18 @@ struct expr {
     /* What the render numbered memo_serial found for it, kept so that a
      * loop does not look it up again each round (a loader belongs to one
      * thread, so its trees are written by one render at a time): for
-     * row.column, the column's index in memo_res (tpl_row_column); for a
-     * call, the helper its name found (the loader's names and the env's
-     * defaults do not change during a render). For row.child, the child
+     * row.column, the column's index in memo_res (tpl_row_column). For
+     * a call, the helper its name found while the loader's names were at
+     * helper_gen and the env's defaults at helper_defaults: found again
+     * only when either changed (tpl_helper_of). For row.child, the child
      * rows of kids_of's rows the render numbered kids_serial found
      * (tpl_rows_children). */
     unsigned long memo_serial, kids_serial;
     const struct eddy_db_result *memo_res, *kids_of, *memo_kids;
     int memo_col;
     eddy_template_helper_fn memo_helper;
+    unsigned long helper_gen;
+    const void *helper_defaults;
     /* For a name (X_NAME), where its local binding was last found: the
      * index into the render's locals and the binding's name pointer
      * there, which a later look-up checks before searching
@@ -179,6 +182,7 @@ struct eddy_template_loader {
     char *autoescape; /* every file's until its {% autoescape %}; NULL: none */
     int whitespace;   /* every file's: 0 all, 1 single, 2 oneline; -1: by its name */
     json_t *empty_list; /* what a loop over rows holds as its sequence: one, not one per loop */
+    unsigned long names_gen; /* changes whenever names does (a call's memo checks it) */
     char error[4096];
 };
 
@@ -320,6 +324,9 @@ struct tpl *tpl_load(eddy_template_loader *l, const char *name);
 void tpl_free_retired(eddy_template_loader *l);
 bool tpl_lookup(eddy_template_ctx *t, const char *name, bool want_helper,
                 eddy_template_helper_fn *h, eddy_template_global_fn *g);
+/* tpl_helper_of - the helper the call e names, or NULL when there is
+ * none (remembered in e while the names stay the same). */
+eddy_template_helper_fn tpl_helper_of(eddy_template_ctx *t, const struct expr *e);
 
 /* template_expr.c */
 int tpl_perr(struct parser *p, size_t off, const char *fmt, ...)

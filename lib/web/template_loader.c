@@ -406,6 +406,7 @@ int eddy_template_set_whitespace(eddy_template_loader *l, const char *mode)
 static int add_named(eddy_template_loader *l, const char *name, eddy_template_helper_fn h,
                      eddy_template_global_fn g, eddy_template_module_fn m)
 {
+    l->names_gen++;
     /* Modules have their own space ({% module %}); helpers and globals share one. */
     for (size_t i = 0; i < l->nnames; i++) {
         struct named *e = &l->names[i];
@@ -473,6 +474,22 @@ bool tpl_lookup(eddy_template_ctx *t, const char *name, bool want_helper,
     return false;
 }
 
+eddy_template_helper_fn tpl_helper_of(eddy_template_ctx *t, const struct expr *e)
+{
+    const void *defaults = t->env ? t->env->defaults : NULL;
+    if (e->helper_gen == t->l->names_gen && e->helper_defaults == defaults && e->memo_helper)
+        return e->memo_helper;
+    eddy_template_helper_fn h;
+    eddy_template_global_fn g;
+    if (!tpl_lookup(t, e->name, true, &h, &g))
+        return NULL;
+    struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+    memo->memo_helper = h;
+    memo->helper_gen = t->l->names_gen;
+    memo->helper_defaults = defaults;
+    return h;
+}
+
 /* ------------------------------------------------------------ the loader's life */
 
 eddy_template_loader *eddy_template_loader_new(const char *root_dir, bool debug)
@@ -483,6 +500,7 @@ eddy_template_loader *eddy_template_loader_new(const char *root_dir, bool debug)
     l->debug = debug;
     l->max_iterations = 10000000;
     l->whitespace = -1;
+    l->names_gen = 1; /* a new expression's memo (0) matches nothing */
     if (!(l->autoescape = strdup("xhtml_escape")))
         goto fail;
     l->nbuckets = 16;
