@@ -35,11 +35,18 @@ int64_t eddy_db_now(void)
  * calendar is arithmetic (base/calendar), not gmtime_r, timegm or printf,
  * which cost more than the rest of the row together. */
 
-/* put - n digits of v at p, zero-padded. */
+/* The two digits of each number below 100, so that a date is written
+ * two digits a step. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* put - n (even) digits of v at p, zero-padded. */
 static char *put(char *p, long v, int n)
 {
-    for (int i = n - 1; i >= 0; i--, v /= 10)
-        p[i] = (char)('0' + v % 10);
+    for (int i = n; i > 0; i -= 2, v /= 100)
+        memcpy(p + i - 2, digit_pairs + 2 * (v % 100), 2);
     return p + n;
 }
 
@@ -94,9 +101,12 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
             return -1;
         c.hour = digits(s + 11, 2), c.minute = digits(s + 14, 2), c.second = digits(s + 17, 2);
         i = 19;
-        if (i < len && s[i] == '.') {
+        if (i + 7 <= len && s[i] == '.' && (c.micro = digits(s + i + 1, 6)) >= 0 &&
+            (i + 7 == len || s[i + 7] < '0' || s[i + 7] > '9')) {
+            i += 7; /* the usual ".ffffff" */
+        } else if (i < len && s[i] == '.') {
             long scale = 100000;
-            for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+            for (c.micro = 0, i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
                 c.micro += scale > 0 ? (s[i] - '0') * scale : 0;
         }
         if (i < len && s[i] == 'Z')

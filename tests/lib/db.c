@@ -473,6 +473,23 @@ Test(db_url, times_format_and_parse_both_ways)
     eddy_db_format_time(4102444799999999, ' ', out); /* 2099-12-31 23:59:59.999999 */
     cr_assert_str_eq(out, "2099-12-31 23:59:59.999999");
     cr_assert_eq(eddy_db_parse_time("2026-13-01 00:00:00", 19, &us), -1);
+    /* Fractions of any length: six digits (the usual), fewer, more (cut
+     * to the microsecond), and none after the point. */
+    const struct {
+        const char *text;
+        int64_t us;
+    } fractions[] = {{"2026-11-18 11:06:40.123456", 1795000000123456},
+                     {"2026-11-18T11:06:40.123456Z", 1795000000123456},
+                     {"2026-11-18 11:06:40.5", 1795000000500000},
+                     {"2026-11-18 11:06:40.0000015", 1795000000000001},
+                     {"2026-11-18 11:06:40.1234567Z", 1795000000123456},
+                     {"2026-11-18 11:06:40.", 1795000000000000}};
+    for (size_t i = 0; i < sizeof fractions / sizeof *fractions; i++) {
+        cr_assert_eq(eddy_db_parse_time(fractions[i].text, strlen(fractions[i].text), &us), 0,
+                     "%s", fractions[i].text);
+        cr_assert_eq(us, fractions[i].us, "%s: %lld", fractions[i].text, (long long)us);
+    }
+    cr_assert_eq(eddy_db_parse_time("2026-11-18 11:06:40.12a456", 26, &us), -1);
     /* Two times of one day (its date is kept from the first), the day
      * before, and a time past year 9999 (clamped, and not kept). */
     eddy_db_format_time(1795000000123456 + 3600000000, ' ', out);
