@@ -69,38 +69,61 @@ static const unsigned char html_entity_len[256] = {
 
 enum { ENTITY_MAX = 6, ESCAPE_IN_PLACE_MAX = 4096 };
 
+#ifdef __SSE2__
+/* The entities padded to eight bytes, so each is written with one
+ * fixed-size copy. */
+static const char html_entity8[256][8] = {
+    ['\0'] = "\xEF\xBF\xBD", ['&'] = "&amp;", ['<'] = "&lt;",
+    ['>'] = "&gt;",           ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
+/* escape_block - the n (1..16) bytes at block[0..n) escaped at w; block
+ * is 32 bytes long, and w has 16 bytes of room past what it writes. The
+ * specials are found sixteen at a time (SSE2) and walked from the bit
+ * mask, so text dense with them (a message quoting markup) is read once,
+ * and every copy has a fixed size. */
+static char *escape_block(char *w, const char *block, unsigned n)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)block);
+    __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
+                     _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+    unsigned mask = (unsigned)_mm_movemask_epi8(hit) & (n == 16 ? 0xFFFFu : (1u << n) - 1);
+    unsigned from = 0;
+    for (; mask; mask &= mask - 1) {
+        unsigned at = (unsigned)__builtin_ctz(mask);
+        unsigned char c = (unsigned char)block[at];
+        memcpy(w, block + from, 16); /* the run before it, and more, overwritten next */
+        w += at - from;
+        memcpy(w, html_entity8[c], 8);
+        w += html_entity_len[c];
+        from = at + 1;
+    }
+    memcpy(w, block + from, 16);
+    return w + (n - from);
+}
+#endif
+
 /* escape_short - s[0..len) escaped at w, which has room for the worst
- * case; the end of what it wrote. Sixteen bytes are tested at a time
- * (SSE2) and the specials of a block found from its bit mask, so text
- * dense with them (a message quoting markup) is still read once. */
+ * case and 16 bytes more; the end of what it wrote. */
 static char *escape_short(char *w, const char *s, size_t len)
 {
-    size_t i = 0;
 #ifdef __SSE2__
-    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
-                  quot = _mm_set1_epi8('"'), apos = _mm_set1_epi8('\''), nul = _mm_setzero_si128();
-    for (; len - i >= 16; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i hit = _mm_or_si128(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
-                         _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, quot))),
-            _mm_or_si128(_mm_cmpeq_epi8(v, apos), _mm_cmpeq_epi8(v, nul)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        size_t from = i;
-        for (; mask; mask &= mask - 1) {
-            size_t at = i + (size_t)__builtin_ctz(mask);
-            unsigned char c = (unsigned char)s[at];
-            memcpy(w, s + from, at - from);
-            w += at - from;
-            memcpy(w, html_entity[c], html_entity_len[c]);
-            w += html_entity_len[c];
-            from = at + 1;
-        }
-        memcpy(w, s + from, i + 16 - from);
-        w += i + 16 - from;
+    char block[32] = {0};
+    size_t i = 0;
+    for (; i < len; i += 16) {
+        unsigned n = len - i >= 16 ? 16 : (unsigned)(len - i);
+        memcpy(block, s + i, n == 16 ? 16 : n);
+        if (n < 16)
+            memset(block + n, 0, 16 - n);
+        w = escape_block(w, block, n);
     }
-#endif
-    for (; i < len; i++) {
+#else
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (html_entity_len[c]) {
             memcpy(w, html_entity[c], html_entity_len[c]);
@@ -109,6 +132,7 @@ static char *escape_short(char *w, const char *s, size_t len)
             *w++ = (char)c;
         }
     }
+#endif
     return w;
 }
 
@@ -116,7 +140,7 @@ int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
 {
     /* Short text (a page's values are): room for the worst case first,
      * then written in place, with no append per piece. */
-    if (len <= ESCAPE_IN_PLACE_MAX && eddy_buf_reserve(out, len * ENTITY_MAX) == 0) {
+    if (len <= ESCAPE_IN_PLACE_MAX && eddy_buf_reserve(out, len * ENTITY_MAX + 16) == 0) {
         char *w = escape_short(out->data + out->len, s, len);
         out->len = (size_t)(w - out->data);
         out->data[out->len] = '\0'; /* as every append leaves it */
