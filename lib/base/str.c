@@ -24,3 +24,24 @@ int eddy_str_eq(eddy_str s, const char *lit)
     size_t n = strlen(lit);
     return s.len == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
+
+const char eddy_digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+
+char *eddy_u64_text(char *end, uint64_t v)
+{
+    while (v >= 100) {
+        end -= 2;
+        memcpy(end, eddy_digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, eddy_digit_pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}

@@ -10,6 +10,7 @@
 #define EDDY_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct eddy_str {
     const char *p;
@@ -38,5 +39,13 @@ static inline int eddy_hex_digit(unsigned char c)
     c |= 0x20; /* ASCII letters to lower case */
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
+
+/* The two digits of each number below 100 ("00" to "99"), for writing
+ * numbers two digits a step. */
+extern const char eddy_digit_pairs[201];
+
+/* eddy_u64_text - v in decimal, written so that it ends just before end;
+ * its first digit. At most 20 digits. */
+char *eddy_u64_text(char *end, uint64_t v);
 
 #endif

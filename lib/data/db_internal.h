@@ -14,6 +14,7 @@
 #include <eddy/async/future.h>
 #include <eddy/base/arena.h>
 #include <eddy/base/calendar.h>
+#include <eddy/base/str.h>
 #include <eddy/data/db.h>
 
 struct eddy_db_result {

@@ -35,18 +35,11 @@ int64_t eddy_db_now(void)
  * calendar is arithmetic (base/calendar), not gmtime_r, timegm or printf,
  * which cost more than the rest of the row together. */
 
-/* The two digits of each number below 100, so that a date is written
- * two digits a step. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
-
 /* put - n (even) digits of v at p, zero-padded. */
 static char *put(char *p, long v, int n)
 {
     for (int i = n; i > 0; i -= 2, v /= 100)
-        memcpy(p + i - 2, digit_pairs + 2 * (v % 100), 2);
+        memcpy(p + i - 2, eddy_digit_pairs + 2 * (v % 100), 2);
     return p + n;
 }
 

@@ -26,6 +26,8 @@
 #include <eddy/base/arena.h>
 #include <eddy/base/buf.h>
 #include <eddy/base/escape.h>
+#include <eddy/base/str.h>
+#include <eddy/base/utf8.h>
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -599,10 +601,7 @@ static inline bool truthy(const json_t *v)
 static inline const char *int_text(char *buf, size_t cap, long long i, size_t *n)
 {
     unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-    char *p = buf + cap;
-    do
-        *--p = (char)('0' + m % 10);
-    while (m /= 10);
+    char *p = eddy_u64_text(buf + cap, m);
     if (i < 0)
         *--p = '-';
     *n = (size_t)(buf + cap - p);

@@ -140,51 +140,6 @@ void tpl_rows_free(eddy_template_ctx *t)
 
 /* ------------------------------------------------------------ writing a column */
 
-/* utf8_valid - p[0..len) is UTF-8 as Jansson accepts it for a string:
- * no stray continuation byte, no overlong form, no surrogate, nothing
- * past U+10FFFF. Text that is not becomes base64 in the JSON. */
-static bool utf8_valid(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint64_t eight; /* plain ASCII, the most of most text: eight bytes a test */
-        if (len - i >= 8 && (memcpy(&eight, p + i, 8), (eight & 0x8080808080808080u) == 0)) {
-            i += 8;
-            continue;
-        }
-        unsigned char c = p[i];
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range */
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong below */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates above */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F; /* past U+10FFFF above */
-        } else {
-            return false;
-        }
-        if (len - i < n || p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k < n; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
-
 /* write_as_json - v through the JSON value the row's JSON holds. */
 static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool escape)
 {
@@ -260,7 +215,7 @@ bool tpl_column_scalar(const struct binding *b, int col, struct tpl_scalar *sc)
         sc->len = eddy_db_format_time(v->i, 'T', sc->buf);
         return true;
     case EDDY_DB_TEXT:
-        if (!utf8_valid((const unsigned char *)v->p, v->len))
+        if (!eddy_utf8_valid(v->p, v->len))
             return false;
         sc->kind = SC_TEXT;
         sc->s = v->p;
@@ -288,7 +243,7 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
     case EDDY_DB_DATETIME:
         return eddy_buf_append(t->out, buf, eddy_db_format_time(v->i, 'T', buf));
     case EDDY_DB_TEXT:
-        if (!utf8_valid((const unsigned char *)v->p, v->len))
+        if (!eddy_utf8_valid(v->p, v->len))
             return write_as_json(t, v, escape); /* base64, as the JSON has it */
         s = v->p;
         n = v->len;

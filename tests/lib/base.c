@@ -1,7 +1,8 @@
 /*
  * Tests for the ground floor's shared helpers that have no suite of their
  * own: URL escaping modes, HTTP dates both ways, byte-span comparisons,
- * compact JSON (byte for byte what Jansson's json_dumps writes).
+ * compact JSON (byte for byte what Jansson's json_dumps writes), numbers
+ * in decimal.
  * (HTML escaping is tested at every offset in template_pages.c, Range and
  * If-None-Match through static files in static.c, URL decoding in
  * http_parser.c.)
@@ -158,4 +159,20 @@ Test(base, compact_json_refuses_what_is_not_utf8)
     cr_assert_str_eq(b.data, "kept");
     eddy_buf_free(&b);
     json_decref(bad);
+}
+
+Test(base, numbers_in_decimal_two_digits_a_step)
+{
+    const struct {
+        uint64_t v;
+        const char *text;
+    } cases[] = {{0, "0"},           {7, "7"},       {10, "10"},         {99, "99"},
+                 {100, "100"},       {101, "101"},   {12345, "12345"},   {1000000, "1000000"},
+                 {UINT64_MAX, "18446744073709551615"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[24];
+        char *p = eddy_u64_text(buf + sizeof buf - 1, cases[i].v);
+        buf[sizeof buf - 1] = '\0';
+        cr_expect_str_eq(p, cases[i].text);
+    }
 }
