@@ -122,16 +122,18 @@ static char *escape_short(char *w, const char *s, size_t len)
             memset(block + n, 0, 16 - n);
         w = escape_block(w, block, n);
     }
-#else
-    for (size_t i = 0; i < len; i++) {
+#else /* the specials found by next_special (GCC vectors where there are some) */
+    size_t from = 0;
+    for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
         unsigned char c = (unsigned char)s[i];
-        if (html_entity_len[c]) {
-            memcpy(w, html_entity[c], html_entity_len[c]);
-            w += html_entity_len[c];
-        } else {
-            *w++ = (char)c;
-        }
+        memcpy(w, s + from, i - from);
+        w += i - from;
+        memcpy(w, html_entity[c], html_entity_len[c]);
+        w += html_entity_len[c];
+        from = i + 1;
     }
+    memcpy(w, s + from, len - from);
+    w += len - from;
 #endif
     return w;
 }
