@@ -66,6 +66,17 @@ int eddy_utf8_feed(eddy_utf8 *v, const void *data, size_t len)
                 continue;
             if (start(v, b) < 0)
                 goto bad;
+            /* A whole character in this piece (most are): its
+             * continuation bytes checked here, not a step each. */
+            if (end - p >= v->need) {
+                if (p[0] < v->lo || p[0] > v->hi)
+                    goto bad;
+                for (int k = 1; k < v->need; k++)
+                    if ((p[k] & 0xC0) != 0x80)
+                        goto bad;
+                p += v->need;
+                v->need = 0;
+            }
             continue;
         }
         uint8_t b = *p++;

@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 #include <eddy/base/utf8.h>
+
+#include <stdbool.h>
 #include <eddy/http/websocket_deflate.h>
 #include <eddy/http/websocket_frame.h>
 #include <eddy/http/websocket_message.h>
@@ -50,6 +52,61 @@ Test(utf8, any_split_of_a_valid_text_is_valid_and_a_bad_byte_fails_at_once)
     cr_assert_not(eddy_utf8_complete(&v), "ends inside a character");
     cr_assert_eq(eddy_utf8_feed(&v, "x", 1), -1, "a non-continuation byte fails there");
     cr_assert_eq(eddy_utf8_feed(&v, "ok", 2), -1, "and stays failed");
+}
+
+/* ref_valid - UTF-8 by RFC 3629's definition, one code point at a time:
+ * the shortest form, no surrogate, nothing past U+10FFFF. */
+static bool ref_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!len || i + len > n)
+            return false;
+        unsigned long cp = len == 1 ? c : c & (0x7F >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Every text of up to four bytes drawn from the bytes where the rules
+ * change, checked whole and fed a byte at a time, against the definition. */
+Test(utf8, every_short_text_of_edge_bytes_is_judged_as_the_definition_says)
+{
+    static const unsigned char edge[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF,
+                                         0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE,
+                                         0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+    size_t m = sizeof edge, checked = 0;
+    unsigned char s[4];
+    for (size_t len = 1; len <= 4; len++) {
+        size_t total = 1;
+        for (size_t k = 0; k < len; k++)
+            total *= m;
+        for (size_t code = 0; code < total; code++) {
+            size_t x = code;
+            for (size_t k = 0; k < len; k++, x /= m)
+                s[k] = edge[x % m];
+            bool want = ref_valid(s, len);
+            cr_assert_eq(eddy_utf8_valid(s, len) != 0, want, "%zu bytes %02x %02x %02x %02x", len,
+                         s[0], len > 1 ? s[1] : 0, len > 2 ? s[2] : 0, len > 3 ? s[3] : 0);
+            eddy_utf8 v;
+            eddy_utf8_init(&v);
+            int rc = 0;
+            for (size_t k = 0; k < len && rc == 0; k++)
+                rc = eddy_utf8_feed(&v, s + k, 1);
+            cr_assert_eq(rc == 0 && eddy_utf8_complete(&v), want, "fed a byte at a time");
+            checked++;
+        }
+    }
+    cr_expect_eq(checked, m + m * m + m * m * m + m * m * m * m);
 }
 
 /* ------------------------------------------------------------ frames */
