@@ -4,18 +4,24 @@
 #
 # GET / of lesson 16's board: the latest 20 messages read from the
 # database and rendered through a template, over keep-alive HTTP/1.1 on
-# 127.0.0.1, 100 connections. Four servers, each pinned to core 0 with wrk
+# 127.0.0.1, 100 connections. Five servers, each pinned to core 0 with wrk
 # on core 1 (mariadbd, when used, runs where the kernel puts it: its CPU is
 # not counted, only the app process's):
 #
 #   eddy-sqlite   lesson 16 on SQLite (WAL; queries on the thread pool; one
 #                 process, so the file is kept to itself: no lock per read)
 #   eddy-mysql    lesson 16 on MariaDB (Connector/C's non-blocking API)
+#   floor-sqlite  bench/ref/board_floor.c: not a usable server but the floor,
+#                 the least work this page needs on SQLite (plain epoll, the
+#                 same query on the same file run inline on the one thread,
+#                 the same page written straight into one send per read):
+#                 what the kernel's loopback and SQLite alone cost,
+#                 measured in the same run
 #   trn-sqlite    Tornado 6 with sqlite3 on a ThreadPoolExecutor (bench/tornado_board.py;
 #                 the same unix-excl locking as eddy-sqlite)
 #   trn-mysql     Tornado 6 with aiomysql on the same MariaDB
 #
-# Both read the same 200 messages (same SQLite file, same MariaDB
+# All read the same 200 messages (same SQLite file, same MariaDB
 # database) and answer byte-identical pages (checked before measuring).
 # For each run: requests per second, p50/p99 latency, and the app
 # process's CPU time (utime+stime of all its threads, from /proc), giving
@@ -27,7 +33,8 @@
 # scripts/mariadb.sh (a private server in a temporary folder).
 #
 # Writes bench/results/16-db.csv (every run), 16-db-summary.csv (medians
-# and ratios to the Tornado twin on the same database), 16-db-slow.csv and
+# and ratios to the Tornado twin on the same database; lesson 16 against
+# the floor and the floor against Tornado are printed), 16-db-slow.csv and
 # 16-db.png.
 #
 #   DURATION=5 RUNS=3 [SLOW_N=1000] [PERF=1] bench/16-db.sh
@@ -84,6 +91,12 @@ seed "$SQLITE_URL"
 
 SERVERS=(eddy-sqlite)
 [ -n "$MYSQL_URL" ] && SERVERS+=(eddy-mysql)
+mkdir -p "$BUILD/bench"
+if ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra bench/ref/board_floor.c -o "$BUILD/bench/board_floor" -lsqlite3; then
+    SERVERS+=(floor-sqlite)
+else
+    echo "skipping floor-sqlite: bench/ref/board_floor.c did not build (it needs libsqlite3-dev)"
+fi
 if "$PY" -c 'import tornado' 2>/dev/null; then
     SERVERS+=(trn-sqlite)
     if [ -n "$MYSQL_URL" ] && "$PY" -c 'import aiomysql' 2>/dev/null; then SERVERS+=(trn-mysql)
@@ -97,6 +110,7 @@ server_cmd() {
     case $1 in
     eddy-sqlite) echo "$BOARD --port $2 --db $SQLITE_URL --access-log=false --max-connections 30000" ;;
     eddy-mysql) echo "$BOARD --port $2 --db $MYSQL_URL --access-log=false --max-connections 30000" ;;
+    floor-sqlite) echo "$BUILD/bench/board_floor --port $2 --db ${SQLITE_URL#sqlite://}" ;;
     trn-sqlite) echo "$PY bench/tornado_board.py --port $2 --db $SQLITE_URL" ;;
     trn-mysql) echo "$PY bench/tornado_board.py --port $2 --db $MYSQL_URL" ;;
     esac
@@ -117,6 +131,10 @@ for db in sqlite mysql; do
     if cmp -s "$tmp/eddy-$db.html" "$tmp/trn-$db.html"; then echo "   $db: identical"
     else echo "   $db: the pages differ:"; diff "$tmp/eddy-$db.html" "$tmp/trn-$db.html" | head -20 || true; fi
 done
+if [ -f "$tmp/floor-sqlite.html" ]; then
+    if cmp -s "$tmp/eddy-sqlite.html" "$tmp/floor-sqlite.html"; then echo "   floor: identical to lesson 16's"
+    else echo "   floor: its page differs from lesson 16's:"; diff "$tmp/eddy-sqlite.html" "$tmp/floor-sqlite.html" | head -20 || true; fi
+fi
 
 # ------------------------------------------------------------ throughput
 csv=$RESULTS/16-db.csv
@@ -156,6 +174,13 @@ tail -n +2 "$summary" | while IFS=, read -r s c rps per l5 l9 x y; do
 done
 echo
 awk -F, 'NR > 1 && $1 ~ /^eddy/ { printf "   %-7s lesson 16 / Tornado: %.1fx per app-CPU-second (target >= 20), %.1fx req/s\n", $2, $7, $8 }' "$summary"
+# The floor's own ratio to Tornado says what any server could reach here:
+# where it is under 20, no server can meet that target on this machine.
+awk -F, 'NR > 1 { p[$1] = $4 }
+    function r(a, b) { return p[a] > 0 && p[b] > 0 ? sprintf("%.2f", p[a] / p[b]) : "NA" }
+    END { if ("floor-sqlite" in p)
+              printf "   sqlite  per app-CPU-second: lesson 16 / floor %s, floor / Tornado %sx\n",
+                  r("eddy-sqlite", "floor-sqlite"), r("floor-sqlite", "trn-sqlite") }' "$summary"
 
 # ------------------------------------------------------------ the slow-query burst
 slow=$RESULTS/16-db-slow.csv
