@@ -82,9 +82,10 @@ static const char html_entity8[256][8] = {
  * specials are found sixteen at a time (SSE2) and walked from the bit
  * mask, so text dense with them (a message quoting markup) is read once,
  * and every copy has a fixed size. */
-static char *escape_block(char *w, const char *block, unsigned n)
+static char *escape_block(char *w, const char *block, unsigned n, unsigned *high)
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)block);
+    *high |= (unsigned)_mm_movemask_epi8(v); /* bytes from 0x80 up */
     __m128i hit = _mm_or_si128(
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
@@ -109,20 +110,28 @@ static char *escape_block(char *w, const char *block, unsigned n)
 #endif
 
 /* escape_short - s[0..len) escaped at w, which has room for the worst
- * case and 16 bytes more; the end of what it wrote. */
-static char *escape_short(char *w, const char *s, size_t len)
+ * case and 16 bytes more; the end of what it wrote. *ascii, when asked,
+ * says whether no byte was 0x80 or more. */
+static char *escape_short(char *w, const char *s, size_t len, bool *ascii)
 {
 #ifdef __SSE2__
     char block[32] = {0};
-    size_t i = 0;
-    for (; i < len; i += 16) {
+    unsigned high = 0;
+    for (size_t i = 0; i < len; i += 16) {
         unsigned n = len - i >= 16 ? 16 : (unsigned)(len - i);
         memcpy(block, s + i, n == 16 ? 16 : n);
         if (n < 16)
             memset(block + n, 0, 16 - n);
-        w = escape_block(w, block, n);
+        w = escape_block(w, block, n, &high);
     }
-#else /* the specials found by next_special (GCC vectors where there are some) */
+    if (ascii)
+        *ascii = high == 0;
+#else
+    if (ascii) {
+        *ascii = true;
+        for (size_t i = 0; i < len && *ascii; i++)
+            *ascii = (unsigned char)s[i] < 0x80;
+    } /* the specials found by next_special (GCC vectors where there are some) */
     size_t from = 0;
     for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
         unsigned char c = (unsigned char)s[i];
@@ -138,15 +147,20 @@ static char *escape_short(char *w, const char *s, size_t len)
     return w;
 }
 
-int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
+int eddy_xhtml_escape_ascii_to(eddy_buf *out, const char *s, size_t len, bool *ascii)
 {
     /* Short text (a page's values are): room for the worst case first,
      * then written in place, with no append per piece. */
     if (len <= ESCAPE_IN_PLACE_MAX && eddy_buf_reserve(out, len * ENTITY_MAX + 16) == 0) {
-        char *w = escape_short(out->data + out->len, s, len);
+        char *w = escape_short(out->data + out->len, s, len, ascii);
         out->len = (size_t)(w - out->data);
         out->data[out->len] = '\0'; /* as every append leaves it */
         return 0;
+    }
+    if (ascii) {
+        *ascii = true;
+        for (size_t i = 0; i < len && *ascii; i++)
+            *ascii = (unsigned char)s[i] < 0x80;
     }
     size_t from = 0;
     for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
@@ -157,6 +171,11 @@ int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
         from = i + 1;
     }
     return eddy_buf_append(out, s + from, len - from);
+}
+
+int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len)
+{
+    return eddy_xhtml_escape_ascii_to(out, s, len, NULL);
 }
 
 /* ------------------------------------------------------------ JSON */

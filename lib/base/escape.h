@@ -12,12 +12,18 @@
 #include <eddy/base/buf.h>
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* eddy_xhtml_escape_to - append s[0..len) to out with & < > " ' as HTML
  * entities and a NUL byte as U+FFFD (what a browser would read). 0, or -1
  * when out cannot grow. */
 int eddy_xhtml_escape_to(eddy_buf *out, const char *s, size_t len);
+
+/* eddy_xhtml_escape_ascii_to - eddy_xhtml_escape_to, and *ascii set to
+ * whether every byte was below 0x80 (found in the same pass: a caller
+ * that must know the text is UTF-8 checks only the rest). */
+int eddy_xhtml_escape_ascii_to(eddy_buf *out, const char *s, size_t len, bool *ascii);
 
 /* eddy_json_encode_to - append v as JSON the way Tornado's json_encode
  * writes it (Python's json.dumps, then "</" as "<\/"): ", " and ": "

@@ -232,24 +232,31 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
         return 0; /* a missing key reads as null, which prints nothing */
     const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
     char buf[64];
-    const char *s = buf;
     size_t n;
     switch (v->type) {
     case EDDY_DB_NULL:
         return 0;
-    case EDDY_DB_INTEGER: /* digits and dates have nothing to escape */
-        s = int_text(buf, sizeof buf, v->i, &n);
+    case EDDY_DB_INTEGER: { /* digits and dates have nothing to escape */
+        const char *s = int_text(buf, sizeof buf, v->i, &n);
         return eddy_buf_append(t->out, s, n);
+    }
     case EDDY_DB_DATETIME:
         return eddy_buf_append(t->out, buf, eddy_db_format_time(v->i, 'T', buf));
     case EDDY_DB_TEXT:
-        if (!eddy_utf8_valid(v->p, v->len))
+        if (escape) { /* escaped first: the escape also says whether all of it was ASCII */
+            size_t mark = t->out->len;
+            bool ascii;
+            if (eddy_xhtml_escape_ascii_to(t->out, v->p, v->len, &ascii) < 0)
+                return -1;
+            if (ascii || eddy_utf8_valid(v->p, v->len))
+                return 0;
+            eddy_buf_truncate(t->out, mark);
             return write_as_json(t, v, escape); /* base64, as the JSON has it */
-        s = v->p;
-        n = v->len;
-        break;
+        }
+        if (!eddy_utf8_valid(v->p, v->len))
+            return write_as_json(t, v, escape);
+        return eddy_buf_append(t->out, v->p, v->len);
     default: /* doubles and blobs: rare on a page */
         return write_as_json(t, v, escape);
     }
-    return escape ? eddy_xhtml_escape_to(t->out, s, n) : eddy_buf_append(t->out, s, n);
 }

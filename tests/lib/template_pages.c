@@ -65,6 +65,30 @@ Test(template_xss, html_escape_finds_every_special_byte_at_every_offset)
             }
 }
 
+/* The escape also says whether the text was all ASCII (so a caller checks
+ * UTF-8 only when it was not): a high byte at any offset, short or long. */
+Test(template_xss, html_escape_says_whether_the_text_was_ascii)
+{
+    char text[5000];
+    static const size_t lens[] = {0, 1, 15, 16, 17, 40, 4096, 4097, 5000};
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        size_t len = lens[l];
+        memset(text, '<', len);
+        for (size_t at = 0; at <= len; at += len > 100 ? 997 : 1) {
+            if (at < len)
+                text[at] = (char)0xC3;
+            eddy_buf out = EDDY_BUF_INIT;
+            bool ascii = true;
+            cr_assert_eq(eddy_xhtml_escape_ascii_to(&out, text, len, &ascii), 0);
+            cr_assert_eq(ascii, at == len, "len %zu, high byte at %zu", len, at);
+            cr_assert_eq(out.len, len * 4 - (at < len ? 3 : 0));
+            eddy_buf_free(&out);
+            if (at < len)
+                text[at] = '<';
+        }
+    }
+}
+
 /* Short text is escaped in place into room for the worst case, long text
  * piece by piece; both must write the same, after what the buffer holds
  * already, NUL-terminated, and a limit that the escaped text fits under
