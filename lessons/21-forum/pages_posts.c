@@ -76,12 +76,18 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
     "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
     "AS has_liked FROM post_comment c JOIN `user` u ON u.id = c.user_id "                        \
     "WHERE c.post_id = ? AND c.parent_comment_id IS NULL ORDER BY c.id DESC LIMIT ? OFFSET ?"
-/* their replies, the comment they belong to first; "IN (?, ...)" follows */
+/* their replies, the comment they belong to first: every reply hangs on
+ * a top-level comment of the same post (content_write.c gives a reply to
+ * a reply its thread's top comment), and a page's comments are those
+ * whose ids run from the page's lowest to its highest, so the replies
+ * are found by that range. One statement whatever the page holds: the
+ * cached one, not SQL written and prepared per number of comments. */
 #define REPLIES_SQL(NAME, minute)                                                                  \
     "SELECT c.parent_comment_id AS parent, c.id AS id, " COMMENT_COLUMNS(NAME, minute) ", "      \
     "ru.id AS reply_id, " NAME("ru") " AS reply_name FROM post_comment c "                       \
     "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "          \
-    "WHERE c.parent_comment_id IN ("
+    "WHERE c.parent_comment_id BETWEEN ? AND ? AND c.post_id = ? "                               \
+    "ORDER BY c.parent_comment_id, c.id LIMIT 5000"
 
 enum { C_ID };
 
@@ -133,7 +139,7 @@ enum { COMMENTS_PER_PAGE = 50 };
 static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
                          eddy_db_result **comments, eddy_db_result **replies)
 {
-    eddy_db_value params[COMMENTS_PER_PAGE + 1] = {
+    eddy_db_value params[] = {
         EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
         EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
     *replies = NULL;
@@ -152,19 +158,14 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
         n = COMMENTS_PER_PAGE;
     if (!n)
         return 0;
-    /* the replies' query: their parent is one of this page's comments */
-    eddy_buf sql = EDDY_BUF_INIT;
-    eddy_buf_append_str(&sql, mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
-                                    : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE));
-    for (size_t i = 0; i < n; i++) {
-        params[i] = EDDY_DB_INT(int_at(*comments, i, C_ID));
-        eddy_buf_append_str(&sql, i ? ",?" : "?");
-    }
-    if (eddy_buf_append_str(&sql, ") ORDER BY c.parent_comment_id, c.id LIMIT 5000") < 0)
-        rc = ENOMEM;
-    else
-        rc = eddy_db_query(eddy_req_db(r), replies, sql.data, params, n);
-    eddy_buf_free(&sql);
+    /* the replies: their parent is one of this page's comments, newest
+     * (row 0) to oldest (row n - 1) */
+    eddy_db_value range[] = {EDDY_DB_INT(int_at(*comments, n - 1, C_ID)),
+                             EDDY_DB_INT(int_at(*comments, 0, C_ID)), EDDY_DB_INT(post)};
+    rc = eddy_db_query(eddy_req_db(r), replies,
+                       mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                             : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
+                       range, 3);
     if (rc) {
         eddy_db_result_free(*comments);
         eddy_db_result_free(*replies);
