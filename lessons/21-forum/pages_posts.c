@@ -36,22 +36,24 @@ static const eddy_form_def comment_form = {"comment", comment_fields, .submit = 
 
 /* ------------------------------------------------------------ reading */
 
-/* The post's page reads in three queries besides the session's user,
- * written by hand to join what the ORM would fetch one query at a time:
- * the post with its author, its group, the reader's membership and
- * unread count; a page of comments with whether the reader liked each;
- * their replies. Columns are read by position (the enums), not by name. */
+/* The post's page reads in three queries, written by hand to join what
+ * the ORM would fetch one query at a time: the post with its author, its
+ * group, the reader's membership, unread count and own row (the session's
+ * user: no query of its own); a page of comments with whether the reader
+ * liked each; their replies. Columns are read by position (the enums),
+ * not by name. */
 
 static const char post_page_sql[] =
     "SELECT p.title, p.content, p.add_time, p.comment_nums, u.id, u.nick_name, u.mobile, "
     "g.id, g.name, "
     "(SELECT CASE WHEN m.status IS NULL OR m.status = '' THEN 'pending' ELSE m.status END "
     "FROM community_group_member m WHERE m.user_id = ? AND m.community_id = p.group_id LIMIT 1), "
-    "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0) "
+    "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0), "
+    FORUM_USER_COLUMNS("r") " "
     "FROM post p JOIN `user` u ON u.id = p.user_id JOIN community_group g ON g.id = p.group_id "
-    "WHERE p.id = ?";
+    "LEFT JOIN `user` r ON r.id = ? WHERE p.id = ?";
 enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USER_MOBILE,
-       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD };
+       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD, P_READER };
 
 /* A page of comments and their replies go to the template as the rows
  * the queries read (page_render_rows), named by the columns' aliases:
@@ -105,12 +107,26 @@ static const char *text_at(const eddy_db_result *res, size_t row, int col)
     return v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
 }
 
-/* read_post - the post's row for reader me, who must be an approved
- * member of its group; false after answering 404, 403 or an error. */
-static bool read_post(eddy_req *r, int64_t id, int64_t me, eddy_db_result **res)
+/* read_post - the post's row for the reader *me, who must be an approved
+ * member of its group; false after answering 404, 403 or an error. *me 0:
+ * the session's user, not loaded yet, read by the same query (the sign-in
+ * guard then finds that row: forum_keep_reader) and set. */
+static bool read_post(eddy_req *r, int64_t id, int64_t *me, eddy_db_result **res)
 {
-    eddy_db_value params[] = {EDDY_DB_INT(me), EDDY_DB_INT(me), EDDY_DB_INT(id)};
-    int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 3);
+    int64_t reader = *me ? *me : page_session_id(r);
+    if (!reader && !(reader = *me = page_require_user(r))) /* nobody: to the sign-in page */
+        return false;
+    eddy_db_value params[] = {EDDY_DB_INT(reader), EDDY_DB_INT(reader), EDDY_DB_INT(reader),
+                              EDDY_DB_INT(id)};
+    int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 4);
+    if (rc == 0 && !*me) { /* the guard, answered from the row when there is one */
+        if (eddy_db_rows(*res))
+            forum_keep_reader(r, *res, 0, P_READER);
+        if (!(*me = page_require_user(r)) || *me != reader) {
+            eddy_db_result_free(*res);
+            return *me && read_post(r, id, me, res); /* the cookie changed its mind: again */
+        }
+    }
     if (rc == 0 && eddy_db_rows(*res) == 0)
         rc = ENOENT;
     if (page_db_failed(r, rc, *res, "No such post"))
@@ -174,14 +190,14 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
     return rc;
 }
 
-/* show_post - the post's page for a member, with the forms the request
- * made; reply_to names the comment whose reply form has errors, page
- * the page of comments (0: the one ?page= asks for). */
-static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, long page)
+/* show_post - the post's page for member me (0: the session's user, not
+ * loaded yet), with the forms the request made; reply_to names the
+ * comment whose reply form has errors, page the page of comments (0: the
+ * one ?page= asks for). */
+static void show_post(eddy_req *r, int status, int64_t me, int64_t id, int64_t reply_to, long page)
 {
-    int64_t me = page_require_user(r);
     eddy_db_result *res;
-    if (!me || !read_post(r, id, me, &res))
+    if (!read_post(r, id, &me, &res))
         return;
     const char *title = text_at(res, 0, P_TITLE);
     const char *group = text_at(res, 0, P_GROUP_NAME);
@@ -231,7 +247,7 @@ static void post_get(eddy_req *r)
 {
     long id = eddy_require_path_long(r, 1);
     if (id >= 0)
-        show_post(r, 200, id, 0, 0);
+        show_post(r, 200, 0, id, 0, 0);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -272,7 +288,7 @@ static void comment_post(eddy_req *r)
     int64_t me = page_require_user(r);
     long id = me ? eddy_require_path_long(r, 1) : -1;
     eddy_db_result *res;
-    if (id < 0 || !read_post(r, id, me, &res))
+    if (id < 0 || !read_post(r, id, &me, &res))
         return;
     int64_t author = int_at(res, 0, P_USER_ID);
     const char *title = text_at(res, 0, P_TITLE);
@@ -282,7 +298,7 @@ static void comment_post(eddy_req *r)
     if (page_form_failed(r, f))
         return;
     if (!eddy_form_validate(f)) {
-        show_post(r, 400, id, 0, 1);
+        show_post(r, 400, me, id, 0, 1);
         return;
     }
     forum_new_comment c = {.user = me,
@@ -344,7 +360,7 @@ static void reply_post(eddy_req *r)
     if (to && !exists)
         eddy_form_add_error(f, "replyed_user", "No such user.");
     if (eddy_form_has_errors(f)) {
-        show_post(r, 400, parent.post, parent.top, thread_page(r, parent.post, parent.top));
+        show_post(r, 400, me, parent.post, parent.top, thread_page(r, parent.post, parent.top));
         return;
     }
     forum_new_comment c = {.user = me,

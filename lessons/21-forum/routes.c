@@ -68,6 +68,8 @@ static int app_security(eddy_app *app, forum *f)
 {
     eddy_auth_config auth = {.load_user = forum_load_user,
                              .login_url = "/signin",
+                             .cookie_name = FORUM_SESSION_COOKIE,
+                             .cookie_max_age_s = FORUM_SESSION_MAX_AGE_S,
                              .jwt = {.secret = f->secret, .lifetime_s = 7 * 24 * 3600}};
     eddy_cors_config cors = EDDY_CORS_FORUM;
     return eddy_app_set_auth(app, &auth) < 0 ||
