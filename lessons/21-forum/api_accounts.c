@@ -95,6 +95,39 @@ static int user_row(eddy_db *db, int64_t id, eddy_db_result **res)
     return eddy_orm_get(db, &forum_user, id, res);
 }
 
+/* READER_SLOT - the request's slot for the reader a page read itself. */
+#define READER_SLOT "forum.reader"
+
+static void decref(void *v)
+{
+    json_decref(v);
+}
+
+void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_t col)
+{
+    const eddy_db_value *id = eddy_db_value_at(res, row, col);
+    if (!id || id->type != EDDY_DB_INTEGER)
+        return;
+    /* what eddy_orm_row_json makes of the user's row: id, then each field
+     * that is not hidden, a time as ISO 8601 whichever way it was read */
+    json_t *user = json_object();
+    json_object_set_new(user, "id", json_integer((json_int_t)id->i));
+    for (const eddy_field *f = forum_user.fields; user && f->name; f++) {
+        if (f->flags & EDDY_FIELD_HIDDEN)
+            continue;
+        eddy_db_value v = *eddy_db_value_at(res, row, ++col);
+        if (f->type == EDDY_FIELD_DATETIME && v.type == EDDY_DB_TEXT &&
+            eddy_db_parse_time(v.p, v.len, &v.i) == 0)
+            v.type = EDDY_DB_DATETIME;
+        json_object_set_new(user, f->name, eddy_db_value_json(&v));
+    }
+    const char *head = forum_media_url(r, json_string_value(json_object_get(user, "head_url")),
+                                       false);
+    json_object_set_new(user, "head_url", head ? json_string(head) : json_null());
+    if (eddy_req_set_slot(r, READER_SLOT, user, decref) < 0)
+        json_decref(user);
+}
+
 json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
 {
     (void)arg;
@@ -102,6 +135,9 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
     long long id = strtoll(user_id, &end, 10);
     if (*end || id <= 0)
         return NULL;
+    json_t *known = eddy_req_slot(r, READER_SLOT);
+    if (known && json_integer_value(json_object_get(known, "id")) == id)
+        return json_incref(known);
     eddy_db_result *res;
     int rc = user_row(eddy_req_db(r), id, &res);
     if (rc && rc != ENOENT) {

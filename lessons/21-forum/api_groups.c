@@ -103,8 +103,9 @@ static eddy_json_options group_options(eddy_req *r)
 {
     static const char *const private_fields[] = {"creator.mobile", "creator.address",
                                                  "creator.desc", "creator.gender", NULL};
+    static const char *const media_fields[] = {"front_image", "creator.head_url", NULL};
     return (eddy_json_options){.recurse = true, .exclude = private_fields, .replace = media_urls,
-                               .replace_arg = r};
+                               .replace_arg = r, .replace_only = media_fields};
 }
 
 static json_t *group_json(eddy_req *r, const eddy_db_result *res, size_t row)
@@ -112,6 +113,26 @@ static json_t *group_json(eddy_req *r, const eddy_db_result *res, size_t row)
     eddy_json_options o = group_options(r);
     return eddy_orm_row_json(&forum_group, res, row, &o);
 }
+
+/* GROUP_LIST_SQL - a page of the public list: the group and, of its
+ * creator, only what the JSON shows (group_options leaves the rest out),
+ * under the names the ORM's join gives them ("creator.nick_name"), so
+ * the model writes the rows as it writes any joined result. Written
+ * once, in the quoting both dialects read, instead of built per request;
+ * filtered (WHERE, or "") and ordered (a column first, or ""). */
+#define GROUP_LIST_SQL(where, order)                                                               \
+    "SELECT `t`.`id` AS `id`, `t`.`creator_id` AS `creator`, `t`.`name` AS `name`, "            \
+    "`t`.`category` AS `category`, `t`.`front_image` AS `front_image`, `t`.`desc` AS `desc`, "  \
+    "`t`.`notice` AS `notice`, `t`.`member_nums` AS `member_nums`, "                             \
+    "`t`.`post_nums` AS `post_nums`, `t`.`add_time` AS `add_time`, `j0`.`id` AS `creator.id`, "  \
+    "`j0`.`nick_name` AS `creator.nick_name`, `j0`.`head_url` AS `creator.head_url`, "           \
+    "`j0`.`add_time` AS `creator.add_time` FROM `community_group` AS `t` "                       \
+    "JOIN `user` AS `j0` ON `j0`.`id` = `t`.`creator_id`" where " ORDER BY " order                 \
+    "`t`.`add_time` DESC, `t`.`id` DESC LIMIT ? OFFSET ?"
+static const char *const group_list_sql[4] = {
+    GROUP_LIST_SQL("", ""), GROUP_LIST_SQL("", "`t`.`member_nums` DESC, "),
+    GROUP_LIST_SQL(" WHERE `t`.`category` = ?", ""),
+    GROUP_LIST_SQL(" WHERE `t`.`category` = ?", "`t`.`member_nums` DESC, ")};
 
 static void groups_get(eddy_req *r)
 {
@@ -123,18 +144,12 @@ static void groups_get(eddy_req *r)
         limit = limit <= 0 ? 20 : GROUPS_MAX_LIST;
     if (offset < 0)
         offset = 0;
-    eddy_query *q = eddy_orm_select(&forum_group);
-    eddy_orm_join(q, "creator");
-    if (*c && strcmp(c, "全部") != 0) /* the course's "all" */
-        eddy_orm_where(q, eddy_orm_eq(q, "category", EDDY_DB_STR(c)));
-    if (strcmp(o, "hot") == 0)
-        eddy_orm_order_by(q, "member_nums", true);
-    eddy_orm_order_by(q, "add_time", true);
-    eddy_orm_order_by(q, "id", true);
-    eddy_orm_limit(q, limit, offset);
+    bool some = *c && strcmp(c, "全部") != 0; /* the course's "all" */
+    bool hot = strcmp(o, "hot") == 0;
+    eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(limit), EDDY_DB_INT(offset)};
     eddy_db_result *res;
-    int rc = eddy_orm_run(eddy_req_db(r), q, &res);
-    eddy_query_free(q);
+    int rc = eddy_db_query(eddy_req_db(r), &res, group_list_sql[some * 2 + hot], params + !some,
+                           3 - !some);
     if (rc) {
         eddy_send_db_error(r, rc, res);
         return;

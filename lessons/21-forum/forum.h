@@ -67,8 +67,26 @@ const char *forum_media_url(eddy_req *r, const char *name, bool absolute);
 /* ------------------------------------------------------------ start-up */
 
 /* forum_load_user - the auth module's user loader (api_accounts.c): the
- * user with this id as {id, mobile, nick_name, head_url, ...}, or NULL. */
+ * user with this id as {id, mobile, nick_name, head_url, ...}, or NULL.
+ * A page that read the reader's row with its own query (forum_keep_reader)
+ * has it answered without another one. */
 json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg);
+
+/* FORUM_USER_COLUMNS(a) - the columns forum_keep_reader reads, of the
+ * user table joined as a: id, then the user model's fields but the
+ * hidden password, in the model's order. */
+#define FORUM_USER_COLUMNS(a)                                                                      \
+    a ".id, " a ".mobile, " a ".nick_name, " a ".head_url, " a ".address, " a ".`desc`, " a        \
+    ".gender, " a ".add_time"
+
+/* forum_keep_reader - the user whose FORUM_USER_COLUMNS start at column
+ * col of row, kept for the rest of the request as the user forum_load_user
+ * gives for that id (the same JSON); nothing when the id there is NULL. */
+void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_t col);
+
+/* The signed cookie that keeps a page visitor signed in, and how long. */
+#define FORUM_SESSION_COOKIE    "user"
+#define FORUM_SESSION_MAX_AGE_S (30 * 86400)
 
 /* forum_seed - the demo data (users, groups, members, posts, comments,
  * questions, answers), when the database has no user yet, passwords

@@ -11,6 +11,7 @@
 #include "markdown.h"
 
 #include <cmark.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -145,5 +146,63 @@ char *forum_markdown_html(const char *text, size_t len)
     }
     free(raw);
     cmark_node_free(doc);
+    return html;
+}
+
+/* ------------------------------------------------------------ rendered once */
+
+/* A post is read far more often than it is written: its HTML is kept,
+ * beside a copy of the text it came from, in a slot chosen by the text's
+ * hash. A text that changed (an edit, another row) no longer matches its
+ * copy and is rendered again, so the cache is never stale and needs no
+ * schema, migration or write path of its own; the slots bound its memory. */
+enum { MD_SLOTS = 64, MD_MAX_TEXT = 16 * 1024 };
+
+struct forum_markdown_cache {
+    struct md_slot {
+        char *text, *html; /* malloc'ed; NULL: empty */
+        size_t len;
+    } slot[MD_SLOTS];
+};
+
+forum_markdown_cache *forum_markdown_cache_new(void)
+{
+    return calloc(1, sizeof(forum_markdown_cache));
+}
+
+static void slot_clear(struct md_slot *s)
+{
+    free(s->text);
+    free(s->html);
+    *s = (struct md_slot){NULL, NULL, 0};
+}
+
+void forum_markdown_cache_free(forum_markdown_cache *c)
+{
+    for (size_t i = 0; c && i < MD_SLOTS; i++)
+        slot_clear(&c->slot[i]);
+    free(c);
+}
+
+const char *forum_markdown_cached(forum_markdown_cache *c, const char *text, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: any spread will do */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 0x100000001b3u;
+    struct md_slot *s = &c->slot[h % MD_SLOTS];
+    if (s->text && s->len == len && memcmp(s->text, text, len) == 0)
+        return s->html;
+    char *html = forum_markdown_html(text, len);
+    if (!html)
+        return NULL;
+    char *kept = len <= MD_MAX_TEXT ? malloc(len + 1) : NULL; /* a long text: rendered, not kept */
+    slot_clear(s);
+    s->html = html; /* the caller's to read until the slot is used again */
+    if (kept) {
+        memcpy(kept, text, len);
+        kept[len] = '\0';
+        s->text = kept;
+        s->len = len;
+    }
     return html;
 }

@@ -7,6 +7,8 @@
 #include "markdown.h"
 #include "models.h"
 
+#include <eddy/base/codec.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -32,6 +34,30 @@ int64_t page_require_user(eddy_req *r)
     if (!eddy_require_user(r)) /* answered: 302 to the sign-in page, or 403 */
         return 0;
     return page_user_id(r);
+}
+
+int64_t page_session_id(eddy_req *r)
+{
+    /* A signed value reads "1|time|value in base64url|signature"
+     * (secure_cookie.h); what it claims is read here without the HMAC,
+     * which the guard works out anyway: a claim never trusted (only the
+     * guard's verdict lets a page show anything), so a value of another
+     * shape or a forged one costs a query, not a secret. */
+    const char *v = eddy_get_cookie(r, FORUM_SESSION_COOKIE, NULL);
+    const char *value = v && strncmp(v, "1|", 2) == 0 ? strchr(v + 2, '|') : NULL;
+    const char *end = value ? strchr(++value, '|') : NULL;
+    if (!end || end - value > 32)
+        return 0;
+    eddy_buf id = EDDY_BUF_INIT;
+    long long n = 0;
+    if (eddy_base64url_decode(&id, value, (size_t)(end - value)) == 0 && id.data) {
+        char *rest;
+        n = strtoll(id.data, &rest, 10);
+        if (*rest || n < 0)
+            n = 0;
+    }
+    eddy_buf_free(&id);
+    return (int64_t)n;
 }
 
 /* ------------------------------------------------------------ rendering */
@@ -165,11 +191,21 @@ const eddy_form_def page_reply_form = {"reply", reply_fields, .submit = "Reply"}
 
 /* ------------------------------------------------------------ text for templates */
 
+/* MARKDOWN_SLOT - the app's forum_markdown_cache (forum_routes_pages). */
+#define MARKDOWN_SLOT "forum.markdown"
+
 const char *page_content_html(eddy_req *r, const char *markdown)
 {
-    char *html = forum_markdown_html(markdown ? markdown : "", markdown ? strlen(markdown) : 0);
-    const char *s = html ? eddy_strdup(r, html) : NULL;
-    free(html);
+    const char *text = markdown ? markdown : "";
+    forum_markdown_cache *c = eddy_req_app_slot(r, MARKDOWN_SLOT);
+    if (!c) { /* pages not registered through forum_routes_pages: rendered each time */
+        char *html = forum_markdown_html(text, strlen(text));
+        const char *s = html ? eddy_strdup(r, html) : NULL;
+        free(html);
+        return s ? s : "";
+    }
+    const char *html = forum_markdown_cached(c, text, strlen(text));
+    const char *s = html ? eddy_strdup(r, html) : NULL; /* the cache's until its next call */
     return s ? s : "";
 }
 
@@ -275,6 +311,11 @@ static void free_static(void *files)
     eddy_static_free(files);
 }
 
+static void free_markdown(void *cache)
+{
+    forum_markdown_cache_free(cache);
+}
+
 int forum_routes_pages(eddy_app *app, forum *f)
 {
     char templates[PATH_MAX], statics[PATH_MAX];
@@ -287,6 +328,11 @@ int forum_routes_pages(eddy_app *app, forum *f)
     eddy_template_loader *tl = eddy_template_loader_new(templates, false);
     if (!tl || eddy_app_set_slot(app, "forum.templates", tl, free_templates) < 0) {
         eddy_template_loader_free(tl);
+        return -1;
+    }
+    forum_markdown_cache *md = forum_markdown_cache_new();
+    if (!md || eddy_app_set_slot(app, MARKDOWN_SLOT, md, free_markdown) < 0) {
+        forum_markdown_cache_free(md);
         return -1;
     }
     eddy_static *files = eddy_static_new(statics, &(eddy_static_options){.max_age = 3600});

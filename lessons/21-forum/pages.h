@@ -34,6 +34,13 @@ int64_t page_user_id(eddy_req *r);
  * sign-in page with ?next=<this page>, anything else is 403. */
 int64_t page_require_user(eddy_req *r);
 
+/* page_session_id - the id the session cookie claims, 0 when none: its
+ * signature NOT checked and the user not loaded (no HMAC, no query). A
+ * page that reads the reader's row with its own query (forum_keep_reader)
+ * starts from it, then asks page_require_user, which checks the cookie
+ * and takes that row only when the id is the one it found. */
+int64_t page_session_id(eddy_req *r);
+
 /* page_render - render template name with ctx (stolen) and status, after
  * adding what base.html needs: the unread count, the live URL, the
  * search box's text, a notice left by page_flash. May wait. */

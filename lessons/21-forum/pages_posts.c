@@ -36,22 +36,24 @@ static const eddy_form_def comment_form = {"comment", comment_fields, .submit = 
 
 /* ------------------------------------------------------------ reading */
 
-/* The post's page reads in three queries besides the session's user,
- * written by hand to join what the ORM would fetch one query at a time:
- * the post with its author, its group, the reader's membership and
- * unread count; a page of comments with whether the reader liked each;
- * their replies. Columns are read by position (the enums), not by name. */
+/* The post's page reads in three queries, written by hand to join what
+ * the ORM would fetch one query at a time: the post with its author, its
+ * group, the reader's membership, unread count and own row (the session's
+ * user: no query of its own); a page of comments with whether the reader
+ * liked each; their replies. Columns are read by position (the enums),
+ * not by name. */
 
 static const char post_page_sql[] =
     "SELECT p.title, p.content, p.add_time, p.comment_nums, u.id, u.nick_name, u.mobile, "
     "g.id, g.name, "
     "(SELECT CASE WHEN m.status IS NULL OR m.status = '' THEN 'pending' ELSE m.status END "
     "FROM community_group_member m WHERE m.user_id = ? AND m.community_id = p.group_id LIMIT 1), "
-    "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0) "
+    "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0), "
+    FORUM_USER_COLUMNS("r") " "
     "FROM post p JOIN `user` u ON u.id = p.user_id JOIN community_group g ON g.id = p.group_id "
-    "WHERE p.id = ?";
+    "LEFT JOIN `user` r ON r.id = ? WHERE p.id = ?";
 enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USER_MOBILE,
-       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD };
+       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD, P_READER };
 
 /* A page of comments and their replies go to the template as the rows
  * the queries read (page_render_rows), named by the columns' aliases:
@@ -76,12 +78,18 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
     "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
     "AS has_liked FROM post_comment c JOIN `user` u ON u.id = c.user_id "                        \
     "WHERE c.post_id = ? AND c.parent_comment_id IS NULL ORDER BY c.id DESC LIMIT ? OFFSET ?"
-/* their replies, the comment they belong to first; "IN (?, ...)" follows */
+/* their replies, the comment they belong to first: every reply hangs on
+ * a top-level comment of the same post (content_write.c gives a reply to
+ * a reply its thread's top comment), and a page's comments are those
+ * whose ids run from the page's lowest to its highest, so the replies
+ * are found by that range. One statement whatever the page holds: the
+ * cached one, not SQL written and prepared per number of comments. */
 #define REPLIES_SQL(NAME, minute)                                                                  \
     "SELECT c.parent_comment_id AS parent, c.id AS id, " COMMENT_COLUMNS(NAME, minute) ", "      \
     "ru.id AS reply_id, " NAME("ru") " AS reply_name FROM post_comment c "                       \
     "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "          \
-    "WHERE c.parent_comment_id IN ("
+    "WHERE c.parent_comment_id BETWEEN ? AND ? AND c.post_id = ? "                               \
+    "ORDER BY c.parent_comment_id, c.id LIMIT 5000"
 
 enum { C_ID };
 
@@ -99,12 +107,26 @@ static const char *text_at(const eddy_db_result *res, size_t row, int col)
     return v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB ? v->p : NULL;
 }
 
-/* read_post - the post's row for reader me, who must be an approved
- * member of its group; false after answering 404, 403 or an error. */
-static bool read_post(eddy_req *r, int64_t id, int64_t me, eddy_db_result **res)
+/* read_post - the post's row for the reader *me, who must be an approved
+ * member of its group; false after answering 404, 403 or an error. *me 0:
+ * the session's user, not loaded yet, read by the same query (the sign-in
+ * guard then finds that row: forum_keep_reader) and set. */
+static bool read_post(eddy_req *r, int64_t id, int64_t *me, eddy_db_result **res)
 {
-    eddy_db_value params[] = {EDDY_DB_INT(me), EDDY_DB_INT(me), EDDY_DB_INT(id)};
-    int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 3);
+    int64_t reader = *me ? *me : page_session_id(r);
+    if (!reader && !(reader = *me = page_require_user(r))) /* nobody: to the sign-in page */
+        return false;
+    eddy_db_value params[] = {EDDY_DB_INT(reader), EDDY_DB_INT(reader), EDDY_DB_INT(reader),
+                              EDDY_DB_INT(id)};
+    int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 4);
+    if (rc == 0 && !*me) { /* the guard, answered from the row when there is one */
+        if (eddy_db_rows(*res))
+            forum_keep_reader(r, *res, 0, P_READER);
+        if (!(*me = page_require_user(r)) || *me != reader) {
+            eddy_db_result_free(*res);
+            return *me && read_post(r, id, me, res); /* the cookie changed its mind: again */
+        }
+    }
     if (rc == 0 && eddy_db_rows(*res) == 0)
         rc = ENOENT;
     if (page_db_failed(r, rc, *res, "No such post"))
@@ -133,7 +155,7 @@ enum { COMMENTS_PER_PAGE = 50 };
 static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
                          eddy_db_result **comments, eddy_db_result **replies)
 {
-    eddy_db_value params[COMMENTS_PER_PAGE + 1] = {
+    eddy_db_value params[] = {
         EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
         EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
     *replies = NULL;
@@ -152,19 +174,14 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
         n = COMMENTS_PER_PAGE;
     if (!n)
         return 0;
-    /* the replies' query: their parent is one of this page's comments */
-    eddy_buf sql = EDDY_BUF_INIT;
-    eddy_buf_append_str(&sql, mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
-                                    : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE));
-    for (size_t i = 0; i < n; i++) {
-        params[i] = EDDY_DB_INT(int_at(*comments, i, C_ID));
-        eddy_buf_append_str(&sql, i ? ",?" : "?");
-    }
-    if (eddy_buf_append_str(&sql, ") ORDER BY c.parent_comment_id, c.id LIMIT 5000") < 0)
-        rc = ENOMEM;
-    else
-        rc = eddy_db_query(eddy_req_db(r), replies, sql.data, params, n);
-    eddy_buf_free(&sql);
+    /* the replies: their parent is one of this page's comments, newest
+     * (row 0) to oldest (row n - 1) */
+    eddy_db_value range[] = {EDDY_DB_INT(int_at(*comments, n - 1, C_ID)),
+                             EDDY_DB_INT(int_at(*comments, 0, C_ID)), EDDY_DB_INT(post)};
+    rc = eddy_db_query(eddy_req_db(r), replies,
+                       mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                             : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
+                       range, 3);
     if (rc) {
         eddy_db_result_free(*comments);
         eddy_db_result_free(*replies);
@@ -173,14 +190,14 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
     return rc;
 }
 
-/* show_post - the post's page for a member, with the forms the request
- * made; reply_to names the comment whose reply form has errors, page
- * the page of comments (0: the one ?page= asks for). */
-static void show_post(eddy_req *r, int status, int64_t id, int64_t reply_to, long page)
+/* show_post - the post's page for member me (0: the session's user, not
+ * loaded yet), with the forms the request made; reply_to names the
+ * comment whose reply form has errors, page the page of comments (0: the
+ * one ?page= asks for). */
+static void show_post(eddy_req *r, int status, int64_t me, int64_t id, int64_t reply_to, long page)
 {
-    int64_t me = page_require_user(r);
     eddy_db_result *res;
-    if (!me || !read_post(r, id, me, &res))
+    if (!read_post(r, id, &me, &res))
         return;
     const char *title = text_at(res, 0, P_TITLE);
     const char *group = text_at(res, 0, P_GROUP_NAME);
@@ -230,7 +247,7 @@ static void post_get(eddy_req *r)
 {
     long id = eddy_require_path_long(r, 1);
     if (id >= 0)
-        show_post(r, 200, id, 0, 0);
+        show_post(r, 200, 0, id, 0, 0);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -271,7 +288,7 @@ static void comment_post(eddy_req *r)
     int64_t me = page_require_user(r);
     long id = me ? eddy_require_path_long(r, 1) : -1;
     eddy_db_result *res;
-    if (id < 0 || !read_post(r, id, me, &res))
+    if (id < 0 || !read_post(r, id, &me, &res))
         return;
     int64_t author = int_at(res, 0, P_USER_ID);
     const char *title = text_at(res, 0, P_TITLE);
@@ -281,7 +298,7 @@ static void comment_post(eddy_req *r)
     if (page_form_failed(r, f))
         return;
     if (!eddy_form_validate(f)) {
-        show_post(r, 400, id, 0, 1);
+        show_post(r, 400, me, id, 0, 1);
         return;
     }
     forum_new_comment c = {.user = me,
@@ -343,7 +360,7 @@ static void reply_post(eddy_req *r)
     if (to && !exists)
         eddy_form_add_error(f, "replyed_user", "No such user.");
     if (eddy_form_has_errors(f)) {
-        show_post(r, 400, parent.post, parent.top, thread_page(r, parent.post, parent.top));
+        show_post(r, 400, me, parent.post, parent.top, thread_page(r, parent.post, parent.top));
         return;
     }
     forum_new_comment c = {.user = me,

@@ -283,8 +283,12 @@ static int json_string_to(eddy_buf *out, const char *str, size_t len)
 static int compact_string_to(eddy_buf *out, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    if (eddy_buf_append_char(out, '"') < 0)
+    /* the text and its quotes at least: room made once, so that text
+     * with nothing to escape (nearly all) is written with one copy */
+    if (eddy_buf_reserve(out, len + 2) < 0)
         return -1;
+    out->data[out->len++] = '"';
+    out->data[out->len] = '\0';
     size_t from = 0;
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
@@ -312,6 +316,13 @@ static int compact_string_to(eddy_buf *out, const char *str, size_t len)
         if (eddy_buf_append(out, s + from, i - from) < 0 || eddy_buf_append_str(out, rep) < 0)
             return -1;
         from = ++i;
+    }
+    if (from == 0) { /* nothing escaped: the room made above is still there */
+        memcpy(out->data + out->len, s, len);
+        out->len += len;
+        out->data[out->len++] = '"';
+        out->data[out->len] = '\0';
+        return 0;
     }
     if (eddy_buf_append(out, s + from, len - from) < 0)
         return -1;

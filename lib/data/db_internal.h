@@ -56,10 +56,13 @@ const char *db_result_bytes(eddy_db_result *res, const void *p, size_t len);
 enum { DB_STMT_CACHE = 64 };
 
 /* Prepared statements of one connection, by SQL text; the least recently
- * used goes when the cache is full (the driver's stmt_free closes it). */
+ * used goes when the cache is full (the driver's stmt_free closes it).
+ * An entry is found by its length, then its bytes: no hash of the text
+ * is worked out per query (a byte at a time over SQL hundreds of bytes
+ * long), and two texts of the same length seldom share a long prefix. */
 typedef struct db_stmt_cache {
     struct db_cached {
-        uint64_t hash, used;
+        uint64_t used;
         char *sql; /* malloc'ed copy */
         size_t len;
         void *stmt;

@@ -472,20 +472,14 @@ json_t *eddy_db_rows_json(const eddy_db_result *res)
 
 /* ------------------------------------------------------------ statement cache */
 
-/* fnv1a - the SQL's hash, so most lookups compare one number. */
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-    return h;
-}
-
-static struct db_cached *cache_lookup(db_conn *c, const char *sql, size_t len, uint64_t h)
+/* cache_lookup - the entry holding sql, or NULL: the lengths first, then
+ * the bytes of an entry as long (memcmp reads them many at a time; a hit
+ * costs one pass over the text, as hashing it did, only faster). */
+static struct db_cached *cache_lookup(db_conn *c, const char *sql, size_t len)
 {
     for (int i = 0; i < c->cache.count; i++) {
         struct db_cached *e = &c->cache.e[i];
-        if (e->hash == h && e->len == len && memcmp(e->sql, sql, len) == 0)
+        if (e->len == len && memcmp(e->sql, sql, len) == 0)
             return e;
     }
     return NULL;
@@ -493,7 +487,7 @@ static struct db_cached *cache_lookup(db_conn *c, const char *sql, size_t len, u
 
 void *db_cache_find(db_conn *c, const char *sql, size_t len)
 {
-    struct db_cached *e = cache_lookup(c, sql, len, fnv1a(sql, len));
+    struct db_cached *e = cache_lookup(c, sql, len);
     if (!e)
         return NULL;
     e->used = ++c->cache.clock;
@@ -518,13 +512,13 @@ int db_cache_add(db_conn *c, const char *sql, size_t len, void *stmt)
         db_driver_of(c->db)->stmt_free(e->stmt);
         free(e->sql);
     }
-    *e = (struct db_cached){fnv1a(sql, len), ++c->cache.clock, copy, len, stmt};
+    *e = (struct db_cached){++c->cache.clock, copy, len, stmt};
     return 0;
 }
 
 void db_cache_drop(db_conn *c, const char *sql, size_t len)
 {
-    struct db_cached *e = cache_lookup(c, sql, len, fnv1a(sql, len));
+    struct db_cached *e = cache_lookup(c, sql, len);
     if (!e)
         return;
     db_driver_of(c->db)->stmt_free(e->stmt);

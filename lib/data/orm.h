@@ -198,6 +198,10 @@ typedef struct eddy_json_options {
     bool (*replace)(void *arg, const char *prefix, const char *field, const eddy_db_value *v,
                     eddy_db_value *out);
     void *replace_arg;
+    /* replace_only - NULL, or the NULL-ended paths ("photo",
+     * "author.avatar") replace is asked about, the others never: a list
+     * of many rows then costs no call per value that is never replaced. */
+    const char *const *replace_only;
 } eddy_json_options;
 
 /* eddy_orm_row_json - row of a result read through model m as a JSON

@@ -19,13 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* excluded - path ("email", "author.email") is in the caller's list. */
-static bool excluded(const eddy_json_options *o, const char *prefix, const char *name)
+/* listed - path ("email", "author.email") is in the NULL-ended list. */
+static bool listed(const char *const *list, const char *prefix, const char *name)
 {
-    if (!o || !o->exclude)
-        return false;
     size_t plen = prefix ? strlen(prefix) : 0;
-    for (const char *const *e = o->exclude; *e; e++) {
+    for (const char *const *e = list; *e; e++) {
         if (plen == 0 && strcmp(*e, name) == 0)
             return true;
         if (plen && strncmp(*e, prefix, plen) == 0 && (*e)[plen] == '.' &&
@@ -33,6 +31,18 @@ static bool excluded(const eddy_json_options *o, const char *prefix, const char 
             return true;
     }
     return false;
+}
+
+/* excluded - path is in the caller's list of fields left out. */
+static bool excluded(const eddy_json_options *o, const char *prefix, const char *name)
+{
+    return o && o->exclude && listed(o->exclude, prefix, name);
+}
+
+/* asks - whether the caller's replace is asked about path. */
+static bool asks(const eddy_json_options *o, const char *prefix, const char *name)
+{
+    return o && o->replace && (!o->replace_only || listed(o->replace_only, prefix, name));
 }
 
 /* field_json - one value as the field's type says. */
@@ -101,10 +111,12 @@ enum step_kind {
 struct step {
     enum step_kind kind;
     const char *key;
+    size_t keylen;       /* strlen(key), measured once for every row */
     const char *prefix;  /* NULL: the row's own; else the joined key (for replace) */
     const eddy_field *f; /* VALUE: its field (NULL for "id") */
     int col;             /* VALUE: the column; OPEN: the parent's id column */
     size_t close;        /* OPEN: where its CLOSE is */
+    bool ask;            /* VALUE: the caller's replace is asked about it (push) */
 };
 
 struct plan {
@@ -112,8 +124,10 @@ struct plan {
     size_t n, cap;
 };
 
-static int push(struct plan *p, struct step s)
+static int push(struct plan *p, struct step s, const eddy_json_options *o)
 {
+    s.ask = s.kind == STEP_VALUE && asks(o, s.prefix, s.key);
+    s.keylen = s.key ? strlen(s.key) : 0;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 32;
         struct step *more = realloc(p->steps, cap * sizeof *more);
@@ -136,8 +150,8 @@ static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result 
     int id_col = find_column(res, prefix, "id", &next);
     if (id_col < 0)
         return 0;
-    if (!excluded(o, prefix, "id") && push(p, (struct step){STEP_VALUE, "id", prefix, NULL,
-                                                            id_col, 0}) < 0)
+    if (!excluded(o, prefix, "id") && push(p, (struct step){STEP_VALUE, "id", 0, prefix, NULL,
+                                                            id_col, 0, false}, o) < 0)
         return -1;
     for (const eddy_field *f = m->fields; f->name; f++) {
         if (((f->flags & EDDY_FIELD_HIDDEN) && !(o && o->include_hidden)) ||
@@ -148,7 +162,7 @@ static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result 
             continue; /* not selected */
         if (f->type == EDDY_FIELD_FOREIGN_KEY && !prefix && (!o || o->recurse)) {
             size_t open = p->n;
-            if (push(p, (struct step){STEP_OPEN, f->name, NULL, f, -1, 0}) < 0)
+            if (push(p, (struct step){STEP_OPEN, f->name, 0, NULL, f, -1, 0, false}, o) < 0)
                 return -1;
             int joined = plan_model(p, f->references, res, f->name, o);
             if (joined < 0)
@@ -157,13 +171,13 @@ static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result 
                 size_t probe = 0;
                 p->steps[open].col = find_column(res, f->name, "id", &probe);
                 p->steps[open].close = p->n;
-                if (push(p, (struct step){STEP_CLOSE, NULL, NULL, NULL, -1, 0}) < 0)
+                if (push(p, (struct step){STEP_CLOSE, NULL, 0, NULL, NULL, -1, 0, false}, o) < 0)
                     return -1;
                 continue;
             }
             p->n = open; /* not joined: the id, as any column */
         }
-        if (push(p, (struct step){STEP_VALUE, f->name, prefix, f, col, 0}) < 0)
+        if (push(p, (struct step){STEP_VALUE, f->name, 0, prefix, f, col, 0, false}, o) < 0)
             return -1;
     }
     return 1;
@@ -175,7 +189,7 @@ static eddy_db_value step_value(const struct step *s, const eddy_db_result *res,
 {
     const eddy_db_value *v = eddy_db_value_at(res, row, (size_t)s->col);
     eddy_db_value out;
-    if (o && o->replace && o->replace(o->replace_arg, s->prefix, s->key, v, &out))
+    if (s->ask && o->replace(o->replace_arg, s->prefix, s->key, v, &out))
         return out;
     return *v;
 }
@@ -267,7 +281,7 @@ static int int_to(eddy_buf *out, int64_t i)
  * infinite double), 0 when written, -1 when out cannot grow. */
 static int value_to(eddy_buf *out, const eddy_field *f, const eddy_db_value *v)
 {
-    char text[32];
+    char text[34];
     switch (v->type) {
     case EDDY_DB_NULL:
         return eddy_buf_append(out, "null", 4);
@@ -275,9 +289,11 @@ static int value_to(eddy_buf *out, const eddy_field *f, const eddy_db_value *v)
         if (f && f->type == EDDY_FIELD_BOOL)
             return eddy_buf_append_str(out, v->i ? "true" : "false");
         return int_to(out, v->i);
-    case EDDY_DB_DATETIME:
-        eddy_db_format_time(v->i, 'T', text);
-        return eddy_json_compact_string_to(out, text, strlen(text));
+    case EDDY_DB_DATETIME: { /* digits and punctuation: nothing to escape */
+        size_t n = eddy_db_format_time(v->i, 'T', text + 1);
+        text[0] = text[n + 1] = '"';
+        return eddy_buf_append(out, text, n + 2);
+    }
     case EDDY_DB_TEXT:
         if (!(f && (f->type == EDDY_FIELD_DATETIME || f->type == EDDY_FIELD_BOOL)) &&
             eddy_json_compact_string_to(out, v->p, v->len) == 0)
@@ -296,6 +312,25 @@ static int value_to(eddy_buf *out, const eddy_field *f, const eddy_db_value *v)
     return rc;
 }
 
+/* key_to - the step's key, after a comma unless first: one copy into
+ * room made once (keys are the model's names: nothing in them to escape). */
+static int key_to(eddy_buf *out, bool first, const struct step *s)
+{
+    if (eddy_buf_reserve(out, s->keylen + 4) < 0)
+        return -1;
+    char *w = out->data + out->len;
+    if (!first)
+        *w++ = ',';
+    *w++ = '"';
+    memcpy(w, s->key, s->keylen);
+    w += s->keylen;
+    *w++ = '"';
+    *w++ = ':';
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    return 0;
+}
+
 /* plan_to - plan_json's object as text; 0, or -1 when out cannot grow. */
 static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_db_result *res,
                    size_t row, const eddy_json_options *o)
@@ -308,9 +343,8 @@ static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_d
         if (s->kind == STEP_CLOSE)
             break;
         size_t mark = out->len;
-        if ((!first && eddy_buf_append_char(out, ',') < 0) || eddy_buf_append_char(out, '"') < 0 ||
-            eddy_buf_append_str(out, s->key) < 0 || eddy_buf_append(out, "\":", 2) < 0)
-            return -1; /* keys are the model's names: nothing in them to escape */
+        if (key_to(out, first, s) < 0)
+            return -1;
         int rc;
         if (s->kind == STEP_OPEN) {
             if (eddy_db_value_at(res, row, (size_t)s->col)->type == EDDY_DB_NULL) {
@@ -341,6 +375,10 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
     size_t mark = out->len;
     struct plan p = {0};
     int rc = plan_model(&p, m, res, NULL, o) == 1 ? 0 : -1;
+    /* room for the rows at a guess of a few hundred bytes each: the
+     * buffer grows once or twice rather than step by step */
+    if (rc == 0 && to > from && !out->limit) /* a guess: never a reason to fail */
+        (void)eddy_buf_reserve(out, (to - from) * (p.n * 16 + 64));
     if (rc == 0 && array)
         rc = eddy_buf_append_char(out, '[');
     for (size_t r = from; rc == 0 && r < to; r++) {

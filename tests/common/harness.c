@@ -103,6 +103,12 @@ static int read_some(th_proc *p, int wait_ms)
     return 1;
 }
 
+void th_drain_output(th_proc *p)
+{
+    while (read_some(p, 0) > 0)
+        ;
+}
+
 int th_read_output(th_proc *p, const char *needle, int timeout_ms)
 {
     long long deadline = th_now_ms() + timeout_ms;

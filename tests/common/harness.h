@@ -43,6 +43,11 @@ int th_start_server(th_proc *p, char *const argv[], int timeout_ms);
  * until EOF when needle is NULL) or timeout_ms passes; 0 if found/EOF. */
 int th_read_output(th_proc *p, const char *needle, int timeout_ms);
 
+/* th_drain_output - collect what the child has written so far, without
+ * waiting: a test that reads the output only now and then calls it after
+ * each exchange, so a long test's log never fills the pipe meanwhile. */
+void th_drain_output(th_proc *p);
+
 /* th_stop - SIGTERM, wait up to 2 s, then SIGKILL; reap, collect output.
  * Returns the wait status. Safe to call twice. */
 int th_stop(th_proc *p);

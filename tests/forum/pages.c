@@ -12,6 +12,8 @@
 #include "content_client.h"
 #include "pages_browser.h"
 
+#include <eddy/base/codec.h>
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +297,47 @@ BOTH_DATABASES(group_apply_review_post_comment_reply_like, {
         303);
     pb_get(&other, post_path);
     cr_assert(pb_has(&other, " → 139****0001: thanks!"), "%s", other.page);
+
+    /* the post page reads its reader in the post's own query, by the id
+     * the session cookie claims: a cookie claiming the owner under the
+     * other's signature is still sent to sign in, shown nothing */
+    pb_browser forged;
+    pb_init(&forged, &forum);
+    memcpy(forged.cookies, other.cookies, sizeof forged.cookies);
+    bool claimed = false;
+    for (size_t i = 0; i < PB_COOKIES; i++) {
+        char *v = forged.cookies[i][1];
+        char *stamp_end = strcmp(forged.cookies[i][0], "user") == 0 ? strchr(v + 2, '|') : NULL;
+        char *signature = stamp_end ? strchr(stamp_end + 1, '|') : NULL;
+        if (!signature)
+            continue;
+        eddy_buf claim = EDDY_BUF_INIT;
+        eddy_buf_append(&claim, v, (size_t)(stamp_end + 1 - v));
+        eddy_base64url_encode(&claim, owner_s, strlen(owner_s));
+        eddy_buf_append_str(&claim, signature);
+        snprintf(v, sizeof forged.cookies[i][1], "%s", claim.data);
+        eddy_buf_free(&claim);
+        claimed = true;
+    }
+    cr_assert(claimed, "the session cookie");
+    cr_assert_eq(pb_get(&forged, post_path), 302);
+    cr_assert(strncmp(forged.location, "/signin?next=", 13) == 0, "%s", forged.location);
+    pb_free(&forged);
+
+    /* the post's HTML is kept once rendered, beside its text: a text
+     * changed under it is rendered again, never answered from before */
+    snprintf(sql, sizeof sql, "UPDATE post SET content = '*changed*' WHERE id = %lld", post);
+    ft_rows(&forum, sql);
+    cr_assert_eq(pb_get(&other, post_path), 200);
+    cr_assert(pb_has(&other, "<em>changed</em>"), "%s", other.page);
+    cr_assert(!pb_has(&other, "<strong>bold</strong>"));
+    snprintf(sql, sizeof sql,
+             "UPDATE post SET content = '**bold** <img src=x onerror=alert(1)> "
+             "[x](javascript:alert(1))' WHERE id = %lld",
+             post);
+    ft_rows(&forum, sql);
+    cr_assert_eq(pb_get(&other, post_path), 200);
+    cr_assert(pb_has(&other, "<strong>bold</strong>"), "%s", other.page);
 
     /* likes toggle both ways, counted both ways (forum.js asks for JSON) */
     snprintf(path, sizeof path, "/comment/%lld/like", comment);

@@ -74,6 +74,7 @@ static int exchange(pb_browser *b, const char *method, const char *path, const c
     if (th_send_str(fd, head) == 0 && (!len || th_send(fd, body, len) == 0))
         got = th_recv_until(fd, raw, cap, NULL, 20000);
     close(fd);
+    th_drain_output(&b->forum->proc); /* the log the page's request wrote */
     cr_assert_gt(got, 0, "no answer to %s %s", method, path);
     b->status = -1;
     sscanf(raw, "HTTP/1.1 %d", &b->status);

@@ -272,6 +272,9 @@ DB_CHECK(json_text_is_the_trees_text)
         {.recurse = true, .exclude = (const char *[]){"author.joined", "body", "id", NULL}},
         {.recurse = true, .replace = title_upper, .replace_arg = upper},
         {.recurse = true, .include_hidden = true},
+        /* the hook asked about the author's email only: the title stays */
+        {.recurse = true, .replace = title_upper, .replace_arg = upper,
+         .replace_only = (const char *[]){"author.email", NULL}},
     };
     for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
         eddy_query *q = eddy_orm_select(&post_m);
@@ -285,6 +288,10 @@ DB_CHECK(json_text_is_the_trees_text)
         cr_assert_str_eq(text.data, tree, "options %zu", k);
         if (k == 3)
             cr_assert_not_null(strstr(text.data, "\"title\":\"FIRST\""), "%s", text.data);
+        if (k == 5) {
+            cr_assert_null(strstr(text.data, "\"title\":\"FIRST\""), "%s", text.data);
+            cr_assert_not_null(strstr(text.data, "hidden@example.org"), "%s", text.data);
+        }
         eddy_buf_free(&text);
         free(tree);
         eddy_db_result_free(res);
