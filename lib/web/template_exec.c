@@ -30,7 +30,7 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
     for (size_t i = t->nlocals; i-- > 0;)
         if (same_name(t->locals[i].name, name)) {
             json_decref(t->locals[i].v);
-            t->locals[i] = (struct binding){name, v, NULL, 0};
+            t->locals[i] = (struct binding){.name = name, .v = v};
             return 0;
         }
     if (t->nlocals == t->caplocals) {
@@ -43,7 +43,7 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
         t->locals = b;
         t->caplocals = cap;
     }
-    t->locals[t->nlocals++] = (struct binding){name, v, NULL, 0};
+    t->locals[t->nlocals++] = (struct binding){.name = name, .v = v};
     return 0;
 }
 
@@ -59,7 +59,7 @@ static int local_set_row(eddy_template_ctx *t, const char *name, const eddy_db_r
         b = &t->locals[t->nlocals - 1];
     }
     json_decref(b->v);
-    *b = (struct binding){name, NULL, res, row};
+    *b = (struct binding){.name = name, .res = res, .row = row};
     return 0;
 }
 

@@ -205,6 +205,11 @@ struct binding {
     json_t *v;                        /* owned; for a row, NULL until something needs it as JSON */
     const struct eddy_db_result *res; /* a loop over eddy_template_rows: row of res */
     size_t row;
+    /* The row's children in kids found last (tpl_rows_children), so a
+     * second loop over them on the same row does not search again; a
+     * binding made anew starts without (NULL). */
+    const struct eddy_db_result *kids;
+    size_t kids_first, kids_count;
 };
 
 /* A keyword argument of the call being made, as the callee asks for it. */

@@ -70,7 +70,7 @@ const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct
 {
     if (e->kind != X_ATTR || e->a->kind != X_NAME || !t->rows)
         return NULL;
-    const struct binding *b = local_binding_of(t, e->a);
+    struct binding *b = local_binding_of(t, e->a);
     if (!b || !b->res || b->v)
         return NULL;
     const eddy_db_result *kids;
@@ -85,6 +85,11 @@ const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct
     }
     if (!kids)
         return NULL;
+    if (b->kids == kids) {
+        *first = b->kids_first;
+        *count = b->kids_count;
+        return kids;
+    }
     *first = *count = 0;
     int64_t key, k;
     if (!key_of(b->res, b->row, &key))
@@ -103,6 +108,7 @@ const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct
     while (lo < eddy_db_rows(kids) && key_of(kids, lo, &k) && k == key)
         lo++;
     *count = lo - *first;
+    b->kids = kids, b->kids_first = *first, b->kids_count = *count;
     return kids;
 }
 
@@ -149,38 +155,49 @@ static int write_as_json(eddy_template_ctx *t, const eddy_db_value *v, bool esca
     return rc;
 }
 
+/* column_of - the index of column in b's result for e, remembered in e
+ * for the render and that result. */
+static int column_of(eddy_template_ctx *t, const struct expr *e, const struct binding *b,
+                     const char *column)
+{
+    if (e->memo_serial != t->serial || e->memo_res != b->res) {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+        memo->memo_col = eddy_db_column_index(b->res, column);
+        memo->memo_serial = t->serial;
+        memo->memo_res = b->res;
+    }
+    return e->memo_col;
+}
+
+/* joined_column - tpl_row_column for row.fk.field: the joined column
+ * "fk.field", when the result has one. */
+static const struct binding *joined_column(eddy_template_ctx *t, const struct expr *e, int *col)
+{
+    const struct expr *base = e->a;
+    char joined[128];
+    if (base->namelen + 1 + e->namelen >= sizeof joined)
+        return NULL;
+    memcpy(joined, base->name, base->namelen);
+    joined[base->namelen] = '.';
+    memcpy(joined + base->namelen + 1, e->name, e->namelen + 1);
+    const struct binding *b = local_binding_of(t, base->a);
+    if (!b || !b->res || b->v)
+        return NULL;
+    *col = column_of(t, e, b, joined);
+    return *col < 0 ? NULL : b; /* no joined column: the JSON's row.fk is the key's value */
+}
+
 const struct binding *tpl_row_column(eddy_template_ctx *t, const struct expr *e, int *col)
 {
     if (e->kind != X_ATTR)
         return NULL;
     const struct expr *base = e->a;
-    char joined[128];
-    const char *column = e->name;
-    if (base->kind == X_ATTR && base->a->kind == X_NAME) { /* row.fk.field */
-        if (base->namelen + 1 + e->namelen >= sizeof joined)
-            return NULL;
-        memcpy(joined, base->name, base->namelen);
-        joined[base->namelen] = '.';
-        memcpy(joined + base->namelen + 1, e->name, e->namelen + 1);
-        column = joined;
-        base = base->a;
-    } else if (base->kind != X_NAME) {
-        return NULL;
-    }
+    if (base->kind != X_NAME)
+        return base->kind == X_ATTR && base->a->kind == X_NAME ? joined_column(t, e, col) : NULL;
     const struct binding *b = local_binding_of(t, base);
     if (!b || !b->res || b->v)
         return NULL;
-    if (e->memo_serial == t->serial && e->memo_res == b->res) {
-        *col = e->memo_col;
-    } else {
-        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
-        *col = eddy_db_column_index(b->res, column);
-        memo->memo_serial = t->serial;
-        memo->memo_res = b->res;
-        memo->memo_col = *col;
-    }
-    if (*col < 0 && column == joined)
-        return NULL; /* no joined column: the JSON's row.fk is the key's value */
+    *col = column_of(t, e, b, e->name);
     return b;
 }
 
