@@ -28,28 +28,17 @@
  *
  *   board_floor --port 8000 --db /path/board.db
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#define FLOOR_IN_CAP (1 << 16)
+#define FLOOR_OUT_CAP (1 << 21)
+#include "floor_loop.h"
 
 enum {
-    IN_CAP = 1 << 16,
-    OUT_CAP = 1 << 21,
-    PAGE_MAX = OUT_CAP / 2,
+    PAGE_MAX = FLOOR_OUT_CAP / 2,
     MAX_REQUEST = 8192,
     LATEST = 20
 };
@@ -86,21 +75,8 @@ enum {
     HEAD_MAX = sizeof head_start - 1 + 20 + 4
 }; /* the digits of any length, and the blank line */
 
-struct conn {
-    int fd;
-    char *held; /* the start of a request a read left incomplete (MAX_REQUEST, made once) */
-    size_t held_len;
-    char *queued; /* replies the socket did not take */
-    size_t queued_len, queued_off, queued_cap;
-};
-
-static char in[IN_CAP];   /* one read buffer for every connection */
-static char out[OUT_CAP]; /* the replies one read causes */
-static size_t out_len;
-static int epfd;
 static sqlite3 *db;
 static sqlite3_stmt *latest;
-static volatile sig_atomic_t stopping;
 
 /* ------------------------------------------------------------ the page */
 
@@ -178,7 +154,7 @@ static char *iso_date(char *w, const unsigned char *s, size_t len)
  * the page cannot be made (the connection then ends). */
 static int answer(void)
 {
-    char *start = out + out_len, *body = start + HEAD_MAX, *w = body;
+    char *start = (char *)out + out_len, *body = start + HEAD_MAX, *w = body;
     char *limit = start + PAGE_MAX;
     w = put(w, page_top, sizeof page_top - 1);
     int rc;
@@ -221,89 +197,17 @@ static int answer(void)
 
 /* ------------------------------------------------------------ the connections */
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 4096;
-    while (n < need)
-        n *= 2;
-    char *p = realloc(*buf, n);
-    if (!p)
-        return -1;
-    *buf = p;
-    *cap = n;
-    return 0;
-}
-
-static void drop(struct conn *c)
-{
-    close(c->fd); /* also leaves the epoll set */
-    free(c->held);
-    free(c->queued);
-    free(c);
-}
-
-/* flush_out - send out to c, or queue what the socket does not take and
- * watch for writability; -1 when the peer is gone. */
-static int flush_out(struct conn *c)
-{
-    size_t len = out_len, sent = 0;
-    out_len = 0;
-    if (!len)
-        return 0;
-    if (c->queued_len == c->queued_off) {
-        ssize_t n = send(c->fd, out, len, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
-            return -1;
-        sent = n > 0 ? (size_t)n : 0;
-        if (sent == len)
-            return 0;
-        c->queued_len = c->queued_off = 0;
-        struct epoll_event ev = {.events = EPOLLOUT,
-                                 .data.ptr = c}; /* stop reading until drained */
-        epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    }
-    if (grow(&c->queued, &c->queued_cap, c->queued_len + len - sent) < 0)
-        return -1;
-    memcpy(c->queued + c->queued_len, out + sent, len - sent);
-    c->queued_len += len - sent;
-    return 0;
-}
-
-static int drain(struct conn *c)
-{
-    while (c->queued_off < c->queued_len) {
-        ssize_t n =
-            send(c->fd, c->queued + c->queued_off, c->queued_len - c->queued_off, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return 0;
-        if (n <= 0)
-            return -1;
-        c->queued_off += (size_t)n;
-    }
-    c->queued_len = c->queued_off = 0;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    return 0;
-}
-
 /* readable - one recv, a page for every request it completed, one send;
- * -1 to end c. */
-static int readable(struct conn *c)
+ * -1 to end the connection. */
+static int readable(struct floor_conn *c)
 {
-    size_t have = c->held_len;
-    if (have)
-        memcpy(in, c->held, have); /* a request split over reads: its start first */
-    ssize_t n = recv(c->fd, in + have, IN_CAP - have, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (n <= 0)
-        return -1;
-    size_t len = have + (size_t)n, pos = 0;
-    const char *end;
+    long got = floor_read(c);
+    if (got <= 0)
+        return (int)got;
+    size_t len = (size_t)got, pos = 0;
+    const unsigned char *end;
     while ((end = memmem(in + pos, len - pos, "\r\n\r\n", 4)) != NULL) {
-        if (out_len > OUT_CAP - PAGE_MAX && flush_out(c) < 0) /* only a deep pipeline fills it */
+        if (out_len > FLOOR_OUT_CAP - PAGE_MAX && flush_out(c) < 0) /* only a deep pipeline fills it */
             return -1;
         if (answer() < 0)
             return -1;
@@ -311,15 +215,9 @@ static int readable(struct conn *c)
     }
     if (flush_out(c) < 0)
         return -1;
-    size_t rest = len - pos;
-    if (rest > MAX_REQUEST)
+    if (len - pos > MAX_REQUEST)
         return -1; /* a head this long is not a request to the board */
-    if (rest && !c->held && !(c->held = malloc(MAX_REQUEST)))
-        return -1;
-    if (rest)
-        memcpy(c->held, in + pos, rest);
-    c->held_len = rest;
-    return 0;
+    return floor_hold(c, in + pos, len - pos);
 }
 
 /* ------------------------------------------------------------ the database */
@@ -364,7 +262,7 @@ static int open_db(const char *path)
 static void stop(int sig)
 {
     (void)sig;
-    stopping = 1;
+    floor_stopping = 1;
 }
 
 int main(int argc, char **argv)
@@ -383,61 +281,14 @@ int main(int argc, char **argv)
     }
     if (open_db(path) < 0)
         return 1;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    signal(SIGPIPE, SIG_IGN);
     /* SIGTERM ends the loop, so the database is closed and leaves no WAL
      * behind for the next server to recover. */
     struct sigaction sa = {.sa_handler = stop};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-        listen(lfd, 4096) != 0) {
-        perror("board_floor: listen");
-        return 1;
-    }
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &lev);
-    printf("listening on http://127.0.0.1:%d/ (a benchmark floor, not a server)\n", port);
-    fflush(stdout);
-    while (!stopping) {
-        struct epoll_event events[256];
-        int ready = epoll_wait(epfd, events, 256, -1);
-        for (int i = 0; i < ready; i++) {
-            struct conn *c = events[i].data.ptr;
-            if (!c) { /* the listener */
-                int fd;
-                while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    struct conn *nc = calloc(1, sizeof *nc);
-                    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = nc};
-                    if (!nc || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-                        free(nc);
-                        close(fd);
-                        continue;
-                    }
-                    nc->fd = fd;
-                }
-                continue;
-            }
-            if (events[i].events & EPOLLOUT) {
-                if (drain(c) < 0)
-                    drop(c);
-                continue;
-            }
-            if (readable(c) < 0)
-                drop(c);
-        }
-    }
+    static const struct floor_ops ops = {sizeof(struct floor_conn), readable, NULL};
+    int rc = floor_serve("board_floor", port, &ops);
     sqlite3_finalize(latest);
     sqlite3_close(db);
-    return 0;
+    return rc < 0 ? 1 : 0;
 }

@@ -18,118 +18,38 @@
  *
  *   ws_floor --port 8000
  */
-#include <arpa/inet.h>
-#include <errno.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <strings.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-enum { IN_CAP = 1 << 20, OUT_CAP = 1 << 20, MAX_FRAME = IN_CAP / 2, MAX_REQUEST = 8192 };
+#define FLOOR_IN_CAP (1 << 20)
+#define FLOOR_OUT_CAP (1 << 20)
+#include "floor_loop.h"
+
+enum { MAX_FRAME = FLOOR_IN_CAP / 2, MAX_REQUEST = 8192 };
 enum kind { HTTP, ECHO, BROADCAST };
 
 struct conn {
-    int fd;
+    struct floor_conn base; /* first: the loop's part (fd, dead, held and queued bytes) */
     enum kind kind;
-    int member;            /* index in members[] while on /broadcast */
-    int dead;              /* a send failed: ends at its next event */
-    unsigned char *held;   /* the start of a frame (or request) a read left incomplete */
-    size_t held_len, held_cap;
-    unsigned char *queued; /* replies the socket did not take */
-    size_t queued_len, queued_off, queued_cap;
+    int member; /* index in members[] while on /broadcast */
 };
 
-static unsigned char in[IN_CAP];   /* one read buffer for every connection */
-static unsigned char out[OUT_CAP]; /* the replies one read causes */
-static size_t out_len;
-static int epfd;
 static struct conn **members; /* the /broadcast connections */
 static int member_count, member_cap;
 
-static int grow(unsigned char **buf, size_t *cap, size_t need)
+/* leave - a /broadcast connection leaves members[] before it is freed. */
+static void leave(struct floor_conn *fc)
 {
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 4096;
-    while (n < need)
-        n *= 2;
-    unsigned char *p = realloc(*buf, n);
-    if (!p)
-        return -1;
-    *buf = p;
-    *cap = n;
-    return 0;
-}
-
-static void drop(struct conn *c)
-{
+    struct conn *c = (struct conn *)fc;
     if (c->kind == BROADCAST) {
         members[c->member] = members[--member_count];
         members[c->member]->member = c->member;
     }
-    close(c->fd); /* also leaves the epoll set */
-    free(c->held);
-    free(c->queued);
-    free(c);
-}
-
-/* send_to - write data to c, or queue what the socket does not take and
- * watch for writability; -1 when the peer is gone. */
-static int send_to(struct conn *c, const unsigned char *data, size_t len)
-{
-    size_t sent = 0;
-    if (c->queued_len == c->queued_off) {
-        ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
-            return -1;
-        sent = n > 0 ? (size_t)n : 0;
-        if (sent == len)
-            return 0;
-        c->queued_len = c->queued_off = 0;
-        struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c}; /* stop reading until drained */
-        epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    }
-    if (grow(&c->queued, &c->queued_cap, c->queued_len + len - sent) < 0)
-        return -1;
-    memcpy(c->queued + c->queued_len, data + sent, len - sent);
-    c->queued_len += len - sent;
-    return 0;
-}
-
-static int drain(struct conn *c)
-{
-    while (c->queued_off < c->queued_len) {
-        ssize_t n = send(c->fd, c->queued + c->queued_off, c->queued_len - c->queued_off, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return 0;
-        if (n <= 0)
-            return -1;
-        c->queued_off += (size_t)n;
-    }
-    c->queued_len = c->queued_off = 0;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-    return 0;
-}
-
-static int flush_out(struct conn *c)
-{
-    int rc = out_len ? send_to(c, out, out_len) : 0;
-    out_len = 0;
-    return rc;
 }
 
 /* header - an unmasked frame header for len bytes; its size. */
@@ -184,8 +104,8 @@ static void unmask(unsigned char *dst, const unsigned char *src, size_t len, con
 static void broadcast(const unsigned char *frame, size_t len)
 {
     for (int i = 0; i < member_count; i++)
-        if (!members[i]->dead && send_to(members[i], frame, len) < 0)
-            members[i]->dead = 1;
+        if (!members[i]->base.dead && send_to(&members[i]->base, frame, len) < 0)
+            members[i]->base.dead = 1;
 }
 
 /* frames - handle the complete frames in p[0..len); how many bytes they
@@ -222,14 +142,14 @@ static long frames(struct conn *c, unsigned char *p, size_t len)
         if (opcode == 0xA) /* a pong: nothing to do */
             continue;
         int reply = opcode == 0x9 ? 0x8A : opcode == 0x8 ? 0x88 : (f[0] & 0x8f);
-        if (out_len + 10 + n > OUT_CAP && flush_out(c) < 0)
+        if (out_len + 10 + n > FLOOR_OUT_CAP && flush_out(&c->base) < 0)
             return -1;
         unsigned char *dst = out + out_len;
         size_t fn = header(dst, reply, (size_t)n);
         unmask(dst + fn, payload, (size_t)n, key);
         fn += (size_t)n;
         if (c->kind == BROADCAST && opcode < 8) {
-            if (out_len && send_to(c, out, out_len) < 0) /* what this read answered before goes first */
+            if (out_len && send_to(&c->base, out, out_len) < 0) /* what this read answered before goes first */
                 return -1;
             out_len = 0;
             broadcast(dst, fn);
@@ -237,7 +157,7 @@ static long frames(struct conn *c, unsigned char *p, size_t len)
         }
         out_len += fn;
         if (opcode == 0x8) { /* the peer's close: answer it and end */
-            flush_out(c);
+            flush_out(&c->base);
             return -1;
         }
     }
@@ -264,7 +184,7 @@ static int handshake(struct conn *c, const unsigned char *p, size_t len, size_t 
     int echo = strncmp(req, "GET /echo ", 10) == 0, bcast = strncmp(req, "GET /broadcast ", 15) == 0;
     if (!key || !(echo || bcast)) {
         static const char plain[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        send(c->fd, plain, sizeof plain - 1, MSG_NOSIGNAL);
+        send(c->base.fd, plain, sizeof plain - 1, MSG_NOSIGNAL);
         return -1;
     }
     while (*key == ' ')
@@ -279,7 +199,7 @@ static int handshake(struct conn *c, const unsigned char *p, size_t len, size_t 
     SHA1((const unsigned char *)concat, kn + 36, digest);
     char accept[32];
     EVP_EncodeBlock((unsigned char *)accept, digest, sizeof digest);
-    int n = snprintf((char *)out, OUT_CAP,
+    int n = snprintf((char *)out, FLOOR_OUT_CAP,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Accept: %s\r\n\r\n",
                      accept);
@@ -300,39 +220,26 @@ static int handshake(struct conn *c, const unsigned char *p, size_t len, size_t 
     return 1;
 }
 
-/* readable - one recv, then the frames it completed; -1 to end c. */
-static int readable(struct conn *c)
+/* readable - one recv, then the frames it completed; -1 to end the
+ * connection. */
+static int readable(struct floor_conn *fc)
 {
-    size_t have = c->held_len;
-    if (have)
-        memcpy(in, c->held, have); /* a frame split over reads: its start first */
-    ssize_t n = recv(c->fd, in + have, IN_CAP - have, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return 0;
-    if (n <= 0)
-        return -1;
-    size_t len = have + (size_t)n, used = 0;
+    struct conn *c = (struct conn *)fc;
+    long got = floor_read(fc);
+    if (got <= 0)
+        return (int)got;
+    size_t len = (size_t)got, used = 0;
     if (c->kind == HTTP) {
         int r = handshake(c, in, len, &used);
         if (r < 0)
             return -1;
-        if (r == 0) { /* the request is not all here yet */
-            if (grow(&c->held, &c->held_cap, len) < 0)
-                return -1;
-            memcpy(c->held, in, len);
-            c->held_len = len;
-            return 0;
-        }
+        if (r == 0) /* the request is not all here yet */
+            return floor_hold(fc, in, len);
     }
     long took = frames(c, in + used, len - used);
-    if (took < 0 || flush_out(c) < 0 || c->dead)
+    if (took < 0 || flush_out(fc) < 0 || fc->dead)
         return -1;
-    size_t rest = len - used - (size_t)took;
-    if (rest && grow(&c->held, &c->held_cap, rest) < 0)
-        return -1;
-    memmove(c->held ? c->held : in, in + used + took, rest);
-    c->held_len = rest;
-    return 0;
+    return floor_hold(fc, in + used + took, len - used - (size_t)took);
 }
 
 int main(int argc, char **argv)
@@ -342,56 +249,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: ws_floor --port PORT\n");
         return 2;
     }
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    signal(SIGPIPE, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, 4096) != 0) {
-        perror("ws_floor: listen");
-        return 1;
-    }
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &lev);
-    printf("listening on http://127.0.0.1:%d/ (a benchmark floor, not a server)\n", port);
-    fflush(stdout);
-    for (;;) {
-        struct epoll_event events[256];
-        int ready = epoll_wait(epfd, events, 256, -1);
-        for (int i = 0; i < ready; i++) {
-            struct conn *c = events[i].data.ptr;
-            if (!c) { /* the listener */
-                int fd;
-                while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    struct conn *nc = calloc(1, sizeof *nc);
-                    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = nc};
-                    if (!nc || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-                        free(nc);
-                        close(fd);
-                        continue;
-                    }
-                    nc->fd = fd;
-                }
-                continue;
-            }
-            if (c->dead) {
-                drop(c);
-                continue;
-            }
-            if (events[i].events & EPOLLOUT) {
-                if (drain(c) < 0)
-                    drop(c);
-                continue;
-            }
-            if (readable(c) < 0)
-                drop(c);
-        }
-    }
+    static const struct floor_ops ops = {sizeof(struct conn), readable, leave};
+    return floor_serve("ws_floor", port, &ops) < 0 ? 1 : 0;
 }
