@@ -150,6 +150,29 @@ Test(base, compact_json_is_what_jansson_writes)
     compact_and_dumps_agree(json_integer(0));
 }
 
+/* The writer skips plain text sixteen bytes at a time: each byte that
+ * must be escaped or checked, at every offset of texts around the block
+ * size, is written as Jansson writes it. */
+Test(base, compact_json_strings_agree_at_every_offset)
+{
+    static const char *const pieces[] = {"\"", "\\", "\x01", "\x1f", "\n", "\x7f", "/",
+                                         "\xc3\xa9", "\xe2\x80\xa8", "\xf0\x9f\x98\x80"};
+    char text[80];
+    for (size_t len = 0; len <= 48; len++)
+        for (size_t at = 0; at <= len; at++)
+            for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+                memset(text, 'a', len);
+                size_t n = len;
+                if (at < len) { /* the piece replaces the byte there */
+                    size_t pl = strlen(pieces[k]);
+                    memmove(text + at + pl, text + at + 1, len - at - 1);
+                    memcpy(text + at, pieces[k], pl);
+                    n = len - 1 + pl;
+                }
+                compact_and_dumps_agree(json_stringn(text, n));
+            }
+}
+
 Test(base, compact_json_refuses_what_is_not_utf8)
 {
     json_t *bad = json_stringn_nocheck("\xff\xfe", 2);
