@@ -295,8 +295,15 @@ static int compact_string_to(eddy_buf *out, const char *str, size_t len)
         /* Sixteen bytes at a time past plain text: none below 0x20 (as a
          * signed compare also finds every byte from 0x80, which must be
          * checked as UTF-8), no quote, no backslash. */
-        while (len - i >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        while (i < len) {
+            unsigned char tail[16]; /* the last bytes, padded with a plain one */
+            const unsigned char *p = s + i;
+            if (len - i < 16) {
+                memset(tail, 'a', sizeof tail);
+                memcpy(tail, s + i, len - i);
+                p = tail;
+            }
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
             __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
@@ -305,7 +312,7 @@ static int compact_string_to(eddy_buf *out, const char *str, size_t len)
                 i += (size_t)__builtin_ctz(mask);
                 break;
             }
-            i += 16;
+            i = len - i < 16 ? len : i + 16;
         }
         if (i >= len)
             break;
