@@ -12,6 +12,7 @@
 #include "orm_internal.h"
 
 #include <eddy/base/escape.h>
+#include <eddy/base/str.h>
 
 #include <inttypes.h>
 #include <math.h>
@@ -266,11 +267,8 @@ json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
 /* int_to - an integer's digits, as Jansson prints it. */
 static int int_to(eddy_buf *out, int64_t i)
 {
-    char text[24], *e = text + sizeof text, *d = e;
-    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-    do
-        *--d = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
+    char text[24], *e = text + sizeof text;
+    char *d = eddy_u64_text(e, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i);
     if (i < 0)
         *--d = '-';
     return eddy_buf_append(out, d, (size_t)(e - d));

@@ -17,6 +17,7 @@
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/log.h>
+#include <eddy/base/str.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -210,13 +211,9 @@ static void write_head(eddy_req *r, int chunked, uint64_t length)
     if (chunked) {
         PUT("Transfer-Encoding: chunked\r\n", 28);
     } else if (body_allowed(r->status) && !has_header(r, "content-length")) {
-        char digits[24];
-        int i = sizeof digits;
-        do
-            digits[--i] = (char)('0' + length % 10);
-        while ((length /= 10) != 0);
+        char digits[24], *first = eddy_u64_text(digits + sizeof digits, length);
         PUT("Content-Length: ", 16);
-        PUT(digits + i, sizeof digits - (size_t)i);
+        PUT(first, (size_t)(digits + sizeof digits - first));
         PUT("\r\n", 2);
     }
     eddy_buf_append(o, head, n);
