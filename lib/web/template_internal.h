@@ -5,18 +5,22 @@
  * The engine is split by job: template_expr.c parses expressions,
  * template_parse.c compiles a file's tags into a tree, template_loader.c
  * finds, reads and caches templates and keeps the loader's names,
- * template_eval.c computes the value of an expression, template_exec.c
- * walks a tree (inheritance included), template_render.c runs a render
- * and gives helpers and modules their API, template_helpers.c holds the
- * built-in helpers. A template's source is parsed once into a list of
- * nodes (text, an expression, an if with its branches, a for, ...) whose
- * strings and expression trees live in the template's arena.
+ * template_eval.c computes the value of an expression (template_scalar.c
+ * the tests it can decide without making JSON), template_exec.c walks a
+ * tree, template_chain.c follows the chain of {% extends %} and its
+ * blocks, template_rows.c reads database rows given to a render,
+ * template_render.c runs a render and gives helpers and modules their
+ * API, template_helpers.c holds the built-in helpers. A template's source
+ * is parsed once into a list of nodes (text, an expression, an if with
+ * its branches, a for, ...) whose strings and expression trees live in
+ * the template's arena.
  *
  * The few functions every {{ }} goes through (peek, local_get,
- * write_value, truthy) are static inline here, so that the file walking
- * the tree can inline them as it did when the engine was one file. Other
- * shared functions carry the tpl_ prefix: the library is a static
- * archive, and a program linking it may have its own eval or lookup.
+ * write_value, truthy) are static inline, in template_values_internal.h,
+ * so that the file walking the tree can inline them as it did when the
+ * engine was one file. Other shared functions carry the tpl_ prefix: the
+ * library is a static archive, and a program linking it may have its own
+ * eval or lookup.
  */
 #ifndef EDDY_TEMPLATE_INTERNAL_H
 #define EDDY_TEMPLATE_INTERNAL_H
@@ -410,8 +414,13 @@ void tpl_fatal(eddy_template_ctx *t, size_t off, const char *fmt, ...)
  * template was reached through, innermost first (Tornado's form). */
 void tpl_add_via(const eddy_template_ctx *t, char *dst, size_t cap);
 
-/* template_exec.c */
+/* template_exec.c, template_chain.c */
 int tpl_render_chain(eddy_template_ctx *t, const char *name);
+/* tpl_exec_body - the nodes from n on, executed: a FLOW_ value. */
+int tpl_exec_body(eddy_template_ctx *t, const struct node *n);
+/* tpl_load_from - template name, asked for at off of the current
+ * template; NULL after reporting why (the render fails). */
+struct tpl *tpl_load_from(eddy_template_ctx *t, const char *name, size_t off);
 void tpl_locals_free(eddy_template_ctx *t);
 
 /* template_rows.c: eddy_template_rows */
@@ -492,165 +501,6 @@ static inline bool is_ident(char c)
     return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-/* same_name - a == b for the short names templates use, without a call
- * into libc for each (a loop body looks its variable up on every row). */
-static inline bool same_name(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
-static inline struct binding *local_binding(const eddy_template_ctx *t, const char *name)
-{
-    for (size_t i = t->nlocals; i-- > 0;)
-        if (same_name(t->locals[i].name, name))
-            return &t->locals[i];
-    return NULL;
-}
-
-/* local_binding_of - local_binding for the name e (X_NAME), trying first
- * where it was found last: a loop's body reads its variable on every
- * row, and there is one binding per name, so a binding with the very
- * name pointer found there is the one. */
-static inline struct binding *local_binding_of(const eddy_template_ctx *t, const struct expr *e)
-{
-    size_t i = e->memo_local;
-    if (i < t->nlocals && t->locals[i].name == e->memo_local_name && e->memo_local_name)
-        return &t->locals[i];
-    struct binding *b = local_binding(t, e->name);
-    if (b) {
-        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
-        memo->memo_local = (size_t)(b - t->locals);
-        memo->memo_local_name = b->name;
-    }
-    return b;
-}
-
-/* ctx_get - the context's value for the name e (X_NAME), borrowed, or
- * NULL; looked up once per render. */
-static inline json_t *ctx_get(const eddy_template_ctx *t, const struct expr *e)
-{
-    if (e->ctx_serial != t->serial) {
-        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
-        memo->memo_ctx = t->ctx ? json_object_getn(t->ctx, e->name, e->namelen) : NULL;
-        memo->ctx_serial = t->serial;
-    }
-    return e->memo_ctx;
-}
-
-static inline json_t *local_get(eddy_template_ctx *t, const char *name)
-{
-    struct binding *b = local_binding(t, name);
-    if (!b)
-        return NULL;
-    return b->v || !b->res ? b->v : tpl_row_json(t, b);
-}
-
-/* peek - the value of a name or a path through objects (post.author.name),
- * which most {{ }} are, without taking a reference: NULL when e is
- * anything else, or when eval must say why it fails or call a global. */
-static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
-{
-    json_t *v;
-    switch (e->kind) {
-    case X_LIT:
-        return e->lit;
-    case X_NAME: {
-        struct binding *b = local_binding_of(t, e);
-        if (b && (v = b->v || !b->res ? b->v : tpl_row_json(t, b)))
-            return v;
-        if (t->rows && (v = tpl_rows_json(t, e->name)))
-            return v;
-        return ctx_get(t, e);
-    }
-    case X_ATTR: {
-        int col;
-        if (tpl_row_column(t, e, &col))
-            return NULL; /* a row's column: eval makes its value alone */
-        if (!(v = peek(t, e->a)))
-            return NULL;
-        if (json_is_object(v)) {
-            json_t *field = json_object_getn(v, e->name, e->namelen);
-            return field ? field : json_null();
-        }
-        return json_is_null(v) ? v : NULL;
-    }
-    default:
-        return NULL;
-    }
-}
-
-static inline bool truthy(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        return json_string_length(v) > 0;
-    case JSON_INTEGER:
-        return json_integer_value(v) != 0;
-    case JSON_REAL:
-        return json_real_value(v) != 0.0;
-    case JSON_TRUE:
-        return true;
-    case JSON_ARRAY:
-        return json_array_size(v) > 0;
-    case JSON_OBJECT:
-        return json_object_size(v) > 0;
-    default:
-        return false;
-    }
-}
-
-/* int_text - i in decimal at the end of buf[0..cap); its start, *n its
- * length. By hand: snprintf is most of a short {{ id }}. */
-static inline const char *int_text(char *buf, size_t cap, long long i, size_t *n)
-{
-    unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-    char *p = eddy_u64_text(buf + cap, m);
-    if (i < 0)
-        *--p = '-';
-    *n = (size_t)(buf + cap - p);
-    return p;
-}
-
-/* write_value - v as text: escaped (&<>"') or not. */
-static inline int write_value(eddy_buf *out, const json_t *v, bool escape)
-{
-    char num[64];
-    const char *s = num;
-    size_t n;
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        s = json_string_value(v);
-        n = json_string_length(v);
-        break;
-    case JSON_INTEGER: /* digits: nothing to escape */
-        s = int_text(num, sizeof num, json_integer_value(v), &n);
-        return eddy_buf_append(out, s, n);
-    case JSON_REAL:
-        eddy_real_text(num, sizeof num, json_real_value(v));
-        n = strlen(num);
-        break;
-    case JSON_TRUE:
-        s = "true";
-        n = 4;
-        break;
-    case JSON_FALSE:
-        s = "false";
-        n = 5;
-        break;
-    case JSON_NULL:
-        return 0;
-    default: {
-        char *j = json_dumps(v, JSON_COMPACT);
-        if (!j)
-            return -1;
-        int rc = escape ? eddy_xhtml_escape_to(out, j, strlen(j)) : eddy_buf_append_str(out, j);
-        free(j);
-        return rc;
-    }
-    }
-    return escape ? eddy_xhtml_escape_to(out, s, n) : eddy_buf_append(out, s, n);
-}
+#include "template_values_internal.h"
 
 #endif
