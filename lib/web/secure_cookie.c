@@ -101,30 +101,50 @@ int eddy_secure_value_sign(eddy_buf *out, const char *secret, const char *name,
     return rc;
 }
 
+/* split - the parts of a signed value "1|stamp|value64|mac64": 0, or -1
+ * with *reason set when it has not that shape. */
+static int split(const char *s, const char **stamp, size_t *stamp_len, const char **value64,
+                 size_t *value64_len, const char **given, const char **reason)
+{
+    if (strncmp(s, "1|", 2) != 0) {
+        *reason = "not a signed value of a known version";
+        return -1;
+    }
+    *stamp = s + 2;
+    *stamp_len = strspn(*stamp, "0123456789");
+    *value64 = *stamp + *stamp_len + 1;
+    if (*stamp_len == 0 || *stamp_len > 18 || (*stamp)[*stamp_len] != '|') {
+        *reason = "malformed timestamp";
+        return -1;
+    }
+    const char *bar = strchr(*value64, '|');
+    if (!bar || strchr(bar + 1, '|')) {
+        *reason = "malformed value";
+        return -1;
+    }
+    *value64_len = (size_t)(bar - *value64);
+    *given = bar + 1;
+    return 0;
+}
+
+int eddy_secure_value_claim(eddy_buf *out, const char *signed_value)
+{
+    const char *stamp, *value64, *given, *reason;
+    size_t stamp_len, value64_len;
+    if (split(signed_value, &stamp, &stamp_len, &value64, &value64_len, &given, &reason) < 0)
+        return -1;
+    return eddy_base64url_decode(out, value64, value64_len) < 0 ? -1 : 0;
+}
+
 int eddy_secure_value_verify(eddy_buf *out, const char *const *secrets, size_t nsecrets,
                              const char *name, const char *signed_value, int64_t now,
                              int64_t max_age_s, const char **reason)
 {
     /* Shape first: "1|" digits "|" value64 "|" mac64, nothing else. */
-    const char *s = signed_value;
-    if (strncmp(s, "1|", 2) != 0) {
-        *reason = "not a signed value of a known version";
+    const char *stamp, *value64, *given;
+    size_t stamp_len, value64_len;
+    if (split(signed_value, &stamp, &stamp_len, &value64, &value64_len, &given, reason) < 0)
         return -1;
-    }
-    const char *stamp = s + 2;
-    size_t stamp_len = strspn(stamp, "0123456789");
-    const char *value64 = stamp + stamp_len + 1;
-    if (stamp_len == 0 || stamp_len > 18 || stamp[stamp_len] != '|') {
-        *reason = "malformed timestamp";
-        return -1;
-    }
-    const char *bar = strchr(value64, '|');
-    if (!bar || strchr(bar + 1, '|')) {
-        *reason = "malformed value";
-        return -1;
-    }
-    size_t value64_len = (size_t)(bar - value64);
-    const char *given = bar + 1;
     bool good = false;
     for (size_t i = 0; i < nsecrets && !good; i++) {
         eddy_buf m = EDDY_BUF_INIT;

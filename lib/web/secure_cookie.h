@@ -51,4 +51,11 @@ int eddy_secure_value_verify(eddy_buf *out, const char *const *secrets, size_t n
                              const char *name, const char *signed_value, int64_t now,
                              int64_t max_age_s, const char **reason);
 
+/* eddy_secure_value_claim - append to out the value signed_value claims
+ * to stand for, its signature NOT checked: a guess to start work from
+ * (a page reading the claimed user's row in its own query) that only
+ * eddy_get_secure_cookie's verdict may confirm. 0, or -1 when it has not
+ * the shape of a signed value. */
+int eddy_secure_value_claim(eddy_buf *out, const char *signed_value);
+
 #endif

@@ -149,6 +149,25 @@ Test(secure_value, rotated_keys_still_verify_until_dropped)
     eddy_buf_free(&s);
 }
 
+/* What a value claims can be read without its key (a guess a page may
+ * start from); only the shape is checked, never the signature. */
+Test(secure_value, a_claim_is_read_without_the_key_and_only_by_its_shape)
+{
+    eddy_buf s = EDDY_BUF_INIT, out = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_secure_value_sign(&s, keys_now[0], "user", "42", 1000000), 0);
+    cr_assert_eq(eddy_secure_value_claim(&out, s.data), 0);
+    cr_assert_str_eq(out.data, "42");
+    eddy_buf_clear(&out);
+    cr_assert_eq(eddy_secure_value_claim(&out, "1|1000000|NDM|not-a-mac"), 0, "forged: still a claim");
+    cr_assert_str_eq(out.data, "43");
+    static const char *const shapeless[] = {"42", "2|1000000|NDI|x", "1||NDI|x", "1|10|NDI",
+                                            "1|10|NDI|x|y", "1|10|N!I|x"};
+    for (size_t i = 0; i < sizeof shapeless / sizeof *shapeless; i++)
+        cr_assert_eq(eddy_secure_value_claim(&out, shapeless[i]), -1, "%s", shapeless[i]);
+    eddy_buf_free(&s);
+    eddy_buf_free(&out);
+}
+
 /* ------------------------------------------------------------ JWT */
 
 static const eddy_jwt_config jwt_cfg = {
