@@ -103,6 +103,18 @@ static void decref(void *v)
     json_decref(v);
 }
 
+/* with_head_url - user (the JSON of its row) with head_url, the file's
+ * name, made the URL the forum serves it at. */
+static json_t *with_head_url(eddy_req *r, json_t *user)
+{
+    if (!user)
+        return NULL;
+    const char *head = forum_media_url(r, json_string_value(json_object_get(user, "head_url")),
+                                       false);
+    json_object_set_new(user, "head_url", head ? json_string(head) : json_null());
+    return user;
+}
+
 void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_t col)
 {
     const eddy_db_value *id = eddy_db_value_at(res, row, col);
@@ -121,10 +133,7 @@ void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_
             v.type = EDDY_DB_DATETIME;
         json_object_set_new(user, f->name, eddy_db_value_json(&v));
     }
-    const char *head = forum_media_url(r, json_string_value(json_object_get(user, "head_url")),
-                                       false);
-    json_object_set_new(user, "head_url", head ? json_string(head) : json_null());
-    if (eddy_req_set_slot(r, READER_SLOT, user, decref) < 0)
+    if (with_head_url(r, user) && eddy_req_set_slot(r, READER_SLOT, user, decref) < 0)
         json_decref(user);
 }
 
@@ -149,11 +158,7 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg)
             eddy_finish(r);
         return NULL;
     }
-    json_t *user = rc ? NULL : eddy_orm_row_json(&forum_user, res, 0, NULL);
-    if (user) {
-        const char *head = forum_media_url(r, eddy_db_text(res, 0, "head_url"), false);
-        json_object_set_new(user, "head_url", head ? json_string(head) : json_null());
-    }
+    json_t *user = rc ? NULL : with_head_url(r, eddy_orm_row_json(&forum_user, res, 0, NULL));
     eddy_db_result_free(res);
     return user;
 }
