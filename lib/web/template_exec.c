@@ -154,7 +154,7 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
             return tpl_write_column(t, b, col, html) < 0 ? out_fail(t) : FLOW_NEXT;
     }
     if (e->kind == X_CALL && (html || !esc)) {
-        int rc = tpl_write_call(t, n, html);
+        int rc = tpl_write_call(t, n);
         if (rc != TPL_NOT_HERE)
             return rc;
     }

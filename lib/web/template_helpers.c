@@ -94,9 +94,10 @@ static bool url_escape_args(eddy_template_ctx *t, const struct expr *e, struct t
     return tpl_scalar(t, e->args[0], value) && (e->nargs == 1 || tpl_scalar(t, e->args[1], plus));
 }
 
-int tpl_write_call(eddy_template_ctx *t, const struct node *n, bool html)
+int tpl_write_call(eddy_template_ctx *t, const struct node *n)
 {
-    (void)html; /* what url_escape writes has no byte the HTML escape changes */
+    /* what url_escape writes has no byte the HTML escape changes: written
+     * as it is, escaped or not */
     const struct expr *e = n->e;
     eddy_template_helper_fn h = tpl_helper_of(t, e); /* none: eval says it is unknown */
     struct tpl_scalar value, plus;

@@ -474,7 +474,7 @@ int tpl_add_builtins(eddy_template_loader *l);
  * arguments are scalars: a FLOW_ value; TPL_NOT_HERE when eval must
  * make it. */
 enum { TPL_NOT_HERE = -2 };
-int tpl_write_call(eddy_template_ctx *t, const struct node *n, bool html);
+int tpl_write_call(eddy_template_ctx *t, const struct node *n);
 
 /* template_scalar.c */
 /* tpl_scalar - e as a scalar (see struct tpl_scalar); false when it is
