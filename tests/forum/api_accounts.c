@@ -22,19 +22,7 @@ static void stop(void)
 
 /* BOTH_DATABASES(name) { ... } - the body, as a test on SQLite and as
  * one on MariaDB. */
-#define BOTH_DATABASES(name)                                                                       \
-    static void name(void);                                                                        \
-    Test(accounts_sqlite, name, .fini = stop)                                                      \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(accounts_mariadb, name, .fini = stop)                                                     \
-    {                                                                                              \
-        ft_start(&forum, FT_MARIADB, NULL);                                                        \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
+#define BOTH_DATABASES(name) FT_BOTH_DATABASES(accounts, name)
 
 BOTH_DATABASES(register_login_info)
 {

@@ -42,19 +42,7 @@ static long long int_of(const json_t *o, const char *key)
 
 /* BOTH_DATABASES(name) { ... } - the body, as a test on SQLite and as
  * one on MariaDB. */
-#define BOTH_DATABASES(name)                                                                       \
-    static void name(void);                                                                        \
-    Test(groups_sqlite, name, .fini = stop)                                                        \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(groups_mariadb, name, .fini = stop)                                                       \
-    {                                                                                              \
-        ft_start(&forum, FT_MARIADB, NULL);                                                        \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
+#define BOTH_DATABASES(name) FT_BOTH_DATABASES(groups, name)
 
 BOTH_DATABASES(create_list_detail)
 {

@@ -86,4 +86,27 @@ const char *ft_media(ft_forum *f, int *count);
 extern const unsigned char ft_png[];
 extern const size_t ft_png_len;
 
+/* FT_BOTH_DATABASES(suite, name) { ... } - the body, as a test of
+ * suite_sqlite and one of suite_mariadb, each on a forum started on that
+ * database; FT_SQLITE_ONLY(suite, name) { ... } - the first alone. The
+ * file using them has its forum in `static ft_forum forum` and stops it
+ * in `static void stop(void)`. */
+/* clang-format off */
+#define FT_TEST_ON(suite, db, name)                                                                \
+    Test(suite, name, .fini = stop)                                                                \
+    {                                                                                              \
+        ft_start(&forum, db, NULL);                                                                \
+        name();                                                                                    \
+    }
+#define FT_SQLITE_ONLY(suite, name)                                                                \
+    static void name(void);                                                                        \
+    FT_TEST_ON(suite##_sqlite, FT_SQLITE, name)                                                    \
+    static void name(void)
+#define FT_BOTH_DATABASES(suite, name)                                                             \
+    static void name(void);                                                                        \
+    FT_TEST_ON(suite##_sqlite, FT_SQLITE, name)                                                    \
+    FT_TEST_ON(suite##_mariadb, FT_MARIADB, name)                                                  \
+    static void name(void)
+/* clang-format on */
+
 #endif

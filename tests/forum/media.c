@@ -21,21 +21,7 @@ static void stop(void)
     ft_stop(&forum);
 }
 
-/* clang-format off */
-#define BOTH_DATABASES(name)                                                                       \
-    static void name(void);                                                                        \
-    Test(media_sqlite, name, .fini = stop)                                                         \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(media_mariadb, name, .fini = stop)                                                        \
-    {                                                                                              \
-        ft_start(&forum, FT_MARIADB, NULL);                                                        \
-        name();                                                                                    \
-    }                                                                                              \
-    static void name(void)
-/* clang-format on */
+#define BOTH_DATABASES(name) FT_BOTH_DATABASES(media, name)
 
 /* A second image, other bytes than ft_png: a GIF. */
 static const char gif[] = "GIF89a\x01\x00\x01\x00\x00\x00\x00;";

@@ -27,28 +27,9 @@ static void stop(void)
     ft_stop(&forum);
 }
 
-/* clang-format off */
-#define BOTH_DATABASES(name, ...)                                                                  \
-    static void name(void) __VA_ARGS__                                                             \
-    Test(pages_sqlite, name, .fini = stop)                                                         \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }                                                                                              \
-    Test(pages_mariadb, name, .fini = stop)                                                        \
-    {                                                                                              \
-        ft_start(&forum, FT_MARIADB, NULL);                                                        \
-        name();                                                                                    \
-    }
-
-#define SQLITE_ONLY(name, ...)                                                                     \
-    static void name(void) __VA_ARGS__                                                             \
-    Test(pages_sqlite, name, .fini = stop)                                                         \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }
-/* clang-format on */
+/* The body given as the last argument: NAME(name, { ... }). */
+#define BOTH_DATABASES(name, ...) FT_BOTH_DATABASES(pages, name) __VA_ARGS__
+#define SQLITE_ONLY(name, ...)    FT_SQLITE_ONLY(pages, name) __VA_ARGS__
 
 /* user - an account made through the API, signed in on browser b. */
 static long long user(pb_browser *b, const char *mobile)

@@ -21,15 +21,7 @@ static void stop(void)
     ft_stop(&forum);
 }
 
-/* clang-format off */
-#define LISTS_TEST(name, ...)                                                                      \
-    static void name(void) __VA_ARGS__                                                             \
-    Test(pages_sqlite, name, .fini = stop)                                                         \
-    {                                                                                              \
-        ft_start(&forum, FT_SQLITE, NULL);                                                         \
-        name();                                                                                    \
-    }
-/* clang-format on */
+#define LISTS_TEST(name, ...) FT_SQLITE_ONLY(pages, name) __VA_ARGS__
 
 static long long user(pb_browser *b, const char *mobile)
 {
