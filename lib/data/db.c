@@ -381,11 +381,11 @@ static bool is_read(const char *sql)
  * the transaction hands it on, and a lost deadlock makes it run again. */
 static void tx_note(db_conn *c, int rc, const eddy_db_result *res)
 {
-    c->tx_rc = rc;
-    c->tx_code = res->errcode;
-    snprintf(c->tx_msg, sizeof c->tx_msg, "%s", res->errmsg ? res->errmsg : "");
+    c->tx.rc = rc;
+    c->tx.code = res->errcode;
+    snprintf(c->tx.msg, sizeof c->tx.msg, "%s", res->errmsg ? res->errmsg : "");
     if (c->db->drv->conflict && res->errcode && c->db->drv->conflict(res->errcode))
-        c->tx_conflict = true;
+        c->tx.conflict = true;
 }
 
 static int run_on(db_conn *c, const char *sql, const eddy_db_value *params, size_t n,
@@ -439,7 +439,7 @@ int eddy_db_exec(eddy_db *db, const char *sql, const eddy_db_value *params, size
     } else if (rc != ECANCELED) {
         db_conn *c = held_by_task(db);
         /* a transaction that lost a deadlock is run again, and says so itself */
-        eddy_log_level level = c && c->tx_conflict ? EDDY_LOG_INFO : EDDY_LOG_ERROR;
+        eddy_log_level level = c && c->tx.conflict ? EDDY_LOG_INFO : EDDY_LOG_ERROR;
         eddy_log_at(level, __FILE__, __LINE__, "database %s: %s (code %d) in: %.80s", db->redacted,
                     eddy_db_errmsg(res), eddy_db_errcode(res), sql);
     }
@@ -464,23 +464,14 @@ static int tx_statement(db_conn *c, const char *sql)
     return rc;
 }
 
-/* tx_failure - why a transaction failed, kept past its connection's release. */
-struct tx_failure {
-    int rc, code;
-    bool conflict;
-    char msg[256];
-};
-
-static void failure_from(struct tx_failure *f, const db_conn *c)
+static void failure_from(struct db_tx_failure *f, const db_conn *c)
 {
-    if (!f || !c->tx_rc)
-        return;
-    *f = (struct tx_failure){.rc = c->tx_rc, .code = c->tx_code, .conflict = c->tx_conflict};
-    memcpy(f->msg, c->tx_msg, sizeof f->msg);
+    if (f && c->tx.rc)
+        *f = c->tx;
 }
 
 /* begin - eddy_db_begin, with why it failed in *f (when not NULL). */
-static int begin(eddy_db *db, struct tx_failure *f)
+static int begin(eddy_db *db, struct db_tx_failure *f)
 {
     if (!eddy_task_current())
         return EPERM;
@@ -493,16 +484,14 @@ static int begin(eddy_db *db, struct tx_failure *f)
         if (rc != ECANCELED)
             eddy_error("database %s: %s", db->redacted, eddy_db_errmsg(&res));
         if (f) {
-            *f = (struct tx_failure){.rc = rc, .code = res.errcode};
+            *f = (struct db_tx_failure){.rc = rc, .code = res.errcode};
             snprintf(f->msg, sizeof f->msg, "%s", eddy_db_errmsg(&res));
         }
         free(res.cells);
         eddy_arena_free(&res.arena);
         return rc;
     }
-    c->tx_rc = c->tx_code = 0;
-    c->tx_conflict = false;
-    c->tx_msg[0] = '\0';
+    c->tx = (struct db_tx_failure){0};
     if ((rc = tx_statement(c, db->drv->begin_sql)) != 0) {
         failure_from(f, c);
         release(c);
@@ -520,7 +509,7 @@ int eddy_db_begin(eddy_db *db)
 
 /* end_transaction - COMMIT (or ROLLBACK) the task's transaction, roll
  * back a failed commit, and give the connection back. */
-static int end_transaction(eddy_db *db, bool commit, struct tx_failure *f)
+static int end_transaction(eddy_db *db, bool commit, struct db_tx_failure *f)
 {
     db_conn *c = held_by_task(db);
     if (!c)
@@ -570,14 +559,14 @@ int eddy_db_transaction_result(eddy_db *db, int (*fn)(eddy_db *db, void *arg), v
         *error = NULL;
     int retries = db->opt.transaction_retries;
     for (int attempt = 1;; attempt++) {
-        struct tx_failure f = {0};
+        struct db_tx_failure f = {0};
         int rc = begin(db, &f);
         if (rc == 0) {
             rc = fn(db, arg);
             db_conn *c = held_by_task(db);
             /* a statement that lost a deadlock undid the whole transaction on the
              * server: committing what fn did after it would commit half of it */
-            bool lost = c && c->tx_conflict;
+            bool lost = c && c->tx.conflict;
             if (c)
                 rc = end_transaction(db, rc == 0 && !lost, &f) ? f.rc : rc;
             if (rc == 0 && lost)

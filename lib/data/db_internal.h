@@ -60,6 +60,14 @@ enum { DB_STMT_CACHE = 64 };
  * An entry is found by its length, then its bytes: no hash of the text
  * is worked out per query (a byte at a time over SQL hundreds of bytes
  * long), and two texts of the same length seldom share a long prefix. */
+/* Why a transaction failed: kept on its connection while it runs, and
+ * handed on past the connection's release. */
+struct db_tx_failure {
+    int rc, code;  /* 0: none failed */
+    bool conflict; /* lost to another transaction: run it all again */
+    char msg[256];
+};
+
 typedef struct db_stmt_cache {
     struct db_cached {
         uint64_t used;
@@ -86,9 +94,7 @@ struct db_conn {
     db_stmt_cache cache;
     /* Inside a transaction: why its last statement that failed did, so the
      * transaction can say so (and tell a lost deadlock from other errors). */
-    int tx_rc, tx_code; /* 0: none failed */
-    bool tx_conflict;   /* one lost to another transaction: run it all again */
-    char tx_msg[256];
+    struct db_tx_failure tx;
 };
 
 /* db_monotonic_ms - a coarse monotonic clock (no system call) for how long
