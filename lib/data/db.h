@@ -246,6 +246,14 @@ const char *eddy_db_errmsg(const eddy_db_result *res);
  * when out of memory. */
 eddy_db_result *eddy_db_result_new_error(int code, const char *message);
 
+/* eddy_db_result_split - rows at.. of res moved into a result of their
+ * own, *tail (the same columns, its own copy of their text), res keeping
+ * rows ..at: one statement that returns two kinds of row (a UNION ALL of
+ * a page of rows and what hangs on them, each half in its own order)
+ * read as two results, for one round trip instead of two. 0, or ENOMEM
+ * (res unchanged, *tail NULL). Free both. */
+int eddy_db_result_split(eddy_db_result *res, size_t at, eddy_db_result **tail);
+
 /* ------------------------------------------------------------ as JSON */
 
 /* eddy_db_value_json - a value as JSON: numbers, strings, null; a

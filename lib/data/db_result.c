@@ -220,6 +220,36 @@ eddy_db_result *eddy_db_result_new_error(int code, const char *message)
     return res;
 }
 
+int eddy_db_result_split(eddy_db_result *res, size_t at, eddy_db_result **tail)
+{
+    *tail = NULL;
+    if (at > res->nrows)
+        at = res->nrows;
+    eddy_db_result *t = db_result_new();
+    if (!t || db_result_columns(t, res->ncols) != 0)
+        goto fail;
+    for (size_t c = 0; c < res->ncols; c++)
+        if (db_result_column_name(t, c, res->names[c], strlen(res->names[c])) != 0)
+            goto fail;
+    for (size_t r = at; r < res->nrows; r++) {
+        const eddy_db_value *from = res->cells + r * res->ncols;
+        eddy_db_value *to = db_result_row(t);
+        if (!to)
+            goto fail;
+        memcpy(to, from, res->ncols * sizeof *to);
+        for (size_t c = 0; c < res->ncols; c++) /* text and blobs: the tail's own copy */
+            if ((to[c].type == EDDY_DB_TEXT || to[c].type == EDDY_DB_BLOB) &&
+                !(to[c].p = db_result_bytes(t, from[c].p, from[c].len)))
+                goto fail;
+    }
+    res->nrows = at;
+    *tail = t;
+    return 0;
+fail:
+    eddy_db_result_free(t);
+    return ENOMEM;
+}
+
 /* ------------------------------------------------------------ reading a result */
 
 void eddy_db_result_free(eddy_db_result *res)

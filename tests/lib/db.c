@@ -144,6 +144,66 @@ DB_CHECK(hostile_values_round_trip_and_injection_stays_data)
 }
 DB_TEST(hostile_values_round_trip_and_injection_stays_data)
 
+/* One statement of two kinds of row (a UNION ALL, as a page of comments
+ * and their replies) read as two results: the tail keeps its columns
+ * and its own copy of the text and bytes after the first result is
+ * freed and its memory reused by another query. */
+DB_CHECK(a_result_splits_in_two_and_the_tail_owns_its_rows)
+{
+    db_do(db, "DROP TABLE IF EXISTS thread");
+    char create[256];
+    snprintf(create, sizeof create, "CREATE TABLE thread (%s, parent BIGINT, s LONGTEXT, b LONGBLOB)",
+             db_id_column(db));
+    db_do(db, create);
+    db_do(db, "INSERT INTO thread (parent, s, b) VALUES (NULL, 'first', NULL), (NULL, 'second', NULL)");
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(eddy_db_exec(db, "INSERT INTO thread (parent, s, b) VALUES (?, ?, ?)",
+                                  EDDY_DB_PARAMS(EDDY_DB_INT(1 + i % 2), EDDY_DB_STR("reply \xe2\x86\x92 'x'"),
+                                                 EDDY_DB_BYTES("a\0b", 3)),
+                                  NULL, NULL),
+                     0);
+    eddy_db_result *res, *tail, *other;
+    int rc = eddy_db_query(db, &res,
+                           "SELECT 0 AS part, id, s, b FROM thread WHERE parent IS NULL UNION ALL "
+                           "SELECT 1, id, s, b FROM thread WHERE parent IS NOT NULL ORDER BY part, id",
+                           NULL, 0);
+    cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(res));
+    cr_assert_eq(eddy_db_rows(res), 5);
+    cr_assert_eq(eddy_db_result_split(res, 2, &tail), 0);
+    cr_assert_eq(eddy_db_rows(res), 2, "the head keeps the rows before the split");
+    cr_assert_str_eq(eddy_db_text(res, 1, "s"), "second");
+    cr_assert_eq(eddy_db_value_at(res, 2, 1)->type, EDDY_DB_NULL, "and no more");
+    eddy_db_result_free(res);
+    rc = eddy_db_query(db, &other,
+                       "SELECT 0 AS part, id, UPPER(s) AS s, 'xyz' AS b FROM thread UNION ALL "
+                       "SELECT 1, id, UPPER(s), 'XYZ' FROM thread ORDER BY part, id",
+                       NULL, 0);
+    cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(other));
+
+    cr_assert_eq(eddy_db_rows(tail), 3);
+    cr_assert_eq(eddy_db_columns(tail), 4);
+    cr_assert_str_eq(eddy_db_column_name(tail, 2), "s");
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(eddy_db_int(tail, i, "part"), 1);
+        cr_assert_eq(eddy_db_int(tail, i, "id"), (int64_t)i + 3);
+        cr_assert_str_eq(eddy_db_text(tail, i, "s"), "reply \xe2\x86\x92 'x'");
+        const eddy_db_value *b = eddy_db_value_of(tail, i, "b");
+        cr_assert(b->type == EDDY_DB_BLOB && b->len == 3 && memcmp(b->p, "a\0b", 3) == 0,
+                  "the bytes came over with their NUL");
+    }
+    eddy_db_result_free(other);
+
+    /* past the end: an empty tail with the same columns, the head whole */
+    eddy_db_result *empty;
+    cr_assert_eq(eddy_db_result_split(tail, 9, &empty), 0);
+    cr_assert_eq(eddy_db_rows(tail), 3);
+    cr_assert_eq(eddy_db_rows(empty), 0);
+    cr_assert_eq(eddy_db_column_index(empty, "b"), 3);
+    eddy_db_result_free(empty);
+    eddy_db_result_free(tail);
+}
+DB_TEST(a_result_splits_in_two_and_the_tail_owns_its_rows)
+
 /* ------------------------------------------------------------ errors */
 
 DB_CHECK(errors_carry_the_servers_code_and_message)
