@@ -72,26 +72,34 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
 #define MYSQL_MINUTE "DATE_FORMAT(c.add_time, '%Y-%m-%d %H:%i')"
 #define SQLITE_MINUTE "strftime('%Y-%m-%d %H:%M', c.add_time)"
 
-/* a page of comments, newest first, with whether the reader liked each */
-#define COMMENTS_SQL(NAME, minute)                                                                 \
-    "SELECT c.id AS id, c.like_nums AS like_nums, " COMMENT_COLUMNS(NAME, minute) ", "          \
+/* THREADS_SQL - a page of comments, newest first, with whether the
+ * reader liked each (part 0), then their replies, oldest first in each
+ * thread (part 1), in one statement: the two halves go to the template
+ * as two results (eddy_db_result_split), for one round trip to the
+ * database instead of two. Both halves find the page by the same
+ * subquery: the post's top-level comments, one more than a page (that
+ * one says a later page exists) for the comments, the page itself for
+ * the replies, every reply hanging on a top-level comment of the same
+ * post (content_write.c gives a reply to a reply its thread's top
+ * comment). Column 0 is the key the replies hang on (their comment),
+ * "seq" orders each half; the aliases are the first half's. */
+#define PAGE_OF_COMMENTS                                                                           \
+    "(SELECT id FROM post_comment WHERE post_id = ? AND parent_comment_id IS NULL "                \
+    "ORDER BY id DESC LIMIT ? OFFSET ?) pg "
+#define THREADS_SQL(NAME, minute)                                                                  \
+    "SELECT c.id AS parent, 0 AS part, 0 - c.id AS seq, c.id AS id, c.like_nums AS like_nums, "   \
+    COMMENT_COLUMNS(NAME, minute) ", "                                                             \
     "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
-    "AS has_liked FROM post_comment c JOIN `user` u ON u.id = c.user_id "                        \
-    "WHERE c.post_id = ? AND c.parent_comment_id IS NULL ORDER BY c.id DESC LIMIT ? OFFSET ?"
-/* their replies, the comment they belong to first: every reply hangs on
- * a top-level comment of the same post (content_write.c gives a reply to
- * a reply its thread's top comment), and a page's comments are those
- * whose ids run from the page's lowest to its highest, so the replies
- * are found by that range. One statement whatever the page holds: the
- * cached one, not SQL written and prepared per number of comments. */
-#define REPLIES_SQL(NAME, minute)                                                                  \
-    "SELECT c.parent_comment_id AS parent, c.id AS id, " COMMENT_COLUMNS(NAME, minute) ", "      \
-    "ru.id AS reply_id, " NAME("ru") " AS reply_name FROM post_comment c "                       \
-    "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "          \
-    "WHERE c.parent_comment_id BETWEEN ? AND ? AND c.post_id = ? "                               \
-    "ORDER BY c.parent_comment_id, c.id LIMIT 5000"
+    "AS has_liked, NULL AS reply_id, NULL AS reply_name "                                         \
+    "FROM " PAGE_OF_COMMENTS "JOIN post_comment c ON c.id = pg.id JOIN `user` u ON u.id = c.user_id " \
+    "UNION ALL "                                                                                   \
+    "SELECT c.parent_comment_id, 1, c.parent_comment_id, c.id, c.like_nums, "                      \
+    COMMENT_COLUMNS(NAME, minute) ", 0, ru.id, " NAME("ru") " "                                    \
+    "FROM " PAGE_OF_COMMENTS "JOIN post_comment c ON c.parent_comment_id = pg.id "               \
+    "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "           \
+    "ORDER BY part, seq, id LIMIT 5051"
 
-enum { C_ID };
+enum { C_KEY, C_PART, C_SEQ, C_ID };
 
 static int64_t int_at(const eddy_db_result *res, size_t row, int col)
 {
@@ -149,43 +157,29 @@ enum { COMMENTS_PER_PAGE = 50 };
 /* post_comments - one page (from 1) of the post's comments, newest
  * first, with whether the user liked each, into *comments (at most
  * COMMENTS_PER_PAGE + 1 rows: one more says a later page exists); their
- * replies, oldest first in each thread (a conversation), into *replies
- * (NULL when there are no comments). 0 or an errno value, both results
- * freed on failure. */
+ * replies, oldest first in each thread (a conversation), into *replies;
+ * one statement (THREADS_SQL). 0 or an errno value, both NULL then. */
 static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
                          eddy_db_result **comments, eddy_db_result **replies)
 {
-    eddy_db_value params[] = {
-        EDDY_DB_INT(user), EDDY_DB_INT(post), EDDY_DB_INT(COMMENTS_PER_PAGE + 1),
-        EDDY_DB_INT((int64_t)(page - 1) * COMMENTS_PER_PAGE)};
+    int64_t offset = (int64_t)(page - 1) * COMMENTS_PER_PAGE;
+    eddy_db_value params[] = {EDDY_DB_INT(user),   EDDY_DB_INT(post),
+                              EDDY_DB_INT(COMMENTS_PER_PAGE + 1), EDDY_DB_INT(offset),
+                              EDDY_DB_INT(post),   EDDY_DB_INT(COMMENTS_PER_PAGE),
+                              EDDY_DB_INT(offset)};
     *replies = NULL;
-    bool mysql = page_mysql(r);
     int rc = eddy_db_query(eddy_req_db(r), comments,
-                           mysql ? COMMENTS_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
-                                 : COMMENTS_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
-                           params, 4);
+                           page_mysql(r) ? THREADS_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
+                                         : THREADS_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
+                           params, 7);
+    size_t shown = 0; /* the comments come first, then the replies */
+    while (rc == 0 && shown < eddy_db_rows(*comments) && int_at(*comments, shown, C_PART) == 0)
+        shown++;
+    if (rc == 0)
+        rc = eddy_db_result_split(*comments, shown, replies);
     if (rc) {
         eddy_db_result_free(*comments);
         *comments = NULL;
-        return rc;
-    }
-    size_t n = eddy_db_rows(*comments);
-    if (n > COMMENTS_PER_PAGE)
-        n = COMMENTS_PER_PAGE;
-    if (!n)
-        return 0;
-    /* the replies: their parent is one of this page's comments, newest
-     * (row 0) to oldest (row n - 1) */
-    eddy_db_value range[] = {EDDY_DB_INT(int_at(*comments, n - 1, C_ID)),
-                             EDDY_DB_INT(int_at(*comments, 0, C_ID)), EDDY_DB_INT(post)};
-    rc = eddy_db_query(eddy_req_db(r), replies,
-                       mysql ? REPLIES_SQL(PAGE_NAME_MYSQL, MYSQL_MINUTE)
-                             : REPLIES_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
-                       range, 3);
-    if (rc) {
-        eddy_db_result_free(*comments);
-        eddy_db_result_free(*replies);
-        *comments = *replies = NULL;
     }
     return rc;
 }
