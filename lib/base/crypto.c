@@ -7,16 +7,99 @@
 
 #include <eddy/base/codec.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A MAC keyed once per thread. HMAC() allocates a context and hashes
+ * the key into it on every call, which is most of what checking a short
+ * cookie costs, while a server signs with the same secret all day: the
+ * last key (up to KEPT_KEY_MAX bytes) stays set in a context of the
+ * thread's, and a call with it only resets that context. A thread's
+ * context is freed when the thread ends; longer keys, and any failure to
+ * set one up, take HMAC() as before. */
+enum { KEPT_KEY_MAX = 128 };
+struct kept_mac {
+    EVP_MAC_CTX *ctx;
+    bool keyed;
+    size_t key_len;
+    unsigned char key[KEPT_KEY_MAX];
+};
+static pthread_key_t kept_mac_key;
+static pthread_once_t kept_mac_once = PTHREAD_ONCE_INIT;
+static bool kept_mac_ready;
+static _Thread_local struct kept_mac *kept;
+
+static void kept_mac_free(void *p)
+{
+    struct kept_mac *k = p;
+    EVP_MAC_CTX_free(k->ctx);
+    OPENSSL_cleanse(k->key, sizeof k->key);
+    free(k);
+}
+
+static void kept_mac_setup(void)
+{
+    kept_mac_ready = pthread_key_create(&kept_mac_key, kept_mac_free) == 0;
+}
+
+static struct kept_mac *kept_mac_new(void)
+{
+    pthread_once(&kept_mac_once, kept_mac_setup);
+    if (!kept_mac_ready)
+        return NULL;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    struct kept_mac *k = mac ? calloc(1, sizeof *k) : NULL;
+    if (k && !(k->ctx = EVP_MAC_CTX_new(mac))) {
+        free(k);
+        k = NULL;
+    }
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    if (k && pthread_setspecific(kept_mac_key, k) != 0) {
+        kept_mac_free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+/* keyed_ctx - the thread's context ready to MAC with key, or NULL. */
+static EVP_MAC_CTX *keyed_ctx(const void *key, size_t key_len)
+{
+    if (key_len > KEPT_KEY_MAX || (!kept && !(kept = kept_mac_new())))
+        return NULL;
+    if (kept->keyed && kept->key_len == key_len && memcmp(kept->key, key, key_len) == 0)
+        return EVP_MAC_init(kept->ctx, NULL, 0, NULL) ? kept->ctx : NULL; /* the same key again */
+    static const unsigned char empty = 0;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end()};
+    kept->keyed = false;
+    if (!EVP_MAC_init(kept->ctx, key_len ? key : &empty, key_len, params))
+        return NULL;
+    memcpy(kept->key, key, key_len);
+    kept->key_len = key_len;
+    kept->keyed = true;
+    return kept->ctx;
+}
 
 int eddy_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
                      unsigned char out[EDDY_SHA256_LEN])
 {
+    EVP_MAC_CTX *ctx = keyed_ctx(key, key_len);
+    if (ctx) {
+        size_t n = 0;
+        if (EVP_MAC_update(ctx, data, len) && EVP_MAC_final(ctx, out, &n, EDDY_SHA256_LEN))
+            return n == EDDY_SHA256_LEN ? 0 : -1;
+        kept->keyed = false; /* set it again next time */
+        return -1;
+    }
     unsigned int out_len = 0;
     if (key_len > INT_MAX)
         return -1;

@@ -11,6 +11,8 @@
 #include <eddy/web/secure_cookie.h>
 
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +83,64 @@ Test(crypto, hmac_sha256_matches_rfc4231_and_compares_in_constant_time)
     cr_assert(eddy_str_equal_ct("abc", 3, "abc", 3));
     cr_assert_not(eddy_str_equal_ct("abc", 3, "abd", 3));
     cr_assert_not(eddy_str_equal_ct("abc", 3, "abcd", 4));
+}
+
+/* mac_is - eddy_hmac_sha256 of data with key is hex (no assertion: the
+ * threads below call it, and a failed assertion must be the test's). */
+static bool mac_is(const void *key, size_t key_len, const char *data, const char *hex)
+{
+    unsigned char mac[EDDY_SHA256_LEN];
+    if (eddy_hmac_sha256(key, key_len, data, strlen(data), mac) != 0)
+        return false;
+    eddy_buf text = EDDY_BUF_INIT;
+    eddy_hex_encode(&text, mac, sizeof mac);
+    bool same = text.data && strcmp(text.data, hex) == 0;
+    eddy_buf_free(&text);
+    return same;
+}
+
+/* rfc4231_in_turn - RFC 4231's cases 2 (a short key; then another of
+ * its length, Python's MAC), 6 (131 bytes:
+ * longer than a block) and 1 (20 bytes of 0x0b, twice in a row), asked
+ * for in turn, 50 rounds: how many came out wrong. A key kept set
+ * between calls must never sign with the one before. */
+static void *rfc4231_in_turn(void *unused)
+{
+    (void)unused;
+    unsigned char long_key[131], key1[20];
+    memset(long_key, 0xaa, sizeof long_key);
+    memset(key1, 0x0b, sizeof key1);
+    intptr_t wrong = 0;
+    for (int round = 0; round < 50; round++) {
+        wrong += !mac_is("Jefe", 4, "what do ya want for nothing?",
+                         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        wrong += !mac_is("Jeff", 4, "what do ya want for nothing?", /* the same length */
+                         "b756ec8c1f600eb277ee3f04163f581bd1c7e361f34a0727ad79c844ffc4bb83");
+        wrong += !mac_is(long_key, sizeof long_key, "Test Using Larger Than Block-Size Key - Hash Key First",
+                         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        for (int twice = 0; twice < 2; twice++)
+            wrong += !mac_is(key1, sizeof key1, "Hi There",
+                             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    }
+    return (void *)wrong;
+}
+
+Test(crypto, hmac_sha256_is_right_for_keys_in_turn_on_several_threads)
+{
+    cr_assert_null(rfc4231_in_turn(NULL), "wrong MACs on the test's own thread");
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, rfc4231_in_turn, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *wrong;
+        pthread_join(th[i], &wrong);
+        cr_assert_null(wrong, "thread %d: %zd wrong MACs", i, (intptr_t)wrong);
+    }
+    /* an empty key is a key (Python: hmac.new(b"", b"", "sha256")) */
+    cr_assert(mac_is("", 0, "", "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"));
+    cr_assert(mac_is("Jefe", 4, "what do ya want for nothing?",
+                     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+              "after the empty key");
 }
 
 Test(crypto, random_tokens_are_fresh_each_time)
