@@ -73,33 +73,35 @@ enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USE
 #define SQLITE_MINUTE "strftime('%Y-%m-%d %H:%M', c.add_time)"
 
 /* THREADS_SQL - a page of comments, newest first, with whether the
- * reader liked each (part 0), then their replies, oldest first in each
- * thread (part 1), in one statement: the two halves go to the template
- * as two results (eddy_db_result_split), for one round trip to the
- * database instead of two. Both halves find the page by the same
- * subquery: the post's top-level comments, one more than a page (that
- * one says a later page exists) for the comments, the page itself for
- * the replies, every reply hanging on a top-level comment of the same
- * post (content_write.c gives a reply to a reply its thread's top
- * comment). Column 0 is the key the replies hang on (their comment),
- * "seq" orders each half; the aliases are the first half's. */
+ * reader liked each, then their replies, oldest first in each thread,
+ * in one statement: the two halves go to the template as two results
+ * (eddy_db_result_split), for one round trip to the database instead of
+ * two. Both halves find the page by the same subquery: the post's
+ * top-level comments, one more than a page (that one says a later page
+ * exists) for the comments, the page itself for the replies, every
+ * reply hanging on a top-level comment of the same post (content_write.c
+ * gives a reply to a reply its thread's top comment). Column 0 is the
+ * key the replies hang on (their comment); "seq" orders the rows, the
+ * comments' below zero (-2^40 - id: newest first) before the replies'
+ * (their comment's id). The aliases are the first half's; what a reply
+ * does not show is NULL. */
 #define PAGE_OF_COMMENTS                                                                           \
     "(SELECT id FROM post_comment WHERE post_id = ? AND parent_comment_id IS NULL "                \
     "ORDER BY id DESC LIMIT ? OFFSET ?) pg "
 #define THREADS_SQL(NAME, minute)                                                                  \
-    "SELECT c.id AS parent, 0 AS part, 0 - c.id AS seq, c.id AS id, c.like_nums AS like_nums, "   \
+    "SELECT c.id AS parent, -1099511627776 - c.id AS seq, c.id AS id, c.like_nums AS like_nums, " \
     COMMENT_COLUMNS(NAME, minute) ", "                                                             \
     "(SELECT COUNT(*) FROM comment_like l WHERE l.post_comment_id = c.id AND l.user_id = ?) "    \
     "AS has_liked, NULL AS reply_id, NULL AS reply_name "                                         \
     "FROM " PAGE_OF_COMMENTS "JOIN post_comment c ON c.id = pg.id JOIN `user` u ON u.id = c.user_id " \
     "UNION ALL "                                                                                   \
-    "SELECT c.parent_comment_id, 1, c.parent_comment_id, c.id, c.like_nums, "                      \
-    COMMENT_COLUMNS(NAME, minute) ", 0, ru.id, " NAME("ru") " "                                    \
+    "SELECT c.parent_comment_id, c.parent_comment_id, c.id, NULL, "                                \
+    COMMENT_COLUMNS(NAME, minute) ", NULL, ru.id, " NAME("ru") " "                                 \
     "FROM " PAGE_OF_COMMENTS "JOIN post_comment c ON c.parent_comment_id = pg.id "               \
     "JOIN `user` u ON u.id = c.user_id LEFT JOIN `user` ru ON ru.id = c.reply_user_id "           \
-    "ORDER BY part, seq, id LIMIT 5051"
+    "ORDER BY seq, id LIMIT 5051"
 
-enum { C_KEY, C_PART, C_SEQ, C_ID };
+enum { C_KEY, C_SEQ, C_ID };
 
 static int64_t int_at(const eddy_db_result *res, size_t row, int col)
 {
@@ -173,7 +175,7 @@ static int post_comments(eddy_req *r, int64_t post, int64_t user, long page,
                                          : THREADS_SQL(PAGE_NAME_SQLITE, SQLITE_MINUTE),
                            params, 7);
     size_t shown = 0; /* the comments come first, then the replies */
-    while (rc == 0 && shown < eddy_db_rows(*comments) && int_at(*comments, shown, C_PART) == 0)
+    while (rc == 0 && shown < eddy_db_rows(*comments) && int_at(*comments, shown, C_SEQ) < 0)
         shown++;
     if (rc == 0)
         rc = eddy_db_result_split(*comments, shown, replies);
