@@ -23,9 +23,9 @@
 #
 # All read the same 200 messages (same SQLite file, same MariaDB
 # database) and answer byte-identical pages (checked before measuring).
-# For each run: requests per second, p50/p99 latency, and the app
-# process's CPU time (utime+stime of all its threads, from /proc), giving
-# requests per app-CPU-second. Then the slow-query test: 1,000 requests
+# For each run (each server in turn, RUNS times): requests per second,
+# p50/p99 latency, and the app process's CPU time (utime+stime of all its
+# threads, from /proc), giving requests per app-CPU-second. Then the slow-query test: 1,000 requests
 # at once, each waiting on SELECT sleep(0.1), against lesson 16 with a pool
 # of P connections (bench/slow_burst.py), while /ping (no database) is
 # timed every 20 ms beside them: the burst should take about 0.1 s x
@@ -146,8 +146,10 @@ for s in "${SERVERS[@]}"; do echo "     $s: ${PIN_S[*]} $(server_cmd "$s" PORT |
 echo "     wrk:    ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency http://127.0.0.1:PORT/"
 echo
 throughput_table_header
-for s in "${SERVERS[@]}"; do
-    for run in $(seq "$RUNS"); do
+# Run by run, every server in turn: a slow minute of a shared machine
+# then falls on all of them, not on one server's runs.
+for run in $(seq "$RUNS"); do
+    for s in "${SERVERS[@]}"; do
         start_server "$s" /ping
         # the database is the server's cell: summaries compare within it
         cell=${s#*-}

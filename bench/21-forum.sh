@@ -17,9 +17,10 @@
 #   eddy   lesson 21's forum, one process
 #   trn    bench/ref/tornado_forum.py: Tornado 6 + aiomysql, the course's way
 #
-# For each run: requests per second, p50/p99 latency and the app
-# process's CPU time (utime+stime of all its threads, from /proc), giving
-# requests per app-CPU-second; the summary's ratios are eddy / Tornado
+# For each run (the two servers in turn, RUNS times): requests per
+# second, p50/p99 latency and the app process's CPU time (utime+stime of
+# all its threads, from /proc), giving requests per app-CPU-second; the
+# summary's ratios (of the medians) are eddy / Tornado
 # (target >= 20 per CPU-second). Then, on the forum alone:
 #
 #   mixed  USERS (1,000) simulated users on keep-alive connections, each
@@ -171,11 +172,16 @@ for s in "${SERVERS[@]}"; do echo "     $s: ${PIN_S[*]} $(server_cmd "$s" PORT |
 echo "     wrk:  ${PIN_C[*]} wrk -t1 -c100 -d${DURATION}s --latency [-H 'Cookie: ...' | -H 'tsessionid: ...'] http://127.0.0.1:PORT/PATH"
 echo
 throughput_table_header
+# Run by run, each server in turn: a slow minute of a shared machine
+# then falls on both, not on one server's runs.
 for c in "${CELLS[@]}"; do
     for s in "${SERVERS[@]}"; do
-        if [ -n "${SKIP[$s-$c]:-}" ]; then echo "   $s $c: skipped, it answered ${SKIP[$s-$c]}"; continue; fi
-        h=$(auth_header "$s" "$c")
-        for run in $(seq "$RUNS"); do
+        [ -z "${SKIP[$s-$c]:-}" ] || echo "   $s $c: skipped, it answered ${SKIP[$s-$c]}"
+    done
+    for run in $(seq "$RUNS"); do
+        for s in "${SERVERS[@]}"; do
+            [ -z "${SKIP[$s-$c]:-}" ] || continue
+            h=$(auth_header "$s" "$c")
             start_server "$s" /groups/
             throughput_run "$s" "$c" "$run" "$csv" yes "${PIN_C[@]}" wrk -t1 -c100 -d"${DURATION}s" --latency \
                 ${h:+-H "$h"} "http://127.0.0.1:$port$(cell_path "$c")"
