@@ -12,6 +12,7 @@
 #include "form_internal.h"
 
 #include <eddy/base/escape.h>
+#include <eddy/base/str.h>
 #include <eddy/web/xsrf.h>
 
 #include <string.h>
@@ -30,9 +31,24 @@ static int put_escaped(eddy_buf *out, const char *s)
 /* put_attr - ` name="value"`, the value escaped. */
 static int put_attr(eddy_buf *out, const char *name, const char *value)
 {
-    if (eddy_buf_printf(out, " %s=\"", name) < 0 || put_escaped(out, value) < 0)
+    if (put(out, " ") < 0 || put(out, name) < 0 || put(out, "=\"") < 0 || put_escaped(out, value) < 0)
         return -1;
     return put(out, "\"");
+}
+
+/* put_bound - ` name="n"`: a bound of a validator, as %g writes it (a
+ * whole number below a million, which %g writes as its digits, without
+ * printf: a page's forms write several). */
+static int put_bound(eddy_buf *out, const char *name, double n)
+{
+    if (n >= 0 && n < 1e6 && n == (double)(long long)n) {
+        char digits[24], *p = eddy_u64_text(digits + sizeof digits, (unsigned long long)n);
+        if (put(out, " ") < 0 || put(out, name) < 0 || put(out, "=\"") < 0 ||
+            eddy_buf_append(out, p, (size_t)(digits + sizeof digits - p)) < 0)
+            return -1;
+        return put(out, "\"");
+    }
+    return eddy_buf_printf(out, " %s=\"%g\"", name, n);
 }
 
 /* put_constraints - the attributes the field's validators imply. */
@@ -45,14 +61,14 @@ static int put_constraints(eddy_buf *out, const eddy_form_field *field, bool num
             rc = put(out, " required");
         else if (v->kind == EDDY_VALID_LENGTH && !number) {
             if (v->bounds & EDDY_BOUND_MIN)
-                rc = eddy_buf_printf(out, " minlength=\"%g\"", v->min);
+                rc = put_bound(out, "minlength", v->min);
             if (rc == 0 && (v->bounds & EDDY_BOUND_MAX))
-                rc = eddy_buf_printf(out, " maxlength=\"%g\"", v->max);
+                rc = put_bound(out, "maxlength", v->max);
         } else if (v->kind == EDDY_VALID_RANGE && number) {
             if (v->bounds & EDDY_BOUND_MIN)
-                rc = eddy_buf_printf(out, " min=\"%g\"", v->min);
+                rc = put_bound(out, "min", v->min);
             if (rc == 0 && (v->bounds & EDDY_BOUND_MAX))
-                rc = eddy_buf_printf(out, " max=\"%g\"", v->max);
+                rc = put_bound(out, "max", v->max);
         }
     }
     return rc;
@@ -162,7 +178,11 @@ static int put_input(eddy_buf *out, const form_entry *e)
     if (k == EDDY_FORM_TEXT) {
         rc = put(out, "<textarea");
     } else {
-        rc = eddy_buf_printf(out, "<input type=\"%s\"", input_type(k));
+        rc = put(out, "<input type=\"");
+        if (rc == 0)
+            rc = put(out, input_type(k));
+        if (rc == 0)
+            rc = put(out, "\"");
     }
     if (rc == 0 && k != EDDY_FORM_HIDDEN)
         rc = put_attr(out, "id", field->name);
@@ -260,7 +280,7 @@ int eddy_form_html(const eddy_form *f, const char *action, eddy_buf *out)
         rc = put(out, ">\n");
     const char *xsrf = eddy_xsrf_form_html(f->r);
     if (rc == 0 && xsrf && *xsrf)
-        rc = eddy_buf_printf(out, "%s\n", xsrf);
+        rc = put(out, xsrf) < 0 ? -1 : put(out, "\n");
     for (size_t i = 0; i < f->n_non_field && rc == 0; i++) {
         rc = put(out, "<p class=\"error\">");
         if (rc == 0)

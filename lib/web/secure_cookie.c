@@ -66,8 +66,13 @@ static int mac(eddy_buf *out, const char *secret, const char *name, const char *
 {
     eddy_buf msg = EDDY_BUF_INIT;
     unsigned char m[EDDY_SHA256_LEN];
-    int rc = eddy_buf_printf(&msg, "1|%s|%.*s|%.*s", name, (int)stamp_len, stamp,
-                             (int)value64_len, value64);
+    int rc = eddy_buf_append(&msg, "1|", 2) < 0 || eddy_buf_append_str(&msg, name) < 0 ||
+                     eddy_buf_append_char(&msg, '|') < 0 ||
+                     eddy_buf_append(&msg, stamp, stamp_len) < 0 ||
+                     eddy_buf_append_char(&msg, '|') < 0 ||
+                     eddy_buf_append(&msg, value64, value64_len) < 0
+                 ? -1
+                 : 0;
     if (rc == 0)
         rc = eddy_hmac_sha256(secret, strlen(secret), msg.data, msg.len, m);
     if (rc == 0)

@@ -577,7 +577,7 @@ int eddy_static_url_to(eddy_static *s, const char *path, eddy_buf *out)
     if (rc == 0)
         rc = eddy_url_escape_to(out, path, strlen(path), EDDY_URL_KEEP_SLASH);
     if (rc == 0 && versioned)
-        rc = eddy_buf_printf(out, "?v=%s", hex);
+        rc = eddy_buf_append(out, "?v=", 3) < 0 ? -1 : eddy_buf_append_str(out, hex);
     if (rc < 0 && out->len > start)
         out->len = start, out->data[start] = '\0';
     return rc < 0 ? -1 : 0;

@@ -137,8 +137,11 @@ const char *eddy_xsrf_form_html(eddy_req *r)
         return "";
     eddy_buf b = EDDY_BUF_INIT;
     /* base64url needs no escaping in an attribute. */
-    html = eddy_buf_printf(&b, "<input type=\"hidden\" name=\"_xsrf\" value=\"%s\"/>",
-                           t) == 0 ? eddy_strdup(r, b.data) : NULL;
+    static const char head[] = "<input type=\"hidden\" name=\"_xsrf\" value=\"";
+    html = eddy_buf_append(&b, head, sizeof head - 1) == 0 && eddy_buf_append_str(&b, t) == 0 &&
+                   eddy_buf_append(&b, "\"/>", 3) == 0
+               ? eddy_strdup(r, b.data)
+               : NULL;
     eddy_buf_free(&b);
     if (!html)
         return "";
