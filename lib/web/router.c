@@ -3,7 +3,10 @@
  *
  * Each pattern is compiled once with regcomp(); at match time the path is
  * copied NUL-terminated (regexec needs it) into a stack buffer when it is
- * small. Reversing walks the pattern: literal characters are copied (with
+ * small. The shape most routes have, text, one group of digits or of
+ * anything, text ("/post/([0-9]+)/comment", "/static/(.*)"), is matched
+ * by hand: the path must start and end with the two texts, and what lies
+ * between them is the group, which is what the anchored regex finds too. Reversing walks the pattern: literal characters are copied (with
  * their backslash escapes removed) and each top-level group is replaced
  * by the next argument.
  */
@@ -12,6 +15,7 @@
 #include <eddy/base/url.h>
 
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,8 @@ struct route {
     size_t prefix; /* leading bytes every match starts with: checked before regexec */
     regex_t re;
     size_t groups;
+    enum { BY_REGEX, DIGITS, ANY, ANY_NONEMPTY } shape; /* text, (this), text */
+    size_t suffix_at;                                   /* the second text, in pattern */
 };
 
 struct eddy_router {
@@ -49,6 +55,46 @@ void eddy_router_free(eddy_router *r)
 }
 
 const char *eddy_router_error(const eddy_router *r) { return r->error; }
+
+static const char regex_syntax[] = ".[]()*+?{}|^$\\";
+
+/* shape_of - the route's pattern is text, one of the groups below, text
+ * (neither text with any regex syntax): which, and where its second text
+ * starts; else BY_REGEX. */
+static int shape_of(struct route *rt)
+{
+    static const struct {
+        const char *group;
+        int shape;
+    } groups[] = {{"([0-9]+)", DIGITS}, {"(.*)", ANY}, {"(.+)", ANY_NONEMPTY}};
+    const char *p = rt->pattern + rt->prefix;
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+        size_t n = strlen(groups[i].group);
+        if (strncmp(p, groups[i].group, n) == 0 && strcspn(p + n, regex_syntax) == strlen(p + n)) {
+            rt->suffix_at = (size_t)(p + n - rt->pattern);
+            return groups[i].shape;
+        }
+    }
+    return BY_REGEX;
+}
+
+/* match_shape - path against rt's shape (its first text already
+ * checked): the group, or false. */
+static bool match_shape(const struct route *rt, const char *path, size_t len, eddy_str *group)
+{
+    const char *suffix = rt->pattern + rt->suffix_at;
+    size_t slen = strlen(suffix);
+    if (len < rt->prefix + slen || memcmp(path + len - slen, suffix, slen) != 0)
+        return false;
+    size_t from = rt->prefix, to = len - slen;
+    if (to == from && rt->shape != ANY)
+        return false;
+    for (size_t i = from; rt->shape == DIGITS && i < to; i++)
+        if (path[i] < '0' || path[i] > '9')
+            return false;
+    *group = (eddy_str){path + from, to - from};
+    return true;
+}
 
 /* strip_anchors - "^/a$" -> "/a": routes are always anchored. */
 static char *strip_anchors(const char *pattern)
@@ -97,12 +143,12 @@ int eddy_router_add(eddy_router *r, const char *pattern, void *target, const cha
         snprintf(r->error, sizeof r->error, "out of memory");
         return -1;
     }
-    rt->literal = strpbrk(rt->pattern, ".[]()*+?{}|^$\\") == NULL;
+    rt->literal = strpbrk(rt->pattern, regex_syntax) == NULL;
     if (!rt->literal) {
         /* Most patterns start with plain text ("/entry/(...)"): a path
          * that does not is skipped without running the regex. A quantifier
          * takes the character before it; an alternation, all of them. */
-        size_t n = strcspn(rt->pattern, ".[]()*+?{}|^$\\");
+        size_t n = strcspn(rt->pattern, regex_syntax);
         if (n > 0 && rt->pattern[n] && strchr("*+?{", rt->pattern[n]))
             n--;
         rt->prefix = strchr(rt->pattern, '|') ? 0 : n;
@@ -119,6 +165,7 @@ int eddy_router_add(eddy_router *r, const char *pattern, void *target, const cha
             goto fail;
         }
         rt->groups = rt->re.re_nsub - 1; /* minus the wrapping group */
+        rt->shape = shape_of(rt);
         if (rt->groups > EDDY_ROUTE_MAX_CAPTURES) {
             regfree(&rt->re);
             snprintf(r->error, sizeof r->error, "route \"%s\": more than %d groups", pattern,
@@ -150,6 +197,16 @@ void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
         }
         if (len < rt->prefix || memcmp(rt->pattern, path, rt->prefix) != 0)
             continue;
+        if (rt->shape != BY_REGEX) {
+            if (memchr(path, '\0', len)) /* as below: a NUL never matches */
+                break;
+            if (!match_shape(rt, path, len, &captures[0]))
+                continue;
+            *count = 1;
+            if (copy && copy != small)
+                free(copy);
+            return rt->target;
+        }
         if (!copy) {
             copy = len < sizeof small ? small : malloc(len + 1);
             if (!copy)

@@ -5,6 +5,9 @@
 #include <eddy/web/router.h>
 
 #include <criterion/criterion.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static eddy_router *r;
@@ -121,4 +124,48 @@ Test(router, refuses_what_it_cannot_do_with_a_reason)
     cr_assert_eq(eddy_router_reverse(r, "alt", none, 0, &out), -1);
     cr_assert_not_null(strstr(eddy_router_error(r), "cannot be reversed"));
     eddy_buf_free(&out);
+}
+
+/* The routes matched by hand (text, a group of digits or of anything,
+ * text) answer what the anchored regex answers, for every path built
+ * from pieces around their texts: the same match or none, the same
+ * group. */
+Test(router, hand_matched_shapes_agree_with_the_regex)
+{
+    static const char *const patterns[] = {
+        "/post/([0-9]+)", "/post/([0-9]+)/comment", "/static/(.*)", "/upload/(.+)",
+        "(.*)",           "/a/(.*)/b",              "([0-9]+)",     "/x/([0-9]+)x",
+    };
+    static const char *const pieces[] = {"", "/post/", "/static/", "/upload/", "/a/", "/b", "/x/",
+                                         "x", "12", "0", "/comment", "a", "/", "9/9", "%20"};
+    size_t np = sizeof pieces / sizeof pieces[0];
+    for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+        eddy_router *one = eddy_router_new();
+        static int target;
+        cr_assert_eq(eddy_router_add(one, patterns[k], &target, NULL), 0);
+        char anchored[128];
+        snprintf(anchored, sizeof anchored, "^%s$", patterns[k]);
+        regex_t re;
+        cr_assert_eq(regcomp(&re, anchored, REG_EXTENDED), 0);
+        for (size_t a = 0; a < np; a++)
+            for (size_t b = 0; b < np; b++)
+                for (size_t c = 0; c < np; c++) {
+                    char path[64];
+                    snprintf(path, sizeof path, "%s%s%s", pieces[a], pieces[b], pieces[c]);
+                    regmatch_t m[2];
+                    bool want = regexec(&re, path, 2, m, 0) == 0;
+                    eddy_str caps[EDDY_ROUTE_MAX_CAPTURES];
+                    size_t n = 0;
+                    bool got = eddy_router_match(one, path, strlen(path), caps, &n) == &target;
+                    cr_assert_eq(got, want, "%s against %s", path, patterns[k]);
+                    if (!got)
+                        continue;
+                    cr_assert_eq(n, 1);
+                    cr_assert(caps[0].p == path + m[1].rm_so &&
+                                  caps[0].len == (size_t)(m[1].rm_eo - m[1].rm_so),
+                              "%s against %s: the group", path, patterns[k]);
+                }
+        regfree(&re);
+        eddy_router_free(one);
+    }
 }
