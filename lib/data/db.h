@@ -223,6 +223,11 @@ int eddy_db_column_index(const eddy_db_result *res, const char *name);
 const eddy_db_value *eddy_db_value_at(const eddy_db_result *res, size_t row, size_t col);
 const eddy_db_value *eddy_db_value_of(const eddy_db_result *res, size_t row, const char *name);
 
+/* eddy_db_row_values - row's eddy_db_columns() values, in column order,
+ * or NULL when out of range: for a caller that reads many columns of one
+ * row (a template's loop), without a call and a range check for each. */
+const eddy_db_value *eddy_db_row_values(const eddy_db_result *res, size_t row);
+
 /* Typed reads by column name, with a default for NULL or a missing
  * column. Text comes from TEXT or BLOB columns and lives in the result;
  * an integer is read from INTEGER, DOUBLE (truncated) or DATETIME columns. */

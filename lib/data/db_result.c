@@ -298,6 +298,11 @@ const eddy_db_value *eddy_db_value_at(const eddy_db_result *res, size_t row, siz
     return &res->cells[row * res->ncols + col];
 }
 
+const eddy_db_value *eddy_db_row_values(const eddy_db_result *res, size_t row)
+{
+    return res && row < res->nrows && res->ncols ? &res->cells[row * res->ncols] : NULL;
+}
+
 const eddy_db_value *eddy_db_value_of(const eddy_db_result *res, size_t row, const char *name)
 {
     int col = eddy_db_column_index(res, name);

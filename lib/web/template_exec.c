@@ -42,6 +42,7 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
         t->caplocals = cap;
     }
     t->locals[t->nlocals++] = (struct binding){.name = name, .v = v};
+    t->local_bits |= name_bit_of(name);
     return 0;
 }
 
@@ -57,7 +58,8 @@ static int local_set_row(eddy_template_ctx *t, const char *name, const eddy_db_r
         b = &t->locals[t->nlocals - 1];
     }
     json_decref(b->v);
-    *b = (struct binding){.name = name, .res = res, .row = row};
+    *b = (struct binding){
+        .name = name, .res = res, .row = row, .cells = eddy_db_row_values(res, row)};
     return 0;
 }
 

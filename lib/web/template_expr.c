@@ -315,6 +315,7 @@ static struct expr *parse_primary(struct lexer *x)
         if (e) {
             e->name = name;
             e->namelen = namelen;
+            e->name_bit = name_bit_of(name);
         }
         if (strcmp(name, "loop") == 0)
             p->loop_refs++;

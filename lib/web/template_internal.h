@@ -109,6 +109,12 @@ struct expr {
      * a part rendered with its own context has its own number). */
     unsigned long ctx_serial;
     json_t *memo_ctx;
+    /* For a name, its bit among the render's local_bits (name_bit_of; 0
+     * when not known), and whether it names a set of rows in the render
+     * numbered rows_serial. */
+    unsigned long long name_bit;
+    unsigned long rows_serial;
+    bool memo_is_rows;
 };
 
 enum nkind {
@@ -209,6 +215,7 @@ struct binding {
     json_t *v;                        /* owned; for a row, NULL until something needs it as JSON */
     const struct eddy_db_result *res; /* a loop over eddy_template_rows: row of res */
     size_t row;
+    const struct eddy_db_value *cells; /* that row's values (eddy_db_row_values) */
     /* The row's children in kids found last (tpl_rows_children), so a
      * second loop over them on the same row does not search again; a
      * binding made anew starts without (NULL). */
@@ -239,6 +246,7 @@ struct eddy_template_ctx {
     json_t **rows_json;             /* rows[i] as JSON, made when first needed */
     struct binding *locals;
     size_t nlocals, caplocals;
+    unsigned long long local_bits; /* the name_bit_of of every name bound so far */
     struct block_entry *blocks;
     size_t nblocks;
     struct assets *assets;

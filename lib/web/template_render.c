@@ -264,6 +264,7 @@ int eddy_template_render_part(eddy_template_ctx *t, const char *name, json_t *ct
     part.rows_json = NULL;
     part.locals = NULL;
     part.nlocals = part.caplocals = 0;
+    part.local_bits = 0;
     part.kw = NULL;
     part.nkw = 0;
     int rc = -1;

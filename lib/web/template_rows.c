@@ -205,7 +205,7 @@ json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col)
 {
     if (col < 0)
         return json_null(); /* a missing key reads as null */
-    json_t *v = eddy_db_value_json(eddy_db_value_at(b->res, b->row, (size_t)col));
+    json_t *v = eddy_db_value_json(&b->cells[col]);
     if (!v && !(v = json_null()))
         tpl_fatal(t, 0, "out of memory");
     return v; /* NULL from the value (infinity): no key in the JSON, so null */
@@ -217,7 +217,7 @@ bool tpl_column_scalar(const struct binding *b, int col, struct tpl_scalar *sc)
         sc->kind = SC_NULL; /* a missing key reads as null */
         return true;
     }
-    const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
+    const eddy_db_value *v = &b->cells[col];
     switch (v->type) {
     case EDDY_DB_NULL:
         sc->kind = SC_NULL;
@@ -247,7 +247,7 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
 {
     if (col < 0)
         return 0; /* a missing key reads as null, which prints nothing */
-    const eddy_db_value *v = eddy_db_value_at(b->res, b->row, (size_t)col);
+    const eddy_db_value *v = &b->cells[col];
     char buf[64];
     size_t n;
     switch (v->type) {

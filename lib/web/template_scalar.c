@@ -55,7 +55,7 @@ bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *s
         const struct binding *b = local_binding_of(t, e);
         if (b)
             return b->v && from_json(b->v, sc);
-        if (t->rows && tpl_rows_find(t, e->name))
+        if (rows_name(t, e))
             return false;
         v = ctx_get(t, e);
         return v && from_json(v, sc);

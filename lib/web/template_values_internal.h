@@ -17,6 +17,18 @@ static inline bool same_name(const char *a, const char *b)
     return *a == *b;
 }
 
+/* name_bit_of - one of 64 bits for a name: a render keeps the bits of
+ * the names it has bound (local_bits), so a name whose bit is not there
+ * (a context name read on every row: {% if c.user_id == me %}) is known
+ * not to be a local without searching them. */
+static inline unsigned long long name_bit_of(const char *name)
+{
+    unsigned h = 2166136261u;
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 16777619u;
+    return 1ULL << (h & 63);
+}
+
 static inline struct binding *local_binding(const eddy_template_ctx *t, const char *name)
 {
     for (size_t i = t->nlocals; i-- > 0;)
@@ -31,6 +43,8 @@ static inline struct binding *local_binding(const eddy_template_ctx *t, const ch
  * name pointer found there is the one. */
 static inline struct binding *local_binding_of(const eddy_template_ctx *t, const struct expr *e)
 {
+    if (e->name_bit && !(t->local_bits & e->name_bit))
+        return NULL; /* never bound in this render */
     size_t i = e->memo_local;
     if (i < t->nlocals && t->locals[i].name == e->memo_local_name && e->memo_local_name)
         return &t->locals[i];
@@ -55,6 +69,20 @@ static inline json_t *ctx_get(const eddy_template_ctx *t, const struct expr *e)
     return e->memo_ctx;
 }
 
+/* rows_name - the name e (X_NAME) is one of the render's sets of rows;
+ * decided once per render. */
+static inline bool rows_name(const eddy_template_ctx *t, const struct expr *e)
+{
+    if (!t->rows)
+        return false;
+    if (e->rows_serial != t->serial) {
+        struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
+        memo->memo_is_rows = tpl_rows_find(t, e->name) != NULL;
+        memo->rows_serial = t->serial;
+    }
+    return e->memo_is_rows;
+}
+
 static inline json_t *local_get(eddy_template_ctx *t, const char *name)
 {
     struct binding *b = local_binding(t, name);
@@ -76,7 +104,7 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
         struct binding *b = local_binding_of(t, e);
         if (b && (v = b->v || !b->res ? b->v : tpl_row_json(t, b)))
             return v;
-        if (t->rows && (v = tpl_rows_json(t, e->name)))
+        if (rows_name(t, e) && (v = tpl_rows_json(t, e->name)))
             return v;
         return ctx_get(t, e);
     }

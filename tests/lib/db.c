@@ -74,6 +74,10 @@ DB_CHECK(typed_columns_come_back_typed)
     for (int c = 1; c < 6; c++)
         cr_assert_eq(eddy_db_value_at(res, 1, (size_t)c)->type, EDDY_DB_NULL, "column %d", c);
     cr_assert(eddy_db_is_null(res, 1, "s"));
+    const eddy_db_value *row0 = eddy_db_row_values(res, 0);
+    cr_assert(row0 && row0[1].type == EDDY_DB_INTEGER && row0[1].i == -42, "a row's values in order");
+    cr_assert_eq(row0[3].len, 4);
+    cr_assert_null(eddy_db_row_values(res, 2), "past the last row");
     cr_assert_null(eddy_db_text(res, 1, "s"));
     cr_assert_eq(eddy_db_int(res, 1, "n"), 0, "NULL reads as the default");
 

@@ -141,6 +141,11 @@ Test(template, set_and_scope)
     expect("{% set a = 1 + 2 %}{{ a }}{% set a = a * 2 %}{{ a }}", NULL, "36");
     expect("{% for x in [1, 2, 3] %}{% set last = x %}{% end %}{{ last }} {{ x }}", NULL, "3 3");
     expect("{% set name = 'set' %}{{ name }}", "{\"name\":\"ctx\"}", "set");
+    /* a context name read on every round, then bound by a set: from then
+     * on the local, in a test too (a render remembers the names it bound) */
+    expect("{% for i in [1, 2, 3] %}{{ name }}{% if name == 'ctx' %}={% end %}"
+           "{% if i == 2 %}{% set name = 'set' %}{% end %} {% end %}{{ name }}",
+           "{\"name\":\"ctx\"}", "ctx= ctx= set set");
 }
 
 Test(template, apply_runs_a_helper_over_a_block)
