@@ -71,17 +71,32 @@ int eddy_urlencoded_next(eddy_str *cursor, eddy_str *name, eddy_str *value)
     return 0;
 }
 
+/* What stays as it is in a URL component: RFC 3986's unreserved
+ * characters (1), and '/' when the caller keeps it (2). */
+static const unsigned char url_keeps[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['/'] = 2,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
 int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len, unsigned flags)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (len == 0)
         return 0;
+    unsigned keep = flags & EDDY_URL_KEEP_SLASH ? 3 : 1;
     size_t from = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~' ||
-            (c == '/' && (flags & EDDY_URL_KEEP_SLASH)))
+        if (url_keeps[c] & keep)
             continue;
         /* Runs of characters that stay are copied at once. */
         if (eddy_buf_append(out, s + from, i - from) < 0)

@@ -15,6 +15,8 @@
 #include <eddy/base/url.h>
 
 #include <locale.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,26 @@ Test(base, url_escape_modes_for_forms_and_paths)
     cr_assert_str_eq(escaped("a b/c+d", EDDY_URL_PLUS), "a+b%2Fc%2Bd");
     cr_assert_str_eq(escaped("a b/c+d", EDDY_URL_KEEP_SLASH), "a%20b/c%2Bd");
     cr_assert_str_eq(escaped("css/site main.css", EDDY_URL_KEEP_SLASH), "css/site%20main.css");
+}
+
+/* Every byte in every mode against RFC 3986's unreserved set, written
+ * out here as the definition says it. */
+Test(base, url_escape_of_every_byte_follows_the_rfc)
+{
+    unsigned modes[] = {0, EDDY_URL_PLUS, EDDY_URL_KEEP_SLASH};
+    for (size_t m = 0; m < 3; m++)
+        for (int c = 1; c < 256; c++) {
+            char in[4] = {'a', (char)c, 'z', '\0'}, want[8];
+            bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+            if (unreserved || (c == '/' && modes[m] == EDDY_URL_KEEP_SLASH))
+                snprintf(want, sizeof want, "a%cz", c);
+            else if (c == ' ' && modes[m] == EDDY_URL_PLUS)
+                snprintf(want, sizeof want, "a+z");
+            else
+                snprintf(want, sizeof want, "a%%%02Xz", c);
+            cr_assert_str_eq(escaped(in, modes[m]), want, "byte %d, mode %u", c, modes[m]);
+        }
 }
 
 Test(base, url_escape_then_decode_gives_the_text_back)
