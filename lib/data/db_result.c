@@ -43,19 +43,38 @@ static char *put(char *p, long v, int n)
     return p + n;
 }
 
+/* The day last formatted on this thread and its "YYYY-MM-DD": a page's
+ * times fall on a few days, and the date is half the text. */
+static _Thread_local int64_t formatted_day = INT64_MIN;
+static _Thread_local char formatted_date[10];
+
 size_t eddy_db_format_time(int64_t us, char sep, char out[32])
 {
-    eddy_civil c;
-    eddy_civil_from_us(us, &c); /* keeps the last day's date: a page's rows share a few days */
-    if (c.year < 0 || c.year > 9999) /* outside what DATETIME holds: clamp, visibly */
-        c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
+    int64_t secs = us / 1000000, micro = us % 1000000;
+    if (micro < 0)
+        micro += 1000000, secs--;
+    int64_t day = secs / 86400, rem = secs % 86400;
+    if (rem < 0)
+        rem += 86400, day--;
     char *p = out;
-    p = put(p, c.year, 4), *p++ = '-', p = put(p, c.month, 2), *p++ = '-', p = put(p, c.day, 2);
+    if (day != formatted_day) {
+        eddy_civil c;
+        eddy_civil_from_us(us, &c);
+        if (c.year < 0 || c.year > 9999) { /* outside what DATETIME holds: clamp, visibly */
+            c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
+            rem = micro = 0;
+        }
+        char *d = formatted_date;
+        d = put(d, c.year, 4), *d++ = '-', d = put(d, c.month, 2), *d++ = '-', put(d, c.day, 2);
+        formatted_day = c.year == 0 || c.year == 9999 ? INT64_MIN : day; /* a clamp is not kept */
+    }
+    memcpy(p, formatted_date, 10);
+    p += 10;
     *p++ = sep;
-    p = put(p, c.hour, 2), *p++ = ':', p = put(p, c.minute, 2), *p++ = ':';
-    p = put(p, c.second, 2);
-    if (c.micro)
-        *p++ = '.', p = put(p, c.micro, 6);
+    p = put(p, rem / 3600, 2), *p++ = ':', p = put(p, rem / 60 % 60, 2), *p++ = ':';
+    p = put(p, rem % 60, 2);
+    if (micro)
+        *p++ = '.', p = put(p, (long)micro, 6);
     if (sep == 'T')
         *p++ = 'Z';
     *p = '\0';

@@ -14,9 +14,11 @@
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
@@ -507,6 +509,36 @@ Test(db_url, bad_urls_are_refused_with_errno)
     cr_assert_not_null(db);
     cr_assert_str_eq(eddy_db_dialect(db), "sqlite");
     eddy_db_close(db);
+}
+
+/* The text of a time against gmtime_r's reading of it, for times spread
+ * over the years a DATETIME holds, in an order that changes the day on
+ * almost every call and again on the same day. */
+Test(db_url, times_format_as_gmtime_reads_them)
+{
+    uint64_t x = 88172645463325252u;
+    int64_t us = 0;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (i % 3 == 2) /* another time of the last one's day */
+            us = us - us % 86400000000 + (int64_t)(x % 86400000000u);
+        else /* from 0001-01-01 to 9999-12-31 */
+            us = -62135596800000000 + (int64_t)(x % 315537897600000000u);
+        if (i % 5 == 4)
+            us -= us % 1000000; /* whole seconds: no fraction written */
+        time_t secs = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+        long micro = (long)(us - (int64_t)secs * 1000000);
+        struct tm tm;
+        cr_assert_not_null(gmtime_r(&secs, &tm));
+        char want[40], got[32];
+        int n = snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (micro)
+            n += snprintf(want + n, sizeof want - (size_t)n, ".%06ld", micro);
+        snprintf(want + n, sizeof want - (size_t)n, "Z");
+        eddy_db_format_time(us, 'T', got);
+        cr_assert_str_eq(got, want, "%lld", (long long)us);
+    }
 }
 
 Test(db_url, times_format_and_parse_both_ways)
