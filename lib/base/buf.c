@@ -69,11 +69,6 @@ int eddy_buf_append_str(eddy_buf *b, const char *s)
     return eddy_buf_append(b, s, strlen(s));
 }
 
-int eddy_buf_append_char(eddy_buf *b, char c)
-{
-    return eddy_buf_append(b, &c, 1);
-}
-
 int eddy_buf_vprintf(eddy_buf *b, const char *fmt, va_list ap)
 {
     va_list again;

@@ -51,7 +51,15 @@ static inline int eddy_buf_append(eddy_buf *b, const void *bytes, size_t n)
 }
 
 int eddy_buf_append_str(eddy_buf *b, const char *s);
-int eddy_buf_append_char(eddy_buf *b, char c);
+
+static inline int eddy_buf_append_char(eddy_buf *b, char c)
+{
+    if (eddy_buf_reserve(b, 1) < 0)
+        return -1;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return 0;
+}
 
 /* eddy_buf_printf - append formatted text; -1 on failure, b unchanged. */
 int eddy_buf_printf(eddy_buf *b, const char *fmt, ...)

@@ -184,11 +184,10 @@ static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result 
     return 1;
 }
 
-/* step_value - a VALUE step's value in row, or what the caller's replace says. */
-static eddy_db_value step_value(const struct step *s, const eddy_db_result *res, size_t row,
+/* step_value - a VALUE step's value v, or what the caller's replace says. */
+static eddy_db_value step_value(const struct step *s, const eddy_db_value *v,
                                 const eddy_json_options *o)
 {
-    const eddy_db_value *v = eddy_db_value_at(res, row, (size_t)s->col);
     eddy_db_value out;
     if (s->ask && o->replace(o->replace_arg, s->prefix, s->key, v, &out))
         return out;
@@ -216,7 +215,7 @@ static json_t *plan_json(const struct plan *p, size_t *at, const eddy_db_result 
                 value = plan_json(p, at, res, row, o);
             }
         } else {
-            eddy_db_value v = step_value(s, res, row, o);
+            eddy_db_value v = step_value(s, eddy_db_value_at(res, row, (size_t)s->col), o);
             value = field_json(s->f, &v);
         }
         json_object_set_new(obj, s->key, value);
@@ -329,9 +328,10 @@ static int key_to(eddy_buf *out, bool first, const struct step *s)
     return 0;
 }
 
-/* plan_to - plan_json's object as text; 0, or -1 when out cannot grow. */
-static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_db_result *res,
-                   size_t row, const eddy_json_options *o)
+/* plan_to - plan_json's object as text, from the row's values (cells);
+ * 0, or -1 when out cannot grow. */
+static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_db_value *cells,
+                   const eddy_json_options *o)
 {
     if (eddy_buf_append_char(out, '{') < 0)
         return -1;
@@ -345,14 +345,14 @@ static int plan_to(eddy_buf *out, const struct plan *p, size_t *at, const eddy_d
             return -1;
         int rc;
         if (s->kind == STEP_OPEN) {
-            if (eddy_db_value_at(res, row, (size_t)s->col)->type == EDDY_DB_NULL) {
+            if (cells[s->col].type == EDDY_DB_NULL) {
                 rc = eddy_buf_append(out, "null", 4);
                 *at = s->close + 1;
             } else {
-                rc = plan_to(out, p, at, res, row, o);
+                rc = plan_to(out, p, at, cells, o);
             }
         } else {
-            eddy_db_value v = step_value(s, res, row, o);
+            eddy_db_value v = step_value(s, &cells[s->col], o);
             rc = value_to(out, s->f, &v);
         }
         if (rc < 0)
@@ -381,7 +381,8 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
         rc = eddy_buf_append_char(out, '[');
     for (size_t r = from; rc == 0 && r < to; r++) {
         size_t at = 0;
-        if ((r > from && eddy_buf_append_char(out, ',') < 0) || plan_to(out, &p, &at, res, r, o) < 0)
+        if ((r > from && eddy_buf_append_char(out, ',') < 0) ||
+            plan_to(out, &p, &at, eddy_db_row_values(res, r), o) < 0)
             rc = -1;
     }
     if (rc == 0 && array)
