@@ -218,6 +218,20 @@ const char *page_time_of(eddy_req *r, const eddy_db_value *v)
     return eddy_strdup(r, t);
 }
 
+json_t *page_filter_choices(json_t **kept, const char *const *values)
+{
+    if (!*kept) {
+        json_t *list = json_pack("[s]", PAGE_ALL);
+        for (const char *const *v = values; list && *v; v++)
+            if (json_array_append_new(list, json_string(*v)) < 0) {
+                json_decref(list);
+                list = NULL;
+            }
+        *kept = list;
+    }
+    return json_incref(*kept);
+}
+
 const char *page_text_html(eddy_req *r, const char *text)
 {
     eddy_buf out = EDDY_BUF_INIT;

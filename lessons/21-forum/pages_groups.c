@@ -35,7 +35,7 @@ const eddy_form_choice page_group_categories[] = {
     {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL, NULL}};
 const char *const page_group_category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣",
                                                   NULL};
-static const char all_categories[] = "全部";
+static const char all_categories[] = PAGE_ALL;
 
 static const eddy_form_field group_fields[] = {
     {"name", EDDY_FORM_STRING, .label = "Name",
@@ -118,9 +118,8 @@ static void groups_get(eddy_req *r)
      * the loop stops at that one (past_last) */
     size_t n = eddy_db_rows(res);
     bool more = n > GROUPS_PER_PAGE;
-    json_t *cats = json_pack("[s]", all_categories);
-    for (const char *const *v = page_group_category_values; *v; v++)
-        json_array_append_new(cats, json_string(*v));
+    static json_t *choices;
+    json_t *cats = page_filter_choices(&choices, page_group_category_values);
     page_render_rows(
         r, 200, "groups.html",
         json_pack("{s:o,s:s,s:s,s:i,s:i,s:I,s:b}", "categories", cats, "category", c, "order", o,

@@ -24,7 +24,7 @@
 static const eddy_form_choice categories[] = {
     {"技术问答", NULL}, {"技术分享", NULL}, {"活动建议", NULL}, {NULL, NULL}};
 static const char *const category_values[] = {"技术问答", "技术分享", "活动建议", NULL};
-static const char all_categories[] = "全部";
+static const char all_categories[] = PAGE_ALL;
 
 static const eddy_form_field question_fields[] = {
     {"category", EDDY_FORM_SELECT, .label = "Category", .choices = categories,
@@ -81,9 +81,8 @@ static void questions_get(eddy_req *r)
                       "add_time", page_time(r, res, i, "add_time"), "answer_nums",
                       (json_int_t)eddy_db_int(res, i, "answer_nums")));
     eddy_db_result_free(res);
-    json_t *cats = json_pack("[s]", all_categories);
-    for (const char *const *v = category_values; *v; v++)
-        json_array_append_new(cats, json_string(*v));
+    static json_t *choices;
+    json_t *cats = page_filter_choices(&choices, category_values);
     page_render(r, 200, "questions.html",
                 json_pack("{s:o,s:o,s:s,s:s}", "questions", list, "categories", cats, "category", c,
                           "order", o));
