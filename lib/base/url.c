@@ -11,6 +11,7 @@
 #include <eddy/base/url.h>
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,23 +93,33 @@ int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len, unsigned flags)
     static const char hex[] = "0123456789ABCDEF";
     if (len == 0)
         return 0;
+    /* Room for the worst case (every byte %XX), then written in place;
+     * near a buffer's limit, room for exactly what it writes. */
     unsigned keep = flags & EDDY_URL_KEEP_SLASH ? 3 : 1;
-    size_t from = 0;
+    if (len > SIZE_MAX / 3 || eddy_buf_reserve(out, len * 3) < 0) {
+        size_t need = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            need += (url_keeps[c] & keep) || (c == ' ' && (flags & EDDY_URL_PLUS)) ? 1 : 3;
+        }
+        if (eddy_buf_reserve(out, need) < 0)
+            return -1;
+    }
+    char *w = out->data + out->len;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (url_keeps[c] & keep)
-            continue;
-        /* Runs of characters that stay are copied at once. */
-        if (eddy_buf_append(out, s + from, i - from) < 0)
-            return -1;
-        int rc = c == ' ' && (flags & EDDY_URL_PLUS)
-                     ? eddy_buf_append_char(out, '+')
-                     : eddy_buf_append(out, (char[]){'%', hex[c >> 4], hex[c & 15]}, 3);
-        if (rc < 0)
-            return -1;
-        from = i + 1;
+        if (url_keeps[c] & keep) {
+            *w++ = (char)c;
+        } else if (c == ' ' && (flags & EDDY_URL_PLUS)) {
+            *w++ = '+';
+        } else {
+            w[0] = '%', w[1] = hex[c >> 4], w[2] = hex[c & 15];
+            w += 3;
+        }
     }
-    return eddy_buf_append(out, s + from, len - from);
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    return 0;
 }
 
 /* ------------------------------------------------------------ URLs */

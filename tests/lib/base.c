@@ -65,6 +65,21 @@ Test(base, url_escape_of_every_byte_follows_the_rfc)
         }
 }
 
+/* A buffer with a limit takes what fits exactly, though the worst case
+ * (every byte as %XX) would not, and refuses what does not, unchanged. */
+Test(base, url_escape_under_a_buffer_limit)
+{
+    eddy_buf b = EDDY_BUF_INIT;
+    b.limit = 10;
+    cr_assert_eq(eddy_url_escape_to(&b, "abcdefgh", 8, 0), 0);
+    cr_assert_str_eq(b.data, "abcdefgh");
+    cr_assert_eq(eddy_url_escape_to(&b, "\xc3\xa9", 2, 0), -1, "6 more bytes pass the limit");
+    cr_assert_eq(b.len, 8);
+    cr_assert_eq(eddy_url_escape_to(&b, " ", 1, EDDY_URL_PLUS), 0);
+    cr_assert_str_eq(b.data, "abcdefgh+");
+    eddy_buf_free(&b);
+}
+
 Test(base, url_escape_then_decode_gives_the_text_back)
 {
     const char *s = "x y/z+%&=\xc3\xa9";
