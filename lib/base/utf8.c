@@ -100,20 +100,22 @@ int eddy_utf8_complete(const eddy_utf8 *v)
 int eddy_utf8_valid(const void *data, size_t len)
 {
     /* Most texts checked are short and all ASCII (a name, a file name):
-     * said so before setting up the validator. */
+     * said so before setting up the validator, which then starts at the
+     * first word that has a byte from 0x80 up. */
     const uint8_t *p = data;
     size_t i = 0;
-    uint64_t high = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        high |= w;
+        if (w & 0x8080808080808080ULL)
+            break;
     }
-    for (; i < len; i++)
-        high |= p[i];
-    if (!(high & 0x8080808080808080ULL))
+    size_t from = i;
+    while (i < len && p[i] < 0x80)
+        i++;
+    if (i == len)
         return 1;
     eddy_utf8 v;
     eddy_utf8_init(&v);
-    return eddy_utf8_feed(&v, data, len) == 0 && eddy_utf8_complete(&v);
+    return eddy_utf8_feed(&v, p + from, len - from) == 0 && eddy_utf8_complete(&v);
 }

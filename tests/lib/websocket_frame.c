@@ -97,6 +97,16 @@ Test(utf8, every_short_text_of_edge_bytes_is_judged_as_the_definition_says)
             bool want = ref_valid(s, len);
             cr_assert_eq(eddy_utf8_valid(s, len) != 0, want, "%zu bytes %02x %02x %02x %02x", len,
                          s[0], len > 1 ? s[1] : 0, len > 2 ? s[2] : 0, len > 3 ? s[3] : 0);
+            /* the same after ASCII that ends inside, at and past a word
+             * of eight, and before more ASCII */
+            static const size_t before[] = {5, 8, 11};
+            for (size_t b = 0; b < 3; b++) {
+                unsigned char framed[24];
+                memset(framed, 'a', sizeof framed);
+                memcpy(framed + before[b], s, len);
+                cr_assert_eq(eddy_utf8_valid(framed, before[b] + len + 3) != 0, want,
+                             "after %zu ASCII bytes", before[b]);
+            }
             eddy_utf8 v;
             eddy_utf8_init(&v);
             int rc = 0;
