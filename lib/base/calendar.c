@@ -21,14 +21,21 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 static _Thread_local int64_t memo_days = INT64_MIN;
 static _Thread_local int memo_year, memo_month, memo_day;
 
-void eddy_civil_from_us(int64_t us, eddy_civil *c)
+void eddy_us_split(int64_t us, int64_t *days, int64_t *second, int64_t *micro)
 {
     int64_t secs = us / 1000000, frac = us % 1000000;
     if (frac < 0)
         frac += 1000000, secs--;
-    int64_t days = secs / 86400, rem = secs % 86400;
+    int64_t d = secs / 86400, rem = secs % 86400;
     if (rem < 0)
-        rem += 86400, days--;
+        rem += 86400, d--;
+    *days = d, *second = rem, *micro = frac;
+}
+
+void eddy_civil_from_us(int64_t us, eddy_civil *c)
+{
+    int64_t days, rem, frac;
+    eddy_us_split(us, &days, &rem, &frac);
     if (days != memo_days) {
         int64_t z = days + 719468;
         int64_t era = (z >= 0 ? z : z - 146096) / 146097;

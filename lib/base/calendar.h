@@ -20,6 +20,11 @@ typedef struct eddy_civil {
     int weekday;
 } eddy_civil;
 
+/* eddy_us_split - us microseconds since 1970-01-01 as whole days since
+ * then, the second of that day and the microsecond of that second (a
+ * time before 1970 counts back to the day it falls in). */
+void eddy_us_split(int64_t us, int64_t *days, int64_t *second, int64_t *micro);
+
 /* eddy_civil_from_us - the parts of us microseconds since 1970-01-01. */
 void eddy_civil_from_us(int64_t us, eddy_civil *c);
 

@@ -50,12 +50,8 @@ static _Thread_local char formatted_date[10];
 
 size_t eddy_db_format_time(int64_t us, char sep, char out[32])
 {
-    int64_t secs = us / 1000000, micro = us % 1000000;
-    if (micro < 0)
-        micro += 1000000, secs--;
-    int64_t day = secs / 86400, rem = secs % 86400;
-    if (rem < 0)
-        rem += 86400, day--;
+    int64_t day, rem, micro;
+    eddy_us_split(us, &day, &rem, &micro);
     char *p = out;
     if (day != formatted_day) {
         eddy_civil c;
