@@ -8,6 +8,7 @@
  * most of what a large answer cost); a depth limit stands in for it.
  */
 #include <eddy/base/escape.h>
+#include <eddy/base/utf8.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -119,7 +120,7 @@ static char *escape_short(char *w, const char *s, size_t len, bool *ascii)
     unsigned high = 0;
     for (size_t i = 0; i < len; i += 16) {
         unsigned n = len - i >= 16 ? 16 : (unsigned)(len - i);
-        memcpy(block, s + i, n == 16 ? 16 : n);
+        memcpy(block, s + i, n);
         if (n < 16)
             memset(block + n, 0, 16 - n);
         w = escape_block(w, block, n, &high);
@@ -127,11 +128,9 @@ static char *escape_short(char *w, const char *s, size_t len, bool *ascii)
     if (ascii)
         *ascii = high == 0;
 #else
-    if (ascii) {
-        *ascii = true;
-        for (size_t i = 0; i < len && *ascii; i++)
-            *ascii = (unsigned char)s[i] < 0x80;
-    } /* the specials found by next_special (GCC vectors where there are some) */
+    if (ascii)
+        *ascii = eddy_ascii_prefix(s, len) == len;
+    /* the specials found by next_special (GCC vectors where there are some) */
     size_t from = 0;
     for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
         unsigned char c = (unsigned char)s[i];
@@ -157,11 +156,8 @@ int eddy_xhtml_escape_ascii_to(eddy_buf *out, const char *s, size_t len, bool *a
         out->data[out->len] = '\0'; /* as every append leaves it */
         return 0;
     }
-    if (ascii) {
-        *ascii = true;
-        for (size_t i = 0; i < len && *ascii; i++)
-            *ascii = (unsigned char)s[i] < 0x80;
-    }
+    if (ascii)
+        *ascii = eddy_ascii_prefix(s, len) == len;
     size_t from = 0;
     for (size_t i = next_special(s, 0, len); i < len; i = next_special(s, i + 1, len)) {
         unsigned char c = (unsigned char)s[i];

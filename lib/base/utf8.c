@@ -51,20 +51,11 @@ int eddy_utf8_feed(eddy_utf8 *v, const void *data, size_t len)
         return -1;
     while (p < end) {
         if (v->need == 0) {
-            /* Skip ASCII a word at a time while no character is open. */
-            while (end - p >= 8) {
-                uint64_t w;
-                memcpy(&w, p, 8);
-                if (w & 0x8080808080808080ULL)
-                    break;
-                p += 8;
-            }
+            /* Skip ASCII while no character is open. */
+            p += eddy_ascii_prefix(p, (size_t)(end - p));
             if (p == end)
                 break;
-            uint8_t b = *p++;
-            if (b < 0x80)
-                continue;
-            if (start(v, b) < 0)
+            if (start(v, *p++) < 0)
                 goto bad;
             /* A whole character in this piece (most are): its
              * continuation bytes checked here, not a step each. */
@@ -97,11 +88,8 @@ int eddy_utf8_complete(const eddy_utf8 *v)
     return !v->invalid && v->need == 0;
 }
 
-int eddy_utf8_valid(const void *data, size_t len)
+size_t eddy_ascii_prefix(const void *data, size_t len)
 {
-    /* Most texts checked are short and all ASCII (a name, a file name):
-     * said so before setting up the validator, which then starts at the
-     * first word that has a byte from 0x80 up. */
     const uint8_t *p = data;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -110,12 +98,21 @@ int eddy_utf8_valid(const void *data, size_t len)
         if (w & 0x8080808080808080ULL)
             break;
     }
-    size_t from = i;
     while (i < len && p[i] < 0x80)
         i++;
-    if (i == len)
+    return i;
+}
+
+int eddy_utf8_valid(const void *data, size_t len)
+{
+    /* Most texts checked are short and all ASCII (a name, a file name):
+     * said so before setting up the validator, which then starts at the
+     * first byte from 0x80 up. */
+    size_t ascii = eddy_ascii_prefix(data, len);
+    if (ascii == len)
         return 1;
     eddy_utf8 v;
     eddy_utf8_init(&v);
-    return eddy_utf8_feed(&v, p + from, len - from) == 0 && eddy_utf8_complete(&v);
+    return eddy_utf8_feed(&v, (const uint8_t *)data + ascii, len - ascii) == 0 &&
+           eddy_utf8_complete(&v);
 }

@@ -38,6 +38,10 @@ int eddy_utf8_feed(eddy_utf8 *v, const void *data, size_t len);
  * invalid was seen). */
 int eddy_utf8_complete(const eddy_utf8 *v);
 
+/* eddy_ascii_prefix - how many of data[0..len)'s first bytes are ASCII
+ * (below 0x80): len when all are. A word at a time. */
+size_t eddy_ascii_prefix(const void *data, size_t len);
+
 /* eddy_utf8_valid - the whole of data[0..len) is valid UTF-8: 1 or 0. */
 int eddy_utf8_valid(const void *data, size_t len);
 
