@@ -48,4 +48,14 @@ extern const char eddy_digit_pairs[201];
  * its first digit. At most 20 digits. */
 char *eddy_u64_text(char *end, uint64_t v);
 
+/* eddy_i64_text - the same for a signed v, its '-' included: at most 20
+ * characters. */
+static inline char *eddy_i64_text(char *end, int64_t v)
+{
+    char *p = eddy_u64_text(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 #endif

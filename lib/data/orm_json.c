@@ -266,10 +266,7 @@ json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
 /* int_to - an integer's digits, as Jansson prints it. */
 static int int_to(eddy_buf *out, int64_t i)
 {
-    char text[24], *e = text + sizeof text;
-    char *d = eddy_u64_text(e, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i);
-    if (i < 0)
-        *--d = '-';
+    char text[24], *e = text + sizeof text, *d = eddy_i64_text(e, i);
     return eddy_buf_append(out, d, (size_t)(e - d));
 }
 

@@ -149,10 +149,7 @@ static inline bool truthy(const json_t *v)
  * length. By hand: snprintf is most of a short {{ id }}. */
 static inline const char *int_text(char *buf, size_t cap, long long i, size_t *n)
 {
-    unsigned long long m = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
-    char *p = eddy_u64_text(buf + cap, m);
-    if (i < 0)
-        *--p = '-';
+    char *p = eddy_i64_text(buf + cap, (int64_t)i);
     *n = (size_t)(buf + cap - p);
     return p;
 }
