@@ -112,9 +112,7 @@ int tpl_write_call(eddy_template_ctx *t, const struct node *n)
         len = 0; /* None prints as nothing */
     else if (value.kind != SC_TEXT)
         return TPL_NOT_HERE;
-    bool plus_true = plus.kind == SC_TRUE || (plus.kind == SC_INT && plus.i) ||
-                     (plus.kind == SC_TEXT && plus.len) || (plus.kind == SC_REAL && plus.d != 0.0);
-    unsigned flags = plus_true ? EDDY_URL_PLUS : EDDY_URL_KEEP_SLASH;
+    unsigned flags = tpl_scalar_truth(&plus) ? EDDY_URL_PLUS : EDDY_URL_KEEP_SLASH;
     if (eddy_url_escape_to(t->out, s, len, flags) < 0) {
         tpl_fatal(t, n->off, "output cannot grow");
         return FLOW_STOP;

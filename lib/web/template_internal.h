@@ -488,6 +488,8 @@ int tpl_write_call(eddy_template_ctx *t, const struct node *n);
 /* tpl_scalar - e as a scalar (see struct tpl_scalar); false when it is
  * anything else or needs eval (a call, a global, an unknown name). */
 bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *sc);
+/* tpl_scalar_truth - a scalar's truth, as Python's. */
+bool tpl_scalar_truth(const struct tpl_scalar *a);
 /* tpl_quick_condition - whether e holds, when it is a test of scalars
  * (==, <, not, and, or over names, literals and columns): 1 or 0;
  * TPL_NOT_HERE when eval must decide (or say why it cannot). */

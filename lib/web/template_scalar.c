@@ -82,7 +82,7 @@ static double number(const struct tpl_scalar *a)
     return a->kind == SC_INT ? (double)a->i : a->d;
 }
 
-static bool truth(const struct tpl_scalar *a)
+bool tpl_scalar_truth(const struct tpl_scalar *a)
 {
     switch (a->kind) {
     case SC_TEXT:
@@ -152,6 +152,6 @@ int tpl_quick_condition(eddy_template_ctx *t, const struct expr *e)
             return TPL_NOT_HERE;
         return e->op == OP_LT ? c < 0 : e->op == OP_LE ? c <= 0 : e->op == OP_GT ? c > 0 : c >= 0;
     default:
-        return tpl_scalar(t, e, &a) ? truth(&a) : TPL_NOT_HERE;
+        return tpl_scalar(t, e, &a) ? tpl_scalar_truth(&a) : TPL_NOT_HERE;
     }
 }
