@@ -6,9 +6,10 @@
  * small. The shape most routes have, text, one group of digits or of
  * anything, text ("/post/([0-9]+)/comment", "/static/(.*)"), is matched
  * by hand: the path must start and end with the two texts, and what lies
- * between them is the group, which is what the anchored regex finds too. Reversing walks the pattern: literal characters are copied (with
- * their backslash escapes removed) and each top-level group is replaced
- * by the next argument.
+ * between them is the group, which is what the anchored regex finds too.
+ * Reversing walks the pattern: literal characters are copied (with their
+ * backslash escapes removed) and each top-level group is replaced by the
+ * next argument.
  */
 #include <eddy/web/router.h>
 
@@ -29,7 +30,7 @@ struct route {
     regex_t re;
     size_t groups;
     enum { BY_REGEX, DIGITS, ANY, ANY_NONEMPTY } shape; /* text, (this), text */
-    size_t suffix_at;                                   /* the second text, in pattern */
+    size_t suffix_at, suffix_len;                       /* the second text, in pattern */
 };
 
 struct eddy_router {
@@ -72,6 +73,7 @@ static int shape_of(struct route *rt)
         size_t n = strlen(groups[i].group);
         if (strncmp(p, groups[i].group, n) == 0 && strcspn(p + n, regex_syntax) == strlen(p + n)) {
             rt->suffix_at = (size_t)(p + n - rt->pattern);
+            rt->suffix_len = strlen(p + n);
             return groups[i].shape;
         }
     }
@@ -82,9 +84,8 @@ static int shape_of(struct route *rt)
  * checked): the group, or false. */
 static bool match_shape(const struct route *rt, const char *path, size_t len, eddy_str *group)
 {
-    const char *suffix = rt->pattern + rt->suffix_at;
-    size_t slen = strlen(suffix);
-    if (len < rt->prefix + slen || memcmp(path + len - slen, suffix, slen) != 0)
+    size_t slen = rt->suffix_len;
+    if (len < rt->prefix + slen || memcmp(path + len - slen, rt->pattern + rt->suffix_at, slen) != 0)
         return false;
     size_t from = rt->prefix, to = len - slen;
     if (to == from && rt->shape != ANY)
@@ -185,6 +186,7 @@ void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
                         eddy_str captures[EDDY_ROUTE_MAX_CAPTURES], size_t *count)
 {
     char small[512], *copy = NULL;
+    int has_nul = -1; /* not looked for yet */
     *count = 0;
     for (size_t i = 0; i < r->count; i++) {
         const struct route *rt = &r->routes[i];
@@ -198,7 +200,9 @@ void *eddy_router_match(const eddy_router *r, const char *path, size_t len,
         if (len < rt->prefix || memcmp(rt->pattern, path, rt->prefix) != 0)
             continue;
         if (rt->shape != BY_REGEX) {
-            if (memchr(path, '\0', len)) /* as below: a NUL never matches */
+            if (has_nul < 0)
+                has_nul = memchr(path, '\0', len) != NULL;
+            if (has_nul) /* as below: a NUL never matches */
                 break;
             if (!match_shape(rt, path, len, &captures[0]))
                 continue;
