@@ -56,13 +56,14 @@ size_t eddy_db_format_time(int64_t us, char sep, char out[32])
     if (day != formatted_day) {
         eddy_civil c;
         eddy_civil_from_us(us, &c);
-        if (c.year < 0 || c.year > 9999) { /* outside what DATETIME holds: clamp, visibly */
+        bool clamped = c.year < 0 || c.year > 9999; /* outside what DATETIME holds */
+        if (clamped) {
             c = (eddy_civil){.year = c.year < 0 ? 0 : 9999, .month = 1, .day = 1};
             rem = micro = 0;
         }
         char *d = formatted_date;
         d = put(d, c.year, 4), *d++ = '-', d = put(d, c.month, 2), *d++ = '-', put(d, c.day, 2);
-        formatted_day = c.year == 0 || c.year == 9999 ? INT64_MIN : day; /* a clamp is not kept */
+        formatted_day = clamped ? INT64_MIN : day; /* a clamp is not kept */
     }
     memcpy(p, formatted_date, 10);
     p += 10;
