@@ -28,10 +28,16 @@ static int put_escaped(eddy_buf *out, const char *s)
     return eddy_xhtml_escape_to(out, s, strlen(s));
 }
 
+/* put_name - ` name="`, an attribute's start. */
+static int put_name(eddy_buf *out, const char *name)
+{
+    return put(out, " ") < 0 || put(out, name) < 0 ? -1 : put(out, "=\"");
+}
+
 /* put_attr - ` name="value"`, the value escaped. */
 static int put_attr(eddy_buf *out, const char *name, const char *value)
 {
-    if (put(out, " ") < 0 || put(out, name) < 0 || put(out, "=\"") < 0 || put_escaped(out, value) < 0)
+    if (put_name(out, name) < 0 || put_escaped(out, value) < 0)
         return -1;
     return put(out, "\"");
 }
@@ -43,7 +49,7 @@ static int put_bound(eddy_buf *out, const char *name, double n)
 {
     if (n >= 0 && n < 1e6 && n == (double)(long long)n) {
         char digits[24], *p = eddy_u64_text(digits + sizeof digits, (unsigned long long)n);
-        if (put(out, " ") < 0 || put(out, name) < 0 || put(out, "=\"") < 0 ||
+        if (put_name(out, name) < 0 ||
             eddy_buf_append(out, p, (size_t)(digits + sizeof digits - p)) < 0)
             return -1;
         return put(out, "\"");
