@@ -35,7 +35,6 @@ const eddy_form_choice page_group_categories[] = {
     {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL, NULL}};
 const char *const page_group_category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣",
                                                   NULL};
-static const char all_categories[] = PAGE_ALL;
 
 static const eddy_form_field group_fields[] = {
     {"name", EDDY_FORM_STRING, .label = "Name",
@@ -93,7 +92,7 @@ static const char *const groups_sql[2][4] = {GROUPS_SQLS(PAGE_NAME_SQLITE),
 static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
                       eddy_db_result **res)
 {
-    bool every = strcmp(c, all_categories) == 0, hot = strcmp(o, "hot") == 0;
+    bool every = strcmp(c, PAGE_ALL) == 0, hot = strcmp(o, "hot") == 0;
     eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(GROUPS_PER_PAGE + 1),
                               EDDY_DB_INT(offset)};
     return eddy_db_query(eddy_req_db(r), res, groups_sql[page_mysql(r)][!every * 2 + hot],
@@ -102,7 +101,7 @@ static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
 
 static void groups_get(eddy_req *r)
 {
-    const char *c = eddy_get_query_argument(r, "c", all_categories);
+    const char *c = eddy_get_query_argument(r, "c", PAGE_ALL);
     const char *o = eddy_get_query_argument(r, "o", "new");
     if (strcmp(o, "hot") != 0)
         o = "new";
