@@ -115,25 +115,13 @@ static json_t *with_head_url(eddy_req *r, json_t *user)
     return user;
 }
 
-void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_t col)
+void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row)
 {
-    const eddy_db_value *id = eddy_db_value_at(res, row, col);
-    if (!id || id->type != EDDY_DB_INTEGER)
-        return;
-    /* what eddy_orm_row_json makes of the user's row: id, then each field
-     * that is not hidden, a time as ISO 8601 whichever way it was read */
-    json_t *user = json_object();
-    json_object_set_new(user, "id", json_integer((json_int_t)id->i));
-    for (const eddy_field *f = forum_user.fields; user && f->name; f++) {
-        if (f->flags & EDDY_FIELD_HIDDEN)
-            continue;
-        eddy_db_value v = *eddy_db_value_at(res, row, ++col);
-        if (f->type == EDDY_FIELD_DATETIME && v.type == EDDY_DB_TEXT &&
-            eddy_db_parse_time(v.p, v.len, &v.i) == 0)
-            v.type = EDDY_DB_DATETIME;
-        json_object_set_new(user, f->name, eddy_db_value_json(&v));
-    }
-    if (with_head_url(r, user) && eddy_req_set_slot(r, READER_SLOT, user, decref) < 0)
+    const eddy_db_value *id = eddy_db_value_of(res, row, "reader.id");
+    if (id->type != EDDY_DB_INTEGER)
+        return; /* no such user (the join found none) */
+    json_t *user = with_head_url(r, eddy_orm_joined_json(&forum_user, "reader", res, row, NULL));
+    if (user && eddy_req_set_slot(r, READER_SLOT, user, decref) < 0)
         json_decref(user);
 }
 

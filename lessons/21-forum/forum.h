@@ -72,17 +72,20 @@ const char *forum_media_url(eddy_req *r, const char *name, bool absolute);
  * has it answered without another one. */
 json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg);
 
-/* FORUM_USER_COLUMNS(a) - the columns forum_keep_reader reads, of the
- * user table joined as a: id, then the user model's fields but the
- * hidden password, in the model's order. */
-#define FORUM_USER_COLUMNS(a)                                                                      \
-    a ".id, " a ".mobile, " a ".nick_name, " a ".head_url, " a ".address, " a ".`desc`, " a        \
-    ".gender, " a ".add_time"
+/* FORUM_READER_COLUMNS(a) - the columns forum_keep_reader reads, of the
+ * user table joined as a: id and the user model's fields but the hidden
+ * password, named as the ORM names a joined row's ("reader.id"...). */
+#define FORUM_READER_COLUMN(a, c) a "." c " AS `reader." c "`"
+#define FORUM_READER_COLUMNS(a)                                                                    \
+    FORUM_READER_COLUMN(a, "id") ", " FORUM_READER_COLUMN(a, "mobile") ", "                        \
+    FORUM_READER_COLUMN(a, "nick_name") ", " FORUM_READER_COLUMN(a, "head_url") ", "           \
+    FORUM_READER_COLUMN(a, "address") ", " a ".`desc` AS `reader.desc`, "                       \
+    FORUM_READER_COLUMN(a, "gender") ", " FORUM_READER_COLUMN(a, "add_time")
 
-/* forum_keep_reader - the user whose FORUM_USER_COLUMNS start at column
- * col of row, kept for the rest of the request as the user forum_load_user
- * gives for that id (the same JSON); nothing when the id there is NULL. */
-void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row, size_t col);
+/* forum_keep_reader - the user whose FORUM_READER_COLUMNS row holds, kept
+ * for the rest of the request as the user forum_load_user gives for that
+ * id (the same JSON); nothing when the id there is NULL. */
+void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row);
 
 /* The signed cookie that keeps a page visitor signed in, and how long. */
 #define FORUM_SESSION_COOKIE    "user"

@@ -49,11 +49,11 @@ static const char post_page_sql[] =
     "(SELECT CASE WHEN m.status IS NULL OR m.status = '' THEN 'pending' ELSE m.status END "
     "FROM community_group_member m WHERE m.user_id = ? AND m.community_id = p.group_id LIMIT 1), "
     "(SELECT COUNT(*) FROM message n WHERE n.receiver_id = ? AND n.is_read = 0), "
-    FORUM_USER_COLUMNS("r") " "
+    FORUM_READER_COLUMNS("r") " "
     "FROM post p JOIN `user` u ON u.id = p.user_id JOIN community_group g ON g.id = p.group_id "
     "LEFT JOIN `user` r ON r.id = ? WHERE p.id = ?";
 enum { P_TITLE, P_CONTENT, P_ADD_TIME, P_COMMENTS, P_USER_ID, P_USER_NICK, P_USER_MOBILE,
-       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD, P_READER };
+       P_GROUP_ID, P_GROUP_NAME, P_STATUS, P_UNREAD };
 
 /* A page of comments and their replies go to the template as the rows
  * the queries read (page_render_rows), named by the columns' aliases:
@@ -131,7 +131,7 @@ static bool read_post(eddy_req *r, int64_t id, int64_t *me, eddy_db_result **res
     int rc = eddy_db_query(eddy_req_db(r), res, post_page_sql, params, 4);
     if (rc == 0 && !*me) { /* the guard, answered from the row when there is one */
         if (eddy_db_rows(*res))
-            forum_keep_reader(r, *res, 0, P_READER);
+            forum_keep_reader(r, *res, 0);
         if (!(*me = page_require_user(r)) || *me != reader) {
             eddy_db_result_free(*res);
             return *me && read_post(r, id, me, res); /* the cookie changed its mind: again */

@@ -214,6 +214,14 @@ json_t *eddy_orm_row_json(const eddy_model *m, const eddy_db_result *res, size_t
 json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
                            const eddy_json_options *o);
 
+/* eddy_orm_joined_json - the same object for model m read from the
+ * columns named "prefix.id", "prefix.field"... (a row of m joined under
+ * that name, as eddy_orm_join names them, or a query's own aliases):
+ * what eddy_orm_row_json gives for that row of m read by itself. NULL
+ * when there is no such "prefix.id" column or no such row. */
+json_t *eddy_orm_joined_json(const eddy_model *m, const char *prefix, const eddy_db_result *res,
+                             size_t row, const eddy_json_options *o);
+
 /* eddy_orm_row_json_to, eddy_orm_rows_json_to - the same JSON as text,
  * byte for byte what eddy_json_compact_to writes for the objects above,
  * appended to out straight from the result: no tree is built, so a list

@@ -223,14 +223,15 @@ static json_t *plan_json(const struct plan *p, size_t *at, const eddy_db_result 
     return obj;
 }
 
-/* rows_json - rows [from, to) as objects of model m (to - from == 1 and
- * !array: the one object). */
-static json_t *rows_json(const eddy_model *m, const eddy_db_result *res, size_t from, size_t to,
-                         bool array, const eddy_json_options *o)
+/* rows_json - rows [from, to) as objects of model m, read from its own
+ * columns or (prefix) from those of the model joined under that name (to
+ * - from == 1 and !array: the one object). */
+static json_t *rows_json(const eddy_model *m, const char *prefix, const eddy_db_result *res,
+                         size_t from, size_t to, bool array, const eddy_json_options *o)
 {
     struct plan p = {0};
     json_t *out = NULL;
-    if (plan_model(&p, m, res, NULL, o) == 1) {
+    if (plan_model(&p, m, res, prefix, o) == 1) {
         out = array ? json_array() : NULL;
         for (size_t r = from; r < to; r++) {
             size_t at = 0;
@@ -252,13 +253,21 @@ json_t *eddy_orm_row_json(const eddy_model *m, const eddy_db_result *res, size_t
 {
     if (row >= eddy_db_rows(res))
         return NULL;
-    return rows_json(m, res, row, row + 1, false, o);
+    return rows_json(m, NULL, res, row, row + 1, false, o);
+}
+
+json_t *eddy_orm_joined_json(const eddy_model *m, const char *prefix, const eddy_db_result *res,
+                             size_t row, const eddy_json_options *o)
+{
+    if (row >= eddy_db_rows(res))
+        return NULL;
+    return rows_json(m, prefix, res, row, row + 1, false, o);
 }
 
 json_t *eddy_orm_rows_json(const eddy_model *m, const eddy_db_result *res,
                            const eddy_json_options *o)
 {
-    return rows_json(m, res, 0, eddy_db_rows(res), true, o);
+    return rows_json(m, NULL, res, 0, eddy_db_rows(res), true, o);
 }
 
 /* ------------------------------------------------------------ as text */

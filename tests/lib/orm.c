@@ -205,6 +205,17 @@ DB_CHECK(joins_read_the_parent_and_nest_in_json)
     s = dump(eddy_orm_row_json(&post_m, res, 1, &(eddy_json_options){.recurse = false}));
     cr_assert_not_null(strstr(s, "\"author\":1,"), "not recursing: the id (%s)", s);
     free(s);
+    /* the joined author alone: the object its own row gives */
+    eddy_db_result *own;
+    cr_assert_eq(eddy_db_query(db, &own, "SELECT * FROM user WHERE id = 1", NULL, 0), 0);
+    s = dump(eddy_orm_joined_json(&user_m, "author", res, 0, NULL));
+    char *alone = dump(eddy_orm_row_json(&user_m, own, 0, NULL));
+    cr_assert_str_eq(s, alone);
+    free(s);
+    free(alone);
+    cr_assert_null(eddy_orm_joined_json(&user_m, "editor", res, 0, NULL), "no such join");
+    cr_assert_null(eddy_orm_joined_json(&user_m, "author", res, 9, NULL), "no such row");
+    eddy_db_result_free(own);
     eddy_db_result_free(res);
     eddy_query_free(q);
 
