@@ -426,6 +426,28 @@ static int gzip_body(eddy_req *r)
     return 0;
 }
 
+/* A body at least this long goes out with its head at once (send_now),
+ * not copied into the connection's output first: a page of rows is tens
+ * of kilobytes. */
+enum { SEND_NOW_MIN = 8 * 1024 };
+
+/* send_now - the head (all c->out holds) and body sent with one sendmsg,
+ * now rather than copied into c->out for eddy_conn_flush; what the socket
+ * does not take goes into c->out as before, and an error is left for
+ * eddy_conn_flush to meet (it sends the same bytes). */
+static void send_now(struct conn *c, const eddy_buf *body)
+{
+    struct iovec iov[2] = {{c->out->data, c->out->len}, {body->data, body->len}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    ssize_t n;
+    do
+        n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    size_t sent = n > 0 ? (size_t)n : 0, of_head = sent < c->out->len ? sent : c->out->len;
+    eddy_buf_consume(c->out, of_head);
+    eddy_buf_append(c->out, body->data + (sent - of_head), body->len - (sent - of_head));
+}
+
 void eddy_finish(eddy_req *r)
 {
     if (r->finished)
@@ -440,9 +462,14 @@ void eddy_finish(eddy_req *r)
                 eddy_response_header(r, "Content-Encoding", "gzip");
                 eddy_response_header(r, "Vary", "Accept-Encoding");
             }
+            bool alone = !c->out || !c->out->len; /* no earlier response waits to go */
             write_head(r, 0, r->out.len);
-            if (!r->is_head && body_allowed(r->status) && output(c))
-                eddy_buf_append(c->out, r->out.data, r->out.len);
+            if (!r->is_head && body_allowed(r->status) && output(c)) {
+                if (alone && r->out.len >= SEND_NOW_MIN && c->out->len)
+                    send_now(c, &r->out);
+                else
+                    eddy_buf_append(c->out, r->out.data, r->out.len);
+            }
         } else {
             if (r->out.len)
                 eddy_flush(r);
