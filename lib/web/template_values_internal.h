@@ -57,6 +57,25 @@ static inline struct binding *local_binding_of(const eddy_template_ctx *t, const
     return b;
 }
 
+/* row_column_memo - for row.column (e: X_ATTR over X_NAME), row's
+ * binding when what tpl_row_column left in e's memos in this render
+ * still holds (the same binding, a row not made JSON, the same result):
+ * each row of a loop finds its column so, checked instead of searched.
+ * NULL otherwise: tpl_row_column decides, and leaves the memos. */
+static inline const struct binding *row_column_memo(const eddy_template_ctx *t,
+                                                    const struct expr *e)
+{
+    const struct expr *base = e->a;
+    size_t i = base->memo_local;
+    if (!(t->local_bits & base->name_bit) || i >= t->nlocals || !base->memo_local_name ||
+        t->locals[i].name != base->memo_local_name)
+        return NULL;
+    const struct binding *b = &t->locals[i];
+    if (!b->res || b->v || e->memo_serial != t->serial || e->memo_res != b->res)
+        return NULL;
+    return b;
+}
+
 /* ctx_get - the context's value for the name e (X_NAME), borrowed, or
  * NULL; looked up once per render. */
 static inline json_t *ctx_get(const eddy_template_ctx *t, const struct expr *e)

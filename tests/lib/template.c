@@ -453,6 +453,37 @@ Test(template, runaway_loops_are_stopped)
     eddy_template_loader_free(l);
 }
 
+/* A short text is copied in blocks read past its end (into padding of
+ * its own): each length around the block sizes writes exactly its bytes,
+ * after a value and before one, in a roomy output and in one limited to
+ * exactly what the page is. */
+Test(template, texts_of_every_short_length_are_copied_exactly)
+{
+    for (size_t len = 1; len <= 80; len++) {
+        char text[81], src[128];
+        for (size_t i = 0; i < len; i++)
+            text[i] = (char)('A' + i % 26);
+        text[len] = '\0';
+        snprintf(src, sizeof src, "{{ a }}%s{{ a }}", text);
+        eddy_template_loader *l = mem_loader(false);
+        cr_assert_eq(eddy_template_add(l, "t.txt", src, strlen(src)), 0);
+        char want[128];
+        snprintf(want, sizeof want, "x%sx", text);
+        json_t *ctx = json_pack("{s:s}", "a", "x");
+        eddy_buf out = EDDY_BUF_INIT, limited = EDDY_BUF_INIT;
+        cr_assert_eq(eddy_template_render(l, "t.txt", ctx, NULL, &out), 0);
+        cr_assert_str_eq(out.data, want, "len %zu", len);
+        limited.limit = strlen(want);
+        cr_assert_eq(eddy_template_render(l, "t.txt", ctx, NULL, &limited), 0, "len %zu: %s", len,
+                     eddy_template_loader_error(l));
+        cr_assert_str_eq(limited.data, want, "len %zu", len);
+        json_decref(ctx);
+        eddy_buf_free(&out);
+        eddy_buf_free(&limited);
+        eddy_template_loader_free(l);
+    }
+}
+
 Test(template, limits_keep_the_stack_small)
 {
     eddy_buf src = EDDY_BUF_INIT;
