@@ -16,6 +16,8 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,117 @@ static int plan_model(struct plan *p, const eddy_model *m, const eddy_db_result 
     return 1;
 }
 
+/* ------------------------------------------------------------ the plan kept */
+
+/* A list answered as JSON is the same query read through the same
+ * options request after request, and working its plan out (each column
+ * found by name, each field looked for in the lists) was a sixteenth of
+ * a JSON list's work. So each thread keeps its last plan with what it
+ * was made for, written out as bytes (plan_signature): the model, the
+ * prefix, the options' flags and lists, the result's column names; a
+ * call that would make the same plan uses it. A call made while it is in
+ * use (from a replace function) makes its own. */
+struct kept_plan {
+    struct plan p;
+    int made;     /* what plan_model answered for it */
+    eddy_buf sig; /* what it was made for; empty: nothing kept */
+    eddy_buf probe;
+    bool busy;
+};
+static pthread_key_t kept_plan_key;
+static pthread_once_t kept_plan_once = PTHREAD_ONCE_INIT;
+static bool kept_plan_ready;
+static _Thread_local struct kept_plan *kept;
+
+static void kept_plan_free(void *arg)
+{
+    struct kept_plan *k = arg;
+    free(k->p.steps);
+    eddy_buf_free(&k->sig);
+    eddy_buf_free(&k->probe);
+    free(k);
+}
+
+static void kept_plan_setup(void)
+{
+    kept_plan_ready = pthread_key_create(&kept_plan_key, kept_plan_free) == 0;
+}
+
+/* put_text - s with its length first (NULL as no length at all), so
+ * that no two different lists write the same bytes. */
+static int put_text(eddy_buf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : SIZE_MAX;
+    return eddy_buf_append(b, &n, sizeof n) | (s ? eddy_buf_append(b, s, n) : 0);
+}
+
+static int put_list(eddy_buf *b, const char *const *list)
+{
+    int rc = 0;
+    for (; list && *list; list++)
+        rc |= put_text(b, *list);
+    return rc | put_text(b, NULL);
+}
+
+/* plan_signature - what plan_model's answer depends on, as bytes; -1
+ * when sig cannot grow. */
+static int plan_signature(eddy_buf *sig, const eddy_model *m, const eddy_db_result *res,
+                          const char *prefix, const eddy_json_options *o)
+{
+    eddy_buf_clear(sig);
+    const bool flags[] = {!o || o->recurse, o && o->include_hidden, o && o->replace};
+    int rc = eddy_buf_append(sig, &m, sizeof m) | eddy_buf_append(sig, flags, sizeof flags) |
+             put_text(sig, prefix) | put_list(sig, o ? o->exclude : NULL) |
+             put_list(sig, o ? o->replace_only : NULL);
+    for (size_t i = 0; i < eddy_db_columns(res); i++)
+        rc |= put_text(sig, eddy_db_column_name(res, i));
+    return rc;
+}
+
+/* plan_for - plan_model's plan of m for res and o into *p: the thread's
+ * kept one when it was made for the same, else a new one (kept in its
+ * place when it can be). Its answer (1, 0 or -1) as plan_model's; give
+ * it back with plan_done. */
+static int plan_for(struct plan *p, const eddy_model *m, const eddy_db_result *res,
+                    const char *prefix, const eddy_json_options *o, bool *borrowed)
+{
+    struct kept_plan *k = kept;
+    if (!k) {
+        pthread_once(&kept_plan_once, kept_plan_setup);
+        if (kept_plan_ready && (k = calloc(1, sizeof *k)) &&
+            pthread_setspecific(kept_plan_key, k) != 0) {
+            free(k);
+            k = NULL;
+        }
+        kept = k;
+    }
+    *borrowed = false;
+    *p = (struct plan){0};
+    if (!k || k->busy || plan_signature(&k->probe, m, res, prefix, o) < 0)
+        return plan_model(p, m, res, prefix, o);
+    if (k->sig.len != k->probe.len || memcmp(k->sig.data, k->probe.data, k->sig.len) != 0) {
+        free(k->p.steps);
+        k->p = (struct plan){0};
+        eddy_buf swap = k->sig;
+        k->sig = k->probe;
+        k->probe = swap;
+        if ((k->made = plan_model(&k->p, m, res, prefix, o)) < 0)
+            eddy_buf_clear(&k->sig); /* out of memory: not kept */
+    }
+    k->busy = true;
+    *borrowed = true;
+    *p = k->p;
+    return k->made;
+}
+
+static void plan_done(struct plan *p, bool borrowed)
+{
+    if (borrowed)
+        kept->busy = false;
+    else
+        free(p->steps);
+}
+
 /* step_value - a VALUE step's value v, or what the caller's replace says. */
 static eddy_db_value step_value(const struct step *s, const eddy_db_value *v,
                                 const eddy_json_options *o)
@@ -229,9 +342,10 @@ static json_t *plan_json(const struct plan *p, size_t *at, const eddy_db_result 
 static json_t *rows_json(const eddy_model *m, const char *prefix, const eddy_db_result *res,
                          size_t from, size_t to, bool array, const eddy_json_options *o)
 {
-    struct plan p = {0};
+    struct plan p;
+    bool borrowed;
     json_t *out = NULL;
-    if (plan_model(&p, m, res, prefix, o) == 1) {
+    if (plan_for(&p, m, res, prefix, o, &borrowed) == 1) {
         out = array ? json_array() : NULL;
         for (size_t r = from; r < to; r++) {
             size_t at = 0;
@@ -244,7 +358,7 @@ static json_t *rows_json(const eddy_model *m, const char *prefix, const eddy_db_
     } else if (array) {
         out = json_array(); /* no "id" column: no objects */
     }
-    free(p.steps);
+    plan_done(&p, borrowed);
     return out;
 }
 
@@ -377,8 +491,9 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
                    bool array, const eddy_json_options *o, eddy_buf *out)
 {
     size_t mark = out->len;
-    struct plan p = {0};
-    int rc = plan_model(&p, m, res, NULL, o) == 1 ? 0 : -1;
+    struct plan p;
+    bool borrowed;
+    int rc = plan_for(&p, m, res, NULL, o, &borrowed) == 1 ? 0 : -1;
     /* room for the rows at a guess of a few hundred bytes each: the
      * buffer grows once or twice rather than step by step */
     if (rc == 0 && to > from && !out->limit) /* a guess: never a reason to fail */
@@ -393,7 +508,7 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
     }
     if (rc == 0 && array)
         rc = eddy_buf_append_char(out, ']');
-    free(p.steps);
+    plan_done(&p, borrowed);
     if (rc < 0)
         eddy_buf_truncate(out, mark);
     return rc;

@@ -330,6 +330,85 @@ DB_CHECK(json_text_is_the_trees_text)
 }
 DB_TEST(json_text_is_the_trees_text)
 
+/* nested_hook - a replace hook that writes another list as JSON while
+ * the list it was asked about is being written (its arg: the database),
+ * and puts that list's length in place of the post's title. */
+static bool nested_hook(void *arg, const char *prefix, const char *field, const eddy_db_value *v,
+                        eddy_db_value *out)
+{
+    static char len[32];
+    (void)v;
+    if (prefix || strcmp(field, "title") != 0)
+        return false;
+    eddy_query *q = eddy_orm_select(&user_m);
+    eddy_db_result *res;
+    cr_assert_eq(eddy_orm_run(arg, q, &res), 0);
+    eddy_buf inner = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_orm_rows_json_to(&user_m, res, NULL, &inner), 0);
+    cr_assert_not_null(strstr(inner.data, "\"name\":\"ann\""), "%s", inner.data);
+    snprintf(len, sizeof len, "%zu", inner.len);
+    eddy_buf_free(&inner);
+    eddy_db_result_free(res);
+    eddy_query_free(q);
+    *out = EDDY_DB_STR(len);
+    return true;
+}
+
+/* list_text - the posts (author joined when join) as JSON text through o. */
+static char *list_text(eddy_db *db, bool join, const eddy_json_options *o)
+{
+    eddy_query *q = eddy_orm_select(&post_m);
+    if (join)
+        eddy_orm_join(q, "author");
+    eddy_orm_order_by(q, "id", false);
+    eddy_db_result *res;
+    cr_assert_eq(eddy_orm_run(db, q, &res), 0, "%s", eddy_db_errmsg(res));
+    eddy_buf text = EDDY_BUF_INIT;
+    cr_assert_eq(eddy_orm_rows_json_to(&post_m, res, o, &text), 0);
+    char *s = strdup(text.data);
+    eddy_buf_free(&text);
+    eddy_db_result_free(res);
+    eddy_query_free(q);
+    return s;
+}
+
+/* A list's plan is kept from one call to the next: it must follow what
+ * each call asks, even through the same array changed in place, another
+ * choice of columns, or a hook writing another list in the middle. */
+DB_CHECK(json_lists_follow_their_options_call_after_call)
+{
+    make_blog(db);
+    const char *exclude[] = {"body", NULL};
+    eddy_json_options o = {.recurse = true, .exclude = exclude};
+    char *a = list_text(db, true, &o);
+    cr_assert_null(strstr(a, "\"body\""), "%s", a);
+    cr_assert_not_null(strstr(a, "\"title\""), "%s", a);
+    cr_assert_not_null(strstr(a, "\"author\":{"), "%s", a);
+    exclude[0] = "title"; /* the same array, another field */
+    char *b = list_text(db, true, &o);
+    cr_assert_null(strstr(b, "\"title\""), "%s", b);
+    cr_assert_not_null(strstr(b, "\"body\""), "%s", b);
+    char *c = list_text(db, false, &o); /* no join: the author as an id */
+    cr_assert_null(strstr(c, "\"author\":{"), "%s", c);
+    cr_assert_not_null(strstr(c, "\"author\":1"), "%s", c);
+    char *again = list_text(db, true, &o);
+    cr_assert_str_eq(again, b);
+    eddy_json_options hooked = {.recurse = true, .replace = nested_hook, .replace_arg = db};
+    char *d = list_text(db, true, &hooked);
+    cr_assert_null(strstr(d, "\"title\":\"first\""), "%s", d);
+    cr_assert_not_null(strstr(d, "\"body\""), "%s", d);
+    cr_assert_not_null(strstr(d, "\"author\":{"), "%s", d);
+    char *e = list_text(db, true, &o); /* and the first kind again after it */
+    cr_assert_str_eq(e, b);
+    free(a);
+    free(b);
+    free(c);
+    free(again);
+    free(d);
+    free(e);
+}
+DB_TEST(json_lists_follow_their_options_call_after_call)
+
 struct bump {
     eddy_db *db;
     int *left;
