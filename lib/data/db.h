@@ -225,7 +225,9 @@ const eddy_db_value *eddy_db_value_of(const eddy_db_result *res, size_t row, con
 
 /* eddy_db_row_values - row's eddy_db_columns() values, in column order,
  * or NULL when out of range: for a caller that reads many columns of one
- * row (a template's loop), without a call and a range check for each. */
+ * row (a template's loop), without a call and a range check for each.
+ * The rows follow one another in one array: row r's values are those of
+ * row 0 plus r * eddy_db_columns(). */
 const eddy_db_value *eddy_db_row_values(const eddy_db_result *res, size_t row);
 
 /* Typed reads by column name, with a default for NULL or a missing

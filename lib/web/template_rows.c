@@ -32,11 +32,10 @@ const eddy_db_result *tpl_rows_find(const eddy_template_ctx *t, const char *name
     return NULL;
 }
 
-/* key_of - column 0 of row as an integer; false when it is NULL or not
- * a number (it matches nothing). */
-static bool key_of(const eddy_db_result *res, size_t row, int64_t *key)
+/* key_of - column 0 of a row (its values v) as an integer; false when
+ * it is NULL or not a number (it matches nothing). */
+static inline bool key_of(const eddy_db_value *v, int64_t *key)
 {
-    const eddy_db_value *v = eddy_db_value_at(res, row, 0);
     if (v->type == EDDY_DB_INTEGER) {
         *key = v->i;
         return true;
@@ -92,20 +91,22 @@ const eddy_db_result *tpl_rows_children(const eddy_template_ctx *t, const struct
     }
     *first = *count = 0;
     int64_t key, k;
-    if (!key_of(b->res, b->row, &key))
+    if (!eddy_db_columns(kids) || !key_of(b->cells, &key))
         return kids;
     /* the first child whose key is not below the row's: the children are
-     * ordered by it; one whose key is not a number sorts as below */
-    size_t lo = 0, hi = eddy_db_rows(kids);
+     * ordered by it; one whose key is not a number sorts as below. Their
+     * rows are one array (eddy_db_row_values): a probe is an index. */
+    size_t lo = 0, hi = eddy_db_rows(kids), n = hi, stride = eddy_db_columns(kids);
+    const eddy_db_value *values = eddy_db_row_values(kids, 0);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (!key_of(kids, mid, &k) || k < key)
+        if (!key_of(&values[mid * stride], &k) || k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     *first = lo;
-    while (lo < eddy_db_rows(kids) && key_of(kids, lo, &k) && k == key)
+    while (lo < n && key_of(&values[lo * stride], &k) && k == key)
         lo++;
     *count = lo - *first;
     b->kids = kids, b->kids_first = *first, b->kids_count = *count;
