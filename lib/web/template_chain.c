@@ -29,35 +29,59 @@ static int add_block(eddy_template_ctx *t, const struct node *n, size_t *cap)
     return 0;
 }
 
-/* find_blocks - every block under n (included files too) into the map. */
-static int find_blocks(eddy_template_ctx *t, const struct node *n, size_t *cap, int depth)
+/* collect - the blocks and includes under n, at any depth, into
+ * list[k...] (NULL: only counted); the count after them. */
+static size_t collect(const struct node *n, const struct node **list, size_t k)
 {
     for (; n; n = n->next) {
         if (n->kind == N_TEXT || n->kind == N_EXPR || n->kind == N_RAW)
             continue; /* most nodes: nothing under them */
-        t->cur = n->tpl;
-        if (n->kind == N_BLOCK && add_block(t, n, cap) < 0) {
-            tpl_fatal(t, n->off, "out of memory");
-            return -1;
-        }
-        if (n->kind == N_INCLUDE) {
-            if (depth >= MAX_DEPTH) {
-                tpl_fatal(t, n->off, "includes nested too deeply (a cycle?)");
-                return -1;
-            }
-            struct tpl *inc = tpl_load_from(t, n->text, n->off);
-            if (!inc)
-                return -1;
-            if (find_blocks(t, inc->body, cap, depth + 1) < 0)
-                return -1;
+        if (n->kind == N_BLOCK || n->kind == N_INCLUDE) {
+            if (list)
+                list[k] = n;
+            k++;
         }
         for (const struct node *b = n; b; b = b->kind == N_IF ? b->orelse : NULL)
-            if (b->body && find_blocks(t, b->body, cap, depth) < 0)
-                return -1;
+            k = collect(b->body, list, k);
         const struct node *clauses[] = {n->else_body, n->except_body, n->finally_body};
         for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++)
-            if (clauses[i] && find_blocks(t, clauses[i], cap, depth) < 0)
+            k = collect(clauses[i], list, k);
+    }
+    return k;
+}
+
+/* find_blocks - every block of tp (and of the files it includes) into
+ * the map. */
+static int find_blocks(eddy_template_ctx *t, struct tpl *tp, size_t *cap, int depth)
+{
+    if (!tp->marked) {
+        size_t n = collect(tp->body, NULL, 0);
+        if (n && !(tp->marks = eddy_arena_alloc(&tp->arena, n * sizeof *tp->marks))) {
+            t->cur = tp;
+            tpl_fatal(t, 0, "out of memory");
+            return -1;
+        }
+        collect(tp->body, tp->marks, 0);
+        tp->nmarks = n;
+        tp->marked = true;
+    }
+    for (size_t i = 0; i < tp->nmarks; i++) {
+        const struct node *n = tp->marks[i];
+        t->cur = n->tpl;
+        if (n->kind == N_BLOCK) {
+            if (add_block(t, n, cap) < 0) {
+                tpl_fatal(t, n->off, "out of memory");
                 return -1;
+            }
+            continue;
+        }
+        if (depth >= MAX_DEPTH) {
+            tpl_fatal(t, n->off, "includes nested too deeply (a cycle?)");
+            return -1;
+        }
+        struct tpl *inc = tpl_load_from(t, n->text, n->off);
+        if (!inc || find_blocks(t, inc, cap, depth + 1) < 0)
+            return -1;
     }
     return 0;
 }
@@ -86,7 +110,7 @@ int tpl_render_chain(eddy_template_ctx *t, const char *name)
     }
     size_t cap = 0;
     for (size_t i = n; i-- > 0;)
-        if (find_blocks(t, chain[i]->body, &cap, 0) < 0)
+        if (find_blocks(t, chain[i], &cap, 0) < 0)
             return -1;
     /* Room for what the template wrote last time (up to a limit: one
      * huge page must not make every later one take as much), at once: a

@@ -176,6 +176,12 @@ struct tpl {
     const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
     bool escape_html;       /* autoescape is the built-in HTML escape */
     size_t size_hint;       /* bytes its last render wrote (tpl_render_chain) */
+    /* Its {% block %} and {% include %} nodes at any depth, in the order
+     * a walk of its tree meets them, listed on its first render (in its
+     * arena): each render of its chain looks at them, not at every node. */
+    const struct node **marks;
+    size_t nmarks;
+    bool marked;
     struct tpl *next;       /* hash chain, or the retired list */
 };
 
