@@ -6,6 +6,7 @@
 #include <eddy/base/crypto.h>
 
 #include <eddy/base/codec.h>
+#include <eddy/base/thread_slot.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -14,7 +15,6 @@
 #include <openssl/rand.h>
 
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +32,6 @@ struct kept_mac {
     size_t key_len;
     unsigned char key[KEPT_KEY_MAX];
 };
-static pthread_key_t kept_mac_key;
-static pthread_once_t kept_mac_once = PTHREAD_ONCE_INIT;
-static bool kept_mac_ready;
 static _Thread_local struct kept_mac *kept;
 
 static void kept_mac_free(void *p)
@@ -45,16 +42,10 @@ static void kept_mac_free(void *p)
     free(k);
 }
 
-static void kept_mac_setup(void)
-{
-    kept_mac_ready = pthread_key_create(&kept_mac_key, kept_mac_free) == 0;
-}
+static eddy_thread_slot kept_mac_slot = EDDY_THREAD_SLOT(kept_mac_free);
 
 static struct kept_mac *kept_mac_new(void)
 {
-    pthread_once(&kept_mac_once, kept_mac_setup);
-    if (!kept_mac_ready)
-        return NULL;
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     struct kept_mac *k = mac ? calloc(1, sizeof *k) : NULL;
     if (k && !(k->ctx = EVP_MAC_CTX_new(mac))) {
@@ -62,7 +53,7 @@ static struct kept_mac *kept_mac_new(void)
         k = NULL;
     }
     EVP_MAC_free(mac); /* the context holds its own reference */
-    if (k && pthread_setspecific(kept_mac_key, k) != 0) {
+    if (k && eddy_thread_slot_keep(&kept_mac_slot, k) < 0) {
         kept_mac_free(k);
         k = NULL;
     }

@@ -13,10 +13,10 @@
 
 #include <eddy/base/escape.h>
 #include <eddy/base/str.h>
+#include <eddy/base/thread_slot.h>
 
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,9 +203,6 @@ struct kept_plan {
     eddy_buf probe;
     bool busy;
 };
-static pthread_key_t kept_plan_key;
-static pthread_once_t kept_plan_once = PTHREAD_ONCE_INIT;
-static bool kept_plan_ready;
 static _Thread_local struct kept_plan *kept;
 
 static void kept_plan_free(void *arg)
@@ -217,10 +214,7 @@ static void kept_plan_free(void *arg)
     free(k);
 }
 
-static void kept_plan_setup(void)
-{
-    kept_plan_ready = pthread_key_create(&kept_plan_key, kept_plan_free) == 0;
-}
+static eddy_thread_slot kept_plan_slot = EDDY_THREAD_SLOT(kept_plan_free);
 
 /* put_text - s with its length first (NULL as no length at all), so
  * that no two different lists write the same bytes. */
@@ -261,15 +255,11 @@ static int plan_for(struct plan *p, const eddy_model *m, const eddy_db_result *r
                     const char *prefix, const eddy_json_options *o, bool *borrowed)
 {
     struct kept_plan *k = kept;
-    if (!k) {
-        pthread_once(&kept_plan_once, kept_plan_setup);
-        if (kept_plan_ready && (k = calloc(1, sizeof *k)) &&
-            pthread_setspecific(kept_plan_key, k) != 0) {
-            free(k);
-            k = NULL;
-        }
-        kept = k;
+    if (!k && (k = calloc(1, sizeof *k)) && eddy_thread_slot_keep(&kept_plan_slot, k) < 0) {
+        free(k);
+        k = NULL;
     }
+    kept = k;
     *borrowed = false;
     *p = (struct plan){0};
     if (!k || k->busy || plan_signature(&k->probe, m, res, prefix, o) < 0)

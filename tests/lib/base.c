@@ -2,7 +2,7 @@
  * Tests for the ground floor's shared helpers that have no suite of their
  * own: URL escaping modes, HTTP dates both ways, byte-span comparisons,
  * compact JSON (byte for byte what Jansson's json_dumps writes), numbers
- * in decimal.
+ * in decimal, objects of each thread's own.
  * (HTML escaping is tested at every offset in template_pages.c, Range and
  * If-None-Match through static files in static.c, URL decoding in
  * http_parser.c.)
@@ -12,9 +12,11 @@
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
 #include <eddy/base/str.h>
+#include <eddy/base/thread_slot.h>
 #include <eddy/base/url.h>
 
 #include <locale.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,4 +237,37 @@ Test(base, numbers_in_decimal_two_digits_a_step)
         buf[sizeof buf - 1] = '\0';
         cr_expect_str_eq(p, cases[i].text);
     }
+}
+
+/* ------------------------------------------------------------ objects of a thread's own */
+
+static _Atomic int freed_sum;
+
+static void count_freed(void *v)
+{
+    freed_sum += *(int *)v;
+    free(v);
+}
+
+static eddy_thread_slot counted = EDDY_THREAD_SLOT(count_freed);
+
+static void *keep_one(void *arg)
+{
+    int *mine = malloc(sizeof *mine);
+    cr_assert_not_null(mine);
+    *mine = *(int *)arg;
+    cr_assert_eq(eddy_thread_slot_keep(&counted, mine), 0);
+    return NULL;
+}
+
+/* What a thread kept is freed when it ends, each thread's once. */
+Test(thread_slot, each_threads_object_is_freed_when_it_ends)
+{
+    int values[] = {1, 10, 100, 1000};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, keep_one, &values[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    cr_assert_eq(freed_sum, 1111);
 }
