@@ -3,7 +3,9 @@
  * (peewee and peewee-async's place, and playhouse's model_to_dict).
  *
  * A model is a constant description of a table: its name and its fields,
- * each with a type and what the column allows. Every model has an
+ * each with a type and what the column allows; it stays as it is while
+ * the program runs (the JSON writer keeps, per thread, what it worked out
+ * from a model for the next list of the same shape). Every model has an
  * integer key "id" of its own; a foreign key field "author" is the column
  * author_id, referring to the other model's id.
  *
