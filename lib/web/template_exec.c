@@ -472,9 +472,10 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
             /* {{ row.column }} on a loop's every row: straight to the column */
             const char *esc = n->kind == N_EXPR ? n->tpl->autoescape : NULL;
             const struct binding *b = !esc || n->tpl->escape_html ? row_column_memo(t, n->e) : NULL;
+            if (b && tpl_write_column(t, b, n->e->memo_col, esc != NULL) < 0)
+                return out_fail(t);
             if (b)
-                return tpl_write_column(t, b, n->e->memo_col, esc != NULL) < 0 ? out_fail(t)
-                                                                                : FLOW_NEXT;
+                return FLOW_NEXT;
         }
         return exec_expr(t, n);
     case N_IF:

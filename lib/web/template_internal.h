@@ -52,8 +52,8 @@ enum {
     SIZE_HINT_MAX = 256 * 1024, /* the most a render reserves for its output at once */
     /* A text node's bytes are followed by TEXT_BLOCK zero bytes of its
      * own, so a short one is copied in whole blocks of TEXT_BLOCK bytes
-     * (tpl_put_text), up to TEXT_BLOCKS of them, with no call to memcpy
-     * for each of the thousand texts a page of rows writes. */
+     * (put_text in template_exec.c), up to TEXT_BLOCKS of them: no call
+     * to memcpy for each of the thousand texts a page of rows writes. */
     TEXT_BLOCK = 16,
     TEXT_BLOCKS = 4
 };
@@ -176,13 +176,13 @@ struct tpl {
     const char *autoescape; /* for the whole file, as in Tornado; NULL: none */
     bool escape_html;       /* autoescape is the built-in HTML escape */
     size_t size_hint;       /* bytes its last render wrote (tpl_render_chain) */
+    struct tpl *next;       /* hash chain, or the retired list */
     /* Its {% block %} and {% include %} nodes at any depth, in the order
      * a walk of its tree meets them, listed on its first render (in its
      * arena): each render of its chain looks at them, not at every node. */
     const struct node **marks;
     size_t nmarks;
     bool marked;
-    struct tpl *next;       /* hash chain, or the retired list */
 };
 
 struct named {
