@@ -95,7 +95,7 @@ TEMPLATES = tornado.template.DictLoader({
 <div class="card">
 {% if g['front_image'] %}<img class="thumb" src="/media/{{ url_escape(g['front_image'], plus=False) }}" alt="">{% end %}
 <h3><a href="/group/{{ g['id'] }}">{{ g['name'] }}</a></h3>
-<p class="meta">{{ g['category'] }} · {{ g['member_nums'] }} members · {{ g['post_nums'] }} posts · by {{ g['creator_name'] }}</p>
+<p class="meta">{{ g['category'] }} · members: {{ g['member_nums'] }} · posts: {{ g['post_nums'] }} · by {{ g['creator_name'] }}</p>
 <div class="clear"></div>
 </div>
 {% end %}
@@ -107,7 +107,7 @@ TEMPLATES = tornado.template.DictLoader({
 {% block body %}
 <p class="meta"><a href="/group/{{ post['group_id'] }}">{{ post['group_name'] }}</a></p>
 <h1>{{ post['title'] }}</h1>
-<p class="meta">{{ post['author_name'] }} · {{ post['add_time'] }} · {{ post['comment_nums'] }} comments</p>
+<p class="meta">{{ post['author_name'] }} · {{ post['add_time'] }} · comments: {{ post['comment_nums'] }}</p>
 <div class="content">{{ post['content'] }}</div>
 <h2>Comments</h2>
 <form method="post" action="/post/{{ post['id'] }}/comment">

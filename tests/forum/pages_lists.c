@@ -125,7 +125,10 @@ LISTS_TEST(a_group_page_lists_its_own_posts_and_qa_lists_every_category, {
     snprintf(path, sizeof path, "/group/%lld", g1);
     cr_assert_eq(pb_get(&b, path), 200);
     cr_assert(pb_has(&b, "Only in first") && !pb_has(&b, "Only in second"), "%s", b.page);
-    cr_assert(pb_has(&b, "1 members · 1 posts"), "member_nums and post_nums: %s", b.page);
+    cr_assert(pb_has(&b, "members: 1 · posts: 1 "), "member_nums and post_nums: %s", b.page);
+    cr_assert(pb_has(&b, "comments: 0"), "a post with none: %s", b.page);
+    cr_assert_eq(pb_get(&b, "/"), 200);
+    cr_assert(pb_has(&b, "members: 1 · posts: 1 "), "%s", b.page);
     snprintf(path, sizeof path, "/group/%lld", g2);
     cr_assert_eq(pb_get(&b, path), 200);
     cr_assert(pb_has(&b, "Only in second") && !pb_has(&b, "Only in first"), "%s", b.page);
