@@ -439,6 +439,9 @@ int tpl_compile(struct tpl *tp, const eddy_template_loader *l, char *err, size_t
                 (nl >= 3 && strcmp(tp->name + nl - 3, ".js") == 0);
     p.whitespace = l->whitespace >= 0 ? l->whitespace : html ? 1 : 0;
     tp->autoescape = NULL;
+    tp->marks = NULL; /* a list of the tree compiled before, in the arena freed with it */
+    tp->nmarks = 0;
+    tp->marked = false;
     if (l->autoescape && !(tp->autoescape = tpl_pstrndup(&p, l->autoescape, strlen(l->autoescape))))
         return -1;
     if (!(tp->consts = json_array()))
