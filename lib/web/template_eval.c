@@ -347,7 +347,7 @@ json_t *tpl_eval(eddy_template_ctx *t, const struct expr *e)
         return eval_call(t, e);
     case X_ATTR: {
         int col;
-        const struct binding *row = tpl_row_column(t, e, &col);
+        const struct binding *row = row_column(t, e, &col);
         if (row)
             return tpl_row_value(t, row, col);
         if ((v = peek(t, e)))

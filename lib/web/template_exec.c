@@ -151,7 +151,7 @@ static int exec_expr(eddy_template_ctx *t, const struct node *n)
     const struct expr *e = n->e;
     if (e->kind == X_ATTR && (html || !esc)) {
         int col;
-        const struct binding *b = tpl_row_column(t, e, &col);
+        const struct binding *b = row_column(t, e, &col);
         if (b) /* {{ row.column }} of eddy_template_rows: no JSON */
             return tpl_write_column(t, b, col, html) < 0 ? out_fail(t) : FLOW_NEXT;
     }
@@ -468,15 +468,6 @@ static int exec_node(eddy_template_ctx *t, const struct node *n)
         return put_text(t->out, n->text, n->len) < 0 ? out_fail(t) : FLOW_NEXT;
     case N_EXPR:
     case N_RAW:
-        if (n->e->kind == X_ATTR && n->e->a->kind == X_NAME) {
-            /* {{ row.column }} on a loop's every row: straight to the column */
-            const char *esc = n->kind == N_EXPR ? n->tpl->autoescape : NULL;
-            const struct binding *b = !esc || n->tpl->escape_html ? row_column_memo(t, n->e) : NULL;
-            if (b && tpl_write_column(t, b, n->e->memo_col, esc != NULL) < 0)
-                return out_fail(t);
-            if (b)
-                return FLOW_NEXT;
-        }
         return exec_expr(t, n);
     case N_IF:
         for (const struct node *b = n; b; b = b->orelse) {

@@ -61,11 +61,8 @@ bool tpl_scalar(eddy_template_ctx *t, const struct expr *e, struct tpl_scalar *s
         return v && from_json(v, sc);
     }
     case X_ATTR: {
-        const struct binding *b = e->a->kind == X_NAME ? row_column_memo(t, e) : NULL;
-        if (b)
-            return tpl_column_scalar(b, e->memo_col, sc);
         int col;
-        b = tpl_row_column(t, e, &col);
+        const struct binding *b = row_column(t, e, &col);
         if (b)
             return tpl_column_scalar(b, col, sc);
         return (v = peek(t, e)) && from_json(v, sc);

@@ -37,19 +37,29 @@ static inline struct binding *local_binding(const eddy_template_ctx *t, const ch
     return NULL;
 }
 
-/* local_binding_of - local_binding for the name e (X_NAME), trying first
- * where it was found last: a loop's body reads its variable on every
- * row, and there is one binding per name, so a binding with the very
- * name pointer found there is the one. */
+/* binding_memo - the binding where the name e (X_NAME) was found last
+ * (local_binding_of), when it is still there: a loop's body reads its
+ * variable on every row, and there is one binding per name, so a
+ * binding with the very name pointer found there is the one. NULL when
+ * it is not: the caller searches. */
+static inline struct binding *binding_memo(const eddy_template_ctx *t, const struct expr *e)
+{
+    size_t i = e->memo_local;
+    if (i < t->nlocals && t->locals[i].name == e->memo_local_name && e->memo_local_name)
+        return &t->locals[i];
+    return NULL;
+}
+
+/* local_binding_of - local_binding for the name e (X_NAME), trying
+ * first where it was found last. */
 static inline struct binding *local_binding_of(const eddy_template_ctx *t, const struct expr *e)
 {
     if (e->name_bit && !(t->local_bits & e->name_bit))
         return NULL; /* never bound in this render */
-    size_t i = e->memo_local;
-    if (i < t->nlocals && t->locals[i].name == e->memo_local_name && e->memo_local_name)
-        return &t->locals[i];
-    struct binding *b = local_binding(t, e->name);
-    if (b) {
+    struct binding *b = binding_memo(t, e);
+    if (b)
+        return b;
+    if ((b = local_binding(t, e->name))) {
         struct expr *memo = (struct expr *)e; /* its memo only: see struct expr */
         memo->memo_local = (size_t)(b - t->locals);
         memo->memo_local_name = b->name;
@@ -57,23 +67,21 @@ static inline struct binding *local_binding_of(const eddy_template_ctx *t, const
     return b;
 }
 
-/* row_column_memo - for row.column (e: X_ATTR over X_NAME), row's
- * binding when what tpl_row_column left in e's memos in this render
- * still holds (the same binding, a row not made JSON, the same result):
- * each row of a loop finds its column so, checked instead of searched.
- * NULL otherwise: tpl_row_column decides, and leaves the memos. */
-static inline const struct binding *row_column_memo(const eddy_template_ctx *t,
-                                                    const struct expr *e)
+/* row_column - tpl_row_column, answered from e's memos when they still
+ * hold for row.column (the same binding, a row not made JSON, the same
+ * result as tpl_row_column found in this render): each row of a loop
+ * reads its columns so, checked instead of searched, with no call. */
+static inline const struct binding *row_column(eddy_template_ctx *t, const struct expr *e,
+                                               int *col)
 {
-    const struct expr *base = e->a;
-    size_t i = base->memo_local;
-    if (!(t->local_bits & base->name_bit) || i >= t->nlocals || !base->memo_local_name ||
-        t->locals[i].name != base->memo_local_name)
-        return NULL;
-    const struct binding *b = &t->locals[i];
-    if (!b->res || b->v || e->memo_serial != t->serial || e->memo_res != b->res)
-        return NULL;
-    return b;
+    if (e->kind == X_ATTR && e->a->kind == X_NAME) {
+        const struct binding *b = binding_memo(t, e->a);
+        if (b && b->res && !b->v && e->memo_serial == t->serial && e->memo_res == b->res) {
+            *col = e->memo_col;
+            return b;
+        }
+    }
+    return tpl_row_column(t, e, col);
 }
 
 /* ctx_get - the context's value for the name e (X_NAME), borrowed, or
@@ -129,7 +137,7 @@ static inline json_t *peek(eddy_template_ctx *t, const struct expr *e)
     }
     case X_ATTR: {
         int col;
-        if (tpl_row_column(t, e, &col))
+        if (row_column(t, e, &col))
             return NULL; /* a row's column: eval makes its value alone */
         if (!(v = peek(t, e->a)))
             return NULL;
