@@ -144,7 +144,7 @@ static void groups_get(eddy_req *r)
         limit = limit <= 0 ? 20 : GROUPS_MAX_LIST;
     if (offset < 0)
         offset = 0;
-    bool some = *c && strcmp(c, "全部") != 0; /* the course's "all" */
+    bool some = *c && strcmp(c, FORUM_ALL) != 0;
     bool hot = strcmp(o, "hot") == 0;
     eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(limit), EDDY_DB_INT(offset)};
     eddy_db_result *res;

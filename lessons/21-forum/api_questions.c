@@ -97,7 +97,7 @@ static void questions_get(eddy_req *r)
     const char *o = eddy_get_query_argument(r, "o", "new");
     eddy_query *q = eddy_orm_select(&forum_question);
     eddy_orm_join(q, "user");
-    if (*c && strcmp(c, "全部") != 0)
+    if (*c && strcmp(c, FORUM_ALL) != 0)
         eddy_orm_where(q, eddy_orm_eq(q, "category", EDDY_DB_STR(c)));
     if (strcmp(o, "hot") == 0)
         eddy_orm_order_by(q, "answer_nums", true);

@@ -87,6 +87,10 @@ json_t *forum_load_user(eddy_req *r, const char *user_id, void *arg);
  * id (the same JSON); nothing when the id there is NULL. */
 void forum_keep_reader(eddy_req *r, const eddy_db_result *res, size_t row);
 
+/* FORUM_ALL - the course's "all" choice of a list's category filter,
+ * on the API and on the pages. */
+#define FORUM_ALL "全部"
+
 /* The signed cookie that keeps a page visitor signed in, and how long. */
 #define FORUM_SESSION_COOKIE    "user"
 #define FORUM_SESSION_MAX_AGE_S (30 * 86400)

@@ -221,7 +221,7 @@ const char *page_time_of(eddy_req *r, const eddy_db_value *v)
 json_t *page_filter_choices(json_t **kept, const char *const *values)
 {
     if (!*kept) {
-        json_t *list = json_pack("[s]", PAGE_ALL);
+        json_t *list = json_pack("[s]", FORUM_ALL);
         for (const char *const *v = values; list && *v; v++)
             if (json_array_append_new(list, json_string(*v)) < 0) {
                 json_decref(list);

@@ -69,10 +69,7 @@ const char *page_time(eddy_req *r, const eddy_db_result *res, size_t row, const 
 /* page_time_of - the same for a value read by position. */
 const char *page_time_of(eddy_req *r, const eddy_db_value *v);
 
-/* PAGE_ALL - the course's "all" choice of a list's category filter. */
-#define PAGE_ALL "全部"
-
-/* page_filter_choices - PAGE_ALL, then values (NULL-ended), as the JSON
+/* page_filter_choices - FORUM_ALL, then values (NULL-ended), as the JSON
  * list a page's filter links are written from: made once, in *kept (a
  * static of the caller's, on the loop thread), and shared; a new
  * reference each call, NULL when out of memory. */

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The course's categories (FORUM_API.md §1.4); "全部" in a list means all. */
+/* The course's categories (FORUM_API.md §1.4); FORUM_ALL in a list means all. */
 const eddy_form_choice page_group_categories[] = {
     {"教育同盟", NULL}, {"同城交易", NULL}, {"程序设计", NULL}, {"生活兴趣", NULL}, {NULL, NULL}};
 const char *const page_group_category_values[] = {"教育同盟", "同城交易", "程序设计", "生活兴趣",
@@ -92,7 +92,7 @@ static const char *const groups_sql[2][4] = {GROUPS_SQLS(PAGE_NAME_SQLITE),
 static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
                       eddy_db_result **res)
 {
-    bool every = strcmp(c, PAGE_ALL) == 0, hot = strcmp(o, "hot") == 0;
+    bool every = strcmp(c, FORUM_ALL) == 0, hot = strcmp(o, "hot") == 0;
     eddy_db_value params[] = {EDDY_DB_STR(c), EDDY_DB_INT(GROUPS_PER_PAGE + 1),
                               EDDY_DB_INT(offset)};
     return eddy_db_query(eddy_req_db(r), res, groups_sql[page_mysql(r)][!every * 2 + hot],
@@ -101,7 +101,7 @@ static int group_list(eddy_req *r, const char *c, const char *o, int64_t offset,
 
 static void groups_get(eddy_req *r)
 {
-    const char *c = eddy_get_query_argument(r, "c", PAGE_ALL);
+    const char *c = eddy_get_query_argument(r, "c", FORUM_ALL);
     const char *o = eddy_get_query_argument(r, "o", "new");
     if (strcmp(o, "hot") != 0)
         o = "new";

@@ -53,13 +53,13 @@ static const char *text_or_empty(const char *s)
 
 static void questions_get(eddy_req *r)
 {
-    const char *c = eddy_get_query_argument(r, "c", PAGE_ALL);
+    const char *c = eddy_get_query_argument(r, "c", FORUM_ALL);
     const char *o = eddy_get_query_argument(r, "o", "new");
     if (strcmp(o, "hot") != 0)
         o = "new";
     eddy_query *q = eddy_orm_select(&forum_question);
     eddy_orm_join(q, "user");
-    if (strcmp(c, PAGE_ALL) != 0)
+    if (strcmp(c, FORUM_ALL) != 0)
         eddy_orm_where(q, eddy_orm_eq(q, "category", EDDY_DB_STR(c)));
     eddy_orm_order_by(q, strcmp(o, "hot") == 0 ? "answer_nums" : "add_time", true);
     eddy_orm_order_by(q, "id", true);
