@@ -11,6 +11,7 @@
 #include <eddy/base/url.h>
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,13 @@ static const unsigned char url_keeps[256] = {
     ['y'] = 1, ['z'] = 1,
 };
 
+/* written_as_one - byte c is written as one byte (itself, or '+' for a
+ * space with EDDY_URL_PLUS), not as %XX; keep: url_keeps' bits. */
+static inline bool written_as_one(unsigned char c, unsigned keep, unsigned flags)
+{
+    return (url_keeps[c] & keep) || (c == ' ' && (flags & EDDY_URL_PLUS));
+}
+
 int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len, unsigned flags)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -98,20 +106,16 @@ int eddy_url_escape_to(eddy_buf *out, const char *s, size_t len, unsigned flags)
     unsigned keep = flags & EDDY_URL_KEEP_SLASH ? 3 : 1;
     if (len > SIZE_MAX / 3 || eddy_buf_reserve(out, len * 3) < 0) {
         size_t need = 0;
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
-            need += (url_keeps[c] & keep) || (c == ' ' && (flags & EDDY_URL_PLUS)) ? 1 : 3;
-        }
+        for (size_t i = 0; i < len; i++)
+            need += written_as_one((unsigned char)s[i], keep, flags) ? 1 : 3;
         if (eddy_buf_reserve(out, need) < 0)
             return -1;
     }
     char *w = out->data + out->len;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (url_keeps[c] & keep) {
-            *w++ = (char)c;
-        } else if (c == ' ' && (flags & EDDY_URL_PLUS)) {
-            *w++ = '+';
+        if (written_as_one(c, keep, flags)) {
+            *w++ = c == ' ' ? '+' : (char)c; /* a space is never in url_keeps */
         } else {
             w[0] = '%', w[1] = hex[c >> 4], w[2] = hex[c & 15];
             w += 3;
