@@ -125,6 +125,7 @@ struct step {
 struct plan {
     struct step *steps;
     size_t n, cap;
+    bool kept; /* the thread's kept plan, lent (plan_for): not freed by its user */
 };
 
 static int push(struct plan *p, struct step s, const eddy_json_options *o)
@@ -252,7 +253,7 @@ static int plan_signature(eddy_buf *sig, const eddy_model *m, const eddy_db_resu
  * place when it can be). Its answer (1, 0 or -1) as plan_model's; give
  * it back with plan_done. */
 static int plan_for(struct plan *p, const eddy_model *m, const eddy_db_result *res,
-                    const char *prefix, const eddy_json_options *o, bool *borrowed)
+                    const char *prefix, const eddy_json_options *o)
 {
     struct kept_plan *k = kept;
     if (!k && (k = calloc(1, sizeof *k)) && eddy_thread_slot_keep(&kept_plan_slot, k) < 0) {
@@ -260,7 +261,6 @@ static int plan_for(struct plan *p, const eddy_model *m, const eddy_db_result *r
         k = NULL;
     }
     kept = k;
-    *borrowed = false;
     *p = (struct plan){0};
     if (!k || k->busy || plan_signature(&k->probe, m, res, prefix, o) < 0)
         return plan_model(p, m, res, prefix, o);
@@ -274,14 +274,14 @@ static int plan_for(struct plan *p, const eddy_model *m, const eddy_db_result *r
             eddy_buf_clear(&k->sig); /* out of memory: not kept */
     }
     k->busy = true;
-    *borrowed = true;
     *p = k->p;
+    p->kept = true;
     return k->made;
 }
 
-static void plan_done(struct plan *p, bool borrowed)
+static void plan_done(struct plan *p)
 {
-    if (borrowed)
+    if (p->kept)
         kept->busy = false;
     else
         free(p->steps);
@@ -333,9 +333,8 @@ static json_t *rows_json(const eddy_model *m, const char *prefix, const eddy_db_
                          size_t from, size_t to, bool array, const eddy_json_options *o)
 {
     struct plan p;
-    bool borrowed;
     json_t *out = NULL;
-    if (plan_for(&p, m, res, prefix, o, &borrowed) == 1) {
+    if (plan_for(&p, m, res, prefix, o) == 1) {
         out = array ? json_array() : NULL;
         for (size_t r = from; r < to; r++) {
             size_t at = 0;
@@ -348,7 +347,7 @@ static json_t *rows_json(const eddy_model *m, const char *prefix, const eddy_db_
     } else if (array) {
         out = json_array(); /* no "id" column: no objects */
     }
-    plan_done(&p, borrowed);
+    plan_done(&p);
     return out;
 }
 
@@ -482,8 +481,7 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
 {
     size_t mark = out->len;
     struct plan p;
-    bool borrowed;
-    int rc = plan_for(&p, m, res, NULL, o, &borrowed) == 1 ? 0 : -1;
+    int rc = plan_for(&p, m, res, NULL, o) == 1 ? 0 : -1;
     /* room for the rows at a guess of a few hundred bytes each: the
      * buffer grows once or twice rather than step by step */
     if (rc == 0 && to > from && !out->limit) /* a guess: never a reason to fail */
@@ -498,7 +496,7 @@ static int rows_to(const eddy_model *m, const eddy_db_result *res, size_t from, 
     }
     if (rc == 0 && array)
         rc = eddy_buf_append_char(out, ']');
-    plan_done(&p, borrowed);
+    plan_done(&p);
     if (rc < 0)
         eddy_buf_truncate(out, mark);
     return rc;
