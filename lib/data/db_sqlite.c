@@ -238,28 +238,35 @@ static const bool *time_columns(struct stmt *s, int ncols)
 }
 
 /* read_row - one row into res; time_cols[i] says column i is declared
- * a date or time (looked up once per statement, not per value). */
+ * a date or time (looked up once per statement, not per value).
+ *
+ * Each cell is taken once as a value and read through sqlite3_value_*:
+ * the sqlite3_column_* readers enter and leave the connection's mutex
+ * and check for a failed malloc on every call, three calls a cell. SQLite
+ * calls such a value unprotected and its readers not thread-safe; this
+ * thread holds the connection for the whole job, so no other thread can
+ * touch it while the row is read. */
 static int read_row(sqlite3_stmt *st, eddy_db_result *res, const bool *time_cols)
 {
     eddy_db_value *row = db_result_row(res);
     if (!row)
         return ENOMEM;
     for (size_t i = 0; i < res->ncols; i++) {
-        int col = (int)i;
+        sqlite3_value *cell = sqlite3_column_value(st, (int)i);
         eddy_db_value *v = &row[i];
-        int type = sqlite3_column_type(st, col);
+        int type = sqlite3_value_type(cell);
         switch (type) {
         case SQLITE_INTEGER:
-            *v = EDDY_DB_INT(sqlite3_column_int64(st, col));
+            *v = EDDY_DB_INT(sqlite3_value_int64(cell));
             break;
         case SQLITE_FLOAT:
-            *v = EDDY_DB_REAL(sqlite3_column_double(st, col));
+            *v = EDDY_DB_REAL(sqlite3_value_double(cell));
             break;
         case SQLITE_TEXT:
         case SQLITE_BLOB: {
             int blob = type == SQLITE_BLOB;
-            const void *p = blob ? sqlite3_column_blob(st, col) : sqlite3_column_text(st, col);
-            size_t len = (size_t)sqlite3_column_bytes(st, col);
+            const void *p = blob ? sqlite3_value_blob(cell) : sqlite3_value_text(cell);
+            size_t len = (size_t)sqlite3_value_bytes(cell);
             int64_t us;
             if (!blob && time_cols[i] && eddy_db_parse_time(p, len, &us) == 0) {
                 *v = EDDY_DB_TIME(us);
