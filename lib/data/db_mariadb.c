@@ -28,6 +28,7 @@
 #include <eddy/base/log.h>
 
 #include <errmsg.h>
+#include <endian.h>
 #include <errno.h>
 #include <mysql.h>
 #include <poll.h>
@@ -173,25 +174,11 @@ static void mdb_close(db_conn *c)
 
 /* ------------------------------------------------------------ statements */
 
-/* One column's landing place for a row: a number, a time, or text that
- * fits; longer text is fetched again into the result at its full size. */
-struct column {
-    long long i;
-    double d;
-    MYSQL_TIME t;
-    char small[128];
-    unsigned long length;
-    my_bool is_null, error;
-    eddy_db_type type;
-};
-
-/* A cached prepared statement with its result columns bound once. */
+/* A cached prepared statement and its result columns' names. */
 struct stmt {
     MYSQL_STMT *st;
     unsigned nparams, ncols;
     char **names;
-    MYSQL_BIND *out;
-    struct column *cols;
 };
 
 static void stmt_free(void *p)
@@ -203,13 +190,14 @@ static void stmt_free(void *p)
     for (unsigned i = 0; s->names && i < s->ncols; i++)
         free(s->names[i]);
     free(s->names);
-    free(s->out);
-    free(s->cols);
     free(s);
 }
 
-/* bind_columns - decide each result column's type and bind it once. */
-static int bind_columns(struct stmt *s)
+static void on_cell(void *data, unsigned int col, unsigned char **at);
+
+/* name_columns - the result columns' names, kept once per statement,
+ * and on_cell set to read its rows. */
+static int name_columns(struct stmt *s)
 {
     MYSQL_RES *meta = mysql_stmt_result_metadata(s->st);
     if (!meta)
@@ -217,45 +205,18 @@ static int bind_columns(struct stmt *s)
     s->ncols = mysql_num_fields(meta);
     MYSQL_FIELD *f = mysql_fetch_fields(meta);
     s->names = calloc(s->ncols, sizeof *s->names);
-    s->out = calloc(s->ncols, sizeof *s->out);
-    s->cols = calloc(s->ncols, sizeof *s->cols);
-    int rc = s->names && s->out && s->cols ? 0 : -1;
-    for (unsigned i = 0; rc == 0 && i < s->ncols; i++) {
-        MYSQL_BIND *b = &s->out[i];
-        struct column *col = &s->cols[i];
+    int rc = s->names ? 0 : -1;
+    for (unsigned i = 0; rc == 0 && i < s->ncols; i++)
         if (!(s->names[i] = strdup(f[i].name)))
             rc = -1;
-        b->is_null = &col->is_null;
-        b->error = &col->error;
-        b->length = &col->length;
-        switch (f[i].type) {
-        case MYSQL_TYPE_TINY:
-        case MYSQL_TYPE_SHORT:
-        case MYSQL_TYPE_LONG:
-        case MYSQL_TYPE_LONGLONG:
-        case MYSQL_TYPE_INT24:
-        case MYSQL_TYPE_YEAR:
-        case MYSQL_TYPE_NULL:
-            b->buffer_type = MYSQL_TYPE_LONGLONG, b->buffer = &col->i, col->type = EDDY_DB_INTEGER;
-            break;
-        case MYSQL_TYPE_FLOAT:
-        case MYSQL_TYPE_DOUBLE:
-            b->buffer_type = MYSQL_TYPE_DOUBLE, b->buffer = &col->d, col->type = EDDY_DB_DOUBLE;
-            break;
-        case MYSQL_TYPE_DATETIME:
-        case MYSQL_TYPE_TIMESTAMP:
-        case MYSQL_TYPE_DATE:
-            b->buffer_type = MYSQL_TYPE_DATETIME, b->buffer = &col->t, col->type = EDDY_DB_DATETIME;
-            break;
-        default: /* strings, blobs, decimals: as bytes (63 is the binary character set) */
-            col->type = f[i].charsetnr == 63 ? EDDY_DB_BLOB : EDDY_DB_TEXT;
-            b->buffer_type = col->type == EDDY_DB_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-            b->buffer = col->small;
-            b->buffer_length = sizeof col->small;
-        }
-    }
     mysql_free_result(meta);
-    if (rc == 0 && mysql_stmt_bind_result(s->st, s->out))
+    /* The rows are read by on_cell (below), not bound; a function
+     * pointer goes where Connector/C takes a const void *. */
+    union {
+        ps_result_callback fn;
+        const void *p;
+    } callback = {.fn = on_cell};
+    if (rc == 0 && mysql_stmt_attr_set(s->st, STMT_ATTR_CB_RESULT, callback.p))
         rc = -1;
     return rc;
 }
@@ -283,7 +244,7 @@ static struct stmt *prepare(db_conn *c, const char *sql, size_t len, eddy_db_res
         return NULL;
     }
     s->nparams = mysql_stmt_param_count(s->st);
-    if (bind_columns(s) < 0 || db_cache_add(c, sql, len, s) < 0) {
+    if (name_columns(s) < 0 || db_cache_add(c, sql, len, s) < 0) {
         stmt_free(s);
         *rc = db_result_error(res, ENOMEM, 0, "out of memory");
         return NULL;
@@ -305,16 +266,6 @@ static void to_mysql_time(int64_t us, MYSQL_TIME *t)
                       .second = (unsigned)c.second,
                       .second_part = (unsigned long)c.micro,
                       .time_type = MYSQL_TIMESTAMP_DATETIME};
-}
-
-static int64_t from_mysql_time(const MYSQL_TIME *t)
-{
-    eddy_civil c = {.year = (int)t->year,     .month = (int)t->month,   .day = (int)t->day,
-                    .hour = (int)t->hour,     .minute = (int)t->minute, .second = (int)t->second,
-                    .micro = (long)t->second_part};
-    if (c.month == 0) /* a zero date: 0000-00-00 */
-        c.month = c.day = 1;
-    return eddy_us_from_civil(&c);
 }
 
 /* Where one parameter's binding lives until the statement has run:
@@ -360,6 +311,191 @@ static int bind_params(struct stmt *s, const eddy_db_value *p, size_t n, struct 
     return n && mysql_stmt_bind_param(s->st, binds) ? -1 : 0;
 }
 
+/* ------------------------------------------------------------ reading rows */
+
+/* A row is decoded by us, cell by cell, from the binary protocol's bytes
+ * in the connection's buffer (Connector/C's result callback), instead of
+ * being bound: binding copies each cell into a MYSQL_BIND's buffer
+ * through a conversion function and a dozen pointer writes, and text was
+ * then copied again into the result; here it is copied once. The
+ * encodings are the protocol's ("binary protocol value"): integers of
+ * 1, 2, 4 or 8 bytes, little-endian; FLOAT and DOUBLE as IEEE 754; the
+ * date types as a length byte and year, month, day, hour, minute,
+ * second, microsecond; TIME as a length byte, sign, days and the same;
+ * everything else as a length-encoded string. */
+
+struct row_reader {
+    eddy_db_result *res;
+    MYSQL_STMT *st;
+    eddy_db_value *row;
+    bool failed; /* out of memory: the rest is read (the connection stays in step), not kept */
+};
+
+/* The protocol's little-endian integers of 2, 4 and 8 bytes. */
+static inline uint16_t le16(const unsigned char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return le16toh(v);
+}
+
+static inline uint32_t le32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return le32toh(v);
+}
+
+static inline uint64_t le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return le64toh(v);
+}
+
+/* length_encoded - the protocol's length-encoded integer at *p. */
+static inline uint64_t length_encoded(unsigned char **p)
+{
+    unsigned char *q = *p;
+    if (q[0] < 0xFB) {
+        *p = q + 1;
+        return q[0];
+    }
+    if (q[0] == 0xFC) {
+        *p = q + 3;
+        return le16(q + 1);
+    }
+    if (q[0] == 0xFD) {
+        *p = q + 4;
+        return le16(q + 1) | (uint32_t)q[3] << 16;
+    }
+    *p = q + 9;
+    return le64(q + 1);
+}
+
+/* a_time - a DATE, DATETIME or TIMESTAMP cell of len (0, 4, 7 or 11)
+ * bytes at p; the zero date reads as 0000-01-01. */
+static int64_t a_time(const unsigned char *p, unsigned len)
+{
+    eddy_civil c = {.month = 1, .day = 1};
+    if (len >= 4 && p[2]) /* a month of 0 is the zero date */
+        c.year = le16(p), c.month = p[2], c.day = p[3];
+    if (len >= 7)
+        c.hour = p[4], c.minute = p[5], c.second = p[6];
+    if (len >= 11)
+        c.micro = (long)le32(p + 7);
+    return eddy_us_from_civil(&c);
+}
+
+/* time_text - a TIME cell of len (0, 8 or 12) bytes at p as its text,
+ * "-838:59:59" or "12:34:56.000001" (the fraction to the column's
+ * decimals), at out (32 bytes); its length. */
+static size_t time_text(const unsigned char *p, unsigned len, unsigned decimals, char *out)
+{
+    unsigned long hours = 0, minute = 0, second = 0, micro = 0;
+    bool negative = len >= 8 && p[0];
+    if (len >= 8)
+        hours = (unsigned long)le32(p + 1) * 24 + p[5], minute = p[6], second = p[7];
+    if (len >= 12)
+        micro = le32(p + 8);
+    int n = snprintf(out, 32, "%s%02lu:%02lu:%02lu", negative ? "-" : "", hours, minute, second);
+    if (decimals > 0 && decimals <= 6) {
+        unsigned long scale = 1;
+        for (unsigned k = decimals; k < 6; k++)
+            scale *= 10;
+        n += snprintf(out + n, (size_t)(32 - n), ".%0*lu", (int)decimals, micro / scale);
+    }
+    return (size_t)n;
+}
+
+/* keep_bytes - the cell's n bytes at p, copied into the result. */
+static void keep_bytes(struct row_reader *r, eddy_db_value *v, const MYSQL_FIELD *f,
+                       const void *p, size_t n)
+{
+    v->type = f->charsetnr == 63 ? EDDY_DB_BLOB : EDDY_DB_TEXT; /* 63: the binary character set */
+    v->p = db_result_bytes(r->res, p, n);
+    v->len = n;
+    if (!v->p)
+        r->failed = true;
+}
+
+/* on_cell - Connector/C's result callback: column col of the row it is
+ * reading, *at its bytes (NULL for a NULL), moved past them. Integers
+ * are signed unless the column says UNSIGNED; a BIGINT UNSIGNED past the
+ * signed range keeps its bits, as binding it to a signed 64-bit integer
+ * did. */
+static void on_cell(void *data, unsigned int col, unsigned char **at)
+{
+    struct row_reader *r = data;
+    if (col == 0) {
+        r->row = r->failed ? NULL : db_result_row(r->res);
+        r->failed = !r->row;
+    }
+    if (!at)
+        return; /* the row starts all NULL */
+    eddy_db_value ignored, *v = r->row && col < r->res->ncols ? &r->row[col] : &ignored;
+    const MYSQL_FIELD *f = &r->st->fields[col];
+    bool is_unsigned = f->flags & UNSIGNED_FLAG;
+    unsigned char *p = *at;
+    switch (f->type) {
+    case MYSQL_TYPE_TINY:
+        *v = EDDY_DB_INT(is_unsigned ? (int64_t)p[0] : (int64_t)(int8_t)p[0]);
+        p += 1;
+        break;
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_YEAR:
+        *v = EDDY_DB_INT(is_unsigned ? (int64_t)le16(p) : (int64_t)(int16_t)le16(p));
+        p += 2;
+        break;
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+        *v = EDDY_DB_INT(is_unsigned ? (int64_t)le32(p) : (int64_t)(int32_t)le32(p));
+        p += 4;
+        break;
+    case MYSQL_TYPE_LONGLONG:
+        *v = EDDY_DB_INT((int64_t)le64(p));
+        p += 8;
+        break;
+    case MYSQL_TYPE_FLOAT: {
+        uint32_t bits = le32(p);
+        float x;
+        memcpy(&x, &bits, sizeof x);
+        *v = EDDY_DB_REAL(x);
+        p += 4;
+        break;
+    }
+    case MYSQL_TYPE_DOUBLE: {
+        uint64_t bits = le64(p);
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        *v = EDDY_DB_REAL(x);
+        p += 8;
+        break;
+    }
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP: {
+        unsigned len = *p++;
+        *v = EDDY_DB_TIME(a_time(p, len));
+        p += len;
+        break;
+    }
+    case MYSQL_TYPE_TIME: { /* a duration, not a time of day: its text */
+        unsigned len = *p++;
+        char text[32];
+        keep_bytes(r, v, f, text, time_text(p, len, f->decimals, text));
+        p += len;
+        break;
+    }
+    default: { /* strings, blobs, decimals, bits, JSON: bytes */
+        size_t len = (size_t)length_encoded(&p);
+        keep_bytes(r, v, f, p, len);
+        p += len;
+    }
+    }
+    *at = p;
+}
+
 /* read_rows - the rows into res, straight from the connection's buffer
  * as they arrive: no copy of the whole result in Connector/C first
  * (mysql_stmt_store_result allocated one block of kilobytes per query,
@@ -374,6 +510,8 @@ static int read_rows(db_conn *c, struct stmt *s, eddy_db_result *res)
     for (unsigned i = 0; i < s->ncols; i++)
         if (db_result_column_name(res, i, s->names[i], strlen(s->names[i])))
             return ENOMEM;
+    struct row_reader reader = {.res = res, .st = s->st};
+    mysql_stmt_attr_set(s->st, STMT_ATTR_CB_USER_DATA, &reader); /* a field set: cannot fail */
     for (;;) {
         int ret = 0, err = 0;
         AWAIT(c, err, mysql_stmt_fetch_start(&ret, s->st),
@@ -381,49 +519,11 @@ static int read_rows(db_conn *c, struct stmt *s, eddy_db_result *res)
         if (err)
             return db_result_error(res, err, 0, "cancelled");
         if (ret == MYSQL_NO_DATA)
-            return 0;
-        if (ret != 0 && ret != MYSQL_DATA_TRUNCATED) {
+            return reader.failed ? db_result_error(res, ENOMEM, 0, "out of memory") : 0;
+        if (ret != 0) {
             int rc = fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st));
             c->broken = true;
             return rc;
-        }
-        eddy_db_value *row = db_result_row(res);
-        if (!row) {
-            c->broken = true;
-            return db_result_error(res, ENOMEM, 0, "out of memory");
-        }
-        for (unsigned i = 0; i < s->ncols; i++) {
-            struct column *col = &s->cols[i];
-            if (col->is_null)
-                continue;
-            eddy_db_value *v = &row[i];
-            v->type = col->type;
-            if (col->type == EDDY_DB_INTEGER) {
-                v->i = col->i;
-            } else if (col->type == EDDY_DB_DOUBLE) {
-                v->d = col->d;
-            } else if (col->type == EDDY_DB_DATETIME) {
-                v->i = from_mysql_time(&col->t);
-            } else if (col->length <= sizeof col->small) {
-                v->p = db_result_bytes(res, col->small, col->length);
-                v->len = col->length;
-            } else { /* longer than the landing place: fetch it again, whole */
-                char *big = eddy_arena_alloc(&res->arena, col->length + 1);
-                MYSQL_BIND b = {.buffer_type = s->out[i].buffer_type,
-                                .buffer = big,
-                                .buffer_length = col->length};
-                if (!big || mysql_stmt_fetch_column(s->st, &b, i, 0)) {
-                    c->broken = true;
-                    return big ? fail(c, res, mysql_stmt_errno(s->st), mysql_stmt_error(s->st))
-                               : db_result_error(res, ENOMEM, 0, "out of memory");
-                }
-                big[col->length] = '\0';
-                v->p = big, v->len = col->length;
-            }
-            if ((v->type == EDDY_DB_TEXT || v->type == EDDY_DB_BLOB) && !v->p) {
-                c->broken = true;
-                return db_result_error(res, ENOMEM, 0, "out of memory");
-            }
         }
     }
 }

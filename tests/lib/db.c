@@ -488,6 +488,111 @@ Test(db_sqlite, a_cached_statement_follows_a_changed_schema)
                   &(eddy_db_options){.max_connections = 1});
 }
 
+/* Every kind of column MariaDB sends, read back as a program sees it:
+ * the integers of each width, signed and unsigned (a TINYINT UNSIGNED of
+ * 200 is 200, a BIGINT UNSIGNED past the signed range keeps its bits),
+ * YEAR, FLOAT, DOUBLE, DECIMAL (its digits, as bytes), the date types as
+ * times, TIME as text, BIT and binary strings as bytes, ENUM, SET and JSON
+ * as text; NULL in each; and a row whose text is longer than a packet's
+ * first kilobytes. */
+static void every_mariadb_column_type_check(eddy_db *db)
+{
+    db_do(db, "DROP TABLE IF EXISTS kinds");
+    db_do(db, "CREATE TABLE kinds (id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, "
+              "si SMALLINT, su SMALLINT UNSIGNED, mi MEDIUMINT, mu MEDIUMINT UNSIGNED, "
+              "ii INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED, yr YEAR, fl FLOAT, fl2 FLOAT, "
+              "db DOUBLE, de DECIMAL(10,2), da DATE, dt DATETIME, dt6 DATETIME(6), "
+              "ts TIMESTAMP(3) NULL, tm TIME, tm3 TIME(3), tm6 TIME(6), bt BIT(12), ch CHAR(3), "
+              "vb VARBINARY(8), en ENUM('red','green'), st SET('a','b'), js JSON, "
+              "lt LONGTEXT)");
+    db_do(db, "INSERT INTO kinds VALUES (1, -128, 200, -32768, 65535, -8388608, 16777215, "
+              "-2147483648, 4294967295, -9223372036854775808, 18446744073709551615, 2155, 1.5, 0.1, "
+              "-0.25, -12345678.91, '2024-02-29', '1999-12-31 23:59:59', "
+              "'2026-11-18 11:06:40.123456', '2001-02-03 04:05:06.789', '-838:59:59', '01:02:03.456', "
+              "'12:34:56.000001', b'101000000001', 'abc', X'00FF10', 'green', 'a,b', "
+              "'{\"k\": [1, 2]}', REPEAT('x', 70000))");
+    db_do(db, "INSERT INTO kinds (id) VALUES (2)");
+    eddy_db_result *res;
+    int rc = eddy_db_query(db, &res, "SELECT * FROM kinds ORDER BY id", NULL, 0);
+    cr_assert_eq(rc, 0, "%s", eddy_db_errmsg(res));
+    cr_assert_eq(eddy_db_rows(res), 2);
+    const struct {
+        const char *col;
+        long long i;
+    } ints[] = {
+        {"ti", -128},
+        {"tu", 200},
+        {"si", -32768},
+        {"su", 65535},
+        {"mi", -8388608},
+        {"mu", 16777215},
+        {"ii", -2147483648LL},
+        {"iu", 4294967295LL},
+        {"bi", INT64_MIN},
+        {"bu", -1}, /* 2^64 - 1: its bits */
+        {"yr", 2155},
+    };
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++) {
+        const eddy_db_value *v = eddy_db_value_of(res, 0, ints[k].col);
+        cr_assert_eq(v->type, EDDY_DB_INTEGER, "%s", ints[k].col);
+        cr_assert_eq(v->i, ints[k].i, "%s: %lld", ints[k].col, (long long)v->i);
+    }
+    cr_assert_eq(eddy_db_value_of(res, 0, "fl")->type, EDDY_DB_DOUBLE);
+    cr_assert_float_eq(eddy_db_double(res, 0, "fl"), 1.5, 1e-12);
+    cr_assert(eddy_db_double(res, 0, "fl2") == (double)0.1f, "a FLOAT is the float's value");
+    cr_assert_float_eq(eddy_db_double(res, 0, "db"), -0.25, 1e-12);
+    const eddy_db_value *de = eddy_db_value_of(res, 0, "de");
+    cr_assert(de->len == 12 && memcmp(de->p, "-12345678.91", 12) == 0, "DECIMAL's digits");
+    const struct {
+        const char *col, *text;
+    } times[] = {
+        {"da", "2024-02-29 00:00:00"},
+        {"dt", "1999-12-31 23:59:59"},
+        {"dt6", "2026-11-18 11:06:40.123456"},
+        {"ts", "2001-02-03 04:05:06.789000"},
+    };
+    for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+        const eddy_db_value *v = eddy_db_value_of(res, 0, times[k].col);
+        cr_assert_eq(v->type, EDDY_DB_DATETIME, "%s", times[k].col);
+        char out[32];
+        eddy_db_format_time(v->i, ' ', out);
+        cr_assert_str_eq(out, times[k].text, "%s", times[k].col);
+    }
+    const struct {
+        const char *col;
+        eddy_db_type type;
+        const char *bytes;
+        size_t len;
+    } texts[] = {
+        {"tm", EDDY_DB_BLOB, "-838:59:59", 10},
+        {"tm3", EDDY_DB_BLOB, "01:02:03.456", 12},
+        {"tm6", EDDY_DB_BLOB, "12:34:56.000001", 15},
+        {"bt", EDDY_DB_BLOB, "\x0a\x01", 2},
+        {"ch", EDDY_DB_TEXT, "abc", 3},
+        {"vb", EDDY_DB_BLOB, "\0\xff\x10", 3},
+        {"en", EDDY_DB_TEXT, "green", 5},
+        {"st", EDDY_DB_TEXT, "a,b", 3},
+        {"js", EDDY_DB_TEXT, "{\"k\": [1, 2]}", 13},
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        const eddy_db_value *v = eddy_db_value_of(res, 0, texts[k].col);
+        cr_assert_eq(v->type, texts[k].type, "%s: type %d", texts[k].col, (int)v->type);
+        cr_assert(v->len == texts[k].len && memcmp(v->p, texts[k].bytes, v->len) == 0,
+                  "%s: %.*s", texts[k].col, (int)v->len, (const char *)v->p);
+    }
+    const eddy_db_value *lt = eddy_db_value_of(res, 0, "lt");
+    cr_assert_eq(lt->len, 70000);
+    cr_assert(lt->p[0] == 'x' && lt->p[69999] == 'x' && lt->p[70000] == '\0');
+    for (size_t c = 1; c < eddy_db_columns(res); c++)
+        cr_assert_eq(eddy_db_value_at(res, 1, c)->type, EDDY_DB_NULL, "row 2, column %zu", c);
+    eddy_db_result_free(res);
+}
+
+Test(db_mariadb, every_column_type_reads_as_its_value, .timeout = 60)
+{
+    db_run_mariadb(every_mariadb_column_type_check, &(eddy_db_options){0}, "column_types");
+}
+
 /* ------------------------------------------------------------ URLs */
 
 Test(db_url, bad_urls_are_refused_with_errno)
