@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef int (*codec_fn)(eddy_buf *, const void *, size_t);
 typedef int (*decode_fn)(eddy_buf *, const char *, size_t);
@@ -152,6 +154,45 @@ Test(crypto, random_tokens_are_fresh_each_time)
     cr_assert_str_neq(a.data, b.data);
     eddy_buf_free(&a);
     eddy_buf_free(&b);
+}
+
+/* Small draws come from a per-thread pool of random bytes: no two
+ * draws repeat across several refills, every length works, and a child
+ * process never hands out the bytes its parent will (a pool copied by
+ * fork would give both the same next bytes). */
+Test(crypto, random_bytes_never_repeat_across_refills_and_forks)
+{
+    enum { DRAWS = 200, LEN = 16 };
+    static unsigned char seen[DRAWS][LEN];
+    for (int i = 0; i < DRAWS; i++) {
+        cr_assert_eq(eddy_random_bytes(seen[i], LEN), 0);
+        for (int j = 0; j < i; j++)
+            cr_assert(memcmp(seen[i], seen[j], LEN) != 0, "draw %d repeats draw %d", i, j);
+    }
+    for (size_t n = 1; n <= 200; n += 7) {
+        unsigned char a[200] = {0}, b[200] = {0};
+        cr_assert_eq(eddy_random_bytes(a, n), 0);
+        cr_assert_eq(eddy_random_bytes(b, n), 0);
+        cr_assert(n < 4 || memcmp(a, b, n) != 0, "two draws of %zu bytes", n);
+    }
+    unsigned char primed[LEN], mine[LEN], childs[LEN];
+    cr_assert_eq(eddy_random_bytes(primed, LEN), 0); /* the pool holds unread bytes now */
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        unsigned char b[LEN];
+        _exit(eddy_random_bytes(b, LEN) == 0 && write(fds[1], b, LEN) == LEN ? 0 : 1);
+    }
+    close(fds[1]);
+    cr_assert_eq(read(fds[0], childs, LEN), LEN);
+    close(fds[0]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_eq(eddy_random_bytes(mine, LEN), 0);
+    cr_assert(memcmp(mine, childs, LEN) != 0, "parent and child drew the same bytes");
 }
 
 /* ------------------------------------------------------------ signed values */
