@@ -7,11 +7,16 @@
  * narrower than 0x80..0xBF: after E0 it must be A0..BF (else overlong),
  * after ED 80..9F (else a surrogate), after F0 90..BF (overlong), after
  * F4 80..8F (above U+10FFFF). Runs of ASCII, the common case, are skipped
- * eight bytes at a time.
+ * sixteen bytes at a time (eight without SSE2).
  */
 #include <eddy/base/utf8.h>
 
+#include <endian.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void eddy_utf8_init(eddy_utf8 *v)
 {
@@ -90,13 +95,24 @@ int eddy_utf8_complete(const eddy_utf8 *v)
 
 size_t eddy_ascii_prefix(const void *data, size_t len)
 {
+    /* Where the first high byte is, read off a mask of a block's high
+     * bits: no byte-by-byte walk to it. */
     const uint8_t *p = data;
     size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned high = (unsigned)_mm_movemask_epi8(v);
+        if (high)
+            return i + (size_t)__builtin_ctz(high);
+    }
+#endif
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ULL)
-            break;
+        w = le64toh(w) & 0x8080808080808080ULL;
+        if (w)
+            return i + (size_t)__builtin_ctzll(w) / 8;
     }
     while (i < len && p[i] < 0x80)
         i++;

@@ -17,6 +17,23 @@
 
 /* ------------------------------------------------------------ UTF-8 */
 
+/* The ASCII run before the first high byte, for every length up to 80
+ * and every place of that byte (or none): the 16- and 8-byte steps and
+ * the tail must all stop exactly there. */
+Test(utf8, the_ascii_prefix_ends_at_the_first_high_byte)
+{
+    unsigned char text[80];
+    for (size_t len = 0; len <= sizeof text; len++)
+        for (size_t at = 0; at <= len; at++) {
+            memset(text, 'a', sizeof text);
+            if (at < len)
+                text[at] = 0xC3;
+            if (at + 1 < len)
+                text[at + 1] = 0xFF; /* a second high byte right after: the first counts */
+            cr_assert_eq(eddy_ascii_prefix(text, len), at, "len %zu, high byte at %zu", len, at);
+        }
+}
+
 Test(utf8, valid_and_invalid_texts)
 {
     cr_assert(eddy_utf8_valid("", 0));
