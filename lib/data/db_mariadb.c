@@ -16,7 +16,8 @@
  * a query the program runs again is only executed (values travel apart
  * from the SQL, in the binary protocol, and are never parsed as SQL).
  * Rows are read as they arrive (mysql_stmt_fetch, a wait like the
- * others), not stored whole by the connector first.
+ * others), not stored whole by the connector first, and each cell is
+ * decoded from the protocol's bytes straight into the result (on_cell).
  *
  * A connection the server closed (it restarted, or killed it) is found
  * before it is used (a peek at its socket) or when a call fails with a
@@ -511,7 +512,9 @@ static int read_rows(db_conn *c, struct stmt *s, eddy_db_result *res)
         if (db_result_column_name(res, i, s->names[i], strlen(s->names[i])))
             return ENOMEM;
     struct row_reader reader = {.res = res, .st = s->st};
-    mysql_stmt_attr_set(s->st, STMT_ATTR_CB_USER_DATA, &reader); /* a field set: cannot fail */
+    /* A field set, which cannot fail; on_cell runs only inside the
+     * mysql_stmt_fetch calls below, while reader lives. */
+    mysql_stmt_attr_set(s->st, STMT_ATTR_CB_USER_DATA, &reader);
     for (;;) {
         int ret = 0, err = 0;
         AWAIT(c, err, mysql_stmt_fetch_start(&ret, s->st),
