@@ -30,7 +30,11 @@ bool eddy_equal_ct(const void *a, const void *b, size_t n);
 bool eddy_str_equal_ct(const char *a, size_t a_len, const char *b, size_t b_len);
 
 /* eddy_random_bytes - n bytes from the CSPRNG. 0, or -1 when it cannot
- * give them (never fall back to something weaker). */
+ * give them (never fall back to something weaker). Up to 64 bytes come
+ * from a per-thread pool the CSPRNG fills 512 bytes at a time; a byte is
+ * wiped from it once handed out, and a forked child starts with it
+ * empty, so no two calls, in one process or across a fork, get the
+ * same bytes. */
 int eddy_random_bytes(void *out, size_t n);
 
 /* eddy_random_token - append `bytes` random bytes as base64url text (a
