@@ -354,6 +354,23 @@ static inline uint64_t le64(const unsigned char *p)
     return le64toh(v);
 }
 
+/* The protocol's IEEE 754 floats of 4 and 8 bytes, little-endian. */
+static inline float le_float(const unsigned char *p)
+{
+    uint32_t bits = le32(p);
+    float x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+static inline double le_double(const unsigned char *p)
+{
+    uint64_t bits = le64(p);
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
 /* length_encoded - the protocol's length-encoded integer at *p. */
 static inline uint64_t length_encoded(unsigned char **p)
 {
@@ -457,22 +474,14 @@ static void on_cell(void *data, unsigned int col, unsigned char **at)
         *v = EDDY_DB_INT((int64_t)le64(p));
         p += 8;
         break;
-    case MYSQL_TYPE_FLOAT: {
-        uint32_t bits = le32(p);
-        float x;
-        memcpy(&x, &bits, sizeof x);
-        *v = EDDY_DB_REAL(x);
+    case MYSQL_TYPE_FLOAT:
+        *v = EDDY_DB_REAL(le_float(p));
         p += 4;
         break;
-    }
-    case MYSQL_TYPE_DOUBLE: {
-        uint64_t bits = le64(p);
-        double x;
-        memcpy(&x, &bits, sizeof x);
-        *v = EDDY_DB_REAL(x);
+    case MYSQL_TYPE_DOUBLE:
+        *v = EDDY_DB_REAL(le_double(p));
         p += 8;
         break;
-    }
     case MYSQL_TYPE_DATE:
     case MYSQL_TYPE_DATETIME:
     case MYSQL_TYPE_TIMESTAMP: {
