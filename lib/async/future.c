@@ -314,10 +314,13 @@ int future_suspend(eddy_task *t, enum wait_kind kind)
     return t->wait_result;
 }
 
-struct timeval future_timeval(long ms)
+void future_arm_timer(eddy_task *t, long ms)
 {
+    if (ms < 0)
+        return;
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-    return tv;
+    event_base_update_cache_time(t->loop->base);
+    evtimer_add(&t->timer, &tv);
 }
 
 /* future_on_timer - a sleep ended or a wait's timeout passed. */
@@ -353,9 +356,8 @@ int eddy_sleep(long ms)
     int rc = future_begin_wait(&t);
     if (rc)
         return rc;
-    struct timeval tv = future_timeval(ms < 0 ? 0 : ms);
     evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
-    evtimer_add(&t->timer, &tv);
+    future_arm_timer(t, ms < 0 ? 0 : ms);
     return future_suspend(t, W_TIMER);
 }
 
@@ -383,10 +385,7 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
     if (event_add(&t->io, NULL) < 0)
         return EBADF;
     evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
-    if (timeout_ms >= 0) {
-        struct timeval tv = future_timeval(timeout_ms);
-        evtimer_add(&t->timer, &tv);
-    }
+    future_arm_timer(t, timeout_ms);
     return future_suspend(t, W_FD);
 }
 
@@ -458,10 +457,7 @@ int eddy_future_await(eddy_future *f, long timeout_ms, void **value)
         f->waiter = t;
         t->future = f;
         evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
-        if (timeout_ms >= 0) {
-            struct timeval tv = future_timeval(timeout_ms);
-            evtimer_add(&t->timer, &tv);
-        }
+        future_arm_timer(t, timeout_ms);
         rc = future_suspend(t, W_FUTURE);
         t->future = NULL;
         if (!f->resolved)

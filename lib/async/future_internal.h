@@ -81,6 +81,12 @@ int future_suspend(eddy_task *t, enum wait_kind kind);
 /* future_on_timer - the callback of t->timer (a sleep, a wait's timeout). */
 void future_on_timer(evutil_socket_t fd, short what, void *arg);
 
-struct timeval future_timeval(long ms);
+/* future_arm_timer - t->timer (assigned) set to fire ms from now; a
+ * negative ms sets nothing (no timeout). libevent counts a timeout from
+ * the time it cached when the loop's round began, so a round that ran
+ * long before this wait (a slow callback, a busy moment) would make the
+ * wait shorter than asked by that much: the cache is brought up to date
+ * first. */
+void future_arm_timer(eddy_task *t, long ms);
 
 #endif

@@ -81,10 +81,7 @@ int eddy_fd_watch_wait(eddy_fd_watch *w, int events, long timeout_ms)
     w->loop->watched++;
     t->watch = w;
     evtimer_assign(&t->timer, t->loop->base, future_on_timer, t);
-    if (timeout_ms >= 0) {
-        struct timeval tv = future_timeval(timeout_ms);
-        evtimer_add(&t->timer, &tv);
-    }
+    future_arm_timer(t, timeout_ms);
     rc = future_suspend(t, W_WATCH);
     t->watch = NULL;
     return rc;

@@ -143,6 +143,55 @@ Test(future, await_times_out_and_a_late_resolve_is_harmless)
     cr_assert_eq(await_rc, ETIMEDOUT);
 }
 
+/* A wait's time counts from when it is asked for, even late in a round
+ * of the loop that has already run long (libevent counts from the time
+ * it cached when the round began): after 80 ms of work in the same
+ * round, a 100 ms sleep, a 100 ms await timeout and a 100 ms fd wait
+ * still last 100 ms. */
+static long long waited[3];
+
+static void spin_ms(long long ms)
+{
+    long long until = now_ms() + ms;
+    while (now_ms() < until)
+        ;
+}
+
+static void work_then_wait(void *arg)
+{
+    (void)arg;
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(eddy_sleep(5), 0); /* a new round of the loop */
+        spin_ms(80);
+        long long t0 = now_ms();
+        if (k == 0) {
+            cr_assert_eq(eddy_sleep(100), 0);
+        } else if (k == 1) {
+            eddy_future *f = eddy_future_new();
+            cr_assert_eq(eddy_future_await(f, 100, NULL), ETIMEDOUT);
+            eddy_future_release(f);
+            eddy_future_resolve(f, ECANCELED, NULL);
+        } else {
+            cr_assert_eq(eddy_wait_fd(sv[0], EDDY_WAIT_READ, 100), ETIMEDOUT);
+        }
+        waited[k] = now_ms() - t0;
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+Test(future, a_wait_counts_from_when_it_is_asked_for)
+{
+    eddy_task_spawn(work_then_wait, NULL);
+    cr_assert_eq(eddy_loop_run(), 0);
+    static const char *const what[] = {"sleep", "await's timeout", "fd wait's timeout"};
+    for (int k = 0; k < 3; k++)
+        cr_assert(waited[k] >= 98 && waited[k] < 300 + th_slack_ms(), "the %s lasted %lld ms",
+                  what[k], waited[k]);
+}
+
 static atomic_int job_done;
 static atomic_int ticks;
 
