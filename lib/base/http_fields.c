@@ -4,6 +4,7 @@
 #include <eddy/base/http_fields.h>
 
 #include <eddy/base/calendar.h>
+#include <eddy/base/str.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -60,13 +61,6 @@ const char *eddy_status_reason(int status)
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* put2 - two digits of v at p. */
-static char *put2(char *p, int v)
-{
-    p[0] = (char)('0' + v / 10 % 10), p[1] = (char)('0' + v % 10);
-    return p + 2;
-}
-
 void eddy_http_date_format(time_t t, char out[EDDY_HTTP_DATE_SIZE])
 {
     static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -77,10 +71,12 @@ void eddy_http_date_format(time_t t, char out[EDDY_HTTP_DATE_SIZE])
     eddy_civil_from_us(secs * 1000000, &c);
     char *p = out;
     memcpy(p, days[c.weekday], 3), p += 3, *p++ = ',', *p++ = ' ';
-    p = put2(p, c.day), *p++ = ' ';
+    p = eddy_put_digits(p, (uint32_t)c.day, 2), *p++ = ' ';
     memcpy(p, months[c.month - 1], 3), p += 3, *p++ = ' ';
-    p = put2(p, c.year / 100), p = put2(p, c.year % 100), *p++ = ' ';
-    p = put2(p, c.hour), *p++ = ':', p = put2(p, c.minute), *p++ = ':', p = put2(p, c.second);
+    p = eddy_put_digits(p, (uint32_t)c.year, 4), *p++ = ' ';
+    p = eddy_put_digits(p, (uint32_t)c.hour, 2), *p++ = ':';
+    p = eddy_put_digits(p, (uint32_t)c.minute, 2), *p++ = ':';
+    p = eddy_put_digits(p, (uint32_t)c.second, 2);
     memcpy(p, " GMT", 5); /* with the NUL: 29 characters in all */
 }
 

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct eddy_str {
     const char *p;
@@ -43,6 +44,17 @@ static inline int eddy_hex_digit(unsigned char c)
 /* The two digits of each number below 100 ("00" to "99"), for writing
  * numbers two digits a step. */
 extern const char eddy_digit_pairs[201];
+
+/* eddy_put_digits - the last n (even) decimal digits of v at p,
+ * zero-padded, two a step; the end of what it wrote. Unsigned 32-bit:
+ * the division by 100 is a short multiply (dates and times write
+ * several per value). */
+static inline char *eddy_put_digits(char *p, uint32_t v, int n)
+{
+    for (int i = n; i > 0; i -= 2, v /= 100)
+        memcpy(p + i - 2, eddy_digit_pairs + 2 * (v % 100), 2);
+    return p + n;
+}
 
 /* eddy_u64_text - v in decimal, written so that it ends just before end;
  * its first digit. At most 20 digits. */

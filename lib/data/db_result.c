@@ -35,15 +35,6 @@ int64_t eddy_db_now(void)
  * calendar is arithmetic (base/calendar), not gmtime_r, timegm or printf,
  * which cost more than the rest of the row together. */
 
-/* put - n (even) digits of v at p, zero-padded. Unsigned 32-bit: the
- * division by 100 is then a short multiply. */
-static inline char *put(char *p, uint32_t v, int n)
-{
-    for (int i = n; i > 0; i -= 2, v /= 100)
-        memcpy(p + i - 2, eddy_digit_pairs + 2 * (v % 100), 2);
-    return p + n;
-}
-
 /* The day last formatted on this thread and its "YYYY-MM-DD": a page's
  * times fall on a few days, and the date is half the text. */
 static _Thread_local int64_t formatted_day = INT64_MIN;
@@ -63,18 +54,20 @@ size_t eddy_db_format_time(int64_t us, char sep, char out[32])
             rem = micro = 0;
         }
         char *d = formatted_date;
-        d = put(d, (uint32_t)c.year, 4), *d++ = '-', d = put(d, (uint32_t)c.month, 2), *d++ = '-';
-        put(d, (uint32_t)c.day, 2);
+        d = eddy_put_digits(d, (uint32_t)c.year, 4), *d++ = '-';
+        d = eddy_put_digits(d, (uint32_t)c.month, 2), *d++ = '-';
+        eddy_put_digits(d, (uint32_t)c.day, 2);
         formatted_day = clamped ? INT64_MIN : day; /* a clamp is not kept */
     }
     memcpy(p, formatted_date, 10);
     p += 10;
     *p++ = sep;
     uint32_t second = (uint32_t)rem; /* of the day: 0..86399 */
-    p = put(p, second / 3600, 2), *p++ = ':', p = put(p, second / 60 % 60, 2), *p++ = ':';
-    p = put(p, second % 60, 2);
+    p = eddy_put_digits(p, second / 3600, 2), *p++ = ':';
+    p = eddy_put_digits(p, second / 60 % 60, 2), *p++ = ':';
+    p = eddy_put_digits(p, second % 60, 2);
     if (micro)
-        *p++ = '.', p = put(p, (uint32_t)micro, 6);
+        *p++ = '.', p = eddy_put_digits(p, (uint32_t)micro, 6);
     if (sep == 'T')
         *p++ = 'Z';
     *p = '\0';
