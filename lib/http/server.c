@@ -383,6 +383,8 @@ void eddy_server_free(eddy_server *s)
         eddy_buf_free(b);
         free(b);
     }
+    while (s->spare_body_count)
+        eddy_buf_free(&s->spare_bodies[--s->spare_body_count]);
     for (eddy_req *r = s->free_requests, *next; r; r = next) {
         next = r->next_free;
         eddy_buf_free(&r->body);

@@ -72,6 +72,10 @@ struct eddy_req {
     eddy_req *next_free;
 };
 
+/* Storage for response bodies kept between responses: a body is written
+ * within one turn of its task, so a few serve a whole loop. */
+enum { SPARE_BODIES = 16 };
+
 struct eddy_server {
     eddy_server_config cfg;
     eddy_request_fn fn;
@@ -88,6 +92,8 @@ struct eddy_server {
     size_t free_input_count;
     eddy_buf **free_outputs;
     size_t free_output_count;
+    eddy_buf spare_bodies[SPARE_BODIES]; /* response bodies' storage, between responses */
+    size_t spare_body_count;
     eddy_req *free_requests;
     size_t in_size;
     eddy_error_writer error_writer;

@@ -141,16 +141,43 @@ static int has_header(const eddy_req *r, const char *name)
     return header_value(r, name) != NULL;
 }
 
+/* body_of - the request's body buffer, ready to write to. Its storage is
+ * taken from the server's spares at the first write and given back when
+ * the response is finished (give_body). Each request in flight holds
+ * its eddy_req from its head to its end, and a hundred connections
+ * waiting on a database are a hundred of them: storage kept per request
+ * was last written a hundred pages ago and is out of the cache by then,
+ * where a spare was written by the page just before. */
+static eddy_buf *body_of(eddy_req *r)
+{
+    eddy_server *s = r->conn->server;
+    if (!r->out.data && s->spare_body_count)
+        r->out = s->spare_bodies[--s->spare_body_count];
+    return &r->out;
+}
+
+/* give_body - the body is sent or copied out: its storage goes back to
+ * the spares (not a big one: that would stay out of use). */
+static void give_body(eddy_req *r)
+{
+    eddy_server *s = r->conn->server;
+    eddy_buf_clear(&r->out);
+    if (r->out.data && s->spare_body_count < SPARE_BODIES && r->out.cap <= 256 * 1024) {
+        s->spare_bodies[s->spare_body_count++] = r->out;
+        r->out = (eddy_buf)EDDY_BUF_INIT;
+    }
+}
+
 int eddy_write(eddy_req *r, const void *data, size_t len)
 {
     if (r->finished)
         return -1;
-    return eddy_buf_append(&r->out, data, len);
+    return eddy_buf_append(body_of(r), data, len);
 }
 
 int eddy_write_str(eddy_req *r, const char *s) { return eddy_write(r, s, strlen(s)); }
 
-eddy_buf *eddy_response_body(eddy_req *r) { return r->finished ? NULL : &r->out; }
+eddy_buf *eddy_response_body(eddy_req *r) { return r->finished ? NULL : body_of(r); }
 
 int eddy_writef(eddy_req *r, const char *fmt, ...)
 {
@@ -158,7 +185,7 @@ int eddy_writef(eddy_req *r, const char *fmt, ...)
         return -1;
     va_list ap;
     va_start(ap, fmt);
-    int rc = eddy_buf_vprintf(&r->out, fmt, ap);
+    int rc = eddy_buf_vprintf(body_of(r), fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -479,7 +506,7 @@ void eddy_finish(eddy_req *r)
         if (r->close_after)
             c->closing = 1;
     }
-    eddy_buf_clear(&r->out);
+    give_body(r);
     r->finished = 1;
     access_log(r);
 }
