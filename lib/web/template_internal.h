@@ -269,13 +269,15 @@ struct eddy_template_ctx {
     bool raised;  /* the error is one a try catches */
     int catching; /* try blocks with an except clause being executed */
     unsigned long iterations;
-    struct via via[MAX_DEPTH];
     int nvia;
     struct kwarg *kw; /* of the helper or module being called */
     size_t nkw;
+    unsigned long serial; /* this render's number, for the expressions' memos */
+    /* Last, and not zeroed when a render starts (see eddy_template_render):
+     * read only as far as they were written. */
+    struct via via[MAX_DEPTH];
     char reason[512]; /* from eddy_template_fail */
     char exc[512];    /* the raised error's message, for "except Exception as e" */
-    unsigned long serial; /* this render's number, for the expressions' memos */
 };
 
 /* ------------------------------------------------------------ the parser */
