@@ -72,11 +72,16 @@ typedef enum eddy_db_type {
 
 /* eddy_db_value - a parameter or a column's value. Text and blobs point
  * at bytes the caller (for a parameter) or the result (for a column)
- * owns; text is UTF-8 and may hold NUL bytes only as a blob. */
+ * owns; text is UTF-8 and may hold NUL bytes only as a blob. i and d
+ * share their place (read the one type says): a result holds a value
+ * per cell, and every byte of them is written by the driver and read
+ * by the page a while later. */
 typedef struct eddy_db_value {
     eddy_db_type type;
-    int64_t i;     /* INTEGER, DATETIME */
-    double d;      /* DOUBLE */
+    union {
+        int64_t i; /* INTEGER, DATETIME */
+        double d;  /* DOUBLE */
+    };
     const char *p; /* TEXT (NUL-terminated in a result), BLOB */
     size_t len;
 } eddy_db_value;
