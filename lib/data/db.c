@@ -415,9 +415,7 @@ int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy
     rc = run_on(c, sql, params, n, res);
     release(c);
     if (rc == EAGAIN) { /* it looked like a read and was not: the writer's job */
-        free(res->cells);
-        eddy_arena_free(&res->arena);
-        memset(res, 0, sizeof *res);
+        db_result_release(res);
         if ((rc = acquire(db, DB_WRITER, &c, res)) != 0)
             return rc;
         rc = run_on(c, sql, params, n, res);
@@ -459,8 +457,7 @@ static int tx_statement(db_conn *c, const char *sql)
     if (rc && rc != ECANCELED)
         eddy_error("database %s: %s failed: %s (code %d)", c->db->redacted, sql,
                    eddy_db_errmsg(&res), res.errcode);
-    free(res.cells);
-    eddy_arena_free(&res.arena);
+    db_result_release(&res);
     return rc;
 }
 
@@ -487,8 +484,7 @@ static int begin(eddy_db *db, struct db_tx_failure *f)
             *f = (struct db_tx_failure){.rc = rc, .code = res.errcode};
             snprintf(f->msg, sizeof f->msg, "%s", eddy_db_errmsg(&res));
         }
-        free(res.cells);
-        eddy_arena_free(&res.arena);
+        db_result_release(&res);
         return rc;
     }
     c->tx = (struct db_tx_failure){0};

@@ -17,6 +17,8 @@
 #include <eddy/base/str.h>
 #include <eddy/data/db.h>
 
+#include <stdbool.h>
+
 struct eddy_db_result {
     size_t nrows, ncols, cap_cells;
     const char **names;   /* in the arena */
@@ -25,14 +27,20 @@ struct eddy_db_result {
     int errcode;
     const char *errmsg; /* in the arena, or a static string */
     eddy_arena arena;   /* column names, text and blobs */
+    bool stored;        /* cells and arena taken from the spares (or found none) */
 };
 
-/* db_result_new - an empty result (reusing one freed on this thread);
- * NULL when out of memory. db_result_drain_spares - free the ones kept. */
-eddy_db_result *db_result_new(void);
-void db_result_drain_spares(void);
+/* db_result_release - give back what res holds (its cells and arena, to
+ * the spares) and leave it empty; for a result on the stack, which is
+ * not eddy_db_result_free'd. */
+void db_result_release(eddy_db_result *res);
 
-/* db_pools_open - count pools opened (+1) and closed (-1) on this thread. */
+/* db_result_new - an empty result, NULL when out of memory; it takes
+ * its storage when something is first written into it. */
+eddy_db_result *db_result_new(void);
+
+/* db_pools_open - count pools opened (+1) and closed (-1): results'
+ * storage is kept for reuse while one is open. */
 void db_pools_open(int change);
 
 /* db_result_error - record an error on res; returns rc, so a driver

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -131,6 +132,95 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
     return 0;
 }
 
+/* ------------------------------------------------------------ spare storage */
+
+/* A result's storage (its array of values and its arena's first chunk,
+ * a few kilobytes) is kept when the result is freed, for the next
+ * result to take. Allocating blocks that size between the small ones
+ * of a request makes malloc consolidate its free lists every time (the
+ * board's profile showed it). And a result is taken its storage only
+ * when the driver writes the first thing into it: a query's result is
+ * made when the query is asked for, but written when it runs (on a pool
+ * thread for SQLite) and read when the page is made, with a hundred
+ * other requests in flight in between. Storage held from the asking on
+ * had been freed a hundred pages earlier and was out of the cache by
+ * the time it was written; taken when written, it is what the page
+ * just before gave back. The spares are the process's (a SQLite result
+ * is written on a pool thread and freed on the loop's), under a lock
+ * taken twice a query. Kept only while a pool is open: closing the last
+ * one gives them back. */
+struct storage {
+    eddy_db_value *cells;
+    size_t cap_cells;
+    eddy_arena arena;
+};
+
+enum { SPARE_STORAGE = 64, SPARE_CELLS_MAX = 1024, SPARE_ARENA_MAX = 16 * 1024 };
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct storage spare[SPARE_STORAGE];
+static int nspare;
+static int open_pools; /* none open: nothing is kept */
+
+static void take_storage(eddy_db_result *res)
+{
+    if (res->stored)
+        return;
+    res->stored = true;
+    if (res->cells || res->arena.chunks)
+        return; /* it has its own already */
+    pthread_mutex_lock(&spare_lock);
+    if (nspare) {
+        struct storage *st = &spare[--nspare];
+        res->cells = st->cells;
+        res->cap_cells = st->cap_cells;
+        res->arena = st->arena;
+    }
+    pthread_mutex_unlock(&spare_lock);
+}
+
+void db_result_release(eddy_db_result *res)
+{
+    eddy_arena_reset(&res->arena); /* keeps its first chunk */
+    bool kept = false;
+    if (res->cap_cells <= SPARE_CELLS_MAX &&
+        (size_t)(res->arena.end - res->arena.cur) <= SPARE_ARENA_MAX &&
+        (res->cells || res->arena.chunks)) {
+        pthread_mutex_lock(&spare_lock);
+        if (open_pools > 0 && nspare < SPARE_STORAGE) {
+            spare[nspare++] = (struct storage){res->cells, res->cap_cells, res->arena};
+            kept = true;
+        }
+        pthread_mutex_unlock(&spare_lock);
+    }
+    if (!kept) {
+        free(res->cells);
+        eddy_arena_free(&res->arena);
+    }
+    memset(res, 0, sizeof *res);
+}
+
+void db_pools_open(int change)
+{
+    pthread_mutex_lock(&spare_lock);
+    open_pools += change;
+    int none = open_pools <= 0;
+    struct storage gone[SPARE_STORAGE];
+    int ngone = 0;
+    if (none)
+        while (nspare)
+            gone[ngone++] = spare[--nspare];
+    pthread_mutex_unlock(&spare_lock);
+    while (ngone--) {
+        free(gone[ngone].cells);
+        eddy_arena_free(&gone[ngone].arena);
+    }
+}
+
+eddy_db_result *db_result_new(void)
+{
+    return calloc(1, sizeof(eddy_db_result));
+}
+
 /* ------------------------------------------------------------ building a result */
 
 int db_result_error(eddy_db_result *res, int rc, int code, const char *fmt, ...)
@@ -141,6 +231,7 @@ int db_result_error(eddy_db_result *res, int rc, int code, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     res->errcode = code;
+    take_storage(res);
     res->errmsg = eddy_arena_strndup(&res->arena, msg, strlen(msg));
     if (!res->errmsg)
         res->errmsg = "out of memory";
@@ -149,6 +240,7 @@ int db_result_error(eddy_db_result *res, int rc, int code, const char *fmt, ...)
 
 int db_result_columns(eddy_db_result *res, size_t ncols)
 {
+    take_storage(res);
     res->ncols = ncols;
     res->names = ncols ? eddy_arena_alloc(&res->arena, ncols * sizeof *res->names) : NULL;
     return ncols && !res->names ? ENOMEM : 0;
@@ -162,6 +254,7 @@ int db_result_column_name(eddy_db_result *res, size_t col, const char *name, siz
 
 eddy_db_value *db_result_row(eddy_db_result *res)
 {
+    take_storage(res);
     size_t need = (res->nrows + 1) * res->ncols;
     if (need > res->cap_cells) {
         size_t cap = res->cap_cells ? res->cap_cells * 2 : res->ncols * 16;
@@ -181,49 +274,8 @@ eddy_db_value *db_result_row(eddy_db_result *res)
 
 const char *db_result_bytes(eddy_db_result *res, const void *p, size_t len)
 {
+    take_storage(res);
     return eddy_arena_strndup(&res->arena, p, len);
-}
-
-/* Freed results kept for the next query on this thread: a result's
- * first arena chunk and its array of values are a few kilobytes each,
- * and allocating blocks that size between the small ones of a request
- * makes malloc consolidate its free lists every time (the board's
- * profile showed it). Kept only while a pool is open on the thread:
- * closing the last one gives them back. */
-enum { SPARE_RESULTS = 8, SPARE_CELLS_MAX = 4096 };
-static _Thread_local eddy_db_result *spare[SPARE_RESULTS];
-static _Thread_local int nspare;
-static _Thread_local int open_pools; /* none open: nothing is kept */
-
-void db_pools_open(int change)
-{
-    open_pools += change;
-    if (open_pools <= 0)
-        db_result_drain_spares();
-}
-
-eddy_db_result *db_result_new(void)
-{
-    if (nspare) {
-        eddy_db_result *res = spare[--nspare];
-        eddy_arena arena = res->arena;
-        eddy_db_value *cells = res->cells;
-        size_t cap = res->cap_cells;
-        memset(res, 0, sizeof *res);
-        res->arena = arena, res->cells = cells, res->cap_cells = cap;
-        return res;
-    }
-    return calloc(1, sizeof(eddy_db_result));
-}
-
-void db_result_drain_spares(void)
-{
-    while (nspare) {
-        eddy_db_result *res = spare[--nspare];
-        free(res->cells);
-        eddy_arena_free(&res->arena);
-        free(res);
-    }
 }
 
 eddy_db_result *eddy_db_result_new_error(int code, const char *message)
@@ -270,13 +322,7 @@ void eddy_db_result_free(eddy_db_result *res)
 {
     if (!res)
         return;
-    if (open_pools > 0 && nspare < SPARE_RESULTS && res->cap_cells <= SPARE_CELLS_MAX) {
-        eddy_arena_reset(&res->arena); /* keeps its first chunk */
-        spare[nspare++] = res;
-        return;
-    }
-    free(res->cells);
-    eddy_arena_free(&res->arena);
+    db_result_release(res);
     free(res);
 }
 

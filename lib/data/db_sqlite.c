@@ -133,7 +133,7 @@ static int sqlite_setup(eddy_db *db)
     open_work(&j);
     if (j.rc)
         eddy_error("database %s: %s", eddy_db_url_redacted(db), res.errmsg);
-    eddy_arena_free(&res.arena);
+    db_result_release(&res);
     if (c.handle)
         sqlite3_close(c.handle);
     errno = j.rc;
