@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,19 @@ static long ms_since(struct event_base *base, const struct timeval *then)
     event_base_gettimeofday_cached(base, &now);
     return (long)((now.tv_sec - then->tv_sec) * 1000 + (now.tv_usec - then->tv_usec) / 1000);
 }
+
+/* add_timed - add c's event with the timeout tv, ms long (tv may be one
+ * of libevent's common timeouts, whose fields are not its length). */
+static void add_timed(struct conn *c, const struct timeval *tv, long ms)
+{
+    c->timeout_ms = ms;
+    c->handler_day = 0;
+    event_add(&c->ev, tv);
+}
+
+/* A handler may take its time; reading only notices a hang-up. */
+static const struct timeval handler_day = {86400, 0};
+enum { HANDLER_DAY_MS = 86400 * 1000 };
 
 /* ------------------------------------------------------------ accept */
 
@@ -75,7 +89,7 @@ void eddy_conn_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST, conn_event, c);
     c->interest = EV_READ;
-    event_add(&c->ev, s->header_tv);
+    add_timed(c, s->header_tv, s->cfg.header_timeout_ms);
 }
 
 /* ------------------------------------------------------------ events */
@@ -98,12 +112,21 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (what & EV_TIMEOUT) {
-        if (c->interest == EV_WRITE || c->state == IN_HANDLER) {
+        if (c->interest == EV_READ && c->state == IN_HANDLER && !c->handler_day) {
+            /* a timeout armed before the handler began (see arm) */
+            add_timed(c, &handler_day, HANDLER_DAY_MS);
+            c->handler_day = 1;
+        } else if (c->interest == EV_WRITE || c->state == IN_HANDLER) {
             eddy_conn_close(c);
         } else if (c->state == READ_BODY || (c->in && c->in_end > c->in_start)) {
             protocol_error(c, 408, c->state == READ_BODY ? "request body not received in time"
                                                          : "request head not received in time");
             eddy_conn_flush(c);
+        } else if (ms_since(s->base, &c->idle_since) < s->cfg.idle_timeout_ms) {
+            /* armed sooner than the idle timeout ends (see arm): the rest */
+            long ms = s->cfg.idle_timeout_ms - ms_since(s->base, &c->idle_since);
+            struct timeval left = {ms / 1000, (ms % 1000) * 1000};
+            add_timed(c, &left, ms);
         } else {
             eddy_conn_close(c); /* idle keep-alive connection */
         }
@@ -502,41 +525,62 @@ int eddy_conn_flush(struct conn *c)
 }
 /* quote:end flush-out */
 
-/* arm - watch c for what it needs next, with the timeout that applies. */
+/* arm - watch c for what it needs next, with the timeout that applies.
+ *
+ * A keep-alive request goes from idle to its handler and back, and each
+ * change of timeout is an event_add that moves the connection's event
+ * from one of libevent's timer queues to another, touching its
+ * neighbours there (other connections, long out of the cache when a
+ * hundred are busy). So, as nginx does with its timers, a pending
+ * timeout that cannot fire later than the new one would is left alone:
+ * for the handler (given a day) and for idling. libevent starts a
+ * persistent event's timeout again each time the event fires, so the
+ * pending one ends at most its length from now. When it fires,
+ * conn_event looks at what the connection is doing and arms what is
+ * left: the idle timeout still counts from when the connection went
+ * idle. */
 static void arm(struct conn *c)
 {
     eddy_server *s = c->server;
     short want;
     const struct timeval *tv = NULL;
+    long ms = 0;
     struct timeval left;
 
     if (c->lingering) {
         want = EV_READ;
-        left = (struct timeval){LINGER_IDLE_MS / 1000, (LINGER_IDLE_MS % 1000) * 1000};
+        ms = LINGER_IDLE_MS;
+        left = (struct timeval){ms / 1000, (ms % 1000) * 1000};
         tv = &left;
     } else if (c->out && c->out->len) {
         want = EV_WRITE;
         tv = s->write_tv;
+        ms = s->cfg.write_timeout_ms;
     } else if (c->read_paused) {
         event_del(&c->ev);
         return;
     } else {
         want = EV_READ;
+        bool pending = c->interest == EV_READ && event_pending(&c->ev, EV_TIMEOUT, NULL);
         if (c->state == IN_HANDLER) {
-            /* A handler may take its time; reading only notices a hang-up.
-             * (A NULL timeout would keep the previous one, so: a day.) */
-            static const struct timeval day = {86400, 0};
-            tv = &day;
+            if (pending) /* it fires within a day */
+                return;
+            tv = &handler_day;
+            ms = HANDLER_DAY_MS;
         } else if (c->state == READ_BODY || (c->in && c->in_end > c->in_start)) {
             long limit = c->state == READ_BODY ? s->cfg.body_timeout_ms : s->cfg.header_timeout_ms;
-            long ms = limit - ms_since(s->base, &c->head_started);
+            ms = limit - ms_since(s->base, &c->head_started);
             if (ms < 0)
                 ms = 0;
             left.tv_sec = ms / 1000;
             left.tv_usec = (ms % 1000) * 1000;
             tv = &left;
         } else {
+            event_base_gettimeofday_cached(s->base, &c->idle_since);
+            if (pending && c->timeout_ms <= s->cfg.idle_timeout_ms)
+                return;
             tv = s->idle_tv;
+            ms = s->cfg.idle_timeout_ms;
         }
     }
     if (want != c->interest) {
@@ -544,5 +588,6 @@ static void arm(struct conn *c)
         event_assign(&c->ev, s->base, c->fd, want | EV_PERSIST, conn_event, c);
         c->interest = want;
     }
-    event_add(&c->ev, tv);
+    add_timed(c, tv, ms);
+    c->handler_day = tv == &handler_day;
 }

@@ -42,6 +42,9 @@ struct conn {
     size_t scanned;        /* bytes of the pending head already searched */
     size_t keep;           /* in[0..keep) holds the running request's head: never moved */
     struct timeval head_started;
+    struct timeval idle_since; /* when it last went idle between requests */
+    long timeout_ms;           /* ev's timeout, as last added (see arm) */
+    unsigned handler_day : 1;  /* that timeout is the day a handler is given */
     eddy_buf *out;         /* pooled output buffer, NULL while idle */
     eddy_req *req;     /* the request being read or handled */
     eddy_server *server;

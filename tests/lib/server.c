@@ -58,6 +58,12 @@ static void handle(eddy_req *r, void *arg)
         else
             srv.finished_sleeps++;
         eddy_write_str(r, "slept\n");
+    } else if (path_is(r, "/nap")) { /* longer than server_limits' timeouts */
+        eddy_sleep(800);
+        eddy_write_str(r, "napped\n");
+    } else if (path_is(r, "/brief")) { /* half as long as them */
+        eddy_sleep(150);
+        eddy_write_str(r, "brief\n");
     } else if (path_is(r, "/long")) {
         if (eddy_sleep(5000) == ECANCELED)
             srv.cancelled++;
@@ -453,6 +459,39 @@ Test(server_limits, idle_keep_alive_connections_are_closed)
     th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
     cr_assert(th_closed_within(fd, 2000), "idle for longer than idle_timeout, still open");
+    close(fd);
+}
+
+/* The idle timeout is left pending while a request is handled and
+ * while it is shorter than needed (server_conn.c's arm): it must still
+ * count from the last response, and never cut a handler short. */
+Test(server_limits, the_idle_timeout_counts_from_the_last_response)
+{
+    int fd = th_connect(st.port, 2000);
+    char buf[4096];
+    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    /* the timeout pending since this request came fires 150 ms after its answer */
+    th_send_str(fd, "GET /brief HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "brief", 2000), 0);
+    long long t0 = th_now_ms();
+    cr_assert(th_closed_within(fd, 2000 + th_slack_ms()), "idle for longer than idle_timeout, still open");
+    long long idle = th_now_ms() - t0;
+    cr_assert_geq(idle, 280, "closed %lld ms after its last response: the idle timeout is 300", idle);
+    close(fd);
+}
+
+Test(server_limits, a_handler_may_outlast_the_idle_and_header_timeouts)
+{
+    int fd = th_connect(st.port, 2000);
+    char buf[4096];
+    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    th_send_str(fd, "GET /nap HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "napped", 3000 + th_slack_ms()), 0,
+                  "the connection was closed while its handler ran");
+    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0, "not kept alive after it");
     close(fd);
 }
 
