@@ -47,20 +47,20 @@ static int local_set(eddy_template_ctx *t, const char *name, json_t *v)
 }
 
 /* local_set_row - name = row of res (eddy_template_rows), no JSON made
- * yet; -1 when out of memory. */
-static int local_set_row(eddy_template_ctx *t, const char *name, const eddy_db_result *res,
-                         size_t row)
+ * yet: its binding, or NULL when out of memory. */
+static struct binding *local_set_row(eddy_template_ctx *t, const char *name,
+                                     const eddy_db_result *res, size_t row)
 {
     struct binding *b = local_binding(t, name);
     if (!b) {
         if (local_set(t, name, json_null()) < 0)
-            return -1;
+            return NULL;
         b = &t->locals[t->nlocals - 1];
     }
     json_decref(b->v);
     *b = (struct binding){
         .name = name, .res = res, .row = row, .cells = eddy_db_row_values(res, row)};
-    return 0;
+    return b;
 }
 
 static void local_del(eddy_template_ctx *t, const char *name)
@@ -249,6 +249,7 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
         return stopped(t);
     }
     json_t *oldloop = n->uses_loop ? saved(t, "loop") : NULL;
+    struct row_steps *steps = rows && count ? tpl_row_steps(t, n, rows) : NULL;
     int rc = FLOW_NEXT;
     void *it = json_is_object(seq) ? json_object_iter(seq) : NULL;
     for (size_t i = 0; i < count && rc == FLOW_NEXT; i++) {
@@ -266,9 +267,12 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             rc = FLOW_STOP;
             break;
         }
+        struct binding *row = NULL;
         if (rows) {
-            if ((rc = local_set_row(t, n->var1, rows, first + i)) < 0)
+            if (!(row = local_set_row(t, n->var1, rows, first + i))) {
                 tpl_fatal(t, n->off, "out of memory");
+                rc = -1;
+            }
         } else if (json_is_array(seq)) {
             rc = bind(t, n, n->var1, json_incref(json_array_get(seq, i)));
         } else {
@@ -283,7 +287,10 @@ static int exec_for(eddy_template_ctx *t, const struct node *n)
             rc = FLOW_STOP;
             break;
         }
-        rc = exec_list(t, n->body);
+        if (steps)
+            rc = tpl_run_row_steps(t, steps, row) < 0 ? out_fail(t) : FLOW_NEXT;
+        else
+            rc = exec_list(t, n->body);
         if (rc == FLOW_CONTINUE)
             rc = FLOW_NEXT;
     }
@@ -445,27 +452,12 @@ static const struct node *find_block(const eddy_template_ctx *t, const struct no
     return n;
 }
 
-/* put_text - a text node's bytes appended: when short, in blocks of
- * TEXT_BLOCK read into the padding it has (add_text) and written into
- * room reserved for all the blocks. */
-static inline int put_text(eddy_buf *out, const char *s, size_t n)
-{
-    if (n > TEXT_BLOCK * TEXT_BLOCKS || eddy_buf_reserve(out, TEXT_BLOCK * TEXT_BLOCKS) < 0)
-        return eddy_buf_append(out, s, n);
-    char *d = out->data + out->len;
-    for (size_t i = 0; i < n; i += TEXT_BLOCK)
-        memcpy(d + i, s + i, TEXT_BLOCK);
-    out->len += n;
-    out->data[out->len] = '\0';
-    return 0;
-}
-
 static int exec_node(eddy_template_ctx *t, const struct node *n)
 {
     t->cur = n->tpl;
     switch (n->kind) {
     case N_TEXT:
-        return put_text(t->out, n->text, n->len) < 0 ? out_fail(t) : FLOW_NEXT;
+        return tpl_put_text(t->out, n->text, n->len) < 0 ? out_fail(t) : FLOW_NEXT;
     case N_EXPR:
     case N_RAW:
         return exec_expr(t, n);

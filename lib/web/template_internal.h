@@ -158,6 +158,10 @@ struct node {
     struct node *else_body;   /* N_FOR, N_WHILE, N_TRY: the else clause */
     struct node *except_body; /* N_TRY */
     struct node *finally_body;
+    /* N_FOR: its body as steps, when it is only text and {{ var.column }}
+     * (template_exec.c's row_steps); made on its first loop over rows. */
+    struct row_steps *steps;
+    bool steps_tried;
 };
 
 struct tpl {
@@ -472,6 +476,29 @@ json_t *tpl_row_value(eddy_template_ctx *t, const struct binding *b, int col);
  * 0, or -1 when the output cannot grow. */
 int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, bool escape);
 void tpl_rows_free(eddy_template_ctx *t);
+/* tpl_row_steps - n's body (N_FOR over res) as steps when it is only
+ * text and {{ var.column }}, its columns found in res; NULL when it is
+ * more (the body is then walked). tpl_run_row_steps - those steps for
+ * the row bound in b: 0, or -1 when the output cannot grow. */
+struct row_steps *tpl_row_steps(eddy_template_ctx *t, const struct node *n,
+                                const struct eddy_db_result *res);
+int tpl_run_row_steps(eddy_template_ctx *t, const struct row_steps *rs, const struct binding *b);
+
+/* tpl_put_text - a text node's bytes appended: when short, in blocks of
+ * TEXT_BLOCK read into the padding it has (add_text) and written into
+ * room reserved for all the blocks. */
+static inline int tpl_put_text(eddy_buf *out, const char *s, size_t n)
+{
+    if (n > TEXT_BLOCK * TEXT_BLOCKS || eddy_buf_reserve(out, TEXT_BLOCK * TEXT_BLOCKS) < 0)
+        return eddy_buf_append(out, s, n);
+    char *d = out->data + out->len;
+    for (size_t i = 0; i < n; i += TEXT_BLOCK)
+        memcpy(d + i, s + i, TEXT_BLOCK);
+    out->len += n;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 /* A value a test or a helper reads where it is, with no JSON made: a
  * literal, a number or string of the context or a local, a row's column
  * (template_scalar.c). Text points into its owner (or buf) for the

@@ -73,7 +73,7 @@ static int add_text(struct parser *p, struct node ***tail, size_t start, size_t 
         return 0;
     const char *s = p->s + start;
     size_t n = end - start;
-    char *buf = tpl_palloc(p, n + TEXT_BLOCK); /* the padding put_text (template_exec.c) reads */
+    char *buf = tpl_palloc(p, n + TEXT_BLOCK); /* the padding tpl_put_text reads */
     if (!buf)
         return -1;
     size_t o = n;

@@ -12,7 +12,8 @@
  * value alone. Whatever else reads a row or the whole set
  * gets the JSON eddy_db_row_json or eddy_db_rows_json make, once, so
  * that every template means what it means with that JSON; the direct
- * writes below print exactly what write_value prints for it.
+ * writes below print exactly what write_value prints for it. A loop
+ * whose body is only text and columns runs as steps (at the end).
  */
 #include "template_internal.h"
 
@@ -277,4 +278,101 @@ int tpl_write_column(eddy_template_ctx *t, const struct binding *b, int col, boo
     default: /* doubles and blobs: rare on a page */
         return write_as_json(t, v, escape);
     }
+}
+
+/* ------------------------------------------------------------ a loop over rows, as steps */
+
+/* A loop over rows whose body is only text and {{ var.column }} (a list
+ * of rows on a page, most often) runs as a list of steps made from its
+ * body once: per row, each text copied and each column written, without
+ * walking the nodes and looking at each expression again. The steps say
+ * what the body's nodes would do (exec_expr on a row's column); the
+ * columns are found once per result. */
+struct row_step {
+    const char *text; /* a text; NULL: a column */
+    size_t len;
+    const char *column;
+    bool html; /* the column is HTML-escaped */
+};
+
+struct row_steps {
+    size_t count;
+    const eddy_db_result *res; /* what cols were found in, */
+    unsigned long serial;      /* by that render */
+    struct row_step *steps;
+    int *cols;
+};
+
+enum { ROW_STEPS_MAX = 32 };
+
+/* make_steps - n's body as steps, or NULL when it is anything more than
+ * text and {{ n->var1.column }} (or uses "loop"). */
+static struct row_steps *make_steps(const struct node *n)
+{
+    struct node *mut = (struct node *)n; /* its steps only: made once, like the memos */
+    if (n->steps_tried)
+        return n->steps;
+    mut->steps_tried = true;
+    if (n->uses_loop || n->var2)
+        return NULL;
+    size_t count = 0;
+    for (const struct node *b = n->body; b; b = b->next, count++) {
+        if (count == ROW_STEPS_MAX)
+            return NULL;
+        if (b->kind == N_TEXT)
+            continue;
+        if (b->kind != N_EXPR && b->kind != N_RAW)
+            return NULL;
+        const char *esc = b->kind == N_EXPR ? b->tpl->autoescape : NULL;
+        const struct expr *e = b->e;
+        if ((esc && !b->tpl->escape_html) || e->kind != X_ATTR || e->a->kind != X_NAME ||
+            !same_name(e->a->name, n->var1))
+            return NULL;
+    }
+    struct row_steps *rs = eddy_arena_alloc(&n->tpl->arena, sizeof *rs);
+    struct row_step *steps = eddy_arena_alloc(&n->tpl->arena, (count ? count : 1) * sizeof *steps);
+    int *cols = eddy_arena_alloc(&n->tpl->arena, (count ? count : 1) * sizeof *cols);
+    if (!rs || !steps || !cols)
+        return NULL;
+    size_t i = 0;
+    for (const struct node *b = n->body; b; b = b->next, i++)
+        steps[i] = b->kind == N_TEXT
+                       ? (struct row_step){.text = b->text, .len = b->len}
+                       : (struct row_step){.column = b->e->name,
+                                           .html = b->kind == N_EXPR && b->tpl->autoescape};
+    *rs = (struct row_steps){.count = count, .steps = steps, .cols = cols};
+    return mut->steps = rs;
+}
+
+/* find_columns - the steps' columns in res (found again for another
+ * result, or in another render: a result freed and another made at the
+ * same address). */
+static void find_columns(eddy_template_ctx *t, struct row_steps *rs, const eddy_db_result *res)
+{
+    if (rs->res == res && rs->serial == t->serial)
+        return;
+    for (size_t i = 0; i < rs->count; i++)
+        rs->cols[i] = rs->steps[i].text ? -1 : eddy_db_column_index(res, rs->steps[i].column);
+    rs->res = res;
+    rs->serial = t->serial;
+}
+
+struct row_steps *tpl_row_steps(eddy_template_ctx *t, const struct node *n,
+                                const struct eddy_db_result *res)
+{
+    struct row_steps *rs = make_steps(n);
+    if (rs)
+        find_columns(t, rs, res);
+    return rs;
+}
+
+int tpl_run_row_steps(eddy_template_ctx *t, const struct row_steps *rs, const struct binding *b)
+{
+    for (size_t i = 0; i < rs->count; i++) {
+        const struct row_step *st = &rs->steps[i];
+        if ((st->text ? tpl_put_text(t->out, st->text, st->len)
+                      : tpl_write_column(t, b, rs->cols[i], st->html)) < 0)
+            return -1;
+    }
+    return 0;
 }

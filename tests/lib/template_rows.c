@@ -111,6 +111,48 @@ Test(template_rows, columns_print_as_their_json_does_for_every_kind_of_value)
     eddy_db_result_free(res);
 }
 
+/* A loop of text and columns only runs as steps made from its body once
+ * (template_exec.c): the same bytes as the JSON, escaped or not as the
+ * template says, with the loop variable left on the last row. */
+Test(template_rows, a_loop_of_text_and_columns_only_prints_as_the_json_does)
+{
+    eddy_db_result *res = messages();
+    char *out = both_ways("{% for m in rows %}<{{ m.name }}|{% raw m.body %}|{{ m.nope }}>"
+                          "{% end %} after: {{ m.id }}",
+                          res);
+    cr_expect(strstr(out, "<Ann &lt;b&gt;&amp;|caf\xc3\xa9"), "%s", out);
+    cr_expect(strstr(out, " after: 4"), "the loop variable keeps its last row: %s", out);
+    free(out);
+    out = both_ways("{% autoescape None %}{% for m in rows %}<{{ m.name }}>{% end %}", res);
+    cr_expect(strncmp(out, "<Ann <b>&>", 10) == 0, "not escaped: %s", out);
+    free(out);
+    eddy_db_result_free(res);
+}
+
+/* The steps find their columns in each result they meet, in every render. */
+Test(template_rows, a_loop_of_columns_finds_them_in_each_result_it_meets)
+{
+    eddy_db_result *one = query("SELECT 1 AS a, 2 AS b");
+    eddy_db_result *two = query("SELECT 3 AS b, 4 AS a UNION ALL SELECT 5, 6");
+    eddy_template_loader *l = mem_loader(false);
+    const char *tpl = "{% for r in rows %}{{ r.b }}/{{ r.a }};{% end %}";
+    cr_assert_eq(eddy_template_add(l, "t.html", tpl, strlen(tpl)), 0);
+    const char *want[] = {"2/1;", "3/4;5/6;", "2/1;"};
+    eddy_db_result *given[] = {one, two, one};
+    for (int i = 0; i < 3; i++) {
+        eddy_buf out = EDDY_BUF_INIT;
+        eddy_template_rows rows[] = {{"rows", given[i]}, {NULL, NULL}};
+        eddy_template_env env = {.rows = rows};
+        cr_assert_eq(eddy_template_render(l, "t.html", NULL, &env, &out), 0, "%s",
+                     eddy_template_loader_error(l));
+        cr_expect_str_eq(out.data, want[i], "render %d", i + 1);
+        eddy_buf_free(&out);
+    }
+    eddy_template_loader_free(l);
+    eddy_db_result_free(one);
+    eddy_db_result_free(two);
+}
+
 Test(template_rows, rows_used_other_than_in_a_loop_read_the_json)
 {
     eddy_db_result *res = messages();
