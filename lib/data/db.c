@@ -224,7 +224,7 @@ void eddy_db_close(eddy_db *db)
     free(db->redacted);
     free(db->held);
     free(db);
-    db_pools_open(-1); /* the last one gives back the results kept for reuse */
+    db_pools_open(-1); /* the last one gives back the results' storage kept for reuse */
 }
 
 /* ------------------------------------------------------------ the lines */
