@@ -420,6 +420,11 @@ static void start_handler(struct conn *c)
 static void handler_entry(void *arg)
 {
     eddy_req *r = arg;
+    /* Known from the task's first turn on, not only once eddy_task_run
+     * returns: a client gone during that turn (the handler's first write
+     * fails) must find the task to cancel (eddy_conn_close), not have
+     * the connection freed under the running handler. */
+    r->task = eddy_task_current();
     r->conn->server->fn(r, r->conn->server->arg);
 }
 

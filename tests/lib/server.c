@@ -532,6 +532,24 @@ static void hang_up_mid_response(const char *path)
     close(fd);
 }
 
+/* A client that resets right after asking: the handler's first write
+ * meets a dead connection before its task has ever waited. The
+ * connection must be left to the task to free (ASan and valgrind watch
+ * this test: it was freed under the running handler). */
+Test(server, a_client_gone_before_its_answer_is_written_leaves_the_server_well)
+{
+    for (int i = 0; i < 5; i++) {
+        int fd = th_connect(st.port, 2000);
+        cr_assert_geq(fd, 0);
+        th_send_str(fd, "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
+        struct linger reset = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        close(fd);
+    }
+    usleep(100 * 1000);
+    exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
+}
+
 Test(server, a_client_that_hangs_up_mid_response_leaves_the_server_well)
 {
     /* Once with the body left to the loop after the handler returned, once
