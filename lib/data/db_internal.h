@@ -17,8 +17,6 @@
 #include <eddy/base/str.h>
 #include <eddy/data/db.h>
 
-#include <stdbool.h>
-
 struct eddy_db_result {
     size_t nrows, ncols, cap_cells;
     const char **names;   /* in the arena */
@@ -27,7 +25,6 @@ struct eddy_db_result {
     int errcode;
     const char *errmsg; /* in the arena, or a static string */
     eddy_arena arena;   /* column names, text and blobs */
-    bool stored;        /* cells and arena taken from the spares (or found none) */
 };
 
 /* db_result_release - give back what res holds (its cells and arena, to

@@ -161,13 +161,13 @@ static struct storage spare[SPARE_STORAGE];
 static int nspare;
 static int open_pools; /* none open: nothing is kept */
 
+/* take_storage - before the first write into res: spare storage, when
+ * it has none of its own yet (after a first write it has: the columns'
+ * names, a row or an error message went into it). */
 static void take_storage(eddy_db_result *res)
 {
-    if (res->stored)
-        return;
-    res->stored = true;
     if (res->cells || res->arena.chunks)
-        return; /* it has its own already */
+        return;
     pthread_mutex_lock(&spare_lock);
     if (nspare) {
         struct storage *st = &spare[--nspare];
@@ -203,17 +203,12 @@ void db_pools_open(int change)
 {
     pthread_mutex_lock(&spare_lock);
     open_pools += change;
-    int none = open_pools <= 0;
-    struct storage gone[SPARE_STORAGE];
-    int ngone = 0;
-    if (none)
-        while (nspare)
-            gone[ngone++] = spare[--nspare];
-    pthread_mutex_unlock(&spare_lock);
-    while (ngone--) {
-        free(gone[ngone].cells);
-        eddy_arena_free(&gone[ngone].arena);
+    while (open_pools <= 0 && nspare) {
+        struct storage *st = &spare[--nspare];
+        free(st->cells);
+        eddy_arena_free(&st->arena);
     }
+    pthread_mutex_unlock(&spare_lock);
 }
 
 eddy_db_result *db_result_new(void)
