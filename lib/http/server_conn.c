@@ -46,18 +46,20 @@ static long ms_since(struct event_base *base, const struct timeval *then)
     return (long)((now.tv_sec - then->tv_sec) * 1000 + (now.tv_usec - then->tv_usec) / 1000);
 }
 
-/* add_timed - add c's event with the timeout tv, ms long (tv may be one
- * of libevent's common timeouts, whose fields are not its length). */
-static void add_timed(struct conn *c, const struct timeval *tv, long ms)
-{
-    c->timeout_ms = ms;
-    c->handler_day = 0;
-    event_add(&c->ev, tv);
-}
-
 /* A handler may take its time; reading only notices a hang-up. */
 static const struct timeval handler_day = {86400, 0};
 enum { HANDLER_DAY_MS = 86400 * 1000 };
+
+/* add_timed - add c's event with a timeout ms long: tv when given (one
+ * of libevent's common timeouts, whose fields are not its length, or
+ * the handler's day), else made from ms. */
+static void add_timed(struct conn *c, const struct timeval *tv, long ms)
+{
+    struct timeval made = {ms / 1000, (ms % 1000) * 1000};
+    c->timeout_ms = ms;
+    c->handler_day = tv == &handler_day;
+    event_add(&c->ev, tv ? tv : &made);
+}
 
 /* ------------------------------------------------------------ accept */
 
@@ -115,7 +117,6 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
         if (c->interest == EV_READ && c->state == IN_HANDLER && !c->handler_day) {
             /* a timeout armed before the handler began (see arm) */
             add_timed(c, &handler_day, HANDLER_DAY_MS);
-            c->handler_day = 1;
         } else if (c->interest == EV_WRITE || c->state == IN_HANDLER) {
             eddy_conn_close(c);
         } else if (c->state == READ_BODY || (c->in && c->in_end > c->in_start)) {
@@ -124,9 +125,7 @@ static void conn_event(evutil_socket_t fd, short what, void *arg)
             eddy_conn_flush(c);
         } else if (ms_since(s->base, &c->idle_since) < s->cfg.idle_timeout_ms) {
             /* armed sooner than the idle timeout ends (see arm): the rest */
-            long ms = s->cfg.idle_timeout_ms - ms_since(s->base, &c->idle_since);
-            struct timeval left = {ms / 1000, (ms % 1000) * 1000};
-            add_timed(c, &left, ms);
+            add_timed(c, NULL, s->cfg.idle_timeout_ms - ms_since(s->base, &c->idle_since));
         } else {
             eddy_conn_close(c); /* idle keep-alive connection */
         }
@@ -548,15 +547,12 @@ static void arm(struct conn *c)
 {
     eddy_server *s = c->server;
     short want;
-    const struct timeval *tv = NULL;
-    long ms = 0;
-    struct timeval left;
+    const struct timeval *tv = NULL; /* NULL: made from ms */
+    long ms;
 
     if (c->lingering) {
         want = EV_READ;
         ms = LINGER_IDLE_MS;
-        left = (struct timeval){ms / 1000, (ms % 1000) * 1000};
-        tv = &left;
     } else if (c->out && c->out->len) {
         want = EV_WRITE;
         tv = s->write_tv;
@@ -577,9 +573,6 @@ static void arm(struct conn *c)
             ms = limit - ms_since(s->base, &c->head_started);
             if (ms < 0)
                 ms = 0;
-            left.tv_sec = ms / 1000;
-            left.tv_usec = (ms % 1000) * 1000;
-            tv = &left;
         } else {
             event_base_gettimeofday_cached(s->base, &c->idle_since);
             if (pending && c->timeout_ms <= s->cfg.idle_timeout_ms)
@@ -594,5 +587,4 @@ static void arm(struct conn *c)
         c->interest = want;
     }
     add_timed(c, tv, ms);
-    c->handler_day = tv == &handler_day;
 }
