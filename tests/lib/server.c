@@ -452,12 +452,20 @@ Test(server_limits, slowloris_gets_408_and_is_closed)
     close(fd);
 }
 
+/* get_on - GET path on the open connection fd: whether the answer holds
+ * expect within ms. */
+static bool get_on(int fd, const char *path, const char *expect, long ms)
+{
+    char req[128], buf[4096];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+    th_send_str(fd, req);
+    return th_recv_until(fd, buf, sizeof buf, expect, ms) >= 0;
+}
+
 Test(server_limits, idle_keep_alive_connections_are_closed)
 {
     int fd = th_connect(st.port, 2000);
-    char buf[4096];
-    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    cr_assert(get_on(fd, "/", "Hello", 2000));
     cr_assert(th_closed_within(fd, 2000), "idle for longer than idle_timeout, still open");
     close(fd);
 }
@@ -468,12 +476,9 @@ Test(server_limits, idle_keep_alive_connections_are_closed)
 Test(server_limits, the_idle_timeout_counts_from_the_last_response)
 {
     int fd = th_connect(st.port, 2000);
-    char buf[4096];
-    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
+    cr_assert(get_on(fd, "/", "Hello", 2000));
     /* the timeout pending since this request came fires 150 ms after its answer */
-    th_send_str(fd, "GET /brief HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "brief", 2000), 0);
+    cr_assert(get_on(fd, "/brief", "brief", 2000));
     long long t0 = th_now_ms();
     cr_assert(th_closed_within(fd, 2000 + th_slack_ms()), "idle for longer than idle_timeout, still open");
     long long idle = th_now_ms() - t0;
@@ -484,14 +489,10 @@ Test(server_limits, the_idle_timeout_counts_from_the_last_response)
 Test(server_limits, a_handler_may_outlast_the_idle_and_header_timeouts)
 {
     int fd = th_connect(st.port, 2000);
-    char buf[4096];
-    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0);
-    th_send_str(fd, "GET /nap HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "napped", 3000 + th_slack_ms()), 0,
-                  "the connection was closed while its handler ran");
-    th_send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
-    cr_assert_geq(th_recv_until(fd, buf, sizeof buf, "Hello", 2000), 0, "not kept alive after it");
+    cr_assert(get_on(fd, "/", "Hello", 2000));
+    cr_assert(get_on(fd, "/nap", "napped", 3000 + th_slack_ms()),
+              "the connection was closed while its handler ran");
+    cr_assert(get_on(fd, "/", "Hello", 2000), "not kept alive after it");
     close(fd);
 }
 
@@ -518,6 +519,15 @@ Test(server, client_leaving_mid_body_or_mid_handler_costs_nothing)
 
 /* hang_up_mid_response - ask for path, read a little of the answer, and
  * reset the connection while the server still has much to write. */
+/* reset_close - close fd with a reset (SO_LINGER 0), as a client that
+ * vanishes does. */
+static void reset_close(int fd)
+{
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd);
+}
+
 static void hang_up_mid_response(const char *path)
 {
     char req[128], buf[4096];
@@ -527,9 +537,7 @@ static void hang_up_mid_response(const char *path)
     th_send_str(fd, req);
     cr_assert_gt(recv(fd, buf, sizeof buf, 0), 0, "no answer to %s", path);
     usleep(50 * 1000); /* the server is now waiting for us to read more */
-    struct linger reset = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    close(fd);
+    reset_close(fd);
 }
 
 /* A client that resets right after asking: the handler's first write
@@ -542,9 +550,7 @@ Test(server, a_client_gone_before_its_answer_is_written_leaves_the_server_well)
         int fd = th_connect(st.port, 2000);
         cr_assert_geq(fd, 0);
         th_send_str(fd, "GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
-        struct linger reset = {.l_onoff = 1, .l_linger = 0};
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-        close(fd);
+        reset_close(fd);
     }
     usleep(100 * 1000);
     exchange("GET / HTTP/1.1\r\nHost: t\r\n\r\n", "Hello, world!\n");
