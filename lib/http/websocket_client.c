@@ -11,6 +11,7 @@
 #include "websocket_client_internal.h"
 
 #include <eddy/base/buf.h>
+#include <eddy/base/clock.h>
 #include <eddy/base/str.h>
 #include <eddy/base/url.h>
 #include <eddy/http/http_parser.h>
@@ -199,7 +200,7 @@ int eddy_ws_client_connect(eddy_ws_client *c)
     if (c->fd >= 0)
         return ws_client_fail(c, EISCONN, "already connected");
     struct timespec deadline;
-    ws_client_deadline_in(&deadline, c->o.connect_timeout_ms);
+    eddy_deadline_in(&deadline, c->o.connect_timeout_ms);
     int rc = ws_client_tcp_connect(c, &deadline);
     if (!rc && c->tls)
         rc = ws_client_tls_connect(c, &deadline);
@@ -285,7 +286,7 @@ int eddy_ws_client_receive(eddy_ws_client *c, eddy_ws_message *m, long timeout_m
 {
     struct timespec deadline;
     if (timeout_ms >= 0)
-        ws_client_deadline_in(&deadline, timeout_ms);
+        eddy_deadline_in(&deadline, timeout_ms);
     if (!c->open)
         return ws_client_fail(c, ENOTCONN, "not connected");
     for (;;) {

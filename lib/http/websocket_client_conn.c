@@ -37,17 +37,6 @@ static long ms_left(const struct timespec *deadline)
     return ms > 0 ? ms : 0;
 }
 
-void ws_client_deadline_in(struct timespec *d, long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, d);
-    d->tv_sec += ms / 1000;
-    d->tv_nsec += (ms % 1000) * 1000000;
-    if (d->tv_nsec >= 1000000000) {
-        d->tv_sec++;
-        d->tv_nsec -= 1000000000;
-    }
-}
-
 /* io_write - all of data, waiting as needed; 0 or an errno value. */
 int ws_client_write(eddy_ws_client *c, const void *data, size_t len)
 {

@@ -46,8 +46,6 @@ int ws_client_fail(eddy_ws_client *c, int err, const char *fmt, ...)
 
 /* ------------------------------------------------------------ websocket_client_conn.c */
 
-/* ws_client_deadline_in - now plus ms, on the monotonic clock. */
-void ws_client_deadline_in(struct timespec *d, long ms);
 
 /* ws_client_tcp_connect - look the host up (on the thread pool) and
  * connect to the first address that answers; 0 or an errno value. */
