@@ -9,17 +9,30 @@
  * goes to a reader, everything else and every transaction to the writer,
  * and in WAL mode the readers never wait for the writer.
  *
- * Everything here runs on the loop thread; only the drivers' work may run
+ * A task takes a writer on the loop, waiting in line for it. A read is
+ * handed to the driver's run_read (SQLite: to the thread pool) with no
+ * reader yet: the thread that runs it takes one from the readers' line
+ * (db_reader_take, under shelf_lock) and gives it back as soon as the
+ * query is done. Were the reader taken on the loop, it would be free
+ * again only once its task had come back to the loop, so no more reads
+ * than readers could go to the pool at a time: a hundred requests would
+ * go in batches of eight, each a wake of a pool thread and a context
+ * switch or two. This way every read waiting goes in one batch, and no
+ * more readers open than threads run reads at once.
+ *
+ * Everything else here runs on the loop thread; the drivers' work may run
  * elsewhere (SQLite on the thread pool), and always while the task that
  * asked for it waits.
  */
 #include "db_internal.h"
 
+#include <eddy/base/clock.h>
 #include <eddy/base/log.h>
 #include <eddy/base/url.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +45,8 @@ struct waiter {
     struct waiter *next, *prev;
 };
 
+/* The readers' line is taken from on any thread, under the pool's
+ * shelf_lock, and has no waiters here (they wait on shelf_back). */
 struct line {
     db_conn *idle;
     int open, max;
@@ -46,6 +61,8 @@ struct eddy_db {
     struct line lines[DB_CLASSES];
     db_conn **held; /* connections held by transactions, max_connections + 1 slots */
     int nheld;
+    pthread_mutex_t shelf_lock; /* the readers' line, taken from by any thread */
+    pthread_cond_t shelf_back;  /* a reader came back, or a slot to open one freed */
 };
 
 const db_target *db_target_of(const eddy_db *db)
@@ -179,8 +196,15 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
         goto fail;
     }
     bool memory = db->target.path && strcmp(db->target.path, ":memory:") == 0;
-    db->lines[DB_WRITER].max = db->drv->has_readers ? 1 : db->opt.max_connections;
-    db->lines[DB_READER].max = db->drv->has_readers && !memory ? db->opt.max_connections : 0;
+    bool readers = db->drv->run_read != NULL;
+    db->lines[DB_WRITER].max = readers ? 1 : db->opt.max_connections;
+    db->lines[DB_READER].max = readers && !memory ? db->opt.max_connections : 0;
+    pthread_mutex_init(&db->shelf_lock, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&db->shelf_back, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     if (db->drv->setup && db->drv->setup(db) < 0) {
         err = errno ? errno : EIO;
         goto fail;
@@ -220,6 +244,8 @@ void eddy_db_close(eddy_db *db)
             conn_close(c);
         }
     }
+    pthread_mutex_destroy(&db->shelf_lock);
+    pthread_cond_destroy(&db->shelf_back);
     free_target(&db->target);
     free(db->redacted);
     free(db->held);
@@ -285,6 +311,96 @@ static void release(db_conn *c)
     l->idle = c;
 }
 
+/* ------------------------------------------------------------ readers, on any thread */
+
+/* open_conn - a new connection of line cls (its slot already counted). */
+static int open_conn(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
+{
+    db_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return db_result_error(res, ENOMEM, 0, "out of memory");
+    c->db = db;
+    c->cls = cls;
+    int rc = db->drv->connect(c, res);
+    if (rc) {
+        conn_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+static int no_connection_free(eddy_db *db, struct line *l, eddy_db_result *res)
+{
+    return db_result_error(res, ETIMEDOUT, 0,
+                           "no database connection free within %ld ms (pool of %d)",
+                           db->opt.acquire_timeout_ms, l->max);
+}
+
+/* db_reader_take - see db_internal.h. No alive check as acquire makes:
+ * the drivers with readers (SQLite) read a file, which does not close
+ * under them. */
+int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res)
+{
+    struct line *l = &db->lines[DB_READER];
+    struct timespec deadline;
+    bool timed = false;
+    int rc = 0;
+    pthread_mutex_lock(&db->shelf_lock);
+    while (!l->idle && l->open >= l->max) {
+        if (db->opt.acquire_timeout_ms < 0) {
+            pthread_cond_wait(&db->shelf_back, &db->shelf_lock);
+            continue;
+        }
+        if (!timed) {
+            timed = true;
+            eddy_deadline_in(&deadline, db->opt.acquire_timeout_ms);
+        }
+        if (pthread_cond_timedwait(&db->shelf_back, &db->shelf_lock, &deadline) == ETIMEDOUT &&
+            !l->idle && l->open >= l->max) {
+            rc = ETIMEDOUT;
+            break;
+        }
+    }
+    db_conn *c = rc ? NULL : l->idle;
+    if (c)
+        l->idle = c->next;
+    else if (!rc)
+        l->open++; /* this thread opens one, outside the lock */
+    pthread_mutex_unlock(&db->shelf_lock);
+    if (rc)
+        return no_connection_free(db, l, res);
+    if (c) {
+        *out = c;
+        return 0;
+    }
+    if ((rc = open_conn(db, DB_READER, out, res)) != 0) {
+        pthread_mutex_lock(&db->shelf_lock);
+        l->open--;
+        pthread_cond_signal(&db->shelf_back); /* the slot is free for whoever waits */
+        pthread_mutex_unlock(&db->shelf_lock);
+    }
+    return rc;
+}
+
+void db_reader_give(db_conn *c)
+{
+    eddy_db *db = c->db;
+    struct line *l = &db->lines[DB_READER];
+    bool drop = c->broken;
+    pthread_mutex_lock(&db->shelf_lock);
+    if (drop) {
+        l->open--;
+    } else {
+        c->next = l->idle;
+        l->idle = c;
+    }
+    pthread_cond_signal(&db->shelf_back);
+    pthread_mutex_unlock(&db->shelf_lock);
+    if (drop)
+        conn_close(c);
+}
+
 /* quote:begin acquire */
 /* acquire - a connection of line cls for this task; a wait (0 or an
  * errno value, the reason on res). */
@@ -305,21 +421,13 @@ static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
             conn_close(c);
         }
         if (l->open < l->max) {
-            db_conn *c = calloc(1, sizeof *c);
-            if (!c)
-                return db_result_error(res, ENOMEM, 0, "out of memory");
-            c->db = db;
-            c->cls = cls;
             l->open++;
-            int rc = db->drv->connect(c, res);
+            int rc = open_conn(db, cls, out, res);
             if (rc) {
                 l->open--;
-                conn_close(c);
                 wake_first(l, NULL); /* the slot is free again for whoever waits */
-                return rc;
             }
-            *out = c;
-            return 0;
+            return rc;
         }
         /* All busy: wait in line. */
         struct waiter w = {.ready = eddy_future_new()};
@@ -344,9 +452,7 @@ static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
             return 0;
         }
         if (rc == ETIMEDOUT)
-            return db_result_error(res, ETIMEDOUT, 0,
-                                   "no database connection free within %ld ms (pool of %d)",
-                                   timeout, l->max);
+            return no_connection_free(db, l, res);
         if (rc)
             return db_result_error(res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
         /* handed a free slot: go round and open a connection */
@@ -408,19 +514,18 @@ int eddy_db_query(eddy_db *db, eddy_db_result **out, const char *sql, const eddy
             tx_note(c, rc, res);
         return rc;
     }
-    int cls = db->lines[DB_READER].max > 0 && is_read(sql) ? DB_READER : DB_WRITER;
-    int rc = acquire(db, cls, &c, res);
+    size_t len = strlen(sql);
+    if (db->lines[DB_READER].max > 0 && is_read(sql)) {
+        int rc = db->drv->run_read(db, sql, len, params, n, res);
+        if (rc != EAGAIN)
+            return rc;
+        db_result_release(res); /* it looked like a read and was not: the writer's job */
+    }
+    int rc = acquire(db, DB_WRITER, &c, res);
     if (rc)
         return rc;
-    rc = run_on(c, sql, params, n, res);
+    rc = db->drv->run(c, sql, len, params, n, res);
     release(c);
-    if (rc == EAGAIN) { /* it looked like a read and was not: the writer's job */
-        db_result_release(res);
-        if ((rc = acquire(db, DB_WRITER, &c, res)) != 0)
-            return rc;
-        rc = run_on(c, sql, params, n, res);
-        release(c);
-    }
     return rc;
 }
 

@@ -31,7 +31,10 @@
  *
  * The pool holds up to max_connections connections, opened when first
  * needed; a task that finds them all busy waits in line (FIFO) up to
- * acquire_timeout_ms. A connection whose server went away is dropped and
+ * acquire_timeout_ms. SQLite's reads wait for a thread of the pool
+ * instead, and the thread that runs one takes a reader for it (waiting
+ * up to acquire_timeout_ms if max_connections are busy): no more readers
+ * are open than threads run reads at once. A connection whose server went away is dropped and
  * the next query opens a new one: the program recovers when the server
  * is back.
  *

@@ -121,6 +121,14 @@ void db_cache_drop(db_conn *c, const char *sql, size_t len);
 /* db_cache_clear - free every cached statement (before closing). */
 void db_cache_clear(db_conn *c);
 
+/* db_reader_take - on any thread: an idle reader, a new one opened on
+ * this thread, or, when max_connections are open, the first to come back
+ * within the acquire timeout; 0 or an errno value with the reason on res. */
+int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res);
+
+/* db_reader_give - on any thread: the reader is free again (closed if broken). */
+void db_reader_give(db_conn *c);
+
 /* ------------------------------------------------------------ the pool's settings */
 
 /* What eddy_db_open read from the URL, for the driver's connect. */
@@ -140,7 +148,6 @@ const eddy_db_options *db_options_of(const eddy_db *db);
 typedef struct db_driver {
     const char *name;      /* "sqlite", "mysql": eddy_db_dialect */
     const char *begin_sql; /* what starts a transaction */
-    bool has_readers;      /* reads may go to DB_READER connections */
 
     /* setup - once, in eddy_db_open (SQLite: create the file, WAL mode); 0 or -1. */
     int (*setup)(eddy_db *db);
@@ -154,6 +161,12 @@ typedef struct db_driver {
      * set, EAGAIN: a reader was handed a write, run it on the writer). */
     int (*run)(db_conn *c, const char *sql, size_t len, const eddy_db_value *params, size_t n,
                eddy_db_result *res);
+
+    /* run_read - NULL, or reads go to DB_READER connections: run a read
+     * on a reader the thread that runs it takes (db_reader_take) and gives
+     * back (db_reader_give); what run returns. */
+    int (*run_read)(eddy_db *db, const char *sql, size_t len, const eddy_db_value *params,
+                    size_t n, eddy_db_result *res);
 
     /* alive - a cheap check that an idle connection still works. */
     bool (*alive)(db_conn *c);

@@ -592,7 +592,6 @@ static bool mdb_conflict(int code)
 const db_driver db_mariadb_driver = {
     .name = "mysql",
     .begin_sql = "START TRANSACTION",
-    .has_readers = false, /* the server runs writers side by side */
     .setup = NULL,
     .connect = mdb_connect,
     .run = mdb_run,

@@ -5,7 +5,10 @@
  *
  * The file is in WAL mode: readers see the last committed state and
  * never wait for the writer, and the one writer never waits for them.
- * The pool gives SQLite one writer connection and several readers.
+ * The pool gives SQLite one writer connection and several readers. A
+ * read goes to the thread pool without a reader: the worker that runs it
+ * takes one (read_work), so the reads waiting go to the workers in one
+ * hand-off and no more readers are opened than threads run at once.
  *
  * synchronous=FULL: a commit returns only after the WAL is on disk. A
  * write the program has acknowledged therefore survives not only the
@@ -172,6 +175,7 @@ static void sqlite_stmt_free(void *p)
 /* ------------------------------------------------------------ running */
 
 struct run_job {
+    eddy_db *db;
     db_conn *c;
     const char *sql;
     size_t len;
@@ -361,14 +365,34 @@ static void run_work(void *arg)
     sqlite3_clear_bindings(st); /* the parameters pointed at the caller's bytes */
 }
 
+/* read_work - run_work on a reader this thread takes for the query only. */
+static void read_work(void *arg)
+{
+    struct run_job *j = arg;
+    if ((j->rc = db_reader_take(j->db, &j->c, j->res)) != 0)
+        return;
+    run_work(j);
+    db_reader_give(j->c);
+}
+
+static int submit(struct run_job *j, void (*work)(void *))
+{
+    int rc = run_job(j->db, work, j);
+    if (rc)
+        return db_result_error(j->res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
+    return j->rc;
+}
+
 static int sqlite_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params,
                       size_t n, eddy_db_result *res)
 {
-    struct run_job j = {c, sql, len, params, n, res, 0};
-    int rc = run_job(c->db, run_work, &j);
-    if (rc)
-        return db_result_error(res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
-    return j.rc;
+    return submit(&(struct run_job){c->db, c, sql, len, params, n, res, 0}, run_work);
+}
+
+static int sqlite_run_read(eddy_db *db, const char *sql, size_t len,
+                           const eddy_db_value *params, size_t n, eddy_db_result *res)
+{
+    return submit(&(struct run_job){db, NULL, sql, len, params, n, res, 0}, read_work);
 }
 
 /* SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (the low byte):
@@ -382,10 +406,10 @@ static bool sqlite_conflict(int code)
 const db_driver db_sqlite_driver = {
     .name = "sqlite",
     .begin_sql = "BEGIN IMMEDIATE", /* take the write lock now, not halfway through */
-    .has_readers = true,
     .setup = sqlite_setup,
     .connect = sqlite_connect,
     .run = sqlite_run,
+    .run_read = sqlite_run_read,
     .alive = sqlite_alive,
     .close = sqlite_close,
     .stmt_free = sqlite_stmt_free,

@@ -13,7 +13,10 @@
 
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
+#include <dirent.h>
 #include <errno.h>
+#include <eddy/async/pool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +460,46 @@ Test(db_sqlite, shared_mode_lets_other_processes_read, .timeout = 60)
     expect_others_locked_out = false;
     db_run_sqlite(one_process_mode_shares_the_file_inside_the_process_only_check,
                   &(eddy_db_options){.max_connections = 4});
+}
+
+/* files_open - how many of this process's descriptors are open on path. */
+static int files_open(const char *path)
+{
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char link[320], target[PATH_MAX];
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len > 0 && (target[len] = '\0', strcmp(target, path) == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A read takes a reader only while it runs, on the thread that runs it:
+ * thirty reads at once on a pool of eight readers and three threads run
+ * three at a time, and only three readers are ever opened (each holds
+ * the file open), not eight that would wait their turn for a thread. */
+DB_CHECK(reads_open_no_more_readers_than_threads_run_them)
+{
+    db_do(db, "CREATE TABLE t (id INTEGER PRIMARY KEY)"); /* the writer: one file open */
+    const char *url = eddy_db_url_redacted(db);
+    const char *path = strstr(url, "://") + 3;
+    long long ms = db_concurrent_sleeps(db, 30, 0.05);
+    cr_assert_geq(ms, 480, "30 x 50 ms on 3 threads cannot take %lld ms", ms);
+    cr_assert_lt(ms, 1500 + th_slack_ms(), "30 x 50 ms on 3 threads took %lld ms", ms);
+    int open = files_open(path);
+    cr_assert_eq(open, 4, "the file is open %d times: the writer and three readers", open);
+}
+
+Test(db_sqlite, reads_open_no_more_readers_than_threads_run_them, .timeout = 60)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(3), 0);
+    db_run_sqlite(reads_open_no_more_readers_than_threads_run_them_check,
+                  &(eddy_db_options){.max_connections = 8});
 }
 
 /* Which columns hold dates is worked out once per prepared statement;
