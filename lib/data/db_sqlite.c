@@ -375,6 +375,8 @@ static void read_work(void *arg)
     db_reader_give(j->c);
 }
 
+/* submit - run work on j where SQLite's calls run (run_job) and wait;
+ * the job's outcome, or why it could not run. */
 static int submit(struct run_job *j, void (*work)(void *))
 {
     int rc = run_job(j->db, work, j);
