@@ -394,10 +394,26 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
 static void on_job_done(void *arg)
 {
     eddy_task *t = arg;
+    if (t->job_timed) {
+        t->job_timed = 0;
+        event_del(&t->timer);
+    }
     future_make_ready(t, t->cancelled ? ECANCELED : 0);
 }
 
-int eddy_run_blocking(void (*fn)(void *), void *arg)
+/* on_job_not_started - the time to start a job is up: withdrawn if still
+ * queued; a job a worker has is waited for to the end (it uses the
+ * task's memory). */
+static void on_job_not_started(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    eddy_task *t = arg;
+    t->job_timed = 0;
+    if (t->waiting == W_JOB && eddy_thread_pool_withdraw(t))
+        future_make_ready(t, t->cancelled ? ECANCELED : ETIMEDOUT);
+}
+
+int eddy_run_blocking_within(void (*fn)(void *), void *arg, long start_timeout_ms)
 {
     eddy_task *t;
     int rc = future_begin_wait(&t);
@@ -409,7 +425,17 @@ int eddy_run_blocking(void (*fn)(void *), void *arg)
         return rc;
     if (eddy_thread_pool_submit(t->loop->base, fn, arg, on_job_done, t) < 0)
         return errno;
+    if (start_timeout_ms >= 0) {
+        evtimer_assign(&t->timer, t->loop->base, on_job_not_started, t);
+        future_arm_timer(t, start_timeout_ms);
+        t->job_timed = 1;
+    }
     return future_suspend(t, W_JOB);
+}
+
+int eddy_run_blocking(void (*fn)(void *), void *arg)
+{
+    return eddy_run_blocking_within(fn, arg, -1);
 }
 
 /* ------------------------------------------------------------ futures */

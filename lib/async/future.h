@@ -146,6 +146,12 @@ void eddy_fd_watch_free(eddy_fd_watch *w);
  * is not useful to someone who just wants the work done). */
 int eddy_run_blocking(void (*fn)(void *arg), void *arg);
 
+/* eddy_run_blocking_within - the same, giving up with ETIMEDOUT (fn not
+ * run) when no worker has started fn within start_timeout_ms (< 0: no
+ * limit); once started, fn is waited for to the end. For work that is
+ * better refused than done late: a query behind a queue of slow ones. */
+int eddy_run_blocking_within(void (*fn)(void *arg), void *arg, long start_timeout_ms);
+
 /* A future is a result that some callback will provide later. It has two
  * owners: the side that awaits it and the side that resolves it. Each
  * gives up its share, by eddy_future_release and eddy_future_resolve, and

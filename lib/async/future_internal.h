@@ -28,6 +28,7 @@ struct eddy_task {
     enum wait_kind waiting;
     int wait_result; /* what the current wait returns */
     int queued;      /* on the ready list */
+    int job_timed;   /* t->timer bounds the wait for its job to start */
     eddy_task *next_ready;
     struct event timer;   /* sleeps and timeouts */
     struct event io;      /* fd waits */

@@ -357,6 +357,46 @@ int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *), void 
     return 0;
 }
 
+/* unlink_from - remove the job of this inbox whose done_arg is arg from
+ * the list at *head (tail and count kept right); the job, or NULL. */
+static struct job *unlink_from(struct job **head, struct job **tail, int *count,
+                               const struct inbox *in, const void *arg)
+{
+    struct job *prev = NULL;
+    for (struct job *j = *head; j; prev = j, j = j->next) {
+        if (j->home != in || j->done_arg != arg)
+            continue;
+        if (prev)
+            prev->next = j->next;
+        else
+            *head = j->next;
+        if (*tail == j)
+            *tail = prev;
+        --*count;
+        return j;
+    }
+    return NULL;
+}
+
+int eddy_thread_pool_withdraw(const void *done_arg)
+{
+    struct inbox *in = this_inbox;
+    if (!in)
+        return 0;
+    struct job *j = unlink_from(&in->round_head, &in->round_tail, &in->round_count, in, done_arg);
+    if (!j) { /* gone to the queue: withdrawn only if no worker has taken it yet */
+        pthread_mutex_lock(&pool.lock);
+        j = unlink_from(&pool.head, &pool.tail, &pool.queued, in, done_arg);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    if (!j)
+        return 0; /* a worker has it: its done comes as usual */
+    j->next = in->spare_jobs;
+    in->spare_jobs = j;
+    in->out--;
+    return 1;
+}
+
 int eddy_thread_pool_idle_events(void)
 {
     struct inbox *in = this_inbox;

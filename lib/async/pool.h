@@ -36,6 +36,12 @@ int eddy_thread_pool_set_size(int threads);
 int eddy_thread_pool_submit(struct event_base *base, void (*work)(void *work_arg), void *work_arg,
                             void (*done)(void *done_arg), void *done_arg);
 
+/* eddy_thread_pool_withdraw - take back the job this thread submitted
+ * with done_arg, if no worker has started it: 1, and neither its work
+ * nor its done will run; 0 when a worker has it (or it is done), and its
+ * done comes as usual. For a wait that gives up on a job still queued. */
+int eddy_thread_pool_withdraw(const void *done_arg);
+
 /* eddy_thread_pool_idle_events - how many events the pool keeps added to
  * this thread's loop with none of its jobs out (0 or 1): nothing to wait
  * for, which eddy_loop_run takes into account. */

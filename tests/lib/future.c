@@ -252,6 +252,58 @@ Test(future, many_tasks_share_the_pool)
     cr_assert_eq(count, 1000);
 }
 
+/* A job no worker has started within its time is taken back and never
+ * runs; one that started is waited for to its end, however long. With
+ * one worker busy for 300 ms, a job given 100 ms to start gives up after
+ * about 100 ms; the same job given a second runs after the first. */
+static atomic_int late_ran;
+static void late_job(void *arg) { (void)arg; late_ran++; }
+
+static void busy_job(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+}
+
+static void occupy(void *arg)
+{
+    (void)arg;
+    cr_assert_eq(eddy_run_blocking(busy_job, NULL), 0);
+}
+
+static int within_rc[3];
+static long long within_ms[3];
+
+static void within(void *arg)
+{
+    eddy_sleep(20); /* the worker has the busy job by now */
+    long long t0 = th_now_ms();
+    within_rc[0] = eddy_run_blocking_within(late_job, NULL, 100);
+    within_ms[0] = th_now_ms() - t0;
+    t0 = th_now_ms();
+    within_rc[1] = eddy_run_blocking_within(late_job, NULL, 1000);
+    within_ms[1] = th_now_ms() - t0;
+    t0 = th_now_ms();
+    within_rc[2] = eddy_run_blocking_within(slow_job, NULL, 50); /* starts at once, runs 200 ms */
+    within_ms[2] = th_now_ms() - t0;
+    (void)arg;
+}
+
+Test(future, a_job_not_started_in_time_is_taken_back)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(1), 0);
+    eddy_task_spawn(occupy, NULL);
+    eddy_task_spawn(within, NULL);
+    eddy_loop_run();
+    cr_assert_eq(within_rc[0], ETIMEDOUT, "got %d", within_rc[0]);
+    cr_assert(within_ms[0] >= 95 && within_ms[0] < 250 + th_slack_ms(), "gave up after %lld ms",
+              within_ms[0]);
+    cr_assert_eq(within_rc[1], 0, "the second one starts once the busy job is over");
+    cr_assert_eq(late_ran, 1, "the job taken back ran %d times in all", late_ran - 1);
+    cr_assert_eq(within_rc[2], 0, "a started job is not given up on");
+    cr_assert_geq(within_ms[2], 195, "returned after %lld ms of a 200 ms job", within_ms[2]);
+}
+
 /* ------------------------------------------------------------ cancellation */
 
 static int cancel_results[3];

@@ -8,6 +8,7 @@
 #include <eddy/async/pool.h>
 
 #include <criterion/criterion.h>
+#include <event2/event.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -178,4 +179,41 @@ Test(pool, quick_jobs_do_not_wait_behind_a_long_one)
     eddy_loop_run();
     cr_assert_eq(norder, 4);
     cr_assert_eq(order[3], 0, "the long job came back last, not before the quick ones");
+}
+
+/* A job is withdrawn, neither its work nor its done run, while no
+ * worker has taken it: still in the round that submitted it, or queued
+ * behind a busy worker; once a worker has it, it is not. */
+static atomic_int withdrawn_ran;
+static int withdrawn_done, busy_done;
+
+static void busy_work(void *arg)
+{
+    (void)arg;
+    usleep(200 * 1000);
+}
+
+static void mark_ran(void *arg) { (void)arg; withdrawn_ran++; }
+static void mark_done(void *arg) { (void)arg; withdrawn_done++; }
+static void busy_back(void *arg) { (void)arg; busy_done++; }
+
+Test(pool, a_job_is_withdrawn_until_a_worker_takes_it)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(1), 0);
+    struct event_base *base = eddy_loop_base();
+    int busy, in_round, queued;
+    cr_assert_eq(eddy_thread_pool_submit(base, busy_work, NULL, busy_back, &busy), 0);
+    cr_assert_eq(eddy_thread_pool_submit(base, mark_ran, NULL, mark_done, &in_round), 0);
+    cr_assert_eq(eddy_thread_pool_withdraw(&in_round), 1, "withdrawn from its round");
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK); /* the round goes to the worker */
+    usleep(20 * 1000);                                    /* which takes the busy job */
+    cr_assert_eq(eddy_thread_pool_withdraw(&busy), 0, "a worker has it");
+    cr_assert_eq(eddy_thread_pool_submit(base, mark_ran, NULL, mark_done, &queued), 0);
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK); /* queued behind the busy job */
+    cr_assert_eq(eddy_thread_pool_withdraw(&queued), 1, "withdrawn from the queue");
+    cr_assert_eq(eddy_thread_pool_withdraw(&queued), 0, "and only once");
+    cr_assert_eq(eddy_loop_run(), 0, "the loop ends with the busy job back");
+    cr_assert_eq(busy_done, 1);
+    cr_assert_eq(withdrawn_ran, 0, "a withdrawn job's work ran");
+    cr_assert_eq(withdrawn_done, 0, "a withdrawn job's done ran");
 }
