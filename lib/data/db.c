@@ -18,7 +18,9 @@
  * than readers could go to the pool at a time: a hundred requests would
  * go in batches of eight, each a wake of a pool thread and a context
  * switch or two. This way every read waiting goes in one batch, and no
- * more readers open than threads run reads at once.
+ * more readers open than threads run reads at once. The acquire timeout
+ * bounds the wait for a thread (the driver's run_read) and then for a
+ * reader (db_reader_take).
  *
  * Everything else here runs on the loop thread; the drivers' work may run
  * elsewhere (SQLite on the thread pool), and always while the task that
@@ -330,11 +332,11 @@ static int open_conn(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
     return 0;
 }
 
-static int no_connection_free(eddy_db *db, struct line *l, eddy_db_result *res)
+int db_no_connection_free(eddy_db *db, int cls, eddy_db_result *res)
 {
     return db_result_error(res, ETIMEDOUT, 0,
                            "no database connection free within %ld ms (pool of %d)",
-                           db->opt.acquire_timeout_ms, l->max);
+                           db->opt.acquire_timeout_ms, db->lines[cls].max);
 }
 
 /* db_reader_take - see db_internal.h. No alive check as acquire makes:
@@ -369,7 +371,7 @@ int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res)
         l->open++; /* this thread opens one, outside the lock */
     pthread_mutex_unlock(&db->shelf_lock);
     if (rc)
-        return no_connection_free(db, l, res);
+        return db_no_connection_free(db, DB_READER, res);
     if (c) {
         *out = c;
         return 0;
@@ -452,7 +454,7 @@ static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
             return 0;
         }
         if (rc == ETIMEDOUT)
-            return no_connection_free(db, l, res);
+            return db_no_connection_free(db, cls, res);
         if (rc)
             return db_result_error(res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
         /* handed a free slot: go round and open a connection */

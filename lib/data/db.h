@@ -32,9 +32,10 @@
  * The pool holds up to max_connections connections, opened when first
  * needed; a task that finds them all busy waits in line (FIFO) up to
  * acquire_timeout_ms. SQLite's reads wait for a thread of the pool
- * instead, and the thread that runs one takes a reader for it (waiting
- * up to acquire_timeout_ms if max_connections are busy): no more readers
- * are open than threads run reads at once. A connection whose server went away is dropped and
+ * instead, as long (a read no thread has started by then is taken back,
+ * not run: ETIMEDOUT), and the thread that runs one takes a reader for
+ * it (waiting as long again if max_connections are busy): no more
+ * readers are open than threads run reads at once. A connection whose server went away is dropped and
  * the next query opens a new one: the program recovers when the server
  * is back.
  *

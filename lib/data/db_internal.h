@@ -129,6 +129,10 @@ int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res);
 /* db_reader_give - on any thread: the reader is free again (closed if broken). */
 void db_reader_give(db_conn *c);
 
+/* db_no_connection_free - ETIMEDOUT, with why on res: nothing of line
+ * cls came free within the acquire timeout. */
+int db_no_connection_free(eddy_db *db, int cls, eddy_db_result *res);
+
 /* ------------------------------------------------------------ the pool's settings */
 
 /* What eddy_db_open read from the URL, for the driver's connect. */

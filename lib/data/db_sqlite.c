@@ -47,14 +47,16 @@
 
 /* quote:begin run-job */
 /* run_job - where a call into SQLite runs: the thread pool, or (the
- * blocking demonstration) right here on the loop thread. */
-static int run_job(eddy_db *db, void (*fn)(void *), void *arg)
+ * blocking demonstration) right here on the loop thread. A job no pool
+ * thread has started within start_ms (< 0: no limit) is not run:
+ * ETIMEDOUT. */
+static int run_job(eddy_db *db, void (*fn)(void *), void *arg, long start_ms)
 {
     if (db_options_of(db)->blocking) {
         fn(arg);
         return 0;
     }
-    return eddy_run_blocking(fn, arg);
+    return eddy_run_blocking_within(fn, arg, start_ms);
 }
 /* quote:end run-job */
 
@@ -113,7 +115,7 @@ static void open_work(void *arg)
 static int sqlite_connect(db_conn *c, eddy_db_result *res)
 {
     struct open_job j = {c, res, 0, false};
-    int rc = run_job(c->db, open_work, &j);
+    int rc = run_job(c->db, open_work, &j, -1);
     if (rc && c->handle) { /* cancelled, but the work was done: undo it */
         sqlite3_close(c->handle);
         c->handle = NULL;
@@ -377,9 +379,11 @@ static void read_work(void *arg)
 
 /* submit - run work on j where SQLite's calls run (run_job) and wait;
  * the job's outcome, or why it could not run. */
-static int submit(struct run_job *j, void (*work)(void *))
+static int submit(struct run_job *j, void (*work)(void *), long start_ms)
 {
-    int rc = run_job(j->db, work, j);
+    int rc = run_job(j->db, work, j, start_ms);
+    if (rc == ETIMEDOUT)
+        return db_no_connection_free(j->db, DB_READER, j->res);
     if (rc)
         return db_result_error(j->res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
     return j->rc;
@@ -388,13 +392,17 @@ static int submit(struct run_job *j, void (*work)(void *))
 static int sqlite_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params,
                       size_t n, eddy_db_result *res)
 {
-    return submit(&(struct run_job){c->db, c, sql, len, params, n, res, 0}, run_work);
+    return submit(&(struct run_job){c->db, c, sql, len, params, n, res, 0}, run_work, -1);
 }
 
+/* sqlite_run_read - a read waits for a pool thread as a task waits for
+ * a connection: refused when none has started it within the acquire
+ * timeout (a queue of slow reads ahead), rather than run late. */
 static int sqlite_run_read(eddy_db *db, const char *sql, size_t len,
                            const eddy_db_value *params, size_t n, eddy_db_result *res)
 {
-    return submit(&(struct run_job){db, NULL, sql, len, params, n, res, 0}, read_work);
+    return submit(&(struct run_job){db, NULL, sql, len, params, n, res, 0}, read_work,
+                  db_options_of(db)->acquire_timeout_ms);
 }
 
 /* SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (the low byte):

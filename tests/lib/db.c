@@ -365,6 +365,16 @@ DB_CHECK(a_task_waits_no_longer_than_the_acquire_timeout)
 DB_TEST_OPTS(a_task_waits_no_longer_than_the_acquire_timeout, .max_connections = 1,
              .acquire_timeout_ms = 100)
 
+/* SQLite's reads wait for a pool thread rather than a reader: with the
+ * one thread busy, a read gives up after the acquire timeout just the
+ * same, and is not run late. */
+Test(db_sqlite, a_read_waits_for_a_thread_no_longer_than_the_acquire_timeout, .timeout = 60)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(1), 0);
+    db_run_sqlite(a_task_waits_no_longer_than_the_acquire_timeout_check,
+                  &(eddy_db_options){.max_connections = 8, .acquire_timeout_ms = 100});
+}
+
 DB_CHECK(the_loop_keeps_running_while_a_query_waits)
 {
     long long late = db_timer_lateness_during_slow_query(db, 0.4);
