@@ -35,9 +35,9 @@
  * instead, as long (a read no thread has started by then is taken back,
  * not run: ETIMEDOUT), and the thread that runs one takes a reader for
  * it (waiting as long again if max_connections are busy): no more
- * readers are open than threads run reads at once. A connection whose server went away is dropped and
- * the next query opens a new one: the program recovers when the server
- * is back.
+ * readers are open than threads run reads at once. A connection whose
+ * server went away is dropped and the next query opens a new one: the
+ * program recovers when the server is back.
  *
  * Errors follow the wait rule (lib/README.md): a query returns 0 or an
  * errno value, and the details (the server's code and message) are on
