@@ -290,7 +290,16 @@ void eddy_task_cancel(eddy_task *t)
         t->future->waiter = NULL;
         future_make_ready(t, ECANCELED);
         break;
-    case W_JOB:  /* the job's completion resumes it, with ECANCELED */
+    case W_JOB: /* a job still queued is taken back; a started one's completion
+                   resumes the task, with ECANCELED */
+        if (eddy_thread_pool_withdraw(t)) {
+            if (t->job_timed) {
+                t->job_timed = 0;
+                event_del(&t->timer);
+            }
+            future_make_ready(t, ECANCELED);
+        }
+        break;
     case W_NONE: /* running, or already queued: its next wait sees the flag */
         break;
     }

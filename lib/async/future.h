@@ -141,8 +141,9 @@ void eddy_fd_watch_free(eddy_fd_watch *w);
 /* eddy_run_blocking - run fn(arg) on the thread pool (pool.h) and wait
  * for it: for work that would block the loop (SQLite, disk, password
  * hashing). 0 once fn has returned; ECANCELED if the task was cancelled
- * meanwhile (fn has still finished: arg is free to go); ENOMEM/EAGAIN if
- * the job could not be queued. Outside a task, fn runs right here (EPERM
+ * meanwhile (fn has finished, or was taken back before any worker
+ * started it: either way arg is free to go); ENOMEM/EAGAIN if the job
+ * could not be queued. Outside a task, fn runs right here (EPERM
  * is not useful to someone who just wants the work done). */
 int eddy_run_blocking(void (*fn)(void *arg), void *arg);
 

@@ -388,3 +388,30 @@ Test(future, cancel_during_run_blocking_waits_for_the_job)
     cr_assert_eq(cancel_results[0], ECANCELED);
     cr_assert_eq(cancel_results[1], 1, "the task resumed while the job could still use its stack");
 }
+
+/* A task cancelled while its job is still queued behind a busy worker
+ * goes on at once, and the job never runs. */
+static int queued_rc = -1;
+static long long queued_ms;
+
+static void queued_then_cancelled(void *arg)
+{
+    (void)arg;
+    eddy_sleep(20); /* the worker has the busy job by now */
+    long long t0 = th_now_ms();
+    queued_rc = eddy_run_blocking(late_job, NULL);
+    queued_ms = th_now_ms() - t0;
+}
+
+Test(future, cancel_takes_back_a_job_no_worker_has_started)
+{
+    cr_assert_eq(eddy_thread_pool_set_size(1), 0);
+    eddy_task_spawn(occupy, NULL);
+    eddy_task *t = eddy_task_spawn(queued_then_cancelled, NULL);
+    cancel_in(t, 60);
+    eddy_loop_run();
+    cr_assert_eq(queued_rc, ECANCELED, "got %d", queued_rc);
+    cr_assert_lt(queued_ms, 150 + th_slack_ms(), "went on after %lld ms, not at the cancel",
+                 queued_ms);
+    cr_assert_eq(late_ran, 0, "the cancelled job ran");
+}
