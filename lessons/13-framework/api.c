@@ -258,7 +258,7 @@ static void slow_get(eddy_req *r)
 
 /* quote:begin hash */
 /* A job for the thread pool: its input and output, on the task's stack
- * (eddy_run_blocking does not return before the job has finished). */
+ * (eddy_run_blocking does not return while the job may still run). */
 struct hash_job {
     const char *text;
     size_t len;

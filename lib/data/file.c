@@ -3,10 +3,12 @@
  *
  * Each call packs its arguments into a job on the task's stack, runs the
  * system calls in the job on a worker (eddy_run_blocking), and returns
- * the job's errno. eddy_run_blocking waits for a job even when the task
- * is cancelled, so the stack the job points into outlives it. An atomic
- * save is one job from the temporary file to the folder's fsync: one trip
- * to the pool, and no half-done state left on the loop's side.
+ * the job's errno. eddy_run_blocking waits for a job a worker has
+ * started even when the task is cancelled (one not started is taken
+ * back and never runs), so the stack the job points into outlives it.
+ * An atomic save is one job from the temporary file to the folder's
+ * fsync: one trip to the pool, and no half-done state left on the
+ * loop's side.
  */
 #include <eddy/data/file.h>
 
