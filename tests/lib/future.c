@@ -192,12 +192,13 @@ Test(future, a_wait_counts_from_when_it_is_asked_for)
                   what[k], waited[k]);
 }
 
-static atomic_int job_done;
+static atomic_int job_started, job_done;
 static atomic_int ticks;
 
 static void slow_job(void *arg)
 {
     (void)arg;
+    job_started = 1;
     usleep(200 * 1000); /* would freeze the loop if it ran there */
     job_done = 1;
 }
@@ -380,10 +381,19 @@ static void blocking_then_cancelled(void *arg)
     cancel_results[1] = job_done; /* the job finished before the task went on */
 }
 
+/* cancel_once_started - cancel the task once a worker runs its job (a
+ * job not started yet would be taken back instead). */
+static void cancel_once_started(void *arg)
+{
+    while (!job_started)
+        eddy_sleep(1);
+    eddy_task_cancel(arg);
+}
+
 Test(future, cancel_during_run_blocking_waits_for_the_job)
 {
     eddy_task *t = eddy_task_spawn(blocking_then_cancelled, NULL);
-    cancel_in(t, 20);
+    eddy_task_spawn(cancel_once_started, t);
     eddy_loop_run();
     cr_assert_eq(cancel_results[0], ECANCELED);
     cr_assert_eq(cancel_results[1], 1, "the task resumed while the job could still use its stack");
