@@ -157,6 +157,17 @@ void future_make_ready(eddy_task *t, int result)
     event_active(&l->wake, EV_READ, 0);
 }
 
+/* end_job_wait - t's wait for its job is over, with result; the timer
+ * bounding the job's start, if one was set, is stopped. */
+static void end_job_wait(eddy_task *t, int result)
+{
+    if (t->job_timed) {
+        t->job_timed = 0;
+        event_del(&t->timer);
+    }
+    future_make_ready(t, result);
+}
+
 static void task_entry(void *arg)
 {
     eddy_task *t = arg;
@@ -292,13 +303,8 @@ void eddy_task_cancel(eddy_task *t)
         break;
     case W_JOB: /* a job still queued is taken back; a started one's completion
                    resumes the task, with ECANCELED */
-        if (eddy_thread_pool_withdraw(t)) {
-            if (t->job_timed) {
-                t->job_timed = 0;
-                event_del(&t->timer);
-            }
-            future_make_ready(t, ECANCELED);
-        }
+        if (eddy_thread_pool_withdraw(t))
+            end_job_wait(t, ECANCELED);
         break;
     case W_NONE: /* running, or already queued: its next wait sees the flag */
         break;
@@ -403,11 +409,7 @@ int eddy_wait_fd(int fd, int events, long timeout_ms)
 static void on_job_done(void *arg)
 {
     eddy_task *t = arg;
-    if (t->job_timed) {
-        t->job_timed = 0;
-        event_del(&t->timer);
-    }
-    future_make_ready(t, t->cancelled ? ECANCELED : 0);
+    end_job_wait(t, t->cancelled ? ECANCELED : 0);
 }
 
 /* on_job_not_started - the time to start a job is up: withdrawn if still
@@ -417,8 +419,8 @@ static void on_job_not_started(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     eddy_task *t = arg;
-    t->job_timed = 0;
-    if (t->waiting == W_JOB && eddy_thread_pool_withdraw(t))
+    t->job_timed = 0; /* it has fired */
+    if (eddy_thread_pool_withdraw(t))
         future_make_ready(t, t->cancelled ? ECANCELED : ETIMEDOUT);
 }
 
