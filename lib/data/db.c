@@ -201,16 +201,16 @@ eddy_db *eddy_db_open(const char *url, const eddy_db_options *options)
     bool readers = db->drv->run_read != NULL;
     db->lines[DB_WRITER].max = readers ? 1 : db->opt.max_connections;
     db->lines[DB_READER].max = readers && !memory ? db->opt.max_connections : 0;
-    pthread_mutex_init(&db->shelf_lock, NULL);
+    if (db->drv->setup && db->drv->setup(db) < 0) {
+        err = errno ? errno : EIO;
+        goto fail;
+    }
+    pthread_mutex_init(&db->shelf_lock, NULL); /* made once nothing can fail, as close undoes them */
     pthread_condattr_t monotonic;
     pthread_condattr_init(&monotonic);
     pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
     pthread_cond_init(&db->shelf_back, &monotonic);
     pthread_condattr_destroy(&monotonic);
-    if (db->drv->setup && db->drv->setup(db) < 0) {
-        err = errno ? errno : EIO;
-        goto fail;
-    }
     db_pools_open(+1);
     return db;
 fail:
