@@ -48,6 +48,12 @@ static double now_ms(void)
 
 /* ------------------------------------------------------------ the page */
 
+/* The page's names when there is no form to refill and nothing to fix,
+ * as for nearly every GET: made once in main and shared, since rendering
+ * only reads a context (a context per page cost about as much as
+ * rendering one message). */
+static json_t *blank_page;
+
 /* show_page - the board: the form (with what was typed and what to fix)
  * and the latest messages. */
 static void show_page(eddy_req *r, json_t *form, json_t *errors)
@@ -63,8 +69,9 @@ static void show_page(eddy_req *r, json_t *form, json_t *errors)
     /* The rows go to the template as they are (no JSON made per row): the
      * loop in board.html reads them from the result, freed once the page
      * is written. */
-    json_t *ctx = json_pack("{s:o,s:o}", "form", form ? form : json_object(), "errors",
-                            errors ? errors : json_object());
+    json_t *ctx = !form && !errors ? json_incref(blank_page)
+                                   : json_pack("{s:o,s:o}", "form", form ? form : json_object(),
+                                               "errors", errors ? errors : json_object());
     eddy_render_rows(r, "board.html", ctx, (eddy_template_rows[]){{"messages", res}, {NULL, NULL}});
     eddy_db_result_free(res);
 }
@@ -260,6 +267,7 @@ int main(int argc, char **argv)
     }
     /* quote:end open */
 
+    blank_page = json_pack("{s:o,s:o}", "form", json_object(), "errors", json_object());
     tl = eddy_template_loader_new(templates, false);
     app = eddy_app_new();
     if (!tl || !app || eddy_app_set_templates(app, tl) < 0 || eddy_app_set_db(app, db) < 0)
@@ -286,6 +294,7 @@ out:
     eddy_app_free(app); /* closes the database it holds */
     eddy_db_close(db);  /* or this one, when it never got there */
     eddy_template_loader_free(tl);
+    json_decref(blank_page);
     eddy_thread_pool_shutdown();
     eddy_loop_free();
     eddy_options_free(opts);
