@@ -8,6 +8,7 @@
  */
 #include "db_internal.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -89,6 +90,33 @@ static inline int digits(const char *s, int n)
     return bad ? -1 : (int)v;
 }
 
+/* Eight bytes of s as a number whose lowest byte is s[0], on any host. */
+static inline uint64_t load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return le64toh(w);
+}
+
+#define EVERY_BYTE(b) (0x0101010101010101ULL * (b))
+
+/* all_digits - whether each byte of w is '0'..'9': its high half is 3
+ * both as it is and with 6 added (which takes ':' and up to 0x40). */
+static inline bool all_digits(uint64_t w)
+{
+    return (w & EVERY_BYTE(0xF0)) == EVERY_BYTE(0x30) &&
+           ((w + EVERY_BYTE(0x06)) & EVERY_BYTE(0xF0)) == EVERY_BYTE(0x30);
+}
+
+/* digit_pairs - eight digits made numbers at once: byte k of the answer
+ * is the two-digit number that starts at byte k ("04" gives 4). No byte
+ * can carry into the next: each is at most 9 x 10 + 9. */
+static inline uint64_t digit_pairs(uint64_t w)
+{
+    uint64_t d = w - EVERY_BYTE('0');
+    return d * 10 + (d >> 8);
+}
+
 /* The date last parsed on this thread ("YYYY-MM-DD", empty at first) and
  * its midnight in microseconds: like formatting, parsing meets the same
  * few days over and over. */
@@ -105,12 +133,24 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
         c.year = digits(s, 4), c.month = digits(s + 5, 2), c.day = digits(s + 8, 2);
     size_t i = 10;
     if (len > 10) {
-        if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
+        /* "HH:MM:SS" read as one word, its colons made zeros: every
+         * row has a time, so its twelve digits are not taken one by one. */
+        const uint64_t colons = 0x0000FF0000FF0000ULL; /* bytes 2 and 5 */
+        uint64_t hms = len >= 19 ? load8(s + 11) : 0;
+        if (len < 19 || (s[10] != ' ' && s[10] != 'T') ||
+            (hms & colons) != (EVERY_BYTE(':') & colons))
             return -1;
-        c.hour = digits(s + 11, 2), c.minute = digits(s + 14, 2), c.second = digits(s + 17, 2);
+        hms = (hms & ~colons) | (EVERY_BYTE('0') & colons);
+        if (!all_digits(hms))
+            return -1;
+        hms = digit_pairs(hms);
+        c.hour = (int)(hms & 0xFF), c.minute = (int)(hms >> 24 & 0xFF), c.second = (int)(hms >> 48 & 0xFF);
         i = 19;
-        if (i + 7 <= len && s[i] == '.' && (c.micro = digits(s + i + 1, 6)) >= 0 &&
+        uint64_t frac = i + 7 <= len ? load8(s + i - 1) : 0; /* "S.ffffff" */
+        if (i + 7 <= len && s[i] == '.' && all_digits((frac & ~0xFFFFULL) | 0x3030) &&
             (i + 7 == len || s[i + 7] < '0' || s[i + 7] > '9')) {
+            frac = digit_pairs((frac & ~0xFFFFULL) | 0x3030); /* "00ffffff" */
+            c.micro = (long)((frac >> 16 & 0xFF) * 10000 + (frac >> 32 & 0xFF) * 100 + (frac >> 48 & 0xFF));
             i += 7; /* the usual ".ffffff" */
         } else if (i < len && s[i] == '.') {
             long scale = 100000;

@@ -744,6 +744,17 @@ Test(db_url, times_format_and_parse_both_ways)
         cr_assert_eq(us, fractions[i].us, "%s: %lld", fractions[i].text, (long long)us);
     }
     cr_assert_eq(eddy_db_parse_time("2026-11-18 11:06:40.12a456", 26, &us), -1);
+    /* The time and its fraction are read eight bytes at a time: a wrong
+     * byte anywhere in them is still refused, and the one after the
+     * fraction still counts. */
+    const char *bad[] = {"2026-11-18 11:06:4:", "2026-11-18 11-06-40", "2026-11-18 1/:06:40",
+                         "2026-11-18 11:06:4\xff", "2026-11-18 \xfa" "1:06:40",
+                         "2026-11-18 11:06:40.12345/", "2026-11-18 11:06:40.\xfa" "23456",
+                         "2026-11-18 11:06:40.123456x", "2026-11-18 11:6:040", "2026-11-18 11:60:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(eddy_db_parse_time(bad[i], strlen(bad[i]), &us), -1, "%s", bad[i]);
+    cr_assert_eq(eddy_db_parse_time("2026-11-18 23:59:60.000001", 26, &us), 0, "a leap second");
+    cr_assert_eq(us, 1795046400000001);
     /* Two times of one day (its date is kept from the first), the day
      * before, and a time past year 9999 (clamped, and not kept). */
     eddy_db_format_time(1795000000123456 + 3600000000, ' ', out);
