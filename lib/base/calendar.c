@@ -3,6 +3,8 @@
  */
 #include <eddy/base/calendar.h>
 
+#include <stdbool.h>
+
 /* days_from_civil / civil_from_days - the proleptic Gregorian calendar
  * as arithmetic on days since 1970-01-01, in eras of 400 years (146097
  * days) that start on 1 March, so the leap day is the era year's last. */
@@ -56,7 +58,18 @@ void eddy_civil_from_us(int64_t us, eddy_civil *c)
 
 int64_t eddy_us_from_civil(const eddy_civil *c)
 {
-    return ((days_from_civil(c->year, c->month, c->day) * 24 + c->hour) * 60 + c->minute) *
+    /* The other way, the same few days: the last date asked for is kept
+     * apart from memo_days, which only ever holds a real date (a day 31
+     * of February is taken here as March's and must not be kept there). */
+    static _Thread_local bool asked;
+    static _Thread_local int asked_year, asked_month, asked_day;
+    static _Thread_local int64_t asked_days;
+    if (!asked || c->year != asked_year || c->month != asked_month || c->day != asked_day) {
+        asked_days = days_from_civil(c->year, c->month, c->day);
+        asked_year = c->year, asked_month = c->month, asked_day = c->day;
+        asked = true;
+    }
+    return ((asked_days * 24 + c->hour) * 60 + c->minute) *
                60000000 +
            (int64_t)c->second * 1000000 + c->micro;
 }

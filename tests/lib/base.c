@@ -164,6 +164,20 @@ Test(base, the_calendar_agrees_with_gmtime_and_timegm_across_the_years)
         cr_assert_eq(eddy_parse_http_date(d, &back), 0, "%s", d);
         cr_assert_eq((int64_t)back, t, "%s", d);
     }
+    /* Each way keeps its last day: a date asked for twice, another time
+     * on it, and a day 31 of February (taken as March 3rd, as timegm
+     * does) that must not become what March 3rd is written as. */
+    eddy_civil feb31 = {.year = 2026, .month = 2, .day = 31, .hour = 12};
+    int64_t march3 = eddy_us_from_civil(&(eddy_civil){.year = 2026, .month = 3, .day = 3, .hour = 12});
+    cr_assert_eq(eddy_us_from_civil(&feb31), march3);
+    cr_assert_eq(eddy_us_from_civil(&feb31), march3);
+    feb31.hour = 13;
+    cr_assert_eq(eddy_us_from_civil(&feb31), march3 + INT64_C(3600000000));
+    eddy_civil c;
+    eddy_civil_from_us(march3, &c);
+    cr_assert(c.year == 2026 && c.month == 3 && c.day == 3 && c.hour == 12, "%d-%d-%d", c.year,
+              c.month, c.day);
+    cr_assert_eq(eddy_us_from_civil(&c), march3);
 }
 
 /* compact_and_dumps_agree - the compact writer and Jansson's json_dumps
