@@ -17,6 +17,25 @@ struct eddy_arena_chunk {
 
 enum { FIRST_CHUNK = 4096 - sizeof(struct eddy_arena_chunk) };
 
+/* new_chunk - a chunk with room for n bytes made current, or -1. */
+static int new_chunk(eddy_arena *a, size_t n)
+{
+    size_t size = a->chunks ? a->chunks->size * 2 : FIRST_CHUNK;
+    while (size < n)
+        size *= 2;
+    struct eddy_arena_chunk *c = malloc(sizeof *c + size);
+    if (!c) {
+        errno = ENOMEM;
+        return -1;
+    }
+    c->size = size;
+    c->next = a->chunks;
+    a->chunks = c;
+    a->cur = c->data;
+    a->end = c->data + size;
+    return 0;
+}
+
 void *eddy_arena_alloc(eddy_arena *a, size_t n)
 {
     const size_t align = alignof(max_align_t);
@@ -24,38 +43,29 @@ void *eddy_arena_alloc(eddy_arena *a, size_t n)
         errno = ENOMEM;
         return NULL;
     }
-    n = (n + align - 1) & ~(align - 1);
     if (!n)
-        n = align;
-    if (!a->cur || (size_t)(a->end - a->cur) < n) {
-        size_t size = a->chunks ? a->chunks->size * 2 : FIRST_CHUNK;
-        while (size < n)
-            size *= 2;
-        struct eddy_arena_chunk *c = malloc(sizeof *c + size);
-        if (!c) {
-            errno = ENOMEM;
+        n = 1; /* still a pointer of its own */
+    /* Where the last piece ended (text is packed unaligned), rounded up. */
+    size_t skip = a->cur ? (size_t)-(uintptr_t)a->cur & (align - 1) : 0;
+    if (!a->cur || (size_t)(a->end - a->cur) < skip + n) {
+        if (new_chunk(a, n) < 0)
             return NULL;
-        }
-        c->size = size;
-        c->next = a->chunks;
-        a->chunks = c;
-        a->cur = c->data;
-        a->end = c->data + size;
+        skip = 0; /* a chunk's data is aligned */
     }
-    void *p = a->cur;
-    a->cur += n;
+    void *p = a->cur + skip;
+    a->cur += skip + n;
     return p;
 }
 
-char *eddy_arena_strndup(eddy_arena *a, const char *s, size_t n)
+char *eddy_arena_strndup_new_chunk(eddy_arena *a, const char *s, size_t n)
 {
-    char *p = eddy_arena_alloc(a, n + 1);
-    if (p) {
-        if (n)
-            memcpy(p, s, n);
-        p[n] = '\0';
+    if (n > SIZE_MAX / 2) {
+        errno = ENOMEM;
+        return NULL;
     }
-    return p;
+    if (new_chunk(a, n + 1) < 0)
+        return NULL;
+    return eddy_arena_strndup(a, s, n);
 }
 
 void eddy_arena_reset(eddy_arena *a)

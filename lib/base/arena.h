@@ -11,6 +11,7 @@
 #define EDDY_ARENA_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct eddy_arena_chunk;
 
@@ -24,8 +25,23 @@ typedef struct eddy_arena {
 /* eddy_arena_alloc - n bytes aligned for any type, or NULL (ENOMEM). */
 void *eddy_arena_alloc(eddy_arena *a, size_t n);
 
-/* eddy_arena_strndup - a NUL-terminated copy of s[0..n), or NULL. */
-char *eddy_arena_strndup(eddy_arena *a, const char *s, size_t n);
+/* eddy_arena_strndup - a NUL-terminated copy of s[0..n), or NULL. Text
+ * needs no alignment, so copies are packed byte to byte; this is the
+ * copy of each text cell of a query's rows, so the common case (room in
+ * the chunk) is inline. */
+char *eddy_arena_strndup_new_chunk(eddy_arena *a, const char *s, size_t n);
+
+static inline char *eddy_arena_strndup(eddy_arena *a, const char *s, size_t n)
+{
+    if (!a->cur || (size_t)(a->end - a->cur) <= n)
+        return eddy_arena_strndup_new_chunk(a, s, n);
+    char *p = a->cur;
+    a->cur += n + 1;
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
 
 /* eddy_arena_reset - forget every allocation; keep the first chunk. */
 void eddy_arena_reset(eddy_arena *a);

@@ -2,12 +2,14 @@
  * Tests for the ground floor's shared helpers that have no suite of their
  * own: URL escaping modes, HTTP dates both ways, byte-span comparisons,
  * compact JSON (byte for byte what Jansson's json_dumps writes), numbers
- * in decimal, objects of each thread's own.
+ * in decimal, objects of each thread's own, the arena's packing and
+ * alignment.
  * (HTML escaping is tested at every offset in template_pages.c, Range and
  * If-None-Match through static files in static.c, URL decoding in
  * http_parser.c.)
  */
 #include <criterion/criterion.h>
+#include <eddy/base/arena.h>
 #include <eddy/base/calendar.h>
 #include <eddy/base/escape.h>
 #include <eddy/base/http_fields.h>
@@ -17,7 +19,10 @@
 
 #include <locale.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,4 +289,38 @@ Test(thread_slot, each_threads_object_is_freed_when_it_ends)
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
     cr_assert_eq(freed_sum, 1111);
+}
+
+Test(arena, packs_text_and_aligns_everything_else)
+{
+    eddy_arena a = EDDY_ARENA_INIT;
+    char *first = eddy_arena_strndup(&a, "abc", 3);
+    char *next = eddy_arena_strndup(&a, "hello world", 5);
+    cr_assert_str_eq(first, "abc");
+    cr_assert_str_eq(next, "hello", "n bytes are copied, then a NUL");
+    cr_assert_eq(next, first + 4, "text needs no alignment: copies follow each other");
+    cr_assert_str_eq(eddy_arena_strndup(&a, NULL, 0), "");
+    /* After text of odd lengths, other allocations are aligned for any
+     * type, and two of none are still two pointers. */
+    double *d = eddy_arena_alloc(&a, 3 * sizeof *d);
+    cr_assert_eq((uintptr_t)d % alignof(max_align_t), 0);
+    d[0] = d[1] = d[2] = 1.5;
+    void *none = eddy_arena_alloc(&a, 0), *none_again = eddy_arena_alloc(&a, 0);
+    cr_assert(none && none_again && none != none_again);
+    /* More than a chunk holds, as text and not: a new chunk each, and
+     * what came before stays as it was. */
+    char big[10000];
+    memset(big, 'x', sizeof big);
+    char *copy = eddy_arena_strndup(&a, big, sizeof big);
+    cr_assert(copy && copy[0] == 'x' && copy[sizeof big - 1] == 'x' && copy[sizeof big] == '\0');
+    char *block = eddy_arena_alloc(&a, 50000);
+    cr_assert_eq((uintptr_t)block % alignof(max_align_t), 0);
+    memset(block, 0, 50000);
+    cr_assert_str_eq(first, "abc");
+    cr_assert_eq(d[2], 1.5);
+    /* A reset keeps the first chunk: the next copy lands where the
+     * first one did. */
+    eddy_arena_reset(&a);
+    cr_assert_eq(eddy_arena_strndup(&a, "again", 5), first);
+    eddy_arena_free(&a);
 }
