@@ -46,7 +46,7 @@ void *eddy_arena_alloc(eddy_arena *a, size_t n)
     if (!n)
         n = 1; /* still a pointer of its own */
     /* Where the last piece ended (text is packed unaligned), rounded up. */
-    size_t skip = a->cur ? (size_t)-(uintptr_t)a->cur & (align - 1) : 0;
+    size_t skip = a->cur ? (align - (uintptr_t)a->cur % align) % align : 0;
     if (!a->cur || (size_t)(a->end - a->cur) < skip + n) {
         if (new_chunk(a, n) < 0)
             return NULL;

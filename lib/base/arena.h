@@ -25,12 +25,14 @@ typedef struct eddy_arena {
 /* eddy_arena_alloc - n bytes aligned for any type, or NULL (ENOMEM). */
 void *eddy_arena_alloc(eddy_arena *a, size_t n);
 
-/* eddy_arena_strndup - a NUL-terminated copy of s[0..n), or NULL. Text
- * needs no alignment, so copies are packed byte to byte; this is the
- * copy of each text cell of a query's rows, so the common case (room in
- * the chunk) is inline. */
+/* eddy_arena_strndup_new_chunk - eddy_arena_strndup when the current
+ * chunk has no room: a new chunk, then the copy. */
 char *eddy_arena_strndup_new_chunk(eddy_arena *a, const char *s, size_t n);
 
+/* eddy_arena_strndup - a NUL-terminated copy of s[0..n), or NULL. Text
+ * needs no alignment, so copies are packed byte to byte; each text cell
+ * of a query's rows is one, so the common case (room in the chunk) is
+ * inline. */
 static inline char *eddy_arena_strndup(eddy_arena *a, const char *s, size_t n)
 {
     if (!a->cur || (size_t)(a->end - a->cur) <= n)

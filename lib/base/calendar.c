@@ -69,7 +69,6 @@ int64_t eddy_us_from_civil(const eddy_civil *c)
         asked_year = c->year, asked_month = c->month, asked_day = c->day;
         asked = true;
     }
-    return ((asked_days * 24 + c->hour) * 60 + c->minute) *
-               60000000 +
+    return ((asked_days * 24 + c->hour) * 60 + c->minute) * 60000000 +
            (int64_t)c->second * 1000000 + c->micro;
 }

@@ -144,13 +144,15 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
         if (!all_digits(hms))
             return -1;
         hms = digit_pairs(hms);
-        c.hour = (int)(hms & 0xFF), c.minute = (int)(hms >> 24 & 0xFF), c.second = (int)(hms >> 48 & 0xFF);
+        c.hour = (int)(hms & 0xFF), c.minute = (int)(hms >> 24 & 0xFF),
+        c.second = (int)(hms >> 48 & 0xFF);
         i = 19;
         uint64_t frac = i + 7 <= len ? load8(s + i - 1) : 0; /* "S.ffffff" */
         if (i + 7 <= len && s[i] == '.' && all_digits((frac & ~0xFFFFULL) | 0x3030) &&
             (i + 7 == len || s[i + 7] < '0' || s[i + 7] > '9')) {
             frac = digit_pairs((frac & ~0xFFFFULL) | 0x3030); /* "00ffffff" */
-            c.micro = (long)((frac >> 16 & 0xFF) * 10000 + (frac >> 32 & 0xFF) * 100 + (frac >> 48 & 0xFF));
+            c.micro = (long)((frac >> 16 & 0xFF) * 10000 + (frac >> 32 & 0xFF) * 100 +
+                             (frac >> 48 & 0xFF));
             i += 7; /* the usual ".ffffff" */
         } else if (i < len && s[i] == '.') {
             long scale = 100000;
