@@ -128,6 +128,7 @@ static json_t *h_json_encode(eddy_template_ctx *t, size_t argc, json_t *const *a
     eddy_buf b = EDDY_BUF_INIT;
     int rc = eddy_json_encode_to(&b, value);
     if (rc < 0) {
+        eddy_buf_free(&b); /* what it wrote before it failed */
         eddy_template_fail(t, "cannot encode %s (not UTF-8, or nested too deeply)",
                            tpl_type_name(value));
         return NULL;
