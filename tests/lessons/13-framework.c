@@ -30,6 +30,10 @@ static th_proc server;
 
 static void start_prog(const char *prog, char *const extra[])
 {
+    /* A test's own .init runs after the suite's: the server the suite
+     * started is stopped first, not left running with its output. */
+    if (server.pid)
+        th_free(&server);
     char *argv[16] = {(char *)th_path(prog), "--port", "0"};
     int n = 3;
     for (int i = 0; extra && extra[i] && n < 15; i++)
