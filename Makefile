@@ -254,7 +254,7 @@ san: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
+	    LSAN_OPTIONS=exitcode=0 TEST_LEAK_SCAN=1 \
 	    $(MAKE) --no-print-directory BUILD=$(BUILD)/san OPTFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=undefined' test-run
 
