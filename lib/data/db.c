@@ -332,11 +332,13 @@ static int open_conn(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
     return 0;
 }
 
-int db_no_connection_free(eddy_db *db, int cls, eddy_db_result *res)
+int db_wait_failed(eddy_db *db, int cls, int rc, eddy_db_result *res)
 {
-    return db_result_error(res, ETIMEDOUT, 0,
-                           "no database connection free within %ld ms (pool of %d)",
-                           db->opt.acquire_timeout_ms, db->lines[cls].max);
+    if (rc == ETIMEDOUT)
+        return db_result_error(res, ETIMEDOUT, 0,
+                               "no database connection free within %ld ms (pool of %d)",
+                               db->opt.acquire_timeout_ms, db->lines[cls].max);
+    return db_result_error(res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
 }
 
 /* db_reader_take - see db_internal.h. No alive check as acquire makes:
@@ -371,7 +373,7 @@ int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res)
         l->open++; /* this thread opens one, outside the lock */
     pthread_mutex_unlock(&db->shelf_lock);
     if (rc)
-        return db_no_connection_free(db, DB_READER, res);
+        return db_wait_failed(db, DB_READER, rc, res);
     if (c) {
         *out = c;
         return 0;
@@ -453,10 +455,8 @@ static int acquire(eddy_db *db, int cls, db_conn **out, eddy_db_result *res)
             *out = got;
             return 0;
         }
-        if (rc == ETIMEDOUT)
-            return db_no_connection_free(db, cls, res);
         if (rc)
-            return db_result_error(res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
+            return db_wait_failed(db, cls, rc, res);
         /* handed a free slot: go round and open a connection */
     }
 }

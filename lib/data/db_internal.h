@@ -129,9 +129,11 @@ int db_reader_take(eddy_db *db, db_conn **out, eddy_db_result *res);
 /* db_reader_give - on any thread: the reader is free again (closed if broken). */
 void db_reader_give(db_conn *c);
 
-/* db_no_connection_free - ETIMEDOUT, with why on res: nothing of line
- * cls came free within the acquire timeout. */
-int db_no_connection_free(eddy_db *db, int cls, eddy_db_result *res);
+/* db_wait_failed - rc (not 0), with why on res, for a wait for a
+ * connection of line cls (or for a thread to run on) that ended without
+ * one: ETIMEDOUT is nothing free within the acquire timeout, ECANCELED
+ * the task's cancellation. */
+int db_wait_failed(eddy_db *db, int cls, int rc, eddy_db_result *res);
 
 /* ------------------------------------------------------------ the pool's settings */
 

@@ -382,11 +382,7 @@ static void read_work(void *arg)
 static int submit(struct run_job *j, void (*work)(void *), long start_ms)
 {
     int rc = run_job(j->db, work, j, start_ms);
-    if (rc == ETIMEDOUT)
-        return db_no_connection_free(j->db, DB_READER, j->res);
-    if (rc)
-        return db_result_error(j->res, rc, 0, "%s", rc == ECANCELED ? "cancelled" : strerror(rc));
-    return j->rc;
+    return rc ? db_wait_failed(j->db, DB_READER, rc, j->res) : j->rc; /* only reads time out */
 }
 
 static int sqlite_run(db_conn *c, const char *sql, size_t len, const eddy_db_value *params,
