@@ -127,13 +127,10 @@ static json_t *h_json_encode(eddy_template_ctx *t, size_t argc, json_t *const *a
         return NULL;
     eddy_buf b = EDDY_BUF_INIT;
     int rc = eddy_json_encode_to(&b, value);
-    if (rc < 0) {
-        eddy_buf_free(&b); /* what it wrote before it failed */
+    if (rc < 0)
         eddy_template_fail(t, "cannot encode %s (not UTF-8, or nested too deeply)",
                            tpl_type_name(value));
-        return NULL;
-    }
-    return text_result(t, &b, rc);
+    return text_result(t, &b, rc); /* frees what it wrote, also when it failed */
 }
 
 /* squeeze - runs of control bytes and spaces to one space, and no space
