@@ -136,9 +136,10 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
         /* "HH:MM:SS" read as one word, its colons made zeros: every
          * row has a time, so its twelve digits are not taken one by one. */
         const uint64_t colons = 0x0000FF0000FF0000ULL; /* bytes 2 and 5 */
-        uint64_t hms = len >= 19 ? load8(s + 11) : 0;
-        if (len < 19 || (s[10] != ' ' && s[10] != 'T') ||
-            (hms & colons) != (EVERY_BYTE(':') & colons))
+        if (len < 19 || (s[10] != ' ' && s[10] != 'T'))
+            return -1;
+        uint64_t hms = load8(s + 11);
+        if ((hms & colons) != (EVERY_BYTE(':') & colons))
             return -1;
         hms = (hms & ~colons) | (EVERY_BYTE('0') & colons);
         if (!all_digits(hms))
@@ -147,10 +148,11 @@ int eddy_db_parse_time(const char *s, size_t len, int64_t *us)
         c.hour = (int)(hms & 0xFF), c.minute = (int)(hms >> 24 & 0xFF),
         c.second = (int)(hms >> 48 & 0xFF);
         i = 19;
-        uint64_t frac = i + 7 <= len ? load8(s + i - 1) : 0; /* "S.ffffff" */
-        if (i + 7 <= len && s[i] == '.' && all_digits((frac & ~0xFFFFULL) | 0x3030) &&
+        /* "S.ffffff" with its first two bytes made zeros */
+        uint64_t frac = i + 7 <= len ? (load8(s + i - 1) & ~0xFFFFULL) | 0x3030 : 0;
+        if (frac && s[i] == '.' && all_digits(frac) &&
             (i + 7 == len || s[i + 7] < '0' || s[i + 7] > '9')) {
-            frac = digit_pairs((frac & ~0xFFFFULL) | 0x3030); /* "00ffffff" */
+            frac = digit_pairs(frac); /* "00ffffff" */
             c.micro = (long)((frac >> 16 & 0xFF) * 10000 + (frac >> 32 & 0xFF) * 100 +
                              (frac >> 48 & 0xFF));
             i += 7; /* the usual ".ffffff" */
